@@ -1,0 +1,238 @@
+/*
+ * bsp.h — the board support contract: the only door between kernel/ and a target.
+ *
+ * Implemented by bsp/sim (the simulator engine), bsp/linux (pthreads as cores),
+ * bsp/cortex-m4f (PendSV/SysTick under QEMU mps2-an386) and bsp/wasm (one core,
+ * Emscripten fibers). The kernel includes this header and freestanding C headers,
+ * nothing else, and never tests a target macro: every difference lives behind
+ * these functions.
+ *
+ * Contexts used below:
+ *   thread  — a kernel thread or a core's boot context, interrupts on or off;
+ *   isr     — inside the handler given to bsp_irq_set_handler (interrupts off);
+ *   any     — either.
+ * Functions that cross cores (spinlocks, atomics, interrupt enable, IPI, context
+ * switch, idle) are the simulator's scheduling points: kernel code must touch
+ * memory shared between cores only through them, or the simulator cannot see
+ * (and so cannot explore) the race.
+ *
+ * Errors: functions that can fail return a negative BSP_E* code. The values are
+ * the same numbers as the kernel's K_E* codes, so the kernel may pass them up.
+ */
+#ifndef BSP_H
+#define BSP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ limits */
+
+/* Most cores any target reports; the kernel sizes per-core arrays with it. */
+#define BSP_CORES_MAX 64u
+
+/* Error codes (negated when returned). Kept equal to K_E* in k/errno.h. */
+#define BSP_EPERM 1
+#define BSP_ENOENT 2
+#define BSP_EIO 5
+#define BSP_EBADF 9
+#define BSP_ENOMEM 12
+#define BSP_EACCES 13
+#define BSP_EEXIST 17
+#define BSP_ENOTDIR 20
+#define BSP_EISDIR 21
+#define BSP_EINVAL 22
+#define BSP_ENOSPC 28
+#define BSP_ENOSYS 38
+
+/* ------------------------------------------------------------------ cores */
+
+/* Number of cores the target runs, 1..BSP_CORES_MAX. Constant after boot. any. */
+unsigned bsp_core_count(void);
+
+/* Id of the calling core, 0..bsp_core_count()-1. any. The value is stable only
+ * while interrupts are off or the thread is pinned: a preempted thread may
+ * resume on another core. */
+unsigned bsp_core_id(void);
+
+typedef void (*bsp_entry_fn)(void *arg);
+
+/* Start secondary core `core` at entry(arg) on a boot stack the BSP owns, with
+ * interrupts off. Called once per secondary core by the boot core, thread
+ * context. entry must never return. Returns 0, -BSP_EINVAL for a bad or
+ * already started core. */
+int bsp_core_start(unsigned core, bsp_entry_fn entry, void *arg);
+
+/* Wait for an interrupt. Called with interrupts off (thread context); returns,
+ * still with interrupts off, once an interrupt is pending for this core, which
+ * the caller then takes by enabling interrupts. May return spuriously. */
+void bsp_core_idle(void);
+
+/* Raise the inter-processor interrupt on `core` (may be the caller's). any. */
+void bsp_ipi_send(unsigned core);
+
+/* ------------------------------------------------------------- interrupts */
+
+typedef uintptr_t bsp_irq_state_t;
+
+/* Disable interrupts on this core and return the previous state. any. */
+bsp_irq_state_t bsp_irq_save(void);
+/* Restore a state returned by bsp_irq_save; may deliver pending interrupts. */
+void bsp_irq_restore(bsp_irq_state_t state);
+/* True if interrupts are enabled on this core. any. */
+bool bsp_irq_enabled(void);
+
+enum bsp_irq {
+	BSP_IRQ_TIMER = 1u << 0, /* this core's one-shot timer reached its deadline */
+	BSP_IRQ_IPI = 1u << 1,   /* another core called bsp_ipi_send on this one */
+};
+
+/* The kernel's interrupt handler: called on the interrupted core, in isr
+ * context, with a mask of enum bsp_irq bits. It may switch context (preempt);
+ * the interrupted context resumes when switched back to. */
+typedef void (*bsp_irq_handler_fn)(unsigned irq_mask);
+
+/* Install the handler; called once at boot before interrupts are enabled. */
+void bsp_irq_set_handler(bsp_irq_handler_fn handler);
+
+/* ------------------------------------------------------------------- time */
+
+/* Monotonic time in nanoseconds since boot, the same clock on every core. any. */
+uint64_t bsp_clock_ns(void);
+
+/* Arm this core's one-shot timer for absolute time deadline_ns (a deadline in
+ * the past fires at once); BSP_TIMER_NONE cancels. any. */
+#define BSP_TIMER_NONE UINT64_MAX
+void bsp_timer_set(uint64_t deadline_ns);
+
+/* ---------------------------------------------------------------- context */
+
+/* A saved execution context. The BSP keeps what it needs inside the stack given
+ * to bsp_context_init (or in the boot stack it owns), so the kernel stores only
+ * this handle. */
+typedef void *bsp_context_t;
+
+/* Smallest stack bsp_context_init accepts, in bytes. */
+#define BSP_STACK_MIN_BYTES 4096u
+
+/* Prepare a new context that will run entry(arg) on [stack, stack+size) the
+ * first time it is switched to, with interrupts off. entry must never return.
+ * stack is 16-byte aligned, size >= BSP_STACK_MIN_BYTES. thread context.
+ * Returns the handle, or NULL when the stack is unusable. */
+bsp_context_t bsp_context_init(void *stack, size_t size, bsp_entry_fn entry, void *arg);
+
+/* Save the running context into *save and resume `to` on this core. Called
+ * with interrupts off; returns (with interrupts off) when some core switches
+ * back to *save. save == NULL means the running context is finished and will
+ * never resume (its stack may be freed once `to` runs). */
+void bsp_context_switch(bsp_context_t *save, bsp_context_t to);
+
+/* The stack behind ctx is about to be reused or freed; ctx is not running and
+ * will never be switched to again. thread context. */
+void bsp_context_release(bsp_context_t ctx);
+
+/* --------------------------------------------------- spinlocks and atomics */
+
+/* A spinlock: the only way kernel code guards memory shared between cores.
+ * Fields are the BSP's; the kernel only passes the address. */
+typedef struct bsp_spinlock {
+	volatile uint32_t locked; /* 0 free, 1 held */
+	uint32_t owner;           /* holding core + 1, 0 when free (debug aid) */
+} bsp_spinlock_t;
+
+#define BSP_SPINLOCK_INIT {0u, 0u}
+
+void bsp_spin_init(bsp_spinlock_t *lock);
+/* Acquire, spinning. Callers hold interrupts off, or deadlock with an isr
+ * that takes the same lock. any. */
+void bsp_spin_lock(bsp_spinlock_t *lock);
+/* Acquire without spinning; true on success. any. */
+bool bsp_spin_trylock(bsp_spinlock_t *lock);
+/* Release a lock the calling core holds. any. */
+void bsp_spin_unlock(bsp_spinlock_t *lock);
+/* True if the calling core holds lock (for K_ASSERT). any. */
+bool bsp_spin_held(const bsp_spinlock_t *lock);
+
+/* An atomic machine word, sequentially consistent. any. */
+typedef struct bsp_atomic {
+	volatile uintptr_t value;
+} bsp_atomic_t;
+
+uintptr_t bsp_atomic_load(const bsp_atomic_t *a);
+void bsp_atomic_store(bsp_atomic_t *a, uintptr_t v);
+/* Returns the value before the operation. */
+uintptr_t bsp_atomic_fetch_add(bsp_atomic_t *a, uintptr_t delta);
+uintptr_t bsp_atomic_swap(bsp_atomic_t *a, uintptr_t v);
+/* If *a == *expected store desired and return true; else load *a into
+ * *expected and return false. */
+bool bsp_atomic_cas(bsp_atomic_t *a, uintptr_t *expected, uintptr_t desired);
+
+/* ----------------------------------------------------------------- memory */
+
+/* A range of host memory the kernel may manage. Any alignment, any size. */
+struct bsp_mem_region {
+	uintptr_t base;
+	size_t size;
+};
+
+/* Number of regions; *regions points at a BSP-owned array valid until reboot.
+ * Called once at boot by the memory manager. thread context. */
+size_t bsp_mem_regions(const struct bsp_mem_region **regions);
+
+/* Executable memory for loaded code, where the target has it; NULL where it
+ * does not (wasm) or when exhausted. thread context. */
+void *bsp_mem_exec_alloc(size_t size);
+void bsp_mem_exec_free(void *p, size_t size);
+
+/* ------------------------------------------------------------- host files */
+
+/* Host file access for hostfs. Targets without one return -BSP_ENOSYS from
+ * every call. thread context, may block the calling core. */
+#define BSP_FILE_READ 1u
+#define BSP_FILE_WRITE 2u
+#define BSP_FILE_CREATE 4u
+#define BSP_FILE_TRUNC 8u
+
+#define BSP_SEEK_SET 0
+#define BSP_SEEK_CUR 1
+#define BSP_SEEK_END 2
+
+/* Returns a handle >= 0 or a negative BSP_E* code. */
+int bsp_file_open(const char *path, unsigned flags);
+/* Return the byte count (0 at end of file) or a negative BSP_E* code. */
+long bsp_file_read(int handle, void *buf, size_t size);
+long bsp_file_write(int handle, const void *buf, size_t size);
+/* Returns the new offset or a negative BSP_E* code. */
+int64_t bsp_file_seek(int handle, int64_t offset, int whence);
+int bsp_file_close(int handle);
+/* Name of the index-th entry of directory path into name[cap]: returns 1 when
+ * written, 0 past the last entry, or a negative BSP_E* code. Entries come in a
+ * stable order that does not depend on host addresses. */
+int bsp_dir_entry(const char *path, size_t index, char *name, size_t cap);
+
+/* ------------------------------------------------- console, panic, faults */
+
+/* Write bytes to the console. any; never fails visibly. */
+void bsp_console_write(const char *s, size_t size);
+
+/* Stop everything: print file, line and message, end the run as failed. any. */
+_Noreturn void bsp_panic(const char *file, int line, const char *msg);
+
+/* Fault injection sites: places where the kernel asks whether to fail. */
+enum bsp_fault_site {
+	BSP_FAULT_ALLOC = 0, /* a memory allocation */
+	BSP_FAULT_IO = 1,    /* a host file operation */
+	BSP_FAULT_SITES = 2,
+};
+
+/* True if the operation at `site` should fail now. On hardware always false;
+ * on the simulator a decision of the run (recorded, replayable, shrinkable).
+ * any. */
+bool bsp_fault_inject(unsigned site);
+
+/* Kernel events for the simulator's readable log and state hash (thread
+ * switch, lock, wake, ...); a no-op where there is no log. `kind` is a short
+ * static string; a and b are event-specific words. any. */
+void bsp_trace_event(const char *kind, uintptr_t a, uintptr_t b);
+
+#endif /* BSP_H */

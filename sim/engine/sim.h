@@ -1,0 +1,305 @@
+/*
+ * sim.h — the deterministic simulator engine.
+ *
+ * Generic: it knows nothing of the kernel (bsp/sim is the adapter). It runs N
+ * virtual cores as host fibers on one host thread. Code running on a virtual
+ * core calls sim_point() at every operation another core could observe; there
+ * the engine asks a strategy which core runs next. Interrupts (timer, IPI) are
+ * delivered at points where the core has them enabled. Virtual time advances
+ * by a fixed cost per point and jumps to the next timer deadline when every
+ * core idles.
+ *
+ * Determinism: the same binary, config and decision stream give the same run,
+ * bit for bit. Nothing here reads host time, host randomness, or orders by
+ * address.
+ *
+ * One run at a time per process; runs may be repeated without limit (explore,
+ * fuzz): sim_run() releases everything it took.
+ */
+#ifndef SIM_H
+#define SIM_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIM_CORES_MAX 64u
+#define SIM_MESSAGE_MAX 512u
+
+/* ------------------------------------------------------------------ fibers */
+
+/* A host fiber: its own stack and registers, switched by hand-written code
+ * (x86_64, aarch64; ucontext elsewhere), annotated for ASan and Valgrind. */
+typedef struct sim_fiber sim_fiber_t;
+
+/* Carve a fiber out of [stack, stack+size): its control block lives inside
+ * that memory, so nothing is allocated. entry(arg) runs on first switch and
+ * must never return. Returns NULL if size is too small. */
+sim_fiber_t *sim_fiber_init(void *stack, size_t size, void (*entry)(void *), void *arg);
+/* The stack behind f is about to be freed; f is not running. */
+void sim_fiber_release(sim_fiber_t *f);
+/* Low level: save the running fiber into `from` and run `to`. from == NULL:
+ * the running fiber is finished and never resumes. Used by the engine; code on
+ * a virtual core uses sim_core_switch(). */
+void sim_fiber_switch(sim_fiber_t *from, sim_fiber_t *to);
+
+/* -------------------------------------------------------------- decisions */
+
+enum sim_decision_kind {
+	SIM_DECIDE_CORE = 0,  /* which ready core runs next (options: core ids) */
+	SIM_DECIDE_FAULT = 1, /* inject a fault here? (options: 0 no, 1 yes) */
+	SIM_DECIDE_VALUE = 2, /* a value a workload asked for (options: 0..n-1) */
+	SIM_DECIDE_KINDS = 3,
+};
+
+/* One choice put to a strategy. options[0..n-1] are the values it may pick
+ * (sorted ascending); default_index is what the engine would do with no
+ * strategy: keep running the current core, inject no fault, value 0. */
+typedef struct sim_choice {
+	unsigned kind;
+	uint32_t n; /* >= 2: single-option points are not decisions */
+	const uint32_t *options;
+	uint32_t default_index;
+	uint32_t site;   /* fault site, or the point kind for cores */
+	uint64_t step;   /* step number of this choice */
+} sim_choice_t;
+
+/* A strategy is a source of bounded decisions. choose() returns an index in
+ * [0, n). It is called only inside sim_run. */
+typedef struct sim_strategy {
+	const char *name; /* "random", "pct", "bytes", "replay" */
+	uint32_t (*choose)(struct sim_strategy *self, const sim_choice_t *choice);
+	/* Called at sim_run start (may be NULL): reset per-run state. */
+	void (*begin)(struct sim_strategy *self, unsigned cores);
+	void *state;
+} sim_strategy_t;
+
+/* Built-in strategies (sim_strategy.c). Each fills *s; state lives in *storage
+ * (caller-owned, lives as long as s). */
+typedef struct sim_strategy_storage {
+	uint64_t words[40];
+	const void *ptr;
+	size_t len;
+	size_t pos;
+	uint32_t divergences;      /* replay: decisions that did not fit */
+	char note[SIM_MESSAGE_MAX];/* replay: first divergence, said once */
+} sim_strategy_storage_t;
+
+/* random: uniform over options; a fault with probability fault_per_million. */
+void sim_strategy_random(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t seed,
+			 uint32_t fault_per_million);
+/* PCT (Burckhardt et al.) with depth d over `cores` cores and an estimate of
+ * `steps` points per run. */
+void sim_strategy_pct(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t seed,
+		      unsigned depth, uint64_t steps);
+/* The probability bound PCT guarantees per run for one bug of depth d:
+ * 1 / (n * k^(d-1)). */
+double sim_pct_bound(unsigned cores, uint64_t steps, unsigned depth);
+/* bytes: decisions drawn from a buffer (libFuzzer input); default when spent. */
+void sim_strategy_bytes(sim_strategy_t *s, sim_strategy_storage_t *st, const uint8_t *data,
+			size_t size);
+
+/* ----------------------------------------------------------------- traces */
+
+#define SIM_TRACE_VERSION 1u
+#define SIM_TRACE_NAME_MAX 64u
+#define SIM_TRACE_DECISIONS_MAX (1u << 24)
+
+/* One recorded decision: the value picked (a core id, 0/1, a value), or
+ * SIM_DECISION_DEFAULT: "whatever the default is here" (what shrinking
+ * simplifies decisions to; replay takes the default without divergence). */
+#define SIM_DECISION_DEFAULT UINT32_MAX
+typedef struct sim_decision {
+	uint8_t kind;
+	uint32_t value;
+} sim_decision_t;
+
+typedef struct sim_trace {
+	uint32_t version;
+	char build_id[SIM_TRACE_NAME_MAX];
+	char scenario[SIM_TRACE_NAME_MAX]; /* workload name */
+	char strategy[SIM_TRACE_NAME_MAX]; /* e.g. "random", "pct:3" */
+	uint32_t cores;
+	uint64_t seed;
+	uint32_t outcome;     /* enum sim_outcome of the recorded run */
+	uint64_t final_hash;  /* state hash at the end of the recorded run */
+	size_t count;         /* decisions */
+	size_t capacity;
+	sim_decision_t *decisions; /* heap-owned */
+} sim_trace_t;
+
+void sim_trace_init(sim_trace_t *t);
+void sim_trace_free(sim_trace_t *t);
+/* Append; returns false if SIM_TRACE_DECISIONS_MAX or memory is exhausted. */
+bool sim_trace_push(sim_trace_t *t, unsigned kind, uint32_t value);
+
+/* Encode into a heap buffer (*out, *size); returns false on no memory. */
+bool sim_trace_encode(const sim_trace_t *t, uint8_t **out, size_t *size);
+/* Decode. Returns 0, or -1 with one clear line in err[err_cap] naming the
+ * problem (bad magic, unknown version, truncated at byte N, bad checksum,
+ * field too long, ...). Never reads past size. If expect_build_id is not NULL
+ * and differs, fails with a message naming both ids. */
+int sim_trace_decode(const uint8_t *data, size_t size, const char *expect_build_id,
+		     sim_trace_t *t, char *err, size_t err_cap);
+/* File helpers over encode/decode; same error contract. */
+int sim_trace_save(const sim_trace_t *t, const char *path, char *err, size_t err_cap);
+int sim_trace_load(const char *path, const char *expect_build_id, sim_trace_t *t, char *err,
+		   size_t err_cap);
+
+/* replay: decisions from a trace. When they run out, or a recorded value is
+ * not among the options, it takes the default and counts a divergence (the
+ * first is described in storage->note); it never fails the run. */
+void sim_strategy_replay(sim_strategy_t *s, sim_strategy_storage_t *st, const sim_trace_t *t);
+
+/* -------------------------------------------------------------------- runs */
+
+enum sim_outcome {
+	SIM_OK = 0,
+	SIM_FAIL_ASSERT = 1,   /* the code under test failed an assertion (panic) */
+	SIM_FAIL_DEADLOCK = 2, /* every core idle, no timer pending, work blocked */
+	SIM_FAIL_BUDGET = 3,   /* step budget exhausted: livelock or starvation */
+	SIM_FAIL_ORACLE = 4,   /* an invariant check or end check failed */
+};
+
+/* Kinds of scheduling point (for logs and strategies; the engine treats all
+ * alike). */
+enum sim_point_kind {
+	SIM_POINT_LOCK = 0,
+	SIM_POINT_UNLOCK,
+	SIM_POINT_ATOMIC,
+	SIM_POINT_IRQ,
+	SIM_POINT_IPI,
+	SIM_POINT_SWITCH,
+	SIM_POINT_IDLE,
+	SIM_POINT_YIELD,
+	SIM_POINT_KINDS,
+};
+
+typedef struct sim_config {
+	unsigned cores;          /* 1..SIM_CORES_MAX */
+	sim_strategy_t *strategy;/* NULL: always the default choice */
+	uint64_t step_budget;    /* 0: unlimited */
+	uint64_t step_cost_ns;   /* virtual time per point; 0 means 100 */
+	size_t boot_stack_bytes; /* per core; 0 means 256 KiB */
+	bool record_step_hashes; /* keep the hash after each step (determinism check) */
+	bool log;                /* keep a readable event log (sim_log) */
+
+	/* Adapter hooks (may be NULL), all given `ctx`. */
+	void *ctx;
+	/* Deliver interrupts: runs on `core`'s current fiber with the engine's
+	 * interrupt flag off; irq_mask is a set of adapter-defined bits. */
+	void (*irq_handler)(void *ctx, unsigned core, unsigned irq_mask);
+	/* Every started core idles and no timer is armed. Return true if the run
+	 * is over and fine (the engine ends it SIM_OK); false to fail it as a
+	 * deadlock, with a description (the wait-for chain) in msg[cap]. */
+	bool (*on_all_idle)(void *ctx, char *msg, size_t cap);
+	/* Called between steps every check_every steps: return false (with a
+	 * message) to fail the run SIM_FAIL_ORACLE. */
+	bool (*on_step)(void *ctx, char *msg, size_t cap);
+	uint64_t check_every;
+} sim_config_t;
+
+typedef struct sim_result {
+	enum sim_outcome outcome;
+	char message[SIM_MESSAGE_MAX]; /* what failed, one line */
+	uint64_t steps;
+	uint64_t time_ns;
+	uint64_t final_hash;
+	sim_trace_t decisions;   /* every decision taken (kind, value): the trace body */
+	uint64_t *step_hashes;   /* [steps] if record_step_hashes, else NULL */
+	char *log;               /* NUL-terminated event log if cfg.log, else NULL */
+	size_t log_len;
+} sim_result_t;
+
+/* Run main_fn(arg) on core 0's boot fiber until it calls sim_finish, a core
+ * fails the run, or on_all_idle ends it. Secondary cores start only through
+ * sim_core_start. Fills *out (release with sim_result_free). Returns the
+ * outcome. Must not be called from inside a run. */
+enum sim_outcome sim_run(const sim_config_t *cfg, void (*main_fn)(void *), void *arg,
+			 sim_result_t *out);
+void sim_result_free(sim_result_t *r);
+
+/* ------------------------------------------- calls from inside a run */
+
+/* True while sim_run is executing (the caller is on a virtual core). Outside a
+ * run the calls below behave as one core that never switches: sim_point
+ * returns at once, sim_core_id is 0, decisions take their default. This lets
+ * unit tests call adapter-backed code directly. */
+bool sim_running(void);
+unsigned sim_core_id(void);
+unsigned sim_core_count(void);
+
+/* A scheduling point of `kind`: time advances, a step is counted, timers
+ * fire, the strategy picks the next core; pending interrupts of the core that
+ * resumes are delivered if it has them enabled. */
+void sim_point(unsigned kind);
+
+/* Start secondary core `core` at entry(arg) on an engine-owned boot stack.
+ * Returns false if the core is out of range or already started. */
+bool sim_core_start(unsigned core, void (*entry)(void *), void *arg);
+/* The calling core waits until it has a pending interrupt (a point). Returns
+ * with its interrupt flag as it was (normally off). */
+void sim_core_idle(void);
+/* Switch this core from its current fiber to `to` (not a point by itself;
+ * the adapter makes one before). from_finished: the current fiber never
+ * resumes. Returns when some core switches back to the saved fiber — possibly
+ * on another core. */
+void sim_core_switch(sim_fiber_t *to, bool from_finished);
+sim_fiber_t *sim_core_fiber(void);
+
+/* Interrupts: per-core flag and pending mask. */
+bool sim_irq_set_enabled(bool enabled); /* returns the previous flag; enabling delivers pending */
+bool sim_irq_enabled(void);
+void sim_irq_raise(unsigned core, unsigned irq_mask); /* e.g. IPI; not a point */
+
+/* Virtual time and the per-core one-shot timer (fires irq_mask bit `timer_irq`
+ * given at arm time). */
+uint64_t sim_time_ns(void);
+void sim_timer_set(uint64_t deadline_ns, unsigned timer_irq); /* UINT64_MAX cancels */
+
+/* Decisions other than core choice, drawn from the same stream and recorded. */
+bool sim_decide_fault(unsigned site);
+uint32_t sim_decide_value(uint32_t n); /* in [0, n); n <= 1 returns 0 unrecorded */
+
+/* Feed a value into the run's state hash (kernel state the adapter sees). */
+void sim_hash_mix(uint64_t v);
+/* Append one line to the event log (if enabled), prefixed with step, time and
+ * core. */
+void sim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* End the run. Never return. */
+_Noreturn void sim_finish(void);
+_Noreturn void sim_fail(enum sim_outcome outcome, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------- determinism and shrinking */
+
+/* Run `run` twice with record_step_hashes and compare. Returns -1 if they
+ * agree, else the first step (0-based) whose hash differs, described in msg. */
+typedef enum sim_outcome (*sim_run_fn)(void *ctx, sim_strategy_t *strategy, sim_result_t *out);
+int64_t sim_check_determinism(sim_run_fn run, void *ctx, sim_strategy_t *strategy_a,
+			      sim_strategy_t *strategy_b, char *msg, size_t cap);
+
+/* Shrinking (delta debugging over the decision stream): `still_fails` replays
+ * candidate decisions and returns true if the same failure reproduces. Removes
+ * chunks and replaces decisions by their default (0 / current core) while the
+ * predicate holds; at most max_tests predicate calls. On return *t holds the
+ * smallest failing stream found. Returns the number of predicate calls. */
+typedef bool (*sim_shrink_pred)(void *ctx, const sim_trace_t *candidate);
+size_t sim_shrink(sim_trace_t *t, sim_shrink_pred still_fails, void *ctx, size_t max_tests);
+
+/* ------------------------------------------------------------------ misc */
+
+/* splitmix64 / xoshiro256** PRNG: the only randomness the engine uses. */
+typedef struct sim_rng {
+	uint64_t s[4];
+} sim_rng_t;
+void sim_rng_seed(sim_rng_t *r, uint64_t seed);
+uint64_t sim_rng_next(sim_rng_t *r);
+uint64_t sim_rng_below(sim_rng_t *r, uint64_t n); /* uniform in [0, n), n > 0 */
+
+/* 64-bit FNV-1a style mixing used for state hashes. */
+uint64_t sim_hash64(uint64_t h, uint64_t v);
+
+#endif /* SIM_H */

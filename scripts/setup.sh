@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   make cmake ninja-build gcc clang lld llvm libclang-rt-14-dev valgrind python3
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 
 missing=()

@@ -232,7 +232,9 @@ bool bsp_fault_inject(unsigned site);
 
 /* Kernel events for the simulator's readable log and state hash (thread
  * switch, lock, wake, ...); a no-op where there is no log. `kind` is a short
- * static string; a and b are event-specific words. any. */
+ * static string; a and b are event-specific words such as thread or process
+ * ids — never addresses, which differ from run to run (ASLR) and would break
+ * determinism of the state hash. any. */
 void bsp_trace_event(const char *kind, uintptr_t a, uintptr_t b);
 
 #endif /* BSP_H */

@@ -37,6 +37,12 @@ typedef struct sim_fiber sim_fiber_t;
  * that memory, so nothing is allocated. entry(arg) runs on first switch and
  * must never return. Returns NULL if size is too small. */
 sim_fiber_t *sim_fiber_init(void *stack, size_t size, void (*entry)(void *), void *arg);
+/* The running host context (a thread's own stack, e.g. main's) as a fiber, so
+ * that fibers can switch back to it: only its control block lives in
+ * mem[size] (at least SIM_FIBER_HOST_BYTES). Returns NULL if size is too
+ * small. Release it once nothing will switch to it again. */
+#define SIM_FIBER_HOST_BYTES 8192u
+sim_fiber_t *sim_fiber_init_host(void *mem, size_t size);
 /* The stack behind f is about to be freed; f is not running. */
 void sim_fiber_release(sim_fiber_t *f);
 /* Low level: save the running fiber into `from` and run `to`. from == NULL:
@@ -215,7 +221,13 @@ typedef struct sim_result {
 /* Run main_fn(arg) on core 0's boot fiber until it calls sim_finish, a core
  * fails the run, or on_all_idle ends it. Secondary cores start only through
  * sim_core_start. Fills *out (release with sim_result_free). Returns the
- * outcome. Must not be called from inside a run. */
+ * outcome. Must not be called from inside a run.
+ * main_fn returning ends the run as sim_finish does; a secondary core whose
+ * entry returns halts (never ready again). When the run ends, every fiber
+ * still suspended is abandoned: the engine frees its own boot stacks, while
+ * fibers made with sim_fiber_init belong to their owner, who releases and
+ * frees them after sim_run returns. step_budget N allows N points; the next
+ * one fails SIM_FAIL_BUDGET. on_step with check_every 0 runs at every step. */
 enum sim_outcome sim_run(const sim_config_t *cfg, void (*main_fn)(void *), void *arg,
 			 sim_result_t *out);
 void sim_result_free(sim_result_t *r);
@@ -261,6 +273,7 @@ void sim_timer_set(uint64_t deadline_ns, unsigned timer_irq); /* UINT64_MAX canc
 /* Decisions other than core choice, drawn from the same stream and recorded. */
 bool sim_decide_fault(unsigned site);
 uint32_t sim_decide_value(uint32_t n); /* in [0, n); n <= 1 returns 0 unrecorded */
+#define SIM_DECIDE_VALUE_MAX 65536u     /* n above this is a caller bug (abort) */
 
 /* Feed a value into the run's state hash (kernel state the adapter sees). */
 void sim_hash_mix(uint64_t v);

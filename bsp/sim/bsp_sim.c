@@ -1,0 +1,549 @@
+/*
+ * bsp_sim.c — bsp.h on the simulator engine.
+ *
+ * Every primitive that another core could observe (spinlock, atomic, enabling
+ * interrupts, IPI, context switch, idle) first calls sim_point(): that is
+ * where the engine may run another core, so the races the kernel has are the
+ * races the simulator explores. Between points exactly one fiber runs on the
+ * one host thread, so the plain loads and stores below are atomic with
+ * respect to the simulated cores.
+ */
+#include "bsp_sim.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define BSP_SIM_JUNK_BYTE 0xa5u
+#define BSP_SIM_REGION_ALIGN 64u
+#define BSP_SIM_PANIC_MAX 512u
+#define BSP_SIM_CONSOLE_MAX (16u << 20)
+
+static struct {
+	/* Host memory regions handed to the kernel at boot. */
+	struct bsp_mem_region regions[BSP_SIM_REGIONS_MAX];
+	void *region_alloc[BSP_SIM_REGIONS_MAX];
+	size_t region_count;
+
+	/* Fault injection by count, per site. */
+	uint64_t fail_nth[BSP_FAULT_SITES];
+	bool fail_persist[BSP_FAULT_SITES];
+	uint64_t fault_calls[BSP_FAULT_SITES];
+	bool fault_decisions[BSP_FAULT_SITES];
+
+	/* Panic catching (direct mode). */
+	jmp_buf *panic_env;
+	char last_panic[BSP_SIM_PANIC_MAX];
+
+	/* Console capture. */
+	bool console_capture;
+	char *console;
+	size_t console_len;
+	size_t console_cap;
+
+	bsp_irq_handler_fn irq_handler;
+} bsp_sim;
+
+/* ------------------------------------------------------------- harness */
+
+static void regions_free(void)
+{
+	for (size_t i = 0; i < bsp_sim.region_count; i++) {
+		free(bsp_sim.region_alloc[i]);
+		bsp_sim.region_alloc[i] = NULL;
+		bsp_sim.regions[i].base = 0;
+		bsp_sim.regions[i].size = 0;
+	}
+	bsp_sim.region_count = 0;
+}
+
+void bsp_sim_setup(const struct bsp_sim_options *options)
+{
+	if (!options || options->region_count == 0 || options->region_count > BSP_SIM_REGIONS_MAX) {
+		fprintf(stderr, "bsp_sim_setup: region_count must be 1..%u\n", BSP_SIM_REGIONS_MAX);
+		abort();
+	}
+	regions_free();
+	memset(bsp_sim.fail_nth, 0, sizeof bsp_sim.fail_nth);
+	memset(bsp_sim.fail_persist, 0, sizeof bsp_sim.fail_persist);
+	memset(bsp_sim.fault_calls, 0, sizeof bsp_sim.fault_calls);
+	for (unsigned i = 0; i < options->region_count; i++) {
+		size_t size = options->region_bytes[i];
+		size_t slack = BSP_SIM_REGION_ALIGN + options->region_misalign;
+		uint8_t *mem = malloc(size + slack);
+		if (!mem) {
+			fprintf(stderr, "bsp_sim_setup: cannot allocate %zu bytes of host memory\n", size);
+			abort();
+		}
+		/* Junk, not zero: the kernel must initialise what it uses. */
+		memset(mem, BSP_SIM_JUNK_BYTE, size + slack);
+		uintptr_t base = ((uintptr_t)mem + BSP_SIM_REGION_ALIGN - 1) &
+				 ~(uintptr_t)(BSP_SIM_REGION_ALIGN - 1);
+		bsp_sim.region_alloc[i] = mem;
+		bsp_sim.regions[i].base = base + options->region_misalign;
+		bsp_sim.regions[i].size = size;
+	}
+	bsp_sim.region_count = options->region_count;
+}
+
+void bsp_sim_teardown(void)
+{
+	regions_free();
+	free(bsp_sim.console);
+	bsp_irq_handler_fn none = NULL;
+	memset(&bsp_sim, 0, sizeof bsp_sim);
+	bsp_sim.irq_handler = none;
+}
+
+void bsp_sim_fail_nth(unsigned site, uint64_t n, bool persist)
+{
+	if (site >= BSP_FAULT_SITES)
+		abort();
+	bsp_sim.fail_nth[site] = n;
+	bsp_sim.fail_persist[site] = persist;
+	bsp_sim.fault_calls[site] = 0;
+}
+
+uint64_t bsp_sim_fault_calls(unsigned site)
+{
+	return site < BSP_FAULT_SITES ? bsp_sim.fault_calls[site] : 0;
+}
+
+void bsp_sim_fault_decisions(unsigned site, bool enabled)
+{
+	if (site >= BSP_FAULT_SITES)
+		abort();
+	bsp_sim.fault_decisions[site] = enabled;
+}
+
+void bsp_sim_catch_panic(jmp_buf *env)
+{
+	bsp_sim.panic_env = env;
+}
+
+const char *bsp_sim_last_panic(void)
+{
+	return bsp_sim.last_panic;
+}
+
+void bsp_sim_console_capture(bool on)
+{
+	bsp_sim.console_capture = on;
+	bsp_sim.console_len = 0;
+	if (bsp_sim.console)
+		bsp_sim.console[0] = '\0';
+}
+
+const char *bsp_sim_console(void)
+{
+	return bsp_sim.console ? bsp_sim.console : "";
+}
+
+static void adapter_irq(void *ctx, unsigned core, unsigned irq_mask)
+{
+	(void)ctx;
+	(void)core;
+	if (bsp_sim.irq_handler)
+		bsp_sim.irq_handler(irq_mask);
+}
+
+enum sim_outcome bsp_sim_run(const sim_config_t *cfg, void (*main_fn)(void *), void *arg,
+			     sim_result_t *out)
+{
+	if (cfg->irq_handler) {
+		fprintf(stderr, "bsp_sim_run: the adapter owns irq_handler\n");
+		abort();
+	}
+	sim_config_t c = *cfg;
+	c.irq_handler = adapter_irq;
+	return sim_run(&c, main_fn, arg, out);
+}
+
+/* ------------------------------------------------------------------ cores */
+
+unsigned bsp_core_count(void)
+{
+	return sim_core_count();
+}
+
+unsigned bsp_core_id(void)
+{
+	return sim_core_id();
+}
+
+int bsp_core_start(unsigned core, bsp_entry_fn entry, void *arg)
+{
+	if (!sim_running() || core == 0 || core >= sim_core_count())
+		return -BSP_EINVAL;
+	sim_point(SIM_POINT_IPI);
+	return sim_core_start(core, entry, arg) ? 0 : -BSP_EINVAL;
+}
+
+void bsp_core_idle(void)
+{
+	sim_core_idle();
+}
+
+void bsp_ipi_send(unsigned core)
+{
+	if (core >= sim_core_count())
+		bsp_panic(__FILE__, __LINE__, "bsp_ipi_send: no such core");
+	sim_point(SIM_POINT_IPI);
+	sim_irq_raise(core, BSP_IRQ_IPI);
+}
+
+/* ------------------------------------------------------------- interrupts */
+
+bsp_irq_state_t bsp_irq_save(void)
+{
+	return sim_irq_set_enabled(false) ? 1u : 0u;
+}
+
+void bsp_irq_restore(bsp_irq_state_t state)
+{
+	if (state) {
+		/* Enabling is where a pending interrupt gets in: a point. */
+		sim_point(SIM_POINT_IRQ);
+		sim_irq_set_enabled(true);
+	} else {
+		sim_irq_set_enabled(false);
+	}
+}
+
+bool bsp_irq_enabled(void)
+{
+	return sim_irq_enabled();
+}
+
+void bsp_irq_set_handler(bsp_irq_handler_fn handler)
+{
+	bsp_sim.irq_handler = handler;
+}
+
+/* ------------------------------------------------------------------- time */
+
+uint64_t bsp_clock_ns(void)
+{
+	return sim_time_ns();
+}
+
+void bsp_timer_set(uint64_t deadline_ns)
+{
+	sim_timer_set(deadline_ns, BSP_IRQ_TIMER);
+}
+
+/* ---------------------------------------------------------------- context */
+
+bsp_context_t bsp_context_init(void *stack, size_t size, bsp_entry_fn entry, void *arg)
+{
+	if (!stack || size < BSP_STACK_MIN_BYTES || ((uintptr_t)stack & 15u) != 0)
+		return NULL;
+	return sim_fiber_init(stack, size, entry, arg);
+}
+
+void bsp_context_switch(bsp_context_t *save, bsp_context_t to)
+{
+	if (!to)
+		bsp_panic(__FILE__, __LINE__, "bsp_context_switch: no context to switch to");
+	if (sim_irq_enabled())
+		bsp_panic(__FILE__, __LINE__, "bsp_context_switch: interrupts must be off");
+	if (save)
+		*save = sim_core_fiber();
+	sim_point(SIM_POINT_SWITCH);
+	sim_core_switch((sim_fiber_t *)to, save == NULL);
+}
+
+void bsp_context_release(bsp_context_t ctx)
+{
+	if (ctx)
+		sim_fiber_release((sim_fiber_t *)ctx);
+}
+
+/* --------------------------------------------------- spinlocks and atomics */
+
+void bsp_spin_init(bsp_spinlock_t *lock)
+{
+	lock->locked = 0;
+	lock->owner = 0;
+}
+
+void bsp_spin_lock(bsp_spinlock_t *lock)
+{
+	uint32_t me = sim_core_id() + 1;
+	if (lock->locked && lock->owner == me)
+		bsp_panic(__FILE__, __LINE__, "bsp_spin_lock: this core already holds the lock");
+	/* Unbounded by design, as on hardware: a lock never released is a
+	 * livelock, which the engine's step budget reports. */
+	for (;;) {
+		sim_point(lock->locked ? SIM_POINT_YIELD : SIM_POINT_LOCK);
+		if (!lock->locked) {
+			lock->locked = 1;
+			lock->owner = me;
+			return;
+		}
+		if (!sim_running())
+			bsp_panic(__FILE__, __LINE__,
+				  "bsp_spin_lock: lock held and no other core runs to release it");
+	}
+}
+
+bool bsp_spin_trylock(bsp_spinlock_t *lock)
+{
+	sim_point(SIM_POINT_LOCK);
+	if (lock->locked)
+		return false;
+	lock->locked = 1;
+	lock->owner = sim_core_id() + 1;
+	return true;
+}
+
+void bsp_spin_unlock(bsp_spinlock_t *lock)
+{
+	if (!lock->locked || lock->owner != sim_core_id() + 1)
+		bsp_panic(__FILE__, __LINE__, "bsp_spin_unlock: lock not held by this core");
+	lock->locked = 0;
+	lock->owner = 0;
+	sim_point(SIM_POINT_UNLOCK);
+}
+
+bool bsp_spin_held(const bsp_spinlock_t *lock)
+{
+	return lock->locked && lock->owner == sim_core_id() + 1;
+}
+
+uintptr_t bsp_atomic_load(const bsp_atomic_t *a)
+{
+	sim_point(SIM_POINT_ATOMIC);
+	return a->value;
+}
+
+void bsp_atomic_store(bsp_atomic_t *a, uintptr_t v)
+{
+	sim_point(SIM_POINT_ATOMIC);
+	a->value = v;
+}
+
+uintptr_t bsp_atomic_fetch_add(bsp_atomic_t *a, uintptr_t delta)
+{
+	sim_point(SIM_POINT_ATOMIC);
+	uintptr_t old = a->value;
+	a->value = old + delta;
+	return old;
+}
+
+uintptr_t bsp_atomic_swap(bsp_atomic_t *a, uintptr_t v)
+{
+	sim_point(SIM_POINT_ATOMIC);
+	uintptr_t old = a->value;
+	a->value = v;
+	return old;
+}
+
+bool bsp_atomic_cas(bsp_atomic_t *a, uintptr_t *expected, uintptr_t desired)
+{
+	sim_point(SIM_POINT_ATOMIC);
+	if (a->value == *expected) {
+		a->value = desired;
+		return true;
+	}
+	*expected = a->value;
+	return false;
+}
+
+/* ----------------------------------------------------------------- memory */
+
+size_t bsp_mem_regions(const struct bsp_mem_region **regions)
+{
+	*regions = bsp_sim.regions;
+	return bsp_sim.region_count;
+}
+
+void *bsp_mem_exec_alloc(size_t size)
+{
+	if (size == 0)
+		return NULL;
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void bsp_mem_exec_free(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
+}
+
+/* ------------------------------------------------------------- host files */
+
+static int host_error(int e)
+{
+	switch (e) {
+	case ENOENT: return -BSP_ENOENT;
+	case EACCES: return -BSP_EACCES;
+	case EPERM: return -BSP_EPERM;
+	case EEXIST: return -BSP_EEXIST;
+	case ENOTDIR: return -BSP_ENOTDIR;
+	case EISDIR: return -BSP_EISDIR;
+	case EBADF: return -BSP_EBADF;
+	case ENOMEM: return -BSP_ENOMEM;
+	case ENOSPC: return -BSP_ENOSPC;
+	case EINVAL: return -BSP_EINVAL;
+	default: return -BSP_EIO;
+	}
+}
+
+int bsp_file_open(const char *path, unsigned flags)
+{
+	if (!path || (flags & (BSP_FILE_READ | BSP_FILE_WRITE)) == 0)
+		return -BSP_EINVAL;
+	if (bsp_fault_inject(BSP_FAULT_IO))
+		return -BSP_EIO;
+	int mode = (flags & BSP_FILE_WRITE) ? ((flags & BSP_FILE_READ) ? O_RDWR : O_WRONLY)
+					    : O_RDONLY;
+	if (flags & BSP_FILE_CREATE)
+		mode |= O_CREAT;
+	if (flags & BSP_FILE_TRUNC)
+		mode |= O_TRUNC;
+	int fd = open(path, mode | O_CLOEXEC, 0644);
+	return fd < 0 ? host_error(errno) : fd;
+}
+
+long bsp_file_read(int handle, void *buf, size_t size)
+{
+	if (handle < 0)
+		return -BSP_EBADF;
+	if (bsp_fault_inject(BSP_FAULT_IO))
+		return -BSP_EIO;
+	ssize_t n = read(handle, buf, size);
+	return n < 0 ? host_error(errno) : (long)n;
+}
+
+long bsp_file_write(int handle, const void *buf, size_t size)
+{
+	if (handle < 0)
+		return -BSP_EBADF;
+	if (bsp_fault_inject(BSP_FAULT_IO))
+		return -BSP_EIO;
+	ssize_t n = write(handle, buf, size);
+	return n < 0 ? host_error(errno) : (long)n;
+}
+
+int64_t bsp_file_seek(int handle, int64_t offset, int whence)
+{
+	if (handle < 0)
+		return -BSP_EBADF;
+	int w = whence == BSP_SEEK_SET ? SEEK_SET : whence == BSP_SEEK_CUR ? SEEK_CUR
+					      : whence == BSP_SEEK_END ? SEEK_END : -1;
+	if (w < 0)
+		return -BSP_EINVAL;
+	off_t r = lseek(handle, (off_t)offset, w);
+	return r < 0 ? host_error(errno) : (int64_t)r;
+}
+
+int bsp_file_close(int handle)
+{
+	if (handle < 0)
+		return -BSP_EBADF;
+	return close(handle) < 0 ? host_error(errno) : 0;
+}
+
+static int not_dot(const struct dirent *d)
+{
+	return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+int bsp_dir_entry(const char *path, size_t index, char *name, size_t cap)
+{
+	if (!path || !name || cap == 0)
+		return -BSP_EINVAL;
+	struct dirent **list;
+	int n = scandir(path, &list, not_dot, by_name); /* sorted: stable order */
+	if (n < 0)
+		return host_error(errno);
+	int rc = 0;
+	if (index < (size_t)n) {
+		size_t len = strlen(list[index]->d_name);
+		rc = len < cap ? 1 : -BSP_EINVAL;
+		if (rc == 1)
+			memcpy(name, list[index]->d_name, len + 1);
+	}
+	for (int i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	return rc;
+}
+
+/* ------------------------------------------------- console, panic, faults */
+
+void bsp_console_write(const char *s, size_t size)
+{
+	if (!bsp_sim.console_capture) {
+		fwrite(s, 1, size, stdout);
+		fflush(stdout);
+		return;
+	}
+	if (bsp_sim.console_len + size + 1 > bsp_sim.console_cap) {
+		size_t cap = bsp_sim.console_cap ? bsp_sim.console_cap : 4096;
+		while (cap < bsp_sim.console_len + size + 1 && cap < BSP_SIM_CONSOLE_MAX)
+			cap *= 2;
+		if (cap < bsp_sim.console_len + size + 1)
+			return; /* capture full: drop, never fail the caller */
+		char *c = realloc(bsp_sim.console, cap);
+		if (!c)
+			return;
+		bsp_sim.console = c;
+		bsp_sim.console_cap = cap;
+	}
+	memcpy(bsp_sim.console + bsp_sim.console_len, s, size);
+	bsp_sim.console_len += size;
+	bsp_sim.console[bsp_sim.console_len] = '\0';
+}
+
+_Noreturn void bsp_panic(const char *file, int line, const char *msg)
+{
+	snprintf(bsp_sim.last_panic, sizeof bsp_sim.last_panic, "%s:%d: %s", file, line, msg);
+	if (sim_running())
+		sim_fail(SIM_FAIL_ASSERT, "panic on core %u: %s", sim_core_id(), bsp_sim.last_panic);
+	if (bsp_sim.panic_env)
+		longjmp(*bsp_sim.panic_env, 1);
+	fprintf(stderr, "panic: %s\n", bsp_sim.last_panic);
+	abort();
+}
+
+bool bsp_fault_inject(unsigned site)
+{
+	if (site >= BSP_FAULT_SITES)
+		bsp_panic(__FILE__, __LINE__, "bsp_fault_inject: unknown site");
+	uint64_t call = ++bsp_sim.fault_calls[site];
+	uint64_t nth = bsp_sim.fail_nth[site];
+	if (nth && (call == nth || (bsp_sim.fail_persist[site] && call > nth)))
+		return true;
+	if (sim_running() && bsp_sim.fault_decisions[site])
+		return sim_decide_fault(site);
+	return false;
+}
+
+void bsp_trace_event(const char *kind, uintptr_t a, uintptr_t b)
+{
+	if (!sim_running())
+		return;
+	/* Hash the text, never the pointer: addresses differ between runs. */
+	uint64_t h = 0;
+	for (size_t i = 0; kind[i] && i < 64; i++)
+		h = h * 31u + (unsigned char)kind[i];
+	sim_hash_mix(h);
+	sim_hash_mix(a);
+	sim_hash_mix(b);
+	sim_log("%s %lu %lu", kind, (unsigned long)a, (unsigned long)b);
+}

@@ -1,0 +1,304 @@
+/*
+ * mem_fuzz.c — the memory manager against a shadow model, on simulated cores.
+ *
+ * Input: byte 0 picks the number of cores (1-4) and the regions' misalignment;
+ * then 3-byte ops: [kind:3 core:2 -:3] [slot] [arg]. Each core runs, in input
+ * order, the ops addressed to it, all cores at once on the simulator; the
+ * schedule is drawn from the same input bytes (sim_strategy_bytes). Ops:
+ * alloc, aligned alloc, zalloc, realloc, free (of whatever a slot holds,
+ * wherever it was allocated: cross-core frees), cache alloc (three caches),
+ * frames alloc. The shadow model keeps every live block with a fill pattern:
+ * no two live blocks overlap, alignment is honoured, contents survive
+ * realloc, k_mem_check() is clean after every op, and at the end everything
+ * is returned (every owner at zero, every frame back after a trim). A fresh
+ * k_mem_init per input: nothing carries over.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bsp_sim.h"
+#include <k/mem.h>
+
+#define SLOTS 64u
+#define OPS_MAX 400u
+#define CACHES 3u
+
+enum op_kind { OP_ALLOC, OP_ALIGNED, OP_ZALLOC, OP_REALLOC, OP_FREE, OP_CACHE, OP_FRAMES, OP_FREE2 };
+enum slot_kind { SLOT_EMPTY, SLOT_HEAP, SLOT_CACHE, SLOT_FRAMES, SLOT_BUSY };
+
+struct slot {
+	uint8_t *p;
+	size_t bytes;
+	unsigned kind;  /* enum slot_kind */
+	unsigned cache; /* SLOT_CACHE: which cache */
+	uint8_t seed;   /* fill pattern */
+};
+
+static const size_t cache_bytes[CACHES] = {24, 100, 1000};
+
+static struct {
+	bsp_spinlock_t lock; /* guards slot[], generation */
+	struct slot slot[SLOTS];
+	uint8_t generation;
+	const uint8_t *ops;
+	size_t op_count;
+	unsigned cores;
+	k_cache_t *cache[CACHES];
+	size_t tables;
+	bsp_atomic_t finished;
+} fz;
+
+#define FUZZ_FAIL(...)                                                \
+	do {                                                          \
+		fprintf(stderr, "mem_fuzz: " __VA_ARGS__);            \
+		fprintf(stderr, "\n");                                \
+		abort();                                              \
+	} while (0)
+
+static void fill(uint8_t *p, size_t n, uint8_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed + i * 31u);
+}
+
+static void verify(const uint8_t *p, size_t n, uint8_t seed, const char *what)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != (uint8_t)(seed + i * 31u))
+			FUZZ_FAIL("%s: byte %zu of %zu-byte block %p changed", what, i, n, (const void *)p);
+}
+
+static size_t arg_size(uint8_t arg)
+{
+	/* mostly small, sometimes up to ~120 KiB */
+	return (size_t)(arg & 0x3Fu) << ((arg >> 6) * 3u) | 1u;
+}
+
+static void lock(bsp_irq_state_t *s)
+{
+	*s = bsp_irq_save();
+	bsp_spin_lock(&fz.lock);
+}
+
+static void unlock(bsp_irq_state_t s)
+{
+	bsp_spin_unlock(&fz.lock);
+	bsp_irq_restore(s);
+}
+
+/* Caller holds fz.lock. A new block must not overlap any live one. */
+static void check_no_overlap(const uint8_t *p, size_t n)
+{
+	for (unsigned i = 0; i < SLOTS; i++) {
+		const struct slot *s = &fz.slot[i];
+		if (s->kind == SLOT_EMPTY || s->kind == SLOT_BUSY)
+			continue;
+		if (p < s->p + s->bytes && s->p < p + n)
+			FUZZ_FAIL("block %p+%zu overlaps live block %p+%zu", (const void *)p, n, (const void *)s->p,
+				  s->bytes);
+	}
+}
+
+/* Take slot k for this core's op: its old content is returned in *old and
+ * the slot is BUSY until put back. */
+static bool take(unsigned k, struct slot *old)
+{
+	bsp_irq_state_t s;
+	lock(&s);
+	bool ok = fz.slot[k].kind != SLOT_BUSY;
+	if (ok) {
+		*old = fz.slot[k];
+		fz.slot[k].kind = SLOT_BUSY;
+	}
+	unlock(s);
+	return ok;
+}
+
+static void put(unsigned k, struct slot v)
+{
+	bsp_irq_state_t s;
+	lock(&s);
+	if (v.kind != SLOT_EMPTY) {
+		check_no_overlap(v.p, v.bytes);
+		v.seed = fz.generation++;
+		fill(v.p, v.bytes, v.seed);
+	}
+	fz.slot[k] = v;
+	unlock(s);
+}
+
+static void release(struct slot *v)
+{
+	switch (v->kind) {
+	case SLOT_HEAP:
+		verify(v->p, v->bytes, v->seed, "free");
+		k_mem_free(v->p);
+		break;
+	case SLOT_CACHE:
+		verify(v->p, v->bytes, v->seed, "cache free");
+		k_cache_free(fz.cache[v->cache], v->p);
+		break;
+	case SLOT_FRAMES:
+		verify(v->p, v->bytes, v->seed, "frames free");
+		k_frames_free(v->p, v->bytes / K_PAGE_BYTES);
+		break;
+	default:
+		break;
+	}
+	v->kind = SLOT_EMPTY;
+}
+
+static void check_align(const void *p, size_t align)
+{
+	if (((uintptr_t)p & (align - 1u)) != 0u)
+		FUZZ_FAIL("block %p not aligned to %zu", p, align);
+}
+
+static void do_op(const uint8_t *op)
+{
+	unsigned kind = op[0] & 7u, k = op[1] % SLOTS;
+	uint8_t arg = op[2];
+	k_mem_owner_t owner = (k_mem_owner_t)(op[1] >> 6);
+	struct slot v;
+	if (!take(k, &v))
+		return; /* another core is on this slot right now */
+	if (kind == OP_REALLOC && v.kind == SLOT_HEAP) {
+		size_t n = arg_size(arg);
+		verify(v.p, v.bytes, v.seed, "before realloc");
+		uint8_t *q = k_mem_realloc(v.p, n, owner);
+		if (q != NULL) {
+			check_align(q, K_MEM_ALIGN);
+			verify(q, n < v.bytes ? n : v.bytes, v.seed, "realloc");
+			v.p = q;
+			v.bytes = n;
+		}
+		put(k, v);
+		return;
+	}
+	release(&v);
+	uint8_t *p = NULL;
+	size_t n = arg_size(arg), align = K_MEM_ALIGN;
+	switch (kind) {
+	case OP_ALLOC:
+		p = k_mem_alloc(n, owner);
+		break;
+	case OP_ALIGNED:
+		align = (size_t)1u << (arg % 13u);
+		n = (size_t)(op[1] & 0x3Fu) * 37u + 1u;
+		p = k_mem_alloc_aligned(n, align, owner);
+		if (align < K_MEM_ALIGN)
+			align = K_MEM_ALIGN;
+		break;
+	case OP_ZALLOC:
+		p = k_mem_zalloc(n, owner);
+		for (size_t i = 0; p != NULL && i < n; i++)
+			if (p[i] != 0)
+				FUZZ_FAIL("zalloc byte %zu not zero", i);
+		break;
+	case OP_CACHE:
+		v.cache = arg % CACHES;
+		n = cache_bytes[v.cache];
+		p = k_cache_alloc(fz.cache[v.cache], owner);
+		break;
+	case OP_FRAMES:
+		n = (1u + arg % 4u) * K_PAGE_BYTES;
+		align = K_PAGE_BYTES;
+		p = k_frames_alloc(n / K_PAGE_BYTES, owner);
+		break;
+	default: /* OP_FREE, OP_FREE2, OP_REALLOC of a non-heap slot: freed above */
+		break;
+	}
+	if (p != NULL) {
+		check_align(p, align);
+		v.p = p;
+		v.bytes = n;
+		v.kind = kind == OP_CACHE ? SLOT_CACHE : kind == OP_FRAMES ? SLOT_FRAMES : SLOT_HEAP;
+	}
+	put(k, v);
+}
+
+static void core_share(void *arg)
+{
+	unsigned me = (unsigned)(uintptr_t)arg;
+	for (size_t i = 0; i < fz.op_count; i++) {
+		const uint8_t *op = fz.ops + 3u * i;
+		if (((op[0] >> 3) & 3u) % fz.cores != me)
+			continue;
+		do_op(op);
+		k_mem_check();
+	}
+	bsp_atomic_fetch_add(&fz.finished, 1);
+}
+
+static void boot_main(void *arg)
+{
+	(void)arg;
+	if (k_mem_init() != 0)
+		FUZZ_FAIL("k_mem_init failed");
+	struct k_mem_stats st;
+	k_mem_stats(&st);
+	fz.tables = st.frames_total - st.frames_free;
+	for (unsigned c = 0; c < CACHES; c++)
+		if ((fz.cache[c] = k_cache_create("fuzz", cache_bytes[c], 0)) == NULL)
+			FUZZ_FAIL("k_cache_create failed");
+	for (unsigned c = 1; c < fz.cores; c++)
+		if (bsp_core_start(c, core_share, (void *)(uintptr_t)c) != 0)
+			FUZZ_FAIL("bsp_core_start failed");
+	core_share((void *)(uintptr_t)0);
+	while (bsp_atomic_load(&fz.finished) < fz.cores)
+		;
+	for (unsigned k = 0; k < SLOTS; k++)
+		release(&fz.slot[k]);
+	for (unsigned c = 0; c < CACHES; c++)
+		if (k_cache_destroy(fz.cache[c]) != 0)
+			FUZZ_FAIL("k_cache_destroy: cache %u still busy", c);
+	k_mem_check();
+	k_mem_trim();
+	k_mem_check();
+	k_mem_stats(&st);
+	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++)
+		if (st.owner[o].used_bytes != 0)
+			FUZZ_FAIL("owner %u still holds %zu bytes", o, st.owner[o].used_bytes);
+	if (st.frames_free + fz.tables != st.frames_total || st.heap_bytes != 0 || st.cache_frames != 0)
+		FUZZ_FAIL("memory not returned: %zu of %zu frames free", st.frames_free, st.frames_total);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	memset(&fz, 0, sizeof fz);
+	bsp_spin_init(&fz.lock);
+	fz.cores = 1u + (data[0] & 3u);
+	fz.ops = data + 1;
+	fz.op_count = (size - 1) / 3u;
+	if (fz.op_count > OPS_MAX)
+		fz.op_count = OPS_MAX;
+
+	struct bsp_sim_options o;
+	memset(&o, 0, sizeof o);
+	o.region_count = 2;
+	o.region_bytes[0] = 768u * 1024u + (data[0] >> 2) * 97u;
+	o.region_bytes[1] = 96u * 1024u + 1u;
+	o.region_misalign = (data[0] >> 4) * 3u;
+	bsp_sim_setup(&o);
+
+	sim_strategy_t strategy;
+	sim_strategy_storage_t storage;
+	sim_strategy_bytes(&strategy, &storage, data, size);
+	sim_config_t cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.cores = fz.cores;
+	cfg.strategy = &strategy;
+	cfg.step_budget = 20u * 1000u * 1000u;
+	sim_result_t r;
+	enum sim_outcome out = bsp_sim_run(&cfg, boot_main, NULL, &r);
+	if (out != SIM_OK) {
+		fprintf(stderr, "mem_fuzz: run failed (%d): %s\n", (int)out, r.message);
+		abort();
+	}
+	sim_result_free(&r);
+	return 0;
+}

@@ -1,0 +1,204 @@
+/*
+ * k/mem.h — the memory manager: primary page frames, a bounded-time general
+ * heap, per-core object caches, per-owner accounting and a full checker.
+ *
+ * Layers (lock order, outermost first):
+ *   k_cache_*   per-core magazines (per-core lock) over a depot and slabs
+ *               (per-cache lock);
+ *   k_mem_*     the heap: TLSF segregated fits, O(1) alloc and free (heap lock);
+ *   k_frames_*  primary memory: page frames carved from bsp_mem_regions()
+ *               (frames lock).
+ * Every call may be made from thread context on any core, with interrupts on
+ * or off (each call saves and restores interrupts itself); none from isr
+ * context unless stated. No call blocks.
+ *
+ * Owners: every allocation is charged to an owner, a small index: 0 is the
+ * kernel, 1..K_MEM_OWNERS_MAX-1 are owner slots the process layer hands out
+ * (one per live process, e.g. its process-table slot). An owner slot must be
+ * empty (k_mem_owner_stats().used_bytes == 0) before it is given to another
+ * process.
+ *
+ * Misuse (double free, a pointer the allocator never gave, a write past the
+ * end of a block in debug builds, a bad owner) panics through K_ASSERT with a
+ * message naming the block's address. Running out of memory is not misuse:
+ * allocation returns NULL and leaves everything consistent. Every allocation
+ * first asks bsp_fault_inject(BSP_FAULT_ALLOC) and fails with NULL if told to.
+ *
+ * Debug vs release: the compile definition K_MEM_DEBUG (0 or 1) chooses;
+ * the build sets it to 0 in Release and 1 otherwise (kernel/CMakeLists.txt);
+ * when not given it is 1 unless NDEBUG is defined. Debug
+ * builds add to every heap block a trailer (its requested size, keyed by its
+ * address) and guard bytes up to the block's end, checked on free, realloc and
+ * k_mem_check; cache objects get a guard word; freed memory is filled with
+ * junk (0xDD). Release keeps the one-word header and every K_ASSERT.
+ */
+#ifndef K_MEM_H
+#define K_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef WEFT_PAGE_BYTES
+#error "WEFT_PAGE_BYTES (the page size) must be given by the build"
+#endif
+
+/* Debug builds: guard bytes, trailers, junk fill (see above). A plain
+ * constant, used in `if (K_MEM_DEBUG)`, never in #if around code. */
+#ifndef K_MEM_DEBUG
+#ifdef NDEBUG
+#define K_MEM_DEBUG 0
+#else
+#define K_MEM_DEBUG 1
+#endif
+#endif
+
+/* Size of a page frame: 4096 hosted, 1024 on microcontrollers. */
+#define K_PAGE_BYTES ((size_t)(WEFT_PAGE_BYTES))
+
+/* Alignment of every k_mem_alloc block: two machine words (16 B on 64-bit,
+ * 8 B on 32-bit), enough for any scalar type. */
+#define K_MEM_ALIGN (2u * sizeof(uintptr_t))
+
+/* Owner slots: 0 = kernel, 1..K_MEM_OWNERS_MAX-1 = processes. */
+#define K_MEM_OWNERS_MAX 64u
+#define K_MEM_OWNER_KERNEL 0u
+typedef uint32_t k_mem_owner_t;
+
+/* Most regions the BSP may report; more is -K_EINVAL at init. */
+#define K_MEM_REGIONS_MAX 16u
+
+/* ------------------------------------------------------------------ init */
+
+/* Take every region bsp_mem_regions() reports (any alignment, any size),
+ * carve page frames from them and reset every memory-manager global (a fresh
+ * kernel per call: whatever an earlier boot held is forgotten). Boot core,
+ * before any other k_mem/k_cache/k_frames call and before secondary cores run.
+ * Returns 0; -K_ENOMEM if no region holds a whole frame plus its metadata;
+ * -K_EINVAL if there are more than K_MEM_REGIONS_MAX regions. */
+int k_mem_init(void);
+
+/* ------------------------------------------------------ primary: frames */
+
+/* Allocate `count` (>= 1) physically contiguous page frames, page-aligned,
+ * charged to owner. Returns the first frame, or NULL when no run that long is
+ * free (or an injected fault). */
+void *k_frames_alloc(size_t count, k_mem_owner_t owner);
+
+/* Free a run from k_frames_alloc: p its first frame, count its length (both
+ * must match the allocation exactly, else panic). p NULL is a no-op. */
+void k_frames_free(void *p, size_t count);
+
+/* ------------------------------------------------------ secondary: heap */
+
+/* Allocate `bytes` (0 is taken as 1) aligned to K_MEM_ALIGN, charged to
+ * owner. O(1): no list walks. NULL when memory is exhausted. */
+void *k_mem_alloc(size_t bytes, k_mem_owner_t owner);
+
+/* As k_mem_alloc, zero-filled. */
+void *k_mem_zalloc(size_t bytes, k_mem_owner_t owner);
+
+/* As k_mem_alloc, aligned to `align`: a power of two up to K_PAGE_BYTES
+ * (else NULL). Free with k_mem_free. */
+void *k_mem_alloc_aligned(size_t bytes, size_t align, k_mem_owner_t owner);
+
+/* Resize p to `bytes`, keeping the first min(old, new) bytes and p's owner
+ * and K_MEM_ALIGN alignment (alignment from k_mem_alloc_aligned is not kept
+ * if the block moves). p NULL: k_mem_alloc(bytes, owner). bytes 0: frees p,
+ * returns NULL. On failure returns NULL and p is untouched. */
+void *k_mem_realloc(void *p, size_t bytes, k_mem_owner_t owner);
+
+/* Free a block from k_mem_alloc*, k_mem_realloc. NULL is a no-op. */
+void k_mem_free(void *p);
+
+/* Bytes the caller may use at p (>= the size asked; exactly it in debug). */
+size_t k_mem_usable_bytes(const void *p);
+
+/* Owner a live heap block is charged to. */
+k_mem_owner_t k_mem_owner_of(const void *p);
+
+/* Give back to primary memory every heap chunk that is wholly free and every
+ * cache slab that holds no object (after emptying every core's magazines).
+ * Returns the number of frames given back. Thread context. */
+size_t k_mem_trim(void);
+
+/* ------------------------------------------------ secondary: object caches */
+
+/* A cache of fixed-size objects for the kernel's hot objects (threads, sync
+ * objects, handles). Alloc and free take only the calling core's lock in the
+ * common case (a per-core magazine); objects may be freed on any core. */
+typedef struct k_cache k_cache_t;
+
+/* Most objects a magazine holds (per core, per cache). */
+#define K_CACHE_MAGAZINE_OBJECTS 16u
+
+/* Create a cache of objects of obj_bytes (1..K_PAGE_BYTES/4), aligned to
+ * align (0 = K_MEM_ALIGN, else a power of two up to K_PAGE_BYTES/4). name is
+ * a static string (kept, for messages). The cache structure is charged to the
+ * kernel. Returns NULL on no memory or bad arguments. */
+k_cache_t *k_cache_create(const char *name, size_t obj_bytes, size_t align);
+
+/* Destroy an empty cache (every object freed): -K_EBUSY if objects are live
+ * (nothing changes), else 0. c NULL is -K_EINVAL. */
+int k_cache_destroy(k_cache_t *c);
+
+/* An object of c, charged to owner; its contents are undefined. NULL when
+ * memory is exhausted. */
+void *k_cache_alloc(k_cache_t *c, k_mem_owner_t owner);
+
+/* Return obj to c (from any core). obj NULL is a no-op. */
+void k_cache_free(k_cache_t *c, void *obj);
+
+/* Object size of c as created. */
+size_t k_cache_object_bytes(const k_cache_t *c);
+
+/* ------------------------------------------------------ stats and checks */
+
+struct k_mem_owner_stats {
+	size_t used_bytes;  /* heap blocks (whole, header included) + frame runs
+			       + cache objects (whole slots), now */
+	size_t peak_bytes;  /* high-water of the heap + frame part of used_bytes
+			       (cache objects are counted per core without a
+			       global lock, so they are not in the peak) */
+	size_t cache_bytes; /* part of used_bytes that is cache objects */
+	size_t blocks;      /* live heap blocks + frame runs + cache objects */
+};
+
+struct k_mem_stats {
+	/* primary */
+	size_t frames_total;            /* frames carved from all regions */
+	size_t frames_free;
+	size_t frames_largest_free_run; /* in frames */
+	size_t frames_peak_used;        /* high-water of frames taken */
+	/* heap */
+	size_t heap_bytes;              /* bytes of frames the heap holds */
+	size_t heap_free_bytes;         /* sum of free block payloads */
+	size_t heap_largest_free_bytes; /* largest single block it can hand out */
+	uint32_t heap_steps_max;        /* most list/bitmap steps of one heap op */
+	/* caches */
+	size_t cache_frames;            /* frames held by cache slabs */
+	/* everything, all owners */
+	size_t used_bytes;
+	size_t free_bytes;              /* frames_free pages + heap_free_bytes */
+	struct k_mem_owner_stats owner[K_MEM_OWNERS_MAX];
+};
+
+/* Fill *out. Thread context. Numbers are exact when no other core allocates
+ * meanwhile. */
+void k_mem_stats(struct k_mem_stats *out);
+
+/* One owner's line of k_mem_stats. Returns 0, -K_EINVAL for a bad owner. */
+int k_mem_owner_stats(k_mem_owner_t owner, struct k_mem_owner_stats *out);
+
+/* Walk every frame, heap block, free list, bitmap, slab, magazine and
+ * counter, and verify every invariant (panics with a message naming the
+ * structure on the first broken one). Returns the number of items checked.
+ * Thread context; for the simulator and fuzzers to call between steps. */
+size_t k_mem_check(void);
+
+/* The heap's step counter (debug aid for the bounded-time proof): the most
+ * list/bitmap steps a single alloc or free took since the last reset. */
+uint32_t k_mem_steps_max(void);
+void k_mem_steps_reset(void);
+
+#endif /* K_MEM_H */

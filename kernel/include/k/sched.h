@@ -1,0 +1,128 @@
+/*
+ * k/sched.h — booting the kernel on N cores, and the scheduler's oracles:
+ * the invariant checker, the deadlock (wait-for chain) report, starvation
+ * and counters.
+ *
+ * How a harness runs the kernel (e.g. inside bsp_sim_run's main_fn, which
+ * runs on core 0's boot context):
+ *
+ *     static void my_main(void *arg) { ...kernel calls...; }   // a k_thread
+ *     struct k_boot_config bc = K_BOOT_CONFIG_DEFAULT;
+ *     bc.main = my_main; bc.main_arg = arg;
+ *     int rc = k_boot(&bc);   // returns when every thread has exited
+ *
+ * k_boot resets every kernel global (memory manager included), so a harness
+ * may boot a fresh kernel thousands of times in one process. It starts the
+ * secondary cores, runs `main` as the first thread of the kernel process, and
+ * turns core 0's boot context into core 0's idle loop; it returns once every
+ * thread has exited and every stack is freed (then all kernel memory is free
+ * again except what threads leaked, visible in k_mem_stats).
+ *
+ * Simulator hooks (sim_config_t): the checks below never take a lock and make
+ * no scheduling point, so they may be called between simulator steps
+ * (on_step, on_all_idle) while other cores are stopped anywhere; structures
+ * whose spinlock is held at that moment are skipped (checked next time).
+ *
+ *     on_step:     return k_sched_check(msg, cap) == 0;
+ *     on_all_idle: if (k_sched_finished()) return true;
+ *                  k_sched_deadlock_report(msg, cap); return false;
+ *
+ * On real parallel targets call them only from a thread (the kernel then
+ * checks the structures whose locks are free at that moment).
+ */
+#ifndef K_SCHED_H
+#define K_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <k/errno.h>
+#include <k/thread.h>
+
+/* Round-robin slice among equal priorities (virtual ns on the simulator). */
+#define K_SLICE_DEFAULT_NS ((uint64_t)50000u)
+
+struct k_boot_config {
+	unsigned cores;            /* cores to run, 1..bsp_core_count(); 0: all */
+	uint64_t slice_ns;         /* 0: K_SLICE_DEFAULT_NS */
+	k_thread_entry_fn main;    /* first thread, in the kernel process */
+	void *main_arg;
+	unsigned main_priority;    /* K_PRIO_MIN..K_PRIO_MAX */
+	size_t main_stack_bytes;   /* 0: K_STACK_DEFAULT_BYTES */
+	bool skip_mem_init;        /* true: the caller already ran k_mem_init() */
+};
+
+#define K_BOOT_CONFIG_DEFAULT                                                      \
+	((struct k_boot_config){.cores = 0, .slice_ns = 0, .main = NULL, .main_arg = NULL, \
+				 .main_priority = K_PRIO_DEFAULT, .main_stack_bytes = 0, \
+				 .skip_mem_init = false})
+
+/* Boot on the calling core (it becomes core 0; call it on the BSP's boot
+ * context, interrupts off or on), run until every thread has exited, return.
+ * Returns 0; -K_EINVAL bad config (no main, bad cores or priority); -K_ENOMEM
+ * (memory init or the main thread failed); a negative code from k_mem_init.
+ * Panics (K_ASSERT) on a broken kernel invariant. */
+int k_boot(const struct k_boot_config *cfg);
+
+/* Cores the running kernel uses (0 before boot). */
+unsigned k_sched_cores(void);
+
+/* True once the booted kernel has no thread left (the run is over and fine). */
+bool k_sched_finished(void);
+
+/* ------------------------------------------------------------------ oracles */
+
+/* Error codes of k_sched_check (negated). */
+enum k_sched_check_error {
+	K_SCHED_CHECK_OK = 0,
+	K_SCHED_CHECK_RUNQ = 1,     /* a run queue: bitmap, list links, counts */
+	K_SCHED_CHECK_PLACE = 2,    /* a thread not in exactly one place for its state */
+	K_SCHED_CHECK_COUNT = 3,    /* totals (threads, per process) disagree */
+	K_SCHED_CHECK_TIMERQ = 4,   /* a timer queue out of order or mislinked */
+	K_SCHED_CHECK_MUTEX = 5,    /* owner / held list / inherited priority */
+	K_SCHED_CHECK_AFFINITY = 6, /* a thread on a core its mask excludes */
+};
+
+/* Verify the scheduler's invariants: every thread is in exactly one place
+ * (running on one core, in one run queue, in one wait queue, in one timer
+ * queue as its state says, or dead); each run queue's bitmap matches its
+ * lists and its count; timer queues are sorted; each mutex's owner holds it
+ * in its list and its effective priority is what inheritance says. Returns 0,
+ * or -K_SCHED_CHECK_* with one line in msg[cap] (msg may be NULL). No lock, no
+ * scheduling point (see above). */
+int k_sched_check(char *msg, size_t cap);
+
+/* Describe every blocked thread and what it waits for, following wait-for
+ * chains (thread -> mutex -> owner -> ...) and naming cycles, e.g.
+ *   "deadlock: T3 'philo0' waits mutex#2 'fork1' held by T4 'philo1'
+ *    waits mutex#3 'fork2' held by T3 (cycle); T7 'c' waits sem#1 'items'"
+ * Writes at most cap bytes (NUL-terminated, truncated with "..."); returns
+ * the number of blocked threads (0: nothing blocked). No lock. */
+size_t k_sched_deadlock_report(char *buf, size_t cap);
+
+/* Starvation measure: the longest a currently ready thread has waited for a
+ * core, in ns (0 if none waits). No lock. */
+uint64_t k_sched_starvation_ns(void);
+
+struct k_sched_stats {
+	uint64_t switches;        /* context switches, all cores */
+	uint64_t preemptions;     /* switches forced by tick or wake-up */
+	uint64_t migrations;      /* threads moved between cores */
+	uint64_t ipis;            /* IPIs sent */
+	uint64_t wakeups;         /* blocked/sleeping -> ready */
+	uint64_t ticks;           /* slice timer interrupts */
+	uint64_t ready_wait_max_ns; /* longest ready -> running wait seen */
+	unsigned threads_live;    /* created and not yet exited */
+	unsigned threads_total;   /* created since boot */
+};
+
+/* Counters since boot (a snapshot; exact when no other core runs). */
+void k_sched_stats(struct k_sched_stats *out);
+
+/* The planted bug this kernel was built with (-DWEFT_PLANTED_BUG=name), or ""
+ * for a correct kernel. Names: runq_migration_lock, lost_wakeup, pi_restore,
+ * kill_mutex_race, double_enqueue. */
+const char *k_sched_planted_bug(void);
+
+#endif /* K_SCHED_H */

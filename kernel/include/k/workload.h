@@ -1,0 +1,47 @@
+/*
+ * k/workload.h — stress workloads: modules written against the kernel's public
+ * API only, each with its own end check. They are collected by the linker in
+ * the section `weft_workloads` (the same mechanism as K_TEST and static
+ * modules), so adding a workload is adding a file to stress/.
+ *
+ * The weft CLI boots a fresh kernel for every run, calls main() on the first
+ * kernel thread with every core up, and when main returns calls check(). A
+ * workload that exercises process kill or faults must still leave a state its
+ * check can judge.
+ */
+#ifndef K_WORKLOAD_H
+#define K_WORKLOAD_H
+
+#include <stddef.h>
+
+struct k_workload {
+	const char *name;    /* what `weft list` shows and `weft run NAME` takes */
+	const char *summary; /* one line */
+	/* Thread context, fresh kernel. Returns 0, or a negative K_E* code if a
+	 * kernel call failed that must not fail (the run fails as an oracle). */
+	int (*main)(void);
+	/* Thread context, after main returned. Returns 0 if the end state is
+	 * right; otherwise writes one line into msg[cap] and returns < 0. */
+	int (*check)(char *msg, size_t cap);
+};
+
+#if defined(__has_attribute)
+#if __has_attribute(retain)
+#define K_SECTION_RETAIN __attribute__((retain))
+#endif
+#endif
+#ifndef K_SECTION_RETAIN
+#define K_SECTION_RETAIN
+#endif
+
+/* Register a workload. The descriptor is a global (not static) so wasm-ld
+ * keeps it too. */
+#define K_WORKLOAD(ident, name_, summary_, main_, check_)                          \
+	const struct k_workload k_workload_##ident                                 \
+		__attribute__((section("weft_workloads"), used, aligned(sizeof(void *)))) \
+		K_SECTION_RETAIN = {name_, summary_, main_, check_}
+
+extern const struct k_workload __start_weft_workloads[] __attribute__((weak));
+extern const struct k_workload __stop_weft_workloads[] __attribute__((weak));
+
+#endif /* K_WORKLOAD_H */

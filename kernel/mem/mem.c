@@ -1,0 +1,147 @@
+/*
+ * mem.c — the memory manager as a whole: boot, stats, trim, the checker, and
+ * the small byte helpers and panic formatting the other files share.
+ */
+#include "mem_internal.h"
+
+/* Guards frames.c, heap.c and owner.c state; innermost lock of the manager. */
+bsp_spinlock_t mem_lock;
+/* Guards mem_stats_all, a k_mem_stats too big for a kernel stack; outermost. */
+static bsp_spinlock_t mem_stats_lock;
+static struct k_mem_stats mem_stats_all;
+
+void mem_fill(void *p, unsigned char byte, size_t n)
+{
+	volatile unsigned char *d = p;
+	for (size_t i = 0; i < n; i++)
+		d[i] = byte;
+}
+
+void mem_copy(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	if ((((uintptr_t)d | (uintptr_t)s | n) & (MEM_WORD - 1u)) == 0u) {
+		uintptr_t *dw = dst;
+		const uintptr_t *sw = src;
+		for (size_t i = 0; i < n / MEM_WORD; i++)
+			dw[i] = sw[i];
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		d[i] = s[i];
+}
+
+bool mem_all(const void *p, unsigned char byte, size_t n)
+{
+	const unsigned char *s = p;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != byte)
+			return false;
+	return true;
+}
+
+/* Room for the longest message plus " 0x" and 16 hex digits. */
+#define MEM_PANIC_MAX 192u
+static char mem_panic_buf[MEM_PANIC_MAX];
+
+_Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t addr)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	while (what[n] != '\0' && n < MEM_PANIC_MAX - 22u) {
+		mem_panic_buf[n] = what[n];
+		n++;
+	}
+	mem_panic_buf[n++] = ' ';
+	mem_panic_buf[n++] = '0';
+	mem_panic_buf[n++] = 'x';
+	for (int shift = (int)sizeof(uintptr_t) * 8 - 4; shift >= 0; shift -= 4)
+		mem_panic_buf[n++] = hex[(addr >> shift) & 0xFu];
+	mem_panic_buf[n] = '\0';
+	bsp_panic(file, line, mem_panic_buf);
+}
+
+int k_mem_init(void)
+{
+	bsp_spin_init(&mem_lock);
+	bsp_spin_init(&mem_stats_lock);
+	owner_init();
+	heap_init();
+	int rc = frames_init();
+	if (rc != 0)
+		return rc;
+	return cache_init();
+}
+
+size_t k_mem_trim(void)
+{
+	size_t frames = cache_trim();
+	mem_ctx_t ctx = mem_enter();
+	bsp_spin_lock(&mem_lock);
+	frames += heap_trim_locked();
+	bsp_spin_unlock(&mem_lock);
+	mem_leave(ctx);
+	return frames;
+}
+
+static void stats_all(struct k_mem_stats *out)
+{
+	mem_fill(out, 0, sizeof *out);
+	caches_lock_all();
+	bsp_spin_lock(&mem_lock);
+	owner_stats_locked(out->owner);
+	heap_stats_locked(out);
+	out->frames_total = frames_total_count();
+	out->frames_free = frames_free_count();
+	out->frames_largest_free_run = frames_largest_free_run();
+	out->frames_peak_used = frames_peak_used();
+	bsp_spin_unlock(&mem_lock);
+	cache_owner_stats_locked(out->owner, &out->cache_frames);
+	caches_unlock_all();
+	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++)
+		out->used_bytes += out->owner[o].used_bytes;
+	out->free_bytes = out->frames_free * K_PAGE_BYTES + out->heap_free_bytes;
+}
+
+void k_mem_stats(struct k_mem_stats *out)
+{
+	K_ASSERT(out != NULL);
+	mem_ctx_t ctx = mem_enter();
+	stats_all(out);
+	mem_leave(ctx);
+}
+
+int k_mem_owner_stats(k_mem_owner_t owner, struct k_mem_owner_stats *out)
+{
+	if (!MEM_OWNER_VALID(owner) || out == NULL)
+		return -K_EINVAL;
+	mem_ctx_t ctx = mem_enter();
+	bsp_spin_lock(&mem_stats_lock);
+	stats_all(&mem_stats_all);
+	*out = mem_stats_all.owner[owner];
+	bsp_spin_unlock(&mem_stats_lock);
+	mem_leave(ctx);
+	return 0;
+}
+
+size_t k_mem_check(void)
+{
+	size_t kind_frames[FRAME_KINDS] = {0};
+	size_t owner_bytes[K_MEM_OWNERS_MAX] = {0}, owner_blocks[K_MEM_OWNERS_MAX] = {0};
+	size_t slab_frames = 0, meta_frames = 0, heap_frames = 0, items = 0;
+	mem_ctx_t ctx = mem_enter();
+	caches_lock_all();
+	items += cache_check_locked(&slab_frames, &meta_frames);
+	bsp_spin_lock(&mem_lock);
+	items += frames_check(kind_frames, owner_bytes, owner_blocks);
+	items += heap_check_locked(&heap_frames, owner_bytes, owner_blocks);
+	owner_check_locked(owner_bytes, owner_blocks);
+	MEM_ASSERT(kind_frames[FRAME_HEAP] == heap_frames, "k_mem_check: heap frames drifted:", kind_frames[FRAME_HEAP]);
+	MEM_ASSERT(kind_frames[FRAME_SLAB] == slab_frames, "k_mem_check: slab frames drifted:", kind_frames[FRAME_SLAB]);
+	MEM_ASSERT(kind_frames[FRAME_META] == meta_frames, "k_mem_check: table frames drifted:", kind_frames[FRAME_META]);
+	bsp_spin_unlock(&mem_lock);
+	caches_unlock_all();
+	mem_leave(ctx);
+	return items;
+}

@@ -1,0 +1,109 @@
+/*
+ * cond.c — condition variable. Wait queues itself under the cond's lock
+ * before it releases the mutex, so a signal sent after the unlock always
+ * finds it: no lost wake-up. Lock order: cond.lock, then mutex_lock.
+ */
+#include "sched_impl.h"
+
+struct k_cond {
+	struct k_obj obj;
+	bsp_spinlock_t lock; /* lock order: level 2, before mutex_lock */
+	/* lock */
+	struct wait_queue waiters;
+};
+
+int k_cond_create(k_cond_t **out, const char *name)
+{
+	if (!out)
+		return -K_EINVAL;
+	struct k_cond *c = k_mem_zalloc(sizeof *c, proc_owner_of_caller());
+	if (!c)
+		return -K_ENOMEM;
+	bsp_spin_init(&c->lock);
+	wq_init(&c->waiters);
+	int rc = obj_register(&c->obj, OBJ_COND, name);
+	if (rc < 0) {
+		k_mem_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int k_cond_destroy(k_cond_t *c)
+{
+	if (!c || c->obj.type != OBJ_COND)
+		return -K_EINVAL;
+	bsp_irq_state_t s = bsp_irq_save();
+	bsp_spin_lock(&c->lock);
+	bool busy = c->waiters.count != 0;
+	bsp_spin_unlock(&c->lock);
+	bsp_irq_restore(s);
+	if (busy)
+		return -K_EBUSY;
+	obj_unregister(&c->obj);
+	k_mem_free(c);
+	return 0;
+}
+
+void cond_free_leftover(struct k_obj *o)
+{
+	struct k_cond *c = (struct k_cond *)(void *)o;
+	K_ASSERT(o->type == OBJ_COND);
+	K_ASSERT_MSG(c->waiters.count == 0, "reaped condition variable still has waiters");
+}
+
+int k_cond_wait(k_cond_t *c, k_mutex_t *m, uint64_t timeout_ns)
+{
+	if (!c || c->obj.type != OBJ_COND || !m || m->obj.type != OBJ_MUTEX)
+		return -K_EINVAL;
+	bsp_irq_state_t s = bsp_irq_save();
+	struct k_thread *t = sched_current();
+	K_ASSERT_MSG(!t->is_idle, "k_cond_wait: not in a thread");
+	bsp_spin_lock(&c->lock);
+	bsp_spin_lock(&g_sched.mutex_lock);
+	if (m->owner != t) {
+		bsp_spin_unlock(&g_sched.mutex_lock);
+		bsp_spin_unlock(&c->lock);
+		bsp_irq_restore(s);
+		return -K_EPERM;
+	}
+	mutex_unlock_locked(m, t);
+	bsp_spin_unlock(&g_sched.mutex_lock);
+	int rc = -K_ETIMEDOUT;
+	if (timeout_ns != K_NO_WAIT) {
+		wait_prepare(t, &c->waiters, &c->lock, &c->obj);
+		rc = sched_block(&c->lock, timeout_ns);
+	}
+	bsp_spin_unlock(&c->lock);
+	bsp_irq_restore(s);
+	sched_kill_point(); /* a killed waiter exits here, without the mutex */
+	int relock = k_mutex_lock(m, K_FOREVER);
+	K_ASSERT(relock == 0);
+	return rc;
+}
+
+int k_cond_signal(k_cond_t *c)
+{
+	if (!c || c->obj.type != OBJ_COND)
+		return -K_EINVAL;
+	bsp_irq_state_t s = bsp_irq_save();
+	bsp_spin_lock(&c->lock);
+	(void)wait_wake_first(&c->waiters, 0);
+	bsp_spin_unlock(&c->lock);
+	bsp_irq_restore(s);
+	return 0;
+}
+
+int k_cond_broadcast(k_cond_t *c)
+{
+	if (!c || c->obj.type != OBJ_COND)
+		return -K_EINVAL;
+	bsp_irq_state_t s = bsp_irq_save();
+	bsp_spin_lock(&c->lock);
+	for (unsigned n = 0; wait_wake_first(&c->waiters, 0) != NULL; n++)
+		K_ASSERT(n < SCHED_WAITERS_MAX);
+	bsp_spin_unlock(&c->lock);
+	bsp_irq_restore(s);
+	return 0;
+}

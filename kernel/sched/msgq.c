@@ -1,0 +1,164 @@
+/*
+ * msgq.c — bounded FIFO of fixed-size messages. A put that finds a waiting
+ * receiver copies straight into its buffer; a get that frees a slot moves
+ * the first waiting sender's message in. Either way the woken thread's
+ * transfer is complete before it runs.
+ */
+#include "sched_impl.h"
+
+struct k_msgq {
+	struct k_obj obj;
+	size_t msg_bytes;   /* immutable */
+	unsigned capacity;  /* immutable */
+	uint8_t *ring;      /* immutable pointer; contents: lock */
+	bsp_spinlock_t lock; /* lock order: level 2 (object) */
+	/* lock */
+	unsigned head;      /* oldest message */
+	unsigned count;
+	struct wait_queue senders;   /* wait_data: the message to send */
+	struct wait_queue receivers; /* wait_data: the buffer to fill */
+};
+
+static void copy_bytes(void *dst, const void *src, size_t n)
+{
+	uint8_t *d = dst;
+	const uint8_t *s = src;
+	for (size_t i = 0; i < n; i++)
+		d[i] = s[i];
+}
+
+int k_msgq_create(k_msgq_t **out, const char *name, size_t msg_bytes, unsigned capacity)
+{
+	if (!out || msg_bytes == 0 || msg_bytes > K_MSGQ_MSG_MAX_BYTES || capacity == 0 ||
+	    capacity > K_MSGQ_CAPACITY_MAX)
+		return -K_EINVAL;
+	k_mem_owner_t owner = proc_owner_of_caller();
+	struct k_msgq *q = k_mem_zalloc(sizeof *q, owner);
+	uint8_t *ring = k_mem_alloc(msg_bytes * capacity, owner);
+	if (!q || !ring) {
+		k_mem_free(ring);
+		k_mem_free(q);
+		return -K_ENOMEM;
+	}
+	q->msg_bytes = msg_bytes;
+	q->capacity = capacity;
+	q->ring = ring;
+	bsp_spin_init(&q->lock);
+	wq_init(&q->senders);
+	wq_init(&q->receivers);
+	int rc = obj_register(&q->obj, OBJ_MSGQ, name);
+	if (rc < 0) {
+		k_mem_free(ring);
+		k_mem_free(q);
+		return rc;
+	}
+	*out = q;
+	return 0;
+}
+
+int k_msgq_destroy(k_msgq_t *q)
+{
+	if (!q || q->obj.type != OBJ_MSGQ)
+		return -K_EINVAL;
+	bsp_irq_state_t s = bsp_irq_save();
+	bsp_spin_lock(&q->lock);
+	bool busy = q->senders.count != 0 || q->receivers.count != 0;
+	bsp_spin_unlock(&q->lock);
+	bsp_irq_restore(s);
+	if (busy)
+		return -K_EBUSY;
+	obj_unregister(&q->obj);
+	k_mem_free(q->ring);
+	k_mem_free(q);
+	return 0;
+}
+
+void msgq_free_leftover(struct k_obj *o)
+{
+	struct k_msgq *q = (struct k_msgq *)(void *)o;
+	K_ASSERT(o->type == OBJ_MSGQ);
+	K_ASSERT_MSG(q->senders.count == 0 && q->receivers.count == 0,
+		     "reaped message queue still has waiters");
+	k_mem_free(q->ring);
+}
+
+static uint8_t *slot(struct k_msgq *q, unsigned i)
+{
+	K_ASSERT(i < q->capacity);
+	return q->ring + (size_t)i * q->msg_bytes;
+}
+
+int k_msgq_put(k_msgq_t *q, const void *msg, uint64_t timeout_ns)
+{
+	if (!q || q->obj.type != OBJ_MSGQ || !msg)
+		return -K_EINVAL;
+	bsp_irq_state_t s = bsp_irq_save();
+	struct k_thread *t = sched_current();
+	bsp_spin_lock(&q->lock);
+	int rc = 0;
+	struct k_thread *r = wq_first(&q->receivers);
+	if (r) {
+		K_ASSERT(q->count == 0);
+		copy_bytes(r->wait_data, msg, q->msg_bytes);
+		(void)wait_wake_first(&q->receivers, 0);
+	} else if (q->count < q->capacity) {
+		copy_bytes(slot(q, (q->head + q->count) % q->capacity), msg, q->msg_bytes);
+		q->count++;
+	} else if (timeout_ns == K_NO_WAIT || t->is_idle) {
+		rc = -K_ETIMEDOUT;
+	} else {
+		wait_prepare(t, &q->senders, &q->lock, &q->obj);
+		t->wait_data = (void *)(uintptr_t)msg;
+		rc = sched_block(&q->lock, timeout_ns);
+	}
+	bsp_spin_unlock(&q->lock);
+	bsp_irq_restore(s);
+	sched_kill_point();
+	return rc;
+}
+
+int k_msgq_get(k_msgq_t *q, void *buf, uint64_t timeout_ns)
+{
+	if (!q || q->obj.type != OBJ_MSGQ || !buf)
+		return -K_EINVAL;
+	bsp_irq_state_t s = bsp_irq_save();
+	struct k_thread *t = sched_current();
+	K_ASSERT_MSG(!t->is_idle, "k_msgq_get: not in a thread");
+	bsp_spin_lock(&q->lock);
+	int rc = 0;
+	if (q->count > 0) {
+		copy_bytes(buf, slot(q, q->head), q->msg_bytes);
+		q->head = (q->head + 1u) % q->capacity;
+		q->count--;
+		struct k_thread *w = wq_first(&q->senders);
+		if (w) {
+			copy_bytes(slot(q, (q->head + q->count) % q->capacity), w->wait_data,
+				   q->msg_bytes);
+			q->count++;
+			(void)wait_wake_first(&q->senders, 0);
+		}
+	} else if (timeout_ns == K_NO_WAIT) {
+		rc = -K_ETIMEDOUT;
+	} else {
+		K_ASSERT(q->senders.count == 0);
+		wait_prepare(t, &q->receivers, &q->lock, &q->obj);
+		t->wait_data = buf;
+		rc = sched_block(&q->lock, timeout_ns);
+	}
+	bsp_spin_unlock(&q->lock);
+	bsp_irq_restore(s);
+	sched_kill_point();
+	return rc;
+}
+
+unsigned k_msgq_count(const k_msgq_t *q)
+{
+	K_ASSERT(q != NULL && q->obj.type == OBJ_MSGQ);
+	struct k_msgq *w = (struct k_msgq *)(uintptr_t)q;
+	bsp_irq_state_t s = bsp_irq_save();
+	bsp_spin_lock(&w->lock);
+	unsigned n = w->count;
+	bsp_spin_unlock(&w->lock);
+	bsp_irq_restore(s);
+	return n;
+}

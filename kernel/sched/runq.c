@@ -1,0 +1,122 @@
+/*
+ * runq.c — one core's run queue and timer queue.
+ *
+ * Run queue: a list per priority plus a 64-bit bitmap of the non-empty
+ * lists, so the most urgent ready thread is found in O(1) (count leading
+ * zeros); round-robin among equals is "take from the head, put back at the
+ * tail". Timer queue: threads with a deadline (sleeping, or blocked with a
+ * timeout), earliest first. Both are guarded by rq.lock; every function here
+ * asserts the caller holds it.
+ */
+#include "sched_impl.h"
+
+void runq_init(struct runq *rq)
+{
+	bsp_spin_init(&rq->lock);
+	rq->bitmap = 0;
+	for (unsigned p = 0; p < K_PRIO_LEVELS; p++)
+		ql_head_init(&rq->lists[p]);
+	rq->count = 0;
+	ql_head_init(&rq->timers);
+	rq->timer_count = 0;
+	K_ASSERT(ql_empty(&rq->timers));
+}
+
+static void runq_hint(struct sched_core *c)
+{
+	bsp_atomic_store(&c->nr_ready, c->rq.count);
+}
+
+/* Caller holds c->rq.lock; t is READY and in no queue. */
+void runq_enqueue(struct sched_core *c, struct k_thread *t, bool at_head)
+{
+	struct runq *rq = &c->rq;
+	K_ASSERT(bsp_spin_held(&rq->lock));
+	K_ASSERT_MSG(t->state == TS_READY, "runq_enqueue: thread not ready");
+	K_ASSERT_MSG(t->on_core == SCHED_CORE_NONE, "runq_enqueue: thread is running on a core");
+	K_ASSERT_MSG(!t->is_idle, "runq_enqueue: idle thread");
+	K_ASSERT(t->prio < K_PRIO_LEVELS);
+	K_ASSERT(rq->count < K_THREADS_MAX);
+	struct qlink *list = &rq->lists[t->prio];
+	if (at_head)
+		ql_insert_before(list->next, &t->rq_link);
+	else
+		ql_insert_before(list, &t->rq_link);
+	rq->bitmap |= (uint64_t)1u << t->prio;
+	rq->count++;
+	t->ready_since_ns = bsp_clock_ns();
+	runq_hint(c);
+}
+
+/* Caller holds c->rq.lock; t is READY in this run queue. */
+void runq_remove(struct sched_core *c, struct k_thread *t)
+{
+	struct runq *rq = &c->rq;
+	K_ASSERT(bsp_spin_held(&rq->lock));
+	K_ASSERT_MSG(t->state == TS_READY, "runq_remove: thread not ready");
+	K_ASSERT(rq->count > 0);
+	ql_remove(&t->rq_link);
+	if (ql_empty(&rq->lists[t->prio]))
+		rq->bitmap &= ~((uint64_t)1u << t->prio);
+	rq->count--;
+	runq_hint(c);
+}
+
+/* 0 if empty, else the most urgent ready priority + 1. */
+unsigned runq_top_prio(const struct runq *rq)
+{
+	if (rq->bitmap == 0)
+		return 0;
+	unsigned p = 63u - (unsigned)__builtin_clzll(rq->bitmap);
+	K_ASSERT(!ql_empty(&rq->lists[p]));
+	return p + 1u;
+}
+
+/* Take the most urgent ready thread (head of its list), or NULL. */
+struct k_thread *runq_pick(struct sched_core *c)
+{
+	struct runq *rq = &c->rq;
+	K_ASSERT(bsp_spin_held(&rq->lock));
+	unsigned top = runq_top_prio(rq);
+	if (top == 0) {
+		K_ASSERT(rq->count == 0);
+		return NULL;
+	}
+	struct k_thread *t = ql_entry(rq->lists[top - 1u].next, struct k_thread, rq_link);
+	K_ASSERT(t->prio == top - 1u);
+	runq_remove(c, t);
+	uint64_t waited = bsp_clock_ns() - t->ready_since_ns;
+	if (waited > c->stats.ready_wait_max_ns)
+		c->stats.ready_wait_max_ns = waited;
+	return t;
+}
+
+/* Caller holds c->rq.lock; t's home is c; keeps the queue sorted (FIFO among
+ * equal deadlines). Walk bounded by the thread count. */
+void timerq_insert(struct sched_core *c, struct k_thread *t, uint64_t deadline_ns)
+{
+	struct runq *rq = &c->rq;
+	K_ASSERT(bsp_spin_held(&rq->lock));
+	K_ASSERT(!ql_linked(&t->tq_link));
+	K_ASSERT(rq->timer_count < K_THREADS_MAX);
+	t->deadline_ns = deadline_ns;
+	struct qlink *pos = rq->timers.next;
+	for (unsigned n = 0; pos != &rq->timers; n++) {
+		K_ASSERT(n < K_THREADS_MAX);
+		struct k_thread *o = ql_entry(pos, struct k_thread, tq_link);
+		if (o->deadline_ns > deadline_ns)
+			break;
+		pos = pos->next;
+	}
+	ql_insert_before(pos, &t->tq_link);
+	rq->timer_count++;
+}
+
+void timerq_remove(struct sched_core *c, struct k_thread *t)
+{
+	struct runq *rq = &c->rq;
+	K_ASSERT(bsp_spin_held(&rq->lock));
+	K_ASSERT(rq->timer_count > 0);
+	ql_remove(&t->tq_link);
+	rq->timer_count--;
+}

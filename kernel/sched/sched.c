@@ -1,0 +1,392 @@
+/*
+ * sched.c — the per-core scheduler: context switch, the interrupt handler
+ * (slice timer, timeouts, IPIs), preemption, the idle loop and boot.
+ */
+#include "sched_impl.h"
+
+struct sched_global g_sched;
+
+void sched_trace(const char *kind, uintptr_t a, uintptr_t b)
+{
+	bsp_trace_event(kind, a, b);
+}
+
+/* Interrupts must be off: the core cannot change under us. */
+struct sched_core *sched_this_core(void)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	unsigned id = bsp_core_id();
+	K_ASSERT(id < g_sched.cores);
+	return &g_sched.core[id];
+}
+
+struct k_thread *sched_current(void)
+{
+	struct sched_core *c = sched_this_core();
+	K_ASSERT(c->current != NULL);
+	return c->current;
+}
+
+bool sched_killed(struct k_thread *t)
+{
+	return !t->is_idle && bsp_atomic_load(&t->killed) != 0;
+}
+
+void sched_set_need_resched(unsigned core)
+{
+	K_ASSERT(core < g_sched.cores);
+	bsp_atomic_store(&g_sched.core[core].need_resched, 1);
+	(void)bsp_atomic_fetch_add(&g_sched.ipis, 1);
+	sched_trace("ipi", bsp_core_id(), core);
+	bsp_ipi_send(core);
+}
+
+/* Arm this core's one-shot timer for the earlier of the slice end (when a
+ * thread runs) and the first timeout. An idle core with no timeout arms
+ * nothing, so an all-idle system with nothing pending is visible as such. */
+void sched_timer_rearm(struct sched_core *c)
+{
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	K_ASSERT(c->id == bsp_core_id());
+	uint64_t deadline = BSP_TIMER_NONE;
+	if (!ql_empty(&c->rq.timers))
+		deadline = ql_entry(c->rq.timers.next, struct k_thread, tq_link)->deadline_ns;
+	if (c->current && !c->current->is_idle && c->slice_end_ns < deadline)
+		deadline = c->slice_end_ns;
+	if (deadline != c->timer_armed_ns) {
+		c->timer_armed_ns = deadline;
+		bsp_timer_set(deadline);
+	}
+}
+
+/* Caller: interrupts off, holds c->rq.lock, has given the current thread its
+ * next state (READY and queued, BLOCKED, SLEEPING or DEAD). Runs the most
+ * urgent ready thread (or idle). Returns with no rq.lock held and interrupts
+ * off, when the caller's thread runs again — maybe on another core. */
+void sched_switch(struct sched_core *c)
+{
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	K_ASSERT(!bsp_irq_enabled());
+	struct k_thread *prev = c->current;
+	K_ASSERT(prev != NULL);
+	struct k_thread *next = runq_pick(c);
+	if (!next)
+		next = &c->idle;
+	if (prev->is_idle)
+		K_ASSERT(prev == &c->idle);
+	else
+		K_ASSERT(prev->state != TS_RUNNING);
+	next->state = TS_RUNNING;
+	next->on_core = c->id;
+	if (!next->is_idle)
+		K_ASSERT(sched_thread_cpu(next) == c->id);
+	if (next == prev) {
+		bsp_spin_unlock(&c->rq.lock);
+		return;
+	}
+	if (prev != &c->idle)
+		prev->on_core = SCHED_CORE_NONE;
+	c->current = next;
+	c->slice_end_ns = bsp_clock_ns() + g_sched.slice_ns;
+	c->stats.switches++;
+	bsp_atomic_store(&c->cur_prio, next->is_idle ? 0u : next->prio + 1u);
+	sched_timer_rearm(c);
+	sched_trace("switch", prev->id, next->id);
+	if (prev->state == TS_DEAD) {
+		K_ASSERT(c->zombie == NULL);
+		c->zombie = prev;
+		bsp_context_switch(NULL, next->ctx);
+		K_PANIC("sched_switch: a dead thread resumed");
+	}
+	bsp_context_switch(&prev->ctx, next->ctx);
+	sched_finish_switch();
+}
+
+/* First thing a context does after being switched to: release the rq.lock
+ * the switching context kept, free the stack of a thread that just died, fix
+ * affinity if asked. */
+void sched_finish_switch(void)
+{
+	struct sched_core *c = sched_this_core();
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	struct k_thread *zombie = c->zombie;
+	c->zombie = NULL;
+	bool fix = c->fix_affinity;
+	c->fix_affinity = false;
+	bsp_spin_unlock(&c->rq.lock);
+	if (zombie)
+		thread_reap_stack(zombie);
+	if (fix)
+		sched_fix_affinity(c);
+}
+
+/* A killed thread stops here, unless it is inside a section that must finish
+ * first (kill_defer: creating objects). Interrupts on or off. */
+void sched_kill_point(void)
+{
+	bsp_irq_state_t s = bsp_irq_save();
+	struct k_thread *t = sched_current();
+	bool die = !t->is_idle && t->kill_defer == 0 && sched_killed(t);
+	bsp_irq_restore(s);
+	if (die)
+		thread_exit_now(0);
+}
+
+/* Put the running thread back in its run queue and run the best one. */
+static void sched_preempt(struct sched_core *c)
+{
+	bsp_spin_lock(&c->rq.lock);
+	struct k_thread *t = c->current;
+	K_ASSERT(t != NULL && !t->is_idle);
+	K_ASSERT(t->state == TS_RUNNING);
+	t->state = TS_READY;
+	t->on_core = SCHED_CORE_NONE;
+	runq_enqueue(c, t, false);
+	if (!(t->affinity & core_bit(c->id)))
+		c->fix_affinity = true;
+	c->stats.preemptions++;
+	sched_trace("preempt", t->id, c->id);
+	sched_switch(c);
+}
+
+/* Slice timer and timeouts of this core. Returns true if the current thread
+ * should give way. */
+static bool sched_tick(struct sched_core *c)
+{
+	bool resched = false;
+	bsp_spin_lock(&c->rq.lock);
+	uint64_t now = bsp_clock_ns();
+	c->stats.ticks++;
+	c->timer_armed_ns = BSP_TIMER_NONE; /* it fired */
+	struct k_thread *cur = c->current;
+	for (unsigned n = 0; n < SCHED_TIMER_EXPIRE_MAX && !ql_empty(&c->rq.timers); n++) {
+		struct k_thread *t = ql_entry(c->rq.timers.next, struct k_thread, tq_link);
+		if (t->deadline_ns > now)
+			break;
+		K_ASSERT(t->state == TS_BLOCKED || t->state == TS_SLEEPING);
+		K_ASSERT(sched_thread_cpu(t) == c->id);
+		timerq_remove(c, t);
+		t->state = TS_READY;
+		runq_enqueue(c, t, false);
+		c->stats.wakeups++;
+		sched_trace("timeout", t->id, c->id);
+		if (cur->is_idle || t->prio > cur->prio)
+			resched = true;
+	}
+	if (!cur->is_idle && now >= c->slice_end_ns) {
+		sched_trace("tick", cur->id, c->id);
+		if (runq_top_prio(&c->rq) >= cur->prio + 1u)
+			resched = true; /* round-robin among equals */
+		else
+			c->slice_end_ns = now + g_sched.slice_ns;
+	}
+	sched_timer_rearm(c);
+	bsp_spin_unlock(&c->rq.lock);
+	return resched;
+}
+
+static void sched_irq(unsigned irq_mask)
+{
+	struct sched_core *c = sched_this_core();
+	bool resched = false;
+	if (irq_mask & BSP_IRQ_TIMER)
+		resched = sched_tick(c);
+	if (irq_mask & BSP_IRQ_IPI) {
+		/* An IPI may carry a timer moved here: re-arm. */
+		bsp_spin_lock(&c->rq.lock);
+		sched_timer_rearm(c);
+		bsp_spin_unlock(&c->rq.lock);
+	}
+	if (bsp_atomic_swap(&c->need_resched, 0) != 0)
+		resched = true;
+	struct k_thread *t = c->current;
+	if (t->is_idle)
+		return; /* the idle loop looks at its run queue itself */
+	if (resched)
+		sched_preempt(c);
+	/* Back on this thread, maybe on another core. */
+	t = sched_current();
+	K_ASSERT(!t->is_idle);
+	if (t->kill_defer == 0 && sched_killed(t))
+		thread_exit_now(0);
+}
+
+/* Each core's boot context, once the kernel is up: run threads while there
+ * are any, steal when the own queue is empty, sleep until an interrupt.
+ * Core 0 returns once every thread is gone; the others never return. The
+ * loop has no bound by design: it ends at shutdown. */
+static void sched_idle_loop(struct sched_core *c)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	K_ASSERT(c->current == &c->idle);
+	for (;;) {
+		if (c->id == 0 && bsp_atomic_load(&g_sched.finished) != 0)
+			return;
+		bsp_spin_lock(&c->rq.lock);
+		if (c->rq.count > 0) {
+			sched_switch(c); /* back here when this core has nothing */
+			continue;
+		}
+		sched_timer_rearm(c);
+		bsp_spin_unlock(&c->rq.lock);
+		if (g_sched.cores > 1 && sched_pull(c))
+			continue;
+		bsp_core_idle();
+		sched_irq_enable(); /* the handler runs here */
+		(void)bsp_irq_save();
+	}
+}
+
+static void sched_core_entry(void *arg)
+{
+	struct sched_core *c = arg;
+	K_ASSERT(c->id == bsp_core_id());
+	K_ASSERT(!bsp_irq_enabled());
+	sched_idle_loop(c);
+	K_PANIC("secondary core left its idle loop");
+}
+
+static void sched_core_init(struct sched_core *c, unsigned id)
+{
+	c->id = id;
+	runq_init(&c->rq);
+	c->zombie = NULL;
+	c->slice_end_ns = 0;
+	c->timer_armed_ns = BSP_TIMER_NONE;
+	c->fix_affinity = false;
+	c->stats = (struct sched_core_stats){0};
+	c->need_resched.value = 0;
+	c->cur_prio.value = 0;
+	c->nr_ready.value = 0;
+	thread_init_idle(c);
+	c->current = &c->idle;
+	K_ASSERT(c->idle.is_idle);
+}
+
+static void sched_globals_init(const struct k_boot_config *cfg, unsigned cores)
+{
+	g_sched.cores = cores;
+	g_sched.slice_ns = cfg->slice_ns ? cfg->slice_ns : K_SLICE_DEFAULT_NS;
+	g_sched.cores_mask = cores >= 64u ? K_CPUMASK_ALL : (core_bit(cores) - 1u);
+	g_sched.finished.value = 0;
+	g_sched.ipis.value = 0;
+	bsp_spin_init(&g_sched.registry_lock);
+	ql_head_init(&g_sched.threads);
+	ql_head_init(&g_sched.procs);
+	g_sched.threads_count = 0;
+	g_sched.threads_live = 0;
+	g_sched.threads_total = 0;
+	g_sched.stacks_live = 0;
+	g_sched.procs_count = 0;
+	g_sched.next_tid = 1;
+	g_sched.next_pid = 0;
+	g_sched.next_obj_id = 1;
+	for (unsigned i = 0; i < K_MEM_OWNERS_MAX; i++)
+		g_sched.owner_slots[i] = NULL;
+	bsp_spin_init(&g_sched.mutex_lock);
+	ql_head_init(&g_sched.mutexes);
+	g_sched.mutex_count = 0;
+	for (unsigned i = 0; i < cores; i++)
+		sched_core_init(&g_sched.core[i], i);
+	proc_boot_init();
+}
+
+int k_boot(const struct k_boot_config *cfg)
+{
+	if (!cfg || !cfg->main || cfg->main_priority > K_PRIO_MAX)
+		return -K_EINVAL;
+	unsigned cores = cfg->cores ? cfg->cores : bsp_core_count();
+	if (cores == 0 || cores > bsp_core_count() || cores > BSP_CORES_MAX)
+		return -K_EINVAL;
+	K_ASSERT(bsp_core_id() == 0);
+	bsp_irq_state_t irq = bsp_irq_save();
+	g_sched.booted.value = 0;
+	if (!cfg->skip_mem_init) {
+		int rc = k_mem_init();
+		if (rc < 0) {
+			bsp_irq_restore(irq);
+			return rc;
+		}
+	}
+	sched_globals_init(cfg, cores);
+	bsp_irq_set_handler(sched_irq);
+	g_sched.booted.value = 1;
+
+	struct k_thread_attr attr = K_THREAD_ATTR_DEFAULT;
+	attr.name = "main";
+	attr.priority = cfg->main_priority;
+	attr.stack_bytes = cfg->main_stack_bytes;
+	attr.flags = K_THREAD_DETACHED;
+	int rc = k_thread_create(NULL, cfg->main, cfg->main_arg, &attr);
+	if (rc < 0) {
+		g_sched.booted.value = 0;
+		bsp_irq_restore(irq);
+		return rc;
+	}
+	for (unsigned i = 1; i < cores; i++) {
+		int started = bsp_core_start(i, sched_core_entry, &g_sched.core[i]);
+		K_ASSERT_MSG(started == 0, "k_boot: bsp_core_start failed");
+	}
+	sched_idle_loop(&g_sched.core[0]);
+
+	/* Every thread has exited and every stack is freed. */
+	bsp_spin_lock(&g_sched.registry_lock);
+	K_ASSERT(g_sched.threads_live == 0 && g_sched.stacks_live == 0);
+	proc_reap_all_locked();
+	bsp_spin_unlock(&g_sched.registry_lock);
+	g_sched.booted.value = 0;
+	bsp_irq_restore(irq);
+	return 0;
+}
+
+unsigned k_sched_cores(void)
+{
+	return g_sched.booted.value ? g_sched.cores : 0;
+}
+
+bool k_sched_finished(void)
+{
+	return g_sched.finished.value != 0;
+}
+
+unsigned k_thread_core(void)
+{
+	bsp_irq_state_t s = bsp_irq_save();
+	unsigned id = bsp_core_id();
+	bsp_irq_restore(s);
+	return id;
+}
+
+void k_sched_stats(struct k_sched_stats *out)
+{
+	K_ASSERT(out != NULL);
+	*out = (struct k_sched_stats){0};
+	for (unsigned i = 0; i < g_sched.cores; i++) {
+		const struct sched_core_stats *s = &g_sched.core[i].stats;
+		out->switches += s->switches;
+		out->preemptions += s->preemptions;
+		out->migrations += s->migrations;
+		out->wakeups += s->wakeups;
+		out->ticks += s->ticks;
+		if (s->ready_wait_max_ns > out->ready_wait_max_ns)
+			out->ready_wait_max_ns = s->ready_wait_max_ns;
+	}
+	out->ipis = g_sched.ipis.value;
+	out->threads_live = g_sched.threads_live;
+	out->threads_total = g_sched.threads_total;
+}
+
+const char *k_sched_planted_bug(void)
+{
+	if (PLANTED_RUNQ_MIGRATION_LOCK)
+		return "runq_migration_lock";
+	if (PLANTED_LOST_WAKEUP)
+		return "lost_wakeup";
+	if (PLANTED_PI_RESTORE)
+		return "pi_restore";
+	if (PLANTED_KILL_MUTEX_RACE)
+		return "kill_mutex_race";
+	if (PLANTED_DOUBLE_ENQUEUE)
+		return "double_enqueue";
+	return "";
+}

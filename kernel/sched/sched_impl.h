@@ -1,0 +1,425 @@
+/*
+ * sched_impl.h — the scheduler's private structures, shared by kernel/sched
+ * and kernel/proc. Not a public header: nothing outside the kernel includes
+ * it.
+ *
+ * Lock order (outermost first; never take an earlier lock while holding a
+ * later one):
+ *   1. g_sched.registry_lock  — thread and process lists, ids, refcounts,
+ *                               join and process-wait queues
+ *   2. object locks           — k_cond.lock, k_sem.lock, k_msgq.lock, then
+ *                               g_sched.mutex_lock (every mutex, their wait
+ *                               queues, held lists, base priorities: one lock
+ *                               so priority-inheritance chains are walked
+ *                               consistently); a cond lock may be held while
+ *                               taking mutex_lock, never the reverse
+ *   3. run-queue locks        — core.rq.lock, two at once only in ascending
+ *                               core order (sched_lock_two)
+ *   4. the memory manager's locks (k/mem.h), leaves
+ * Every spinlock is taken with interrupts off.
+ *
+ * The switch protocol: a core holds its rq.lock across a context switch; the
+ * context switched to releases it (sched_finish_switch). So a thread that is
+ * being switched out is never visible to another core until its registers
+ * are saved: waking it, stealing it or moving it all need that lock.
+ * A thread's `cpu` changes only with the locks of both the old and the new
+ * core held.
+ */
+#ifndef K_SCHED_IMPL_H
+#define K_SCHED_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bsp.h>
+#include <k/assert.h>
+#include <k/errno.h>
+#include <k/mem.h>
+#include <k/proc.h>
+#include <k/sched.h>
+#include <k/sync.h>
+#include <k/thread.h>
+
+/* ----------------------------------------------------------- planted bugs */
+
+/* Each is 1 only in a build configured with -DWEFT_PLANTED_BUG=<name>; the
+ * code tests them in plain `if`s so both paths always compile. */
+#ifdef WEFT_PLANTED_BUG_RUNQ_MIGRATION_LOCK
+#define PLANTED_RUNQ_MIGRATION_LOCK 1
+#else
+#define PLANTED_RUNQ_MIGRATION_LOCK 0
+#endif
+#ifdef WEFT_PLANTED_BUG_LOST_WAKEUP
+#define PLANTED_LOST_WAKEUP 1
+#else
+#define PLANTED_LOST_WAKEUP 0
+#endif
+#ifdef WEFT_PLANTED_BUG_PI_RESTORE
+#define PLANTED_PI_RESTORE 1
+#else
+#define PLANTED_PI_RESTORE 0
+#endif
+#ifdef WEFT_PLANTED_BUG_KILL_MUTEX_RACE
+#define PLANTED_KILL_MUTEX_RACE 1
+#else
+#define PLANTED_KILL_MUTEX_RACE 0
+#endif
+#ifdef WEFT_PLANTED_BUG_DOUBLE_ENQUEUE
+#define PLANTED_DOUBLE_ENQUEUE 1
+#else
+#define PLANTED_DOUBLE_ENQUEUE 0
+#endif
+
+/* ---------------------------------------------------------------- limits */
+
+#define SCHED_CORE_NONE 0xffffffffu
+#define SCHED_WAKE_RETRIES_MAX 64u    /* a thread's core changed under us */
+#define SCHED_TIMER_EXPIRE_MAX 64u    /* timers expired per interrupt */
+#define SCHED_FIX_AFFINITY_MAX 8u     /* moves per post-switch affinity fix */
+#define SCHED_WAITERS_MAX K_THREADS_MAX
+#define SCHED_CHECK_OBJECTS_MAX 65536u
+
+K_STATIC_ASSERT(K_PRIO_LEVELS == 64u, "the run-queue bitmap is one 64-bit word");
+K_STATIC_ASSERT(BSP_CORES_MAX <= 64u, "affinity masks are 64-bit");
+
+/* ------------------------------------------------------------------ lists */
+
+/* Intrusive circular doubly linked list. A node not in a list has next ==
+ * NULL, so "linked" is a cheap check against double insertion. */
+struct qlink {
+	struct qlink *next;
+	struct qlink *prev;
+};
+
+static inline void ql_head_init(struct qlink *h)
+{
+	h->next = h;
+	h->prev = h;
+}
+
+static inline bool ql_empty(const struct qlink *h)
+{
+	return h->next == h;
+}
+
+static inline bool ql_linked(const struct qlink *n)
+{
+	return n->next != NULL;
+}
+
+static inline void ql_insert_before(struct qlink *pos, struct qlink *n)
+{
+	K_ASSERT_MSG(!ql_linked(n), "list: node inserted twice");
+	K_ASSERT(pos->next != NULL && pos->prev != NULL);
+	n->next = pos;
+	n->prev = pos->prev;
+	pos->prev->next = n;
+	pos->prev = n;
+}
+
+static inline void ql_remove(struct qlink *n)
+{
+	K_ASSERT_MSG(ql_linked(n), "list: node removed but not linked");
+	K_ASSERT_MSG(n->next->prev == n && n->prev->next == n, "list: links corrupted");
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->next = NULL;
+	n->prev = NULL;
+}
+
+#define ql_entry(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+/* ---------------------------------------------------------- wait queues */
+
+/* Threads blocked on one object, most urgent first, FIFO among equals.
+ * Guarded by the owning object's lock. */
+struct wait_queue {
+	struct qlink head;
+	unsigned count;
+};
+
+/* --------------------------------------------------------------- objects */
+
+enum obj_type {
+	OBJ_MUTEX = 1,
+	OBJ_SEM = 2,
+	OBJ_COND = 3,
+	OBJ_MSGQ = 4,
+	OBJ_THREAD_JOIN = 5, /* pseudo-object: a thread's join queue */
+	OBJ_PROC_WAIT = 6,   /* pseudo-object: a process's wait queue */
+};
+
+/* Header of every sync object: its record in the owning process (the
+ * resource tracker's entry). */
+struct k_obj {
+	uint32_t type;       /* enum obj_type; immutable */
+	uint32_t id;         /* creation order; immutable */
+	const char *name;    /* immutable */
+	struct k_proc *proc; /* owner; immutable */
+	struct qlink res_link; /* in proc->resources — registry_lock */
+};
+
+/* --------------------------------------------------------------- threads */
+
+enum thread_state {
+	TS_NEW = 0,    /* being created: in no queue yet */
+	TS_READY,      /* in rq of `cpu` */
+	TS_RUNNING,    /* current of core `on_core` (== cpu) */
+	TS_BLOCKED,    /* in a wait queue (wait_q), maybe in timerq of `cpu` */
+	TS_SLEEPING,   /* in timerq of `cpu` */
+	TS_DEAD,       /* exited: in no queue */
+};
+
+struct k_thread {
+	/* Immutable after creation. */
+	uint32_t id;
+	const char *name;
+	struct k_proc *proc;
+	void *stack;             /* NULL for an idle thread */
+	size_t stack_bytes;
+	k_thread_entry_fn entry;
+	void *arg;
+	bool is_idle;
+	unsigned idle_core;
+
+	/* The rq.lock of core `cpu` (held across the switch that saves it). */
+	bsp_context_t ctx;
+	bsp_atomic_t cpu;        /* home core; written holding old and new rq.lock */
+	enum thread_state state;
+	unsigned on_core;        /* core running it, else SCHED_CORE_NONE */
+	unsigned prio;           /* effective priority; written holding mutex_lock too */
+	k_cpumask_t affinity;
+	struct qlink rq_link;    /* in rq.lists[prio] when READY */
+	struct qlink tq_link;    /* in rq.timers when it has a deadline */
+	uint64_t deadline_ns;
+	uint64_t ready_since_ns;
+
+	/* The lock of the object it waits on (wait_lock). */
+	struct qlink wq_link;
+	struct wait_queue *wait_q;   /* NULL when not queued */
+	bsp_spinlock_t *wait_lock;
+	struct k_obj *wait_obj;
+	int wait_result;             /* set by the waker */
+	void *wait_data;             /* msgq: the buffer to copy to/from */
+
+	/* g_sched.mutex_lock. */
+	unsigned base_prio;
+	struct qlink held;           /* mutexes it owns (k_mutex.held_link) */
+	unsigned held_count;
+	struct k_mutex *blocked_on_mutex;
+
+	/* g_sched.registry_lock. */
+	struct qlink all_link;       /* g_sched.threads */
+	struct qlink proc_link;      /* proc->threads */
+	int exit_code;
+	bool exited;
+	bool detached;
+	unsigned refs;               /* 1 while its stack lives + 1 for the handle */
+	struct wait_queue join_wq;
+	struct k_obj join_obj;       /* names the join queue in reports */
+
+	/* Atomic. */
+	bsp_atomic_t killed;
+
+	/* Only the thread itself (or isr on its core while it is current). */
+	unsigned kill_defer;
+};
+
+/* ------------------------------------------------------------- processes */
+
+enum proc_state {
+	PS_RUNNING = 0,
+	PS_KILLED,  /* killed: threads are stopping */
+	PS_ZOMBIE,  /* every thread exited */
+};
+
+struct k_proc {
+	/* Immutable. */
+	uint32_t id;
+	const char *name;
+	k_mem_owner_t mem_owner;
+
+	/* g_sched.registry_lock. */
+	enum proc_state state;
+	int exit_code;
+	bool exit_code_set;
+	unsigned threads_live;   /* not yet exited */
+	unsigned stacks_live;    /* thread stacks not yet freed */
+	struct qlink threads;    /* every TCB not yet freed */
+	struct qlink resources;  /* sync objects it owns (k_obj.res_link) */
+	struct wait_queue wait_wq;
+	struct k_obj wait_obj;
+	bool waited;
+	struct qlink link;       /* g_sched.procs */
+};
+
+/* --------------------------------------------------------------- mutexes */
+
+struct k_mutex {
+	struct k_obj obj;
+	/* g_sched.mutex_lock. */
+	struct k_thread *owner;
+	struct wait_queue waiters;
+	struct qlink held_link;  /* in owner->held */
+	struct qlink all_link;   /* g_sched.mutexes */
+};
+
+/* ----------------------------------------------------------------- cores */
+
+struct runq {
+	bsp_spinlock_t lock;     /* lock order: level 3, ascending core ids */
+	/* rq.lock */
+	uint64_t bitmap;         /* bit p set iff lists[p] is not empty */
+	struct qlink lists[K_PRIO_LEVELS];
+	unsigned count;
+	struct qlink timers;     /* threads with a deadline, earliest first */
+	unsigned timer_count;
+};
+
+struct sched_core_stats {
+	uint64_t switches, preemptions, migrations, wakeups, ticks, ready_wait_max_ns;
+};
+
+struct sched_core {
+	unsigned id;
+	struct runq rq;
+	/* rq.lock */
+	struct k_thread *current;
+	struct k_thread *zombie;     /* dead thread whose stack the next context frees */
+	uint64_t slice_end_ns;
+	uint64_t timer_armed_ns;
+	bool fix_affinity;           /* a thread here may not be allowed here */
+	struct sched_core_stats stats;
+	struct k_thread idle;        /* this core's boot context */
+	/* Atomic hints, read without the lock. */
+	bsp_atomic_t need_resched;
+	bsp_atomic_t cur_prio;       /* running thread's prio + 1; 0 when idle */
+	bsp_atomic_t nr_ready;       /* rq.count */
+};
+
+struct sched_global {
+	unsigned cores;
+	uint64_t slice_ns;
+	k_cpumask_t cores_mask;
+	bsp_atomic_t finished;       /* every thread gone: core 0 leaves k_boot */
+	bsp_atomic_t booted;
+	bsp_atomic_t ipis;
+
+	bsp_spinlock_t registry_lock; /* lock order: level 1 */
+	/* registry_lock */
+	struct qlink threads;
+	struct qlink procs;
+	unsigned threads_count;      /* TCBs on g.threads */
+	unsigned threads_live;       /* not yet exited */
+	unsigned threads_total;
+	unsigned stacks_live;        /* stacks not yet freed */
+	unsigned procs_count;
+	uint32_t next_tid;
+	uint32_t next_pid;
+	uint32_t next_obj_id;
+	struct k_proc *owner_slots[K_MEM_OWNERS_MAX];
+	struct k_proc kernel_proc;
+
+	bsp_spinlock_t mutex_lock;   /* lock order: level 2 (after cond locks) */
+	/* mutex_lock */
+	struct qlink mutexes;
+	unsigned mutex_count;
+
+	struct sched_core core[BSP_CORES_MAX];
+};
+
+extern struct sched_global g_sched;
+
+/* ------------------------------------------------------ internal calls */
+
+/* runq.c — caller holds rq->lock. */
+void runq_init(struct runq *rq);
+void runq_enqueue(struct sched_core *c, struct k_thread *t, bool at_head);
+void runq_remove(struct sched_core *c, struct k_thread *t);
+struct k_thread *runq_pick(struct sched_core *c);
+unsigned runq_top_prio(const struct runq *rq); /* 0 if empty; else prio+1 */
+void timerq_insert(struct sched_core *c, struct k_thread *t, uint64_t deadline_ns);
+void timerq_remove(struct sched_core *c, struct k_thread *t);
+
+/* sched.c */
+struct sched_core *sched_this_core(void);          /* irq off */
+struct k_thread *sched_current(void);              /* irq off */
+void sched_switch(struct sched_core *c);           /* rq.lock held; returns unlocked */
+void sched_finish_switch(void);
+void sched_timer_rearm(struct sched_core *c);
+void sched_kill_point(void);                       /* exit now if killed */
+bool sched_killed(struct k_thread *t);
+void sched_irq_enable(void);
+void sched_set_need_resched(unsigned core);
+void sched_trace(const char *kind, uintptr_t a, uintptr_t b);
+
+/* smp.c */
+void sched_lock_two(unsigned a, unsigned b);
+void sched_unlock_two(unsigned a, unsigned b);
+unsigned sched_lock_thread(struct k_thread *t);    /* lock rq of t->cpu; returns it */
+bool sched_wake(struct k_thread *t);               /* blocked/sleeping -> ready */
+void sched_make_ready(struct k_thread *t);         /* new thread -> ready */
+bool sched_pull(struct sched_core *c);
+void sched_fix_affinity(struct sched_core *c);
+void sched_set_prio(struct k_thread *t, unsigned prio); /* mutex_lock held */
+void sched_kick(struct k_thread *t);               /* kill: stop it wherever it is */
+unsigned sched_thread_cpu(const struct k_thread *t); /* with its rq.lock held */
+
+/* wait.c — caller holds the object lock. */
+void wq_init(struct wait_queue *wq);
+void wq_insert(struct wait_queue *wq, struct k_thread *t);
+void wq_remove(struct wait_queue *wq, struct k_thread *t);
+struct k_thread *wq_first(const struct wait_queue *wq);
+void wait_prepare(struct k_thread *t, struct wait_queue *wq, bsp_spinlock_t *lock,
+		  struct k_obj *obj);
+struct k_thread *wait_wake_first(struct wait_queue *wq, int result);
+int sched_block(bsp_spinlock_t *lock, uint64_t timeout_ns);
+uint64_t sched_deadline(uint64_t timeout_ns);
+
+/* mutex.c */
+void mutex_release_all(struct k_thread *t);        /* exiting thread */
+unsigned mutex_effective_prio(const struct k_thread *t); /* mutex_lock held */
+void mutex_pi_propagate(struct k_thread *t);       /* mutex_lock held */
+void mutex_unlock_locked(struct k_mutex *m, struct k_thread *t);
+void mutex_free_leftover(struct k_mutex *m);       /* tracker; registry_lock held */
+void sem_free_leftover(struct k_obj *o);
+void cond_free_leftover(struct k_obj *o);
+void msgq_free_leftover(struct k_obj *o);
+
+/* thread.c */
+void thread_reap_stack(struct k_thread *t);        /* no lock; irq off */
+void thread_free_locked(struct k_thread *t);       /* registry_lock held */
+_Noreturn void thread_exit_now(int exit_code);
+void thread_init_idle(struct sched_core *c);
+
+/* proc.c */
+void proc_boot_init(void);
+void proc_thread_exited_locked(struct k_proc *p, struct k_thread *t, int exit_code);
+void proc_stack_freed_locked(struct k_proc *p);
+void proc_reap_all_locked(void);
+int obj_register(struct k_obj *o, enum obj_type type, const char *name);
+void obj_unregister(struct k_obj *o);
+k_mem_owner_t proc_owner_of_caller(void);
+void obj_free_locked(struct k_obj *o);             /* tracker: destroy a leftover */
+
+/* report.c: a bounded text builder (no libc). */
+struct kbuf {
+	char *p;
+	size_t cap;
+	size_t len;
+	bool truncated;
+};
+void kbuf_init(struct kbuf *b, char *p, size_t cap);
+void kbuf_puts(struct kbuf *b, const char *s);
+void kbuf_putu(struct kbuf *b, uint64_t v);
+void kbuf_puti(struct kbuf *b, int64_t v);
+const char *obj_type_name(uint32_t type);
+
+/* Helpers. */
+static inline k_cpumask_t core_bit(unsigned core)
+{
+	return (k_cpumask_t)1u << core;
+}
+
+#endif /* K_SCHED_IMPL_H */

@@ -1,0 +1,361 @@
+/*
+ * smp.c — between cores: taking two run-queue locks, waking a thread (push to
+ * an idle core on wake-up, preempt its core with an IPI), pulling work when
+ * idle, moving threads whose affinity changed, priority changes, and
+ * stopping a killed thread wherever it is.
+ */
+#include "sched_impl.h"
+
+/* With t's home run-queue lock held, its home core. */
+unsigned sched_thread_cpu(const struct k_thread *t)
+{
+	unsigned cpu = (unsigned)t->cpu.value;
+	K_ASSERT(cpu < g_sched.cores);
+	K_ASSERT_MSG(bsp_spin_held(&g_sched.core[cpu].rq.lock),
+		     "thread's home run queue not locked");
+	return cpu;
+}
+
+/* Both run-queue locks in ascending core order (a == b: one lock). */
+void sched_lock_two(unsigned a, unsigned b)
+{
+	K_ASSERT(a < g_sched.cores && b < g_sched.cores);
+	K_ASSERT(!bsp_irq_enabled());
+	unsigned lo = a < b ? a : b, hi = a < b ? b : a;
+	bsp_spin_lock(&g_sched.core[lo].rq.lock);
+	if (hi != lo)
+		bsp_spin_lock(&g_sched.core[hi].rq.lock);
+}
+
+void sched_unlock_two(unsigned a, unsigned b)
+{
+	K_ASSERT(a < g_sched.cores && b < g_sched.cores);
+	bsp_spin_unlock(&g_sched.core[a].rq.lock);
+	if (a != b)
+		bsp_spin_unlock(&g_sched.core[b].rq.lock);
+}
+
+/* Lock the run queue of t's home core, following t if it moves meanwhile. */
+unsigned sched_lock_thread(struct k_thread *t)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	K_ASSERT(!t->is_idle);
+	for (unsigned tries = 0; tries < SCHED_WAKE_RETRIES_MAX; tries++) {
+		unsigned cpu = (unsigned)bsp_atomic_load(&t->cpu);
+		K_ASSERT(cpu < g_sched.cores);
+		bsp_spin_lock(&g_sched.core[cpu].rq.lock);
+		if ((unsigned)t->cpu.value == cpu)
+			return cpu;
+		bsp_spin_unlock(&g_sched.core[cpu].rq.lock);
+	}
+	K_PANIC("sched_lock_thread: thread keeps moving between cores");
+}
+
+/* With core d's lock held and t ready there: IPI d if t should run now. */
+static void preempt_check(struct sched_core *d, const struct k_thread *t)
+{
+	K_ASSERT(bsp_spin_held(&d->rq.lock));
+	K_ASSERT(d->current != NULL);
+	if (d->current->is_idle || t->prio > d->current->prio)
+		sched_set_need_resched(d->id);
+}
+
+static unsigned lowest_allowed(k_cpumask_t allowed)
+{
+	K_ASSERT(allowed != 0);
+	unsigned core = (unsigned)__builtin_ctzll(allowed);
+	K_ASSERT(core < g_sched.cores);
+	return core;
+}
+
+/* Where a waking thread should go: its home core if allowed and it would run
+ * there at once, else an idle allowed core (push), else home. src's lock is
+ * held; other cores are judged by their atomic hints. */
+static unsigned wake_target(const struct k_thread *t, unsigned src)
+{
+	const struct sched_core *s = &g_sched.core[src];
+	K_ASSERT(bsp_spin_held(&s->rq.lock));
+	k_cpumask_t allowed = t->affinity & g_sched.cores_mask;
+	K_ASSERT(allowed != 0);
+	bool home_ok = (allowed & core_bit(src)) != 0;
+	if (home_ok && (s->current->is_idle || s->current->prio < t->prio))
+		return src;
+	for (unsigned i = 1; i < g_sched.cores; i++) {
+		unsigned c = (src + i) % g_sched.cores;
+		if (!(allowed & core_bit(c)))
+			continue;
+		if (bsp_atomic_load(&g_sched.core[c].cur_prio) == 0)
+			return c;
+	}
+	return home_ok ? src : lowest_allowed(allowed);
+}
+
+/* Both locks held (src == dst possible); t blocked or sleeping at home src. */
+static void wake_locked(struct k_thread *t, unsigned src, unsigned dst)
+{
+	struct sched_core *s = &g_sched.core[src], *d = &g_sched.core[dst];
+	K_ASSERT(bsp_spin_held(&s->rq.lock) && bsp_spin_held(&d->rq.lock));
+	K_ASSERT(t->state == TS_BLOCKED || t->state == TS_SLEEPING);
+	if (ql_linked(&t->tq_link))
+		timerq_remove(s, t);
+	if (dst != src) {
+		bsp_atomic_store(&t->cpu, dst);
+		d->stats.migrations++;
+		sched_trace("migrate", t->id, dst);
+	}
+	t->state = TS_READY;
+	runq_enqueue(d, t, false);
+	if (!(t->affinity & core_bit(dst)))
+		d->fix_affinity = true;
+	d->stats.wakeups++;
+	sched_trace("wake", t->id, dst);
+	preempt_check(d, t);
+}
+
+/* The planted double-enqueue: the state is judged before the lock is taken
+ * and not judged again, so two concurrent wakers (a timeout and a give, a
+ * kill and a signal) both enqueue the thread. */
+static bool wake_planted_double_enqueue(struct k_thread *t)
+{
+	if (t->state != TS_BLOCKED && t->state != TS_SLEEPING)
+		return false;
+	unsigned src = sched_lock_thread(t);
+	struct sched_core *s = &g_sched.core[src];
+	if (ql_linked(&t->tq_link))
+		timerq_remove(s, t);
+	t->state = TS_READY;
+	runq_enqueue(s, t, false);
+	s->stats.wakeups++;
+	sched_trace("wake", t->id, src);
+	preempt_check(s, t);
+	bsp_spin_unlock(&s->rq.lock);
+	return true;
+}
+
+/* Make a blocked or sleeping thread ready (no-op, false, if it is not: a
+ * timeout or a kill got there first). Interrupts off; the caller holds the
+ * lock of the object t waited on, or registry_lock, so t cannot exit under
+ * us. */
+bool sched_wake(struct k_thread *t)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	K_ASSERT(!t->is_idle);
+	if (PLANTED_DOUBLE_ENQUEUE)
+		return wake_planted_double_enqueue(t);
+	unsigned src = sched_lock_thread(t);
+	if (t->state != TS_BLOCKED && t->state != TS_SLEEPING) {
+		bsp_spin_unlock(&g_sched.core[src].rq.lock);
+		return false;
+	}
+	unsigned dst = wake_target(t, src);
+	/* Ascending order: a lower core is only tried, never waited for. */
+	if (dst > src)
+		bsp_spin_lock(&g_sched.core[dst].rq.lock);
+	else if (dst < src && !bsp_spin_trylock(&g_sched.core[dst].rq.lock))
+		dst = src;
+	wake_locked(t, src, dst);
+	sched_unlock_two(src, dst);
+	return true;
+}
+
+/* A new thread's first placement: the allowed core that looks least busy,
+ * starting from the caller's. */
+void sched_make_ready(struct k_thread *t)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	K_ASSERT(t->state == TS_NEW);
+	k_cpumask_t allowed = t->affinity & g_sched.cores_mask;
+	K_ASSERT(allowed != 0);
+	unsigned self = bsp_core_id();
+	unsigned dst = (allowed & core_bit(self)) ? self : lowest_allowed(allowed);
+	uintptr_t best = UINTPTR_MAX;
+	for (unsigned i = 0; i < g_sched.cores && g_sched.cores > 1; i++) {
+		unsigned c = (self + i) % g_sched.cores;
+		if (!(allowed & core_bit(c)))
+			continue;
+		uintptr_t load = bsp_atomic_load(&g_sched.core[c].nr_ready) * 2u +
+				 (bsp_atomic_load(&g_sched.core[c].cur_prio) != 0);
+		if (load < best) {
+			best = load;
+			dst = c;
+		}
+	}
+	struct sched_core *d = &g_sched.core[dst];
+	bsp_spin_lock(&d->rq.lock);
+	bsp_atomic_store(&t->cpu, dst);
+	t->state = TS_READY;
+	runq_enqueue(d, t, false);
+	sched_trace("start", t->id, dst);
+	preempt_check(d, t);
+	bsp_spin_unlock(&d->rq.lock);
+}
+
+/* The most urgent thread in v's queue that may run on core `to`, or NULL.
+ * Bounded by the thread count. */
+static struct k_thread *find_stealable(struct sched_core *v, unsigned to)
+{
+	uint64_t bits = v->rq.bitmap;
+	unsigned seen = 0;
+	while (bits != 0) {
+		unsigned p = 63u - (unsigned)__builtin_clzll(bits);
+		bits &= ~((uint64_t)1u << p);
+		struct qlink *head = &v->rq.lists[p];
+		for (struct qlink *n = head->next; n != head; n = n->next) {
+			K_ASSERT(++seen <= K_THREADS_MAX);
+			struct k_thread *t = ql_entry(n, struct k_thread, rq_link);
+			if (t->affinity & core_bit(to))
+				return t;
+		}
+	}
+	return NULL;
+}
+
+/* The planted missing lock: the victim's queue is read and unlinked while
+ * only the thief's own lock is held. */
+static bool pull_planted_missing_lock(struct sched_core *c, struct sched_core *v)
+{
+	struct k_thread *t = find_stealable(v, c->id);
+	if (!t)
+		return false;
+	bsp_spin_lock(&c->rq.lock);
+	ql_remove(&t->rq_link);
+	if (ql_empty(&v->rq.lists[t->prio]))
+		v->rq.bitmap &= ~((uint64_t)1u << t->prio);
+	v->rq.count--;
+	bsp_atomic_store(&t->cpu, c->id);
+	runq_enqueue(c, t, false);
+	c->stats.migrations++;
+	sched_trace("steal", t->id, v->id);
+	bsp_spin_unlock(&c->rq.lock);
+	return true;
+}
+
+/* Idle core c takes a ready thread from the busiest other core. Returns true
+ * if it took one. Interrupts off, no lock held. */
+bool sched_pull(struct sched_core *c)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	K_ASSERT(!bsp_spin_held(&c->rq.lock));
+	unsigned victim = SCHED_CORE_NONE;
+	uintptr_t most = 0;
+	for (unsigned i = 1; i < g_sched.cores; i++) {
+		unsigned v = (c->id + i) % g_sched.cores;
+		uintptr_t n = bsp_atomic_load(&g_sched.core[v].nr_ready);
+		if (n > most) {
+			most = n;
+			victim = v;
+		}
+	}
+	if (victim == SCHED_CORE_NONE)
+		return false;
+	struct sched_core *v = &g_sched.core[victim];
+	if (PLANTED_RUNQ_MIGRATION_LOCK)
+		return pull_planted_missing_lock(c, v);
+	sched_lock_two(c->id, victim);
+	struct k_thread *t = find_stealable(v, c->id);
+	if (t) {
+		runq_remove(v, t);
+		bsp_atomic_store(&t->cpu, c->id);
+		runq_enqueue(c, t, false);
+		c->stats.migrations++;
+		sched_trace("steal", t->id, victim);
+	}
+	sched_unlock_two(c->id, victim);
+	return t != NULL;
+}
+
+/* A ready thread in c's queue whose affinity excludes c, or NULL. */
+static struct k_thread *find_misplaced(struct sched_core *c)
+{
+	unsigned seen = 0;
+	for (unsigned p = 0; p < K_PRIO_LEVELS; p++) {
+		struct qlink *head = &c->rq.lists[p];
+		for (struct qlink *n = head->next; n != head; n = n->next) {
+			K_ASSERT(++seen <= K_THREADS_MAX);
+			struct k_thread *t = ql_entry(n, struct k_thread, rq_link);
+			if (!(t->affinity & core_bit(c->id)))
+				return t;
+		}
+	}
+	return NULL;
+}
+
+/* Move ready threads that may not run on c to a core they may run on. A
+ * lower core's lock is only tried (lock order); on failure the fix is left
+ * for the next switch on c. */
+void sched_fix_affinity(struct sched_core *c)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	K_ASSERT(!bsp_spin_held(&c->rq.lock));
+	for (unsigned n = 0; n < SCHED_FIX_AFFINITY_MAX; n++) {
+		bsp_spin_lock(&c->rq.lock);
+		struct k_thread *t = find_misplaced(c);
+		if (!t) {
+			bsp_spin_unlock(&c->rq.lock);
+			return;
+		}
+		unsigned dst = lowest_allowed(t->affinity & g_sched.cores_mask);
+		struct sched_core *d = &g_sched.core[dst];
+		bool locked = dst > c->id ? (bsp_spin_lock(&d->rq.lock), true)
+					  : bsp_spin_trylock(&d->rq.lock);
+		if (!locked) {
+			c->fix_affinity = true;
+			bsp_spin_unlock(&c->rq.lock);
+			return;
+		}
+		runq_remove(c, t);
+		bsp_atomic_store(&t->cpu, dst);
+		runq_enqueue(d, t, false);
+		d->stats.migrations++;
+		sched_trace("migrate", t->id, dst);
+		preempt_check(d, t);
+		sched_unlock_two(c->id, dst);
+	}
+}
+
+/* Set t's effective priority, requeueing it and preempting as needed.
+ * Caller holds mutex_lock (the writers' lock for prio). */
+void sched_set_prio(struct k_thread *t, unsigned prio)
+{
+	K_ASSERT(bsp_spin_held(&g_sched.mutex_lock));
+	K_ASSERT(prio < K_PRIO_LEVELS);
+	unsigned cpu = sched_lock_thread(t);
+	struct sched_core *c = &g_sched.core[cpu];
+	unsigned old = t->prio;
+	if (t->state == TS_READY) {
+		runq_remove(c, t);
+		t->prio = prio;
+		runq_enqueue(c, t, prio > old);
+		preempt_check(c, t);
+	} else {
+		t->prio = prio;
+	}
+	if (t->state == TS_RUNNING) {
+		K_ASSERT(c->current == t);
+		bsp_atomic_store(&c->cur_prio, prio + 1u);
+		if (prio < old && runq_top_prio(&c->rq) > prio + 1u)
+			sched_set_need_resched(cpu);
+	}
+	sched_trace("prio", t->id, prio);
+	bsp_spin_unlock(&c->rq.lock);
+}
+
+/* Stop a killed thread (its killed flag is set) wherever it is: wake it if
+ * it waits or sleeps (it then leaves its wait queue and exits), interrupt its
+ * core if it runs elsewhere. A ready or new thread exits when it next runs.
+ * Caller holds registry_lock. */
+void sched_kick(struct k_thread *t)
+{
+	K_ASSERT(bsp_spin_held(&g_sched.registry_lock));
+	K_ASSERT(!t->is_idle && !t->exited);
+	if (sched_wake(t))
+		return;
+	unsigned cpu = sched_lock_thread(t);
+	unsigned core = t->state == TS_RUNNING ? t->on_core : SCHED_CORE_NONE;
+	bsp_spin_unlock(&g_sched.core[cpu].rq.lock);
+	if (core != SCHED_CORE_NONE && core != bsp_core_id()) {
+		sched_trace("kick", t->id, core);
+		(void)bsp_atomic_fetch_add(&g_sched.ipis, 1);
+		bsp_ipi_send(core);
+	}
+}

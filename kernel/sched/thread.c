@@ -1,0 +1,467 @@
+/*
+ * thread.c — thread life: create, start, exit, stack reaping, join, yield,
+ * sleep, priority and affinity.
+ *
+ * Lifetime: a control block holds `refs` references — one while its stack
+ * lives, one for the handle (dropped by join or detach). The stack is freed
+ * by the next context on the core it died on (bsp_context_release first), so
+ * no thread ever frees the stack it runs on.
+ */
+#include "sched_impl.h"
+
+static void thread_start(void *arg)
+{
+	struct k_thread *t = arg;
+	sched_finish_switch();
+	K_ASSERT(sched_current() == t);
+	K_ASSERT(t->state == TS_RUNNING);
+	sched_irq_enable();
+	sched_kill_point();
+	t->entry(t->arg);
+	k_thread_exit(0);
+}
+
+void thread_init_idle(struct sched_core *c)
+{
+	struct k_thread *t = &c->idle;
+	*t = (struct k_thread){0};
+	t->id = 0;
+	t->name = "idle";
+	t->proc = &g_sched.kernel_proc;
+	t->is_idle = true;
+	t->idle_core = c->id;
+	t->cpu.value = c->id;
+	t->state = TS_RUNNING;
+	t->on_core = c->id;
+	t->prio = 0;
+	t->base_prio = 0;
+	t->affinity = core_bit(c->id);
+	ql_head_init(&t->held);
+	wq_init(&t->join_wq);
+	K_ASSERT(t->is_idle && t->stack == NULL);
+}
+
+static int attr_check(const struct k_thread_attr *a, k_thread_t **out, k_thread_entry_fn entry)
+{
+	if (!entry || a->priority > K_PRIO_MAX)
+		return -K_EINVAL;
+	if (a->stack_bytes && (a->stack_bytes < K_STACK_MIN_BYTES || a->stack_bytes > K_STACK_MAX_BYTES))
+		return -K_EINVAL;
+	if (!out && !(a->flags & K_THREAD_DETACHED))
+		return -K_EINVAL;
+	k_cpumask_t mask = a->affinity ? a->affinity : K_CPUMASK_ALL;
+	if ((mask & g_sched.cores_mask) == 0)
+		return -K_EINVAL;
+	return 0;
+}
+
+static void thread_fields_init(struct k_thread *t, k_thread_entry_fn entry, void *arg,
+			       const struct k_thread_attr *a, struct k_proc *p)
+{
+	t->name = a->name ? a->name : "thread";
+	t->proc = p;
+	t->entry = entry;
+	t->arg = arg;
+	t->state = TS_NEW;
+	t->on_core = SCHED_CORE_NONE;
+	t->prio = a->priority;
+	t->base_prio = a->priority;
+	t->affinity = (a->affinity ? a->affinity : K_CPUMASK_ALL) & g_sched.cores_mask;
+	ql_head_init(&t->held);
+	wq_init(&t->join_wq);
+	t->join_obj.type = OBJ_THREAD_JOIN;
+	t->join_obj.name = t->name;
+	t->join_obj.proc = p;
+	t->detached = (a->flags & K_THREAD_DETACHED) != 0;
+	t->refs = t->detached ? 1u : 2u;
+	t->killed.value = 0;
+}
+
+/* Record t in the registry; fails if its process no longer takes threads. */
+static int thread_register(struct k_thread *t, struct k_proc *p)
+{
+	bsp_irq_state_t s = bsp_irq_save();
+	bsp_spin_lock(&g_sched.registry_lock);
+	int rc = 0;
+	if (p->state != PS_RUNNING)
+		rc = -K_ESRCH;
+	else if (g_sched.threads_live >= K_THREADS_MAX)
+		rc = -K_EAGAIN;
+	if (rc == 0) {
+		t->id = g_sched.next_tid++;
+		t->join_obj.id = t->id;
+		ql_insert_before(&g_sched.threads, &t->all_link);
+		ql_insert_before(&p->threads, &t->proc_link);
+		g_sched.threads_count++;
+		g_sched.threads_live++;
+		g_sched.threads_total++;
+		g_sched.stacks_live++;
+		p->threads_live++;
+		p->stacks_live++;
+	}
+	bsp_spin_unlock(&g_sched.registry_lock);
+	bsp_irq_restore(s);
+	return rc;
+}
+
+static int thread_create_deferred(k_thread_t **out, k_thread_entry_fn entry, void *arg,
+				  const struct k_thread_attr *a, struct k_proc *p)
+{
+	size_t stack_bytes = a->stack_bytes ? a->stack_bytes : K_STACK_DEFAULT_BYTES;
+	struct k_thread *t = k_mem_zalloc(sizeof *t, p->mem_owner);
+	void *stack = k_mem_alloc_aligned(stack_bytes, 16u, p->mem_owner);
+	if (!t || !stack) {
+		k_mem_free(stack);
+		k_mem_free(t);
+		return -K_ENOMEM;
+	}
+	thread_fields_init(t, entry, arg, a, p);
+	t->stack = stack;
+	t->stack_bytes = stack_bytes;
+	t->ctx = bsp_context_init(stack, stack_bytes, thread_start, t);
+	K_ASSERT_MSG(t->ctx != NULL, "k_thread_create: the BSP refused a valid stack");
+	int rc = thread_register(t, p);
+	if (rc < 0) {
+		bsp_context_release(t->ctx);
+		k_mem_free(stack);
+		k_mem_free(t);
+		return rc;
+	}
+	if (out)
+		*out = t;
+	bsp_irq_state_t s = bsp_irq_save();
+	sched_make_ready(t);
+	bsp_irq_restore(s);
+	return 0;
+}
+
+int k_thread_create(k_thread_t **out, k_thread_entry_fn entry, void *arg,
+		    const struct k_thread_attr *attr)
+{
+	struct k_thread_attr a = attr ? *attr : K_THREAD_ATTR_DEFAULT;
+	int rc = attr_check(&a, out, entry);
+	if (rc < 0)
+		return rc;
+	bsp_irq_state_t s = bsp_irq_save();
+	struct k_thread *self = sched_current();
+	struct k_proc *p = a.proc ? a.proc : self->proc;
+	self->kill_defer++;
+	bsp_irq_restore(s);
+	rc = thread_create_deferred(out, entry, arg, &a, p);
+	s = bsp_irq_save();
+	K_ASSERT(self->kill_defer > 0);
+	self->kill_defer--;
+	bsp_irq_restore(s);
+	sched_kill_point();
+	return rc;
+}
+
+_Noreturn void k_thread_exit(int exit_code)
+{
+	thread_exit_now(exit_code);
+}
+
+_Noreturn void thread_exit_now(int exit_code)
+{
+	(void)bsp_irq_save(); /* off for good: this context never resumes */
+	struct k_thread *t = sched_current();
+	K_ASSERT_MSG(!t->is_idle, "k_thread_exit: not in a thread");
+	K_ASSERT(t->state == TS_RUNNING);
+	t->kill_defer = 0;
+	mutex_release_all(t);
+	bsp_spin_lock(&g_sched.registry_lock);
+	K_ASSERT(!t->exited);
+	t->exited = true;
+	t->exit_code = exit_code;
+	K_ASSERT(g_sched.threads_live > 0);
+	g_sched.threads_live--;
+	proc_thread_exited_locked(t->proc, t, exit_code);
+	for (unsigned n = 0; wait_wake_first(&t->join_wq, 0) != NULL; n++)
+		K_ASSERT(n < SCHED_WAITERS_MAX);
+	bsp_spin_unlock(&g_sched.registry_lock);
+	struct sched_core *c = sched_this_core();
+	bsp_spin_lock(&c->rq.lock);
+	t->state = TS_DEAD;
+	t->on_core = SCHED_CORE_NONE;
+	sched_trace("exit", t->id, (uintptr_t)(uint32_t)exit_code);
+	sched_switch(c);
+	K_PANIC("k_thread_exit: a dead thread resumed");
+}
+
+/* A dead thread's stack, freed by the next context on its core. */
+void thread_reap_stack(struct k_thread *t)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	K_ASSERT(t->state == TS_DEAD && t->exited);
+	bsp_context_release(t->ctx);
+	t->ctx = NULL;
+	k_mem_free(t->stack);
+	bsp_spin_lock(&g_sched.registry_lock);
+	t->stack = NULL;
+	K_ASSERT(g_sched.stacks_live > 0 && t->proc->stacks_live > 0 && t->refs > 0);
+	g_sched.stacks_live--;
+	t->proc->stacks_live--;
+	struct k_proc *p = t->proc;
+	if (--t->refs == 0)
+		thread_free_locked(t);
+	proc_stack_freed_locked(p);
+	bool finished = g_sched.threads_live == 0 && g_sched.stacks_live == 0;
+	bsp_spin_unlock(&g_sched.registry_lock);
+	if (finished) {
+		bsp_atomic_store(&g_sched.finished, 1);
+		bsp_ipi_send(0);
+	}
+}
+
+/* Free a control block nobody references. registry_lock held. */
+void thread_free_locked(struct k_thread *t)
+{
+	K_ASSERT(bsp_spin_held(&g_sched.registry_lock));
+	K_ASSERT(t->exited && t->stack == NULL && t->refs == 0);
+	K_ASSERT(t->join_wq.count == 0 && t->held_count == 0);
+	ql_remove(&t->all_link);
+	ql_remove(&t->proc_link);
+	K_ASSERT(g_sched.threads_count > 0);
+	g_sched.threads_count--;
+	k_mem_free(t);
+}
+
+int k_thread_join(k_thread_t *t, uint64_t timeout_ns, int *exit_code)
+{
+	if (!t || t->is_idle)
+		return -K_EINVAL;
+	bsp_irq_state_t s = bsp_irq_save();
+	struct k_thread *self = sched_current();
+	if (t == self) {
+		bsp_irq_restore(s);
+		return -K_EDEADLK;
+	}
+	bsp_spin_lock(&g_sched.registry_lock);
+	int rc = t->detached ? -K_EINVAL : 0;
+	if (rc == 0 && !t->exited) {
+		if (timeout_ns == K_NO_WAIT) {
+			rc = -K_ETIMEDOUT;
+		} else {
+			wait_prepare(self, &t->join_wq, &g_sched.registry_lock, &t->join_obj);
+			rc = sched_block(&g_sched.registry_lock, timeout_ns);
+			if (rc == 0)
+				K_ASSERT(t->exited);
+		}
+	}
+	if (rc == 0) {
+		if (exit_code)
+			*exit_code = t->exit_code;
+		t->detached = true;
+		K_ASSERT(t->refs > 0);
+		if (--t->refs == 0)
+			thread_free_locked(t);
+	}
+	bsp_spin_unlock(&g_sched.registry_lock);
+	bsp_irq_restore(s);
+	sched_kill_point();
+	return rc;
+}
+
+int k_thread_detach(k_thread_t *t)
+{
+	if (!t || t->is_idle)
+		return -K_EINVAL;
+	bsp_irq_state_t s = bsp_irq_save();
+	bsp_spin_lock(&g_sched.registry_lock);
+	int rc = t->detached ? -K_EINVAL : 0;
+	if (rc == 0) {
+		t->detached = true;
+		K_ASSERT(t->refs > 0);
+		if (--t->refs == 0)
+			thread_free_locked(t);
+	}
+	bsp_spin_unlock(&g_sched.registry_lock);
+	bsp_irq_restore(s);
+	return rc;
+}
+
+void k_thread_yield(void)
+{
+	bsp_irq_state_t s = bsp_irq_save();
+	struct sched_core *c = sched_this_core();
+	struct k_thread *t = c->current;
+	K_ASSERT(!t->is_idle);
+	bsp_spin_lock(&c->rq.lock);
+	t->state = TS_READY;
+	t->on_core = SCHED_CORE_NONE;
+	runq_enqueue(c, t, false);
+	if (!(t->affinity & core_bit(c->id)))
+		c->fix_affinity = true;
+	sched_trace("yield", t->id, c->id);
+	sched_switch(c);
+	bsp_irq_restore(s);
+	sched_kill_point();
+}
+
+int k_thread_sleep_ns(uint64_t duration_ns)
+{
+	if (duration_ns == K_NO_WAIT) {
+		k_thread_yield();
+		return 0;
+	}
+	bsp_irq_state_t s = bsp_irq_save();
+	struct sched_core *c = sched_this_core();
+	struct k_thread *t = c->current;
+	K_ASSERT(!t->is_idle);
+	bsp_spin_lock(&c->rq.lock);
+	if (sched_killed(t) && t->kill_defer == 0) {
+		bsp_spin_unlock(&c->rq.lock);
+	} else {
+		t->state = TS_SLEEPING;
+		timerq_insert(c, t, sched_deadline(duration_ns));
+		sched_trace("sleep", t->id, c->id);
+		sched_switch(c);
+	}
+	bsp_irq_restore(s);
+	sched_kill_point();
+	return 0;
+}
+
+k_thread_t *k_thread_self(void)
+{
+	bsp_irq_state_t s = bsp_irq_save();
+	struct k_thread *t = sched_current();
+	bsp_irq_restore(s);
+	return t->is_idle ? NULL : t;
+}
+
+uint32_t k_thread_id(const k_thread_t *t)
+{
+	return t ? t->id : 0;
+}
+
+const char *k_thread_name(const k_thread_t *t)
+{
+	return t ? t->name : "";
+}
+
+k_proc_t *k_thread_proc(const k_thread_t *t)
+{
+	return t ? t->proc : NULL;
+}
+
+unsigned k_thread_priority_get(const k_thread_t *t)
+{
+	K_ASSERT(t != NULL);
+	bsp_irq_state_t s = bsp_irq_save();
+	bsp_spin_lock(&g_sched.mutex_lock);
+	unsigned p = t->base_prio;
+	bsp_spin_unlock(&g_sched.mutex_lock);
+	bsp_irq_restore(s);
+	return p;
+}
+
+unsigned k_thread_priority_effective(const k_thread_t *t)
+{
+	K_ASSERT(t != NULL);
+	bsp_irq_state_t s = bsp_irq_save();
+	bsp_spin_lock(&g_sched.mutex_lock);
+	unsigned p = t->prio;
+	bsp_spin_unlock(&g_sched.mutex_lock);
+	bsp_irq_restore(s);
+	return p;
+}
+
+int k_thread_priority_set(k_thread_t *t, unsigned priority)
+{
+	if (!t || t->is_idle || priority > K_PRIO_MAX)
+		return -K_EINVAL;
+	bsp_irq_state_t s = bsp_irq_save();
+	bsp_spin_lock(&g_sched.mutex_lock);
+	unsigned cpu = sched_lock_thread(t);
+	bool dead = t->state == TS_DEAD;
+	bsp_spin_unlock(&g_sched.core[cpu].rq.lock);
+	if (!dead) {
+		t->base_prio = priority;
+		mutex_pi_propagate(t);
+	}
+	bsp_spin_unlock(&g_sched.mutex_lock);
+	bsp_irq_restore(s);
+	return dead ? -K_ESRCH : 0;
+}
+
+/* t blocked or sleeping at home `src`, which its new mask excludes: move its
+ * home (and its timer) to an allowed core. Both locks held. */
+static void move_home_locked(struct k_thread *t, unsigned src, unsigned dst)
+{
+	struct sched_core *s = &g_sched.core[src], *d = &g_sched.core[dst];
+	K_ASSERT(bsp_spin_held(&s->rq.lock) && bsp_spin_held(&d->rq.lock));
+	K_ASSERT(t->state == TS_BLOCKED || t->state == TS_SLEEPING);
+	bool timed = ql_linked(&t->tq_link);
+	uint64_t deadline = t->deadline_ns;
+	if (timed)
+		timerq_remove(s, t);
+	bsp_atomic_store(&t->cpu, dst);
+	if (timed)
+		timerq_insert(d, t, deadline);
+	d->stats.migrations++;
+}
+
+/* One attempt; returns false to retry (the thread changed state meanwhile). */
+static bool affinity_apply(struct k_thread *t, k_cpumask_t mask)
+{
+	unsigned src = sched_lock_thread(t);
+	struct sched_core *s = &g_sched.core[src];
+	t->affinity = mask;
+	bool done = true;
+	if (!(mask & core_bit(src))) {
+		unsigned dst = (unsigned)__builtin_ctzll(mask);
+		if (t->state == TS_RUNNING) {
+			s->fix_affinity = true;
+			sched_set_need_resched(src);
+		} else if (t->state == TS_READY) {
+			s->fix_affinity = true;
+			sched_set_need_resched(src);
+		} else if (t->state == TS_BLOCKED || t->state == TS_SLEEPING) {
+			if (dst > src || bsp_spin_trylock(&g_sched.core[dst].rq.lock)) {
+				if (dst > src)
+					bsp_spin_lock(&g_sched.core[dst].rq.lock);
+				move_home_locked(t, src, dst);
+				bsp_spin_unlock(&g_sched.core[dst].rq.lock);
+				bsp_spin_unlock(&s->rq.lock);
+				sched_set_need_resched(dst); /* re-arm its timer */
+				return true;
+			}
+			done = false;
+		}
+	}
+	bsp_spin_unlock(&s->rq.lock);
+	return done;
+}
+
+int k_thread_affinity_set(k_thread_t *t, k_cpumask_t mask)
+{
+	if (!t || t->is_idle)
+		return -K_EINVAL;
+	mask &= g_sched.cores_mask;
+	if (mask == 0)
+		return -K_EINVAL;
+	bsp_irq_state_t s = bsp_irq_save();
+	int rc = -K_ESRCH;
+	for (unsigned tries = 0; tries < SCHED_WAKE_RETRIES_MAX; tries++) {
+		unsigned cpu = sched_lock_thread(t);
+		bool dead = t->state == TS_DEAD;
+		bsp_spin_unlock(&g_sched.core[cpu].rq.lock);
+		if (dead)
+			break;
+		if (affinity_apply(t, mask)) {
+			rc = 0;
+			break;
+		}
+	}
+	bsp_irq_restore(s);
+	if (rc == 0)
+		sched_kill_point();
+	return rc;
+}
+
+k_cpumask_t k_thread_affinity_get(const k_thread_t *t)
+{
+	K_ASSERT(t != NULL);
+	return t->affinity;
+}

@@ -1,0 +1,100 @@
+/*
+ * engine_internal.h — the state of the one run in progress, shared by
+ * sim_engine.c (runs, points, cores, decisions), engine_irq.c (interrupts,
+ * timers) and engine_log.c (event log, state hash). Not part of the API.
+ */
+#ifndef SIM_ENGINE_INTERNAL_H
+#define SIM_ENGINE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim.h"
+#include "sim_assert.h"
+
+#define ENGINE_STEP_COST_DEFAULT_NS 100u
+#define ENGINE_BOOT_STACK_DEFAULT_BYTES (256u * 1024u)
+#define ENGINE_TIMER_NONE UINT64_MAX
+#define ENGINE_IRQ_BITS 32u
+
+struct engine_core {
+	sim_fiber_t *fiber;       /* the fiber this core runs (or resumes) */
+	sim_fiber_t *boot_fiber;  /* engine-owned, on boot_stack */
+	void *boot_stack;
+	void (*entry)(void *);    /* what the boot fiber runs */
+	void *arg;
+	uint64_t timer_deadline_ns; /* ENGINE_TIMER_NONE: disarmed */
+	uint32_t timer_irq_mask;
+	uint32_t pending_irq_mask;
+	bool started;             /* through sim_run (core 0) or sim_core_start */
+	bool halted;              /* its boot entry returned: never ready again */
+	bool idle;                /* waits for a pending interrupt */
+	bool irq_enabled;
+};
+
+struct engine {
+	bool running;
+	sim_config_t cfg;
+	sim_result_t *out;
+	unsigned cores;
+	unsigned current;         /* the core whose fiber the host thread runs */
+	uint64_t ready_mask;      /* bit c: core c may be picked at a point */
+	uint64_t step;
+	uint64_t time_ns;
+	uint64_t hash;
+	uint64_t next_deadline_ns; /* earliest armed timer, ENGINE_TIMER_NONE if none */
+	uint64_t step_cost_ns;
+	uint64_t check_every;
+	size_t boot_stack_bytes;
+	size_t step_hashes_capacity;
+	size_t log_capacity;
+	bool log_truncated;
+	/* The options of the last core decision, kept while the ready set does
+	 * not change (the common case: no rebuild per point). */
+	uint64_t options_mask;
+	uint32_t options_count;
+	uint32_t options[SIM_CORES_MAX];
+	uint8_t options_index[SIM_CORES_MAX]; /* core -> its index in options */
+	sim_fiber_t *host;        /* sim_run's own context */
+	struct engine_core core[SIM_CORES_MAX];
+};
+
+extern struct engine sim_engine;
+
+static inline void engine_update_ready(unsigned c)
+{
+	const struct engine_core *k = &sim_engine.core[c];
+	bool ready = k->started && !k->halted && (!k->idle || k->pending_irq_mask != 0);
+	uint64_t bit = 1ull << c;
+	if (ready)
+		sim_engine.ready_mask |= bit;
+	else
+		sim_engine.ready_mask &= ~bit;
+}
+
+/* One hash step for the per-point state (step, core, time): one multiply and
+ * a shift, cheap enough to run at every point. */
+static inline uint64_t engine_mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+/* End the run from any core's fiber: back to sim_run, never returns. */
+_Noreturn void sim_engine_end(enum sim_outcome outcome, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+_Noreturn void sim_engine_end_v(enum sim_outcome outcome, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+/* engine_irq.c */
+void sim_engine_fire_timers(void);
+void sim_engine_recompute_deadline(void);
+void sim_engine_deliver_irqs(void);
+
+/* engine_log.c */
+void sim_engine_log_begin(void);
+void sim_engine_log_free(sim_result_t *r);
+
+#endif /* SIM_ENGINE_INTERNAL_H */

@@ -1,0 +1,408 @@
+/*
+ * strategy.c — the built-in sources of decisions: random, pct, bytes, replay.
+ *
+ * Each strategy keeps all its state in the caller-owned
+ * sim_strategy_storage_t (no allocation) and resets it in begin(), so one
+ * strategy value can drive any number of runs and the same seed always gives
+ * the same decisions. The words[] array is used through small accessors, one
+ * layout per strategy (documented above each one); it is never reinterpreted
+ * as another type.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim.h"
+
+#define WORDS_COUNT (sizeof(((sim_strategy_storage_t *)0)->words) / sizeof(uint64_t))
+
+static sim_strategy_storage_t *storage_of(sim_strategy_t *s)
+{
+	return (sim_strategy_storage_t *)s->state;
+}
+
+static void rng_load(const sim_strategy_storage_t *st, sim_rng_t *r)
+{
+	for (unsigned i = 0; i < 4; i++)
+		r->s[i] = st->words[i];
+}
+
+static void rng_store(sim_strategy_storage_t *st, const sim_rng_t *r)
+{
+	for (unsigned i = 0; i < 4; i++)
+		st->words[i] = r->s[i];
+}
+
+/* Index of `value` among choice->options, or choice->n if absent. Options
+ * are sorted ascending (sim.h), so a binary search is exact. */
+static uint32_t option_index(const sim_choice_t *choice, uint32_t value)
+{
+	uint32_t lo = 0, hi = choice->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (choice->options[mid] < value)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < choice->n && choice->options[lo] == value)
+		return lo;
+	return choice->n;
+}
+
+/* A fault choice: `yes` picks option 1 (inject), otherwise option 0. Falls
+ * back to the default when the options are not the documented {0, 1}. */
+static uint32_t fault_index(const sim_choice_t *choice, bool yes)
+{
+	uint32_t i = option_index(choice, yes ? 1u : 0u);
+	return i < choice->n ? i : choice->default_index;
+}
+
+/* ------------------------------------------------------------------ random */
+/* words: [0..3] rng, [4] seed, [5] fault_per_million. */
+
+enum { RANDOM_SEED = 4, RANDOM_FAULT_PPM = 5 };
+
+static void random_begin(sim_strategy_t *s, unsigned cores)
+{
+	(void)cores;
+	sim_strategy_storage_t *st = storage_of(s);
+	sim_rng_t r;
+	sim_rng_seed(&r, st->words[RANDOM_SEED]);
+	rng_store(st, &r);
+}
+
+static uint32_t random_choose(sim_strategy_t *s, const sim_choice_t *choice)
+{
+	sim_strategy_storage_t *st = storage_of(s);
+	sim_rng_t r;
+	rng_load(st, &r);
+	uint32_t index;
+	if (choice->kind == SIM_DECIDE_FAULT) {
+		bool yes = sim_rng_below(&r, 1000000u) < st->words[RANDOM_FAULT_PPM];
+		index = fault_index(choice, yes);
+	} else {
+		index = (uint32_t)sim_rng_below(&r, choice->n);
+	}
+	rng_store(st, &r);
+	return index;
+}
+
+void sim_strategy_random(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t seed,
+			 uint32_t fault_per_million)
+{
+	memset(st, 0, sizeof *st);
+	st->words[RANDOM_SEED] = seed;
+	st->words[RANDOM_FAULT_PPM] = fault_per_million;
+	s->name = "random";
+	s->choose = random_choose;
+	s->begin = random_begin;
+	s->state = st;
+	random_begin(s, SIM_CORES_MAX);
+}
+
+/* --------------------------------------------------------------------- pct */
+/*
+ * PCT (Burckhardt, Kothari, Musuvathi, Nagarakatte, ASPLOS'10). At the start
+ * of a run every core gets a distinct random priority in [d, d+cores); d-1
+ * change points k_1..k_{d-1} are drawn uniformly in [1, steps]. At every core
+ * choice the ready core with the highest priority runs; when the run reaches
+ * change point k_i, the core that would run gets priority i (below every
+ * initial one), so a bug needing d ordering constraints is hit with
+ * probability at least 1/(n * k^(d-1)).
+ *
+ * Our steps differ from the paper's in one way: the engine only asks at
+ * points with two or more ready cores, so a change point that falls in a
+ * stretch with a single ready core fires at the next choice (still in order).
+ *
+ * words: [0..3] rng, [4] seed, [5] steps, [6] depth, [7] cores,
+ * [8..15] priorities, one byte per core (values < d + 64 <= 89 fit),
+ * [16..39] change points: step in the low 63 bits, bit 63 = fired.
+ * Faults and values come from the same rng (after the schedule was drawn):
+ * values uniform, a fault with probability PCT_FAULT_PER_MILLION.
+ */
+
+enum { PCT_SEED = 4, PCT_STEPS = 5, PCT_DEPTH = 6, PCT_CORES = 7, PCT_PRIO = 8,
+       PCT_CHANGE = 16 };
+#define PCT_DEPTH_MAX (1u + (unsigned)(WORDS_COUNT - PCT_CHANGE))
+#define PCT_FIRED (1ull << 63)
+/* PCT is about schedules; faults still come, rarely, so a PCT campaign also
+ * walks error paths without drowning in them. */
+#define PCT_FAULT_PER_MILLION 10000u
+
+_Static_assert(PCT_DEPTH_MAX + 64u < 256u, "pct priorities must fit a byte");
+_Static_assert(PCT_PRIO + SIM_CORES_MAX / 8u <= PCT_CHANGE, "pct priority bytes overlap");
+
+static unsigned pct_priority(const sim_strategy_storage_t *st, unsigned core)
+{
+	return (unsigned)(st->words[PCT_PRIO + core / 8] >> (8 * (core % 8))) & 0xffu;
+}
+
+static void pct_set_priority(sim_strategy_storage_t *st, unsigned core, unsigned priority)
+{
+	uint64_t *w = &st->words[PCT_PRIO + core / 8];
+	unsigned shift = 8 * (core % 8);
+	*w = (*w & ~(0xffull << shift)) | ((uint64_t)(priority & 0xffu) << shift);
+}
+
+static void pct_begin(sim_strategy_t *s, unsigned cores)
+{
+	sim_strategy_storage_t *st = storage_of(s);
+	if (cores == 0 || cores > SIM_CORES_MAX)
+		cores = SIM_CORES_MAX;
+	unsigned depth = (unsigned)st->words[PCT_DEPTH];
+	uint64_t steps = st->words[PCT_STEPS];
+	sim_rng_t r;
+	sim_rng_seed(&r, st->words[PCT_SEED]);
+	st->words[PCT_CORES] = cores;
+
+	/* Distinct initial priorities: a random permutation of [d, d+cores). */
+	unsigned perm[SIM_CORES_MAX];
+	for (unsigned i = 0; i < cores; i++)
+		perm[i] = depth + i;
+	for (unsigned i = cores - 1; i > 0; i--) {
+		unsigned j = (unsigned)sim_rng_below(&r, (uint64_t)i + 1);
+		unsigned tmp = perm[i];
+		perm[i] = perm[j];
+		perm[j] = tmp;
+	}
+	for (unsigned i = PCT_PRIO; i < PCT_CHANGE; i++)
+		st->words[i] = 0;
+	for (unsigned c = 0; c < cores; c++)
+		pct_set_priority(st, c, perm[c]);
+
+	/* Change point i (priority i) for i in 1..d-1, at a step in [1, steps]. */
+	for (unsigned i = PCT_CHANGE; i < WORDS_COUNT; i++)
+		st->words[i] = PCT_FIRED;
+	for (unsigned i = 1; i < depth; i++)
+		st->words[PCT_CHANGE + i - 1] = 1 + sim_rng_below(&r, steps);
+	rng_store(st, &r);
+}
+
+/* Index of the option with the highest priority (options are core ids). */
+static uint32_t pct_top(const sim_strategy_storage_t *st, const sim_choice_t *choice)
+{
+	uint32_t best = choice->default_index;
+	unsigned best_priority = 0;
+	for (uint32_t i = 0; i < choice->n; i++) {
+		uint32_t core = choice->options[i];
+		if (core >= SIM_CORES_MAX)
+			continue;
+		unsigned p = pct_priority(st, core);
+		if (p > best_priority) {
+			best_priority = p;
+			best = i;
+		}
+	}
+	return best;
+}
+
+/* The earliest change point not yet fired with step <= now, or -1. Ties go
+ * to the lower index, so the order is fixed. */
+static int pct_next_change(const sim_strategy_storage_t *st, uint64_t now)
+{
+	int found = -1;
+	uint64_t found_step = 0;
+	for (unsigned i = 0; i < WORDS_COUNT - PCT_CHANGE; i++) {
+		uint64_t w = st->words[PCT_CHANGE + i];
+		if ((w & PCT_FIRED) || w > now)
+			continue;
+		if (found < 0 || w < found_step) {
+			found = (int)i;
+			found_step = w;
+		}
+	}
+	return found;
+}
+
+static uint32_t pct_choose_core(sim_strategy_storage_t *st, const sim_choice_t *choice)
+{
+	uint32_t top = pct_top(st, choice);
+	/* At most depth-1 change points can fire: the loop is bounded. */
+	for (unsigned fired = 0; fired < PCT_DEPTH_MAX; fired++) {
+		int i = pct_next_change(st, choice->step);
+		if (i < 0)
+			break;
+		st->words[PCT_CHANGE + (unsigned)i] |= PCT_FIRED;
+		if (choice->options[top] < SIM_CORES_MAX)
+			pct_set_priority(st, choice->options[top], (unsigned)i + 1);
+		top = pct_top(st, choice);
+	}
+	return top;
+}
+
+static uint32_t pct_choose(sim_strategy_t *s, const sim_choice_t *choice)
+{
+	sim_strategy_storage_t *st = storage_of(s);
+	if (choice->kind == SIM_DECIDE_CORE)
+		return pct_choose_core(st, choice);
+	sim_rng_t r;
+	rng_load(st, &r);
+	uint32_t index;
+	if (choice->kind == SIM_DECIDE_FAULT)
+		index = fault_index(choice, sim_rng_below(&r, 1000000u) < PCT_FAULT_PER_MILLION);
+	else
+		index = (uint32_t)sim_rng_below(&r, choice->n);
+	rng_store(st, &r);
+	return index;
+}
+
+void sim_strategy_pct(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t seed,
+		      unsigned depth, uint64_t steps)
+{
+	memset(st, 0, sizeof *st);
+	/* Depth is bounded by the storage; 1 means no change point at all. */
+	if (depth < 1)
+		depth = 1;
+	if (depth > PCT_DEPTH_MAX)
+		depth = PCT_DEPTH_MAX;
+	if (steps < 1)
+		steps = 1;
+	if (steps > (PCT_FIRED - 1))
+		steps = PCT_FIRED - 1;
+	st->words[PCT_SEED] = seed;
+	st->words[PCT_STEPS] = steps;
+	st->words[PCT_DEPTH] = depth;
+	s->name = "pct";
+	s->choose = pct_choose;
+	s->begin = pct_begin;
+	s->state = st;
+	pct_begin(s, SIM_CORES_MAX);
+}
+
+double sim_pct_bound(unsigned cores, uint64_t steps, unsigned depth)
+{
+	double n = cores ? (double)cores : 1.0;
+	double k = steps ? (double)steps : 1.0;
+	double denominator = n;
+	for (unsigned i = 1; i < depth && denominator < 1e300; i++)
+		denominator *= k;
+	return 1.0 / denominator;
+}
+
+/* ------------------------------------------------------------------- bytes */
+/* ptr/len: the buffer, pos: the next unread byte. One byte per choice when
+ * n <= 256 (byte % n); 2 bytes (little endian) when n <= 65536, else 4. A
+ * choice that finds too few bytes left takes its default and spends the
+ * rest, so the end of the input is the end of the fuzzer's influence. */
+
+static void bytes_begin(sim_strategy_t *s, unsigned cores)
+{
+	(void)cores;
+	storage_of(s)->pos = 0;
+}
+
+static uint32_t bytes_choose(sim_strategy_t *s, const sim_choice_t *choice)
+{
+	sim_strategy_storage_t *st = storage_of(s);
+	const uint8_t *data = st->ptr;
+	size_t width = choice->n <= 256u ? 1 : choice->n <= 65536u ? 2 : 4;
+	if (st->pos > st->len || st->len - st->pos < width) {
+		st->pos = st->len;
+		return choice->default_index;
+	}
+	uint32_t v = 0;
+	for (size_t i = 0; i < width; i++)
+		v |= (uint32_t)data[st->pos + i] << (8 * i);
+	st->pos += width;
+	return v % choice->n;
+}
+
+void sim_strategy_bytes(sim_strategy_t *s, sim_strategy_storage_t *st, const uint8_t *data,
+			size_t size)
+{
+	memset(st, 0, sizeof *st);
+	st->ptr = data;
+	st->len = data ? size : 0;
+	s->name = "bytes";
+	s->choose = bytes_choose;
+	s->begin = bytes_begin;
+	s->state = st;
+}
+
+/* ------------------------------------------------------------------ replay */
+/* ptr: the trace, pos: the next recorded decision. One recorded decision is
+ * consumed per choice, fitting or not, so a shrunk or edited stream stays
+ * aligned with the run that consumes it. */
+
+static const char *kind_name(unsigned kind)
+{
+	switch (kind) {
+	case SIM_DECIDE_CORE:
+		return "core";
+	case SIM_DECIDE_FAULT:
+		return "fault";
+	case SIM_DECIDE_VALUE:
+		return "value";
+	default:
+		return "unknown";
+	}
+}
+
+static void replay_begin(sim_strategy_t *s, unsigned cores)
+{
+	(void)cores;
+	sim_strategy_storage_t *st = storage_of(s);
+	st->pos = 0;
+	st->divergences = 0;
+	st->note[0] = '\0';
+}
+
+static uint32_t replay_diverge(sim_strategy_storage_t *st, const sim_choice_t *choice,
+			       const sim_decision_t *d, size_t index)
+{
+	if (st->divergences < UINT32_MAX)
+		st->divergences++;
+	if (st->divergences > 1)
+		return choice->default_index;
+	unsigned long long step = (unsigned long long)choice->step;
+	if (!d)
+		snprintf(st->note, sizeof st->note,
+			 "replay: trace exhausted after %zu decisions at step %llu (%s choice); "
+			 "took defaults from here",
+			 index, step, kind_name(choice->kind));
+	else if (d->kind != choice->kind)
+		snprintf(st->note, sizeof st->note,
+			 "replay: decision %zu was a %s choice but step %llu asks for a %s choice; "
+			 "took default",
+			 index, kind_name(d->kind), step, kind_name(choice->kind));
+	else if (d->kind == SIM_DECIDE_CORE)
+		snprintf(st->note, sizeof st->note,
+			 "replay: decision %zu (core %u) not ready at step %llu; took default",
+			 index, (unsigned)d->value, step);
+	else
+		snprintf(st->note, sizeof st->note,
+			 "replay: decision %zu (%s %u) not among the %u options at step %llu; "
+			 "took default",
+			 index, kind_name(d->kind), (unsigned)d->value, (unsigned)choice->n, step);
+	return choice->default_index;
+}
+
+static uint32_t replay_choose(sim_strategy_t *s, const sim_choice_t *choice)
+{
+	sim_strategy_storage_t *st = storage_of(s);
+	const sim_trace_t *t = st->ptr;
+	size_t count = t ? t->count : 0;
+	if (st->pos >= count)
+		return replay_diverge(st, choice, NULL, count);
+	size_t index = st->pos++;
+	const sim_decision_t *d = &t->decisions[index];
+	if (d->value == SIM_DECISION_DEFAULT)
+		return choice->default_index;
+	if (d->kind != choice->kind)
+		return replay_diverge(st, choice, d, index);
+	uint32_t i = option_index(choice, d->value);
+	if (i >= choice->n)
+		return replay_diverge(st, choice, d, index);
+	return i;
+}
+
+void sim_strategy_replay(sim_strategy_t *s, sim_strategy_storage_t *st, const sim_trace_t *t)
+{
+	memset(st, 0, sizeof *st);
+	st->ptr = t;
+	st->len = t ? t->count : 0;
+	s->name = "replay";
+	s->choose = replay_choose;
+	s->begin = replay_begin;
+	s->state = st;
+}

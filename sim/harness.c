@@ -1,0 +1,153 @@
+/*
+ * harness.c — what the CLI needs that is not kernel boot: the workload
+ * registry (read from the linker section), strategy strings, the build id.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <k/workload.h>
+
+#include "harness.h"
+
+#define WEFT_WORKLOADS_MAX 256u
+#define WEFT_BUILD_ID_MAX 41u
+
+static const struct k_workload *sorted[WEFT_WORKLOADS_MAX];
+static size_t sorted_count;
+static bool sorted_ready;
+
+static int by_name(const void *a, const void *b)
+{
+	const struct k_workload *const *x = a, *const *y = b;
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* Name order, never link or address order: `weft list` and every index are
+ * the same in every build. */
+static void registry_load(void)
+{
+	if (sorted_ready)
+		return;
+	sorted_ready = true;
+	if (!__start_weft_workloads || !__stop_weft_workloads)
+		return;
+	for (const struct k_workload *w = __start_weft_workloads; w < __stop_weft_workloads; w++) {
+		if (sorted_count == WEFT_WORKLOADS_MAX) {
+			fprintf(stderr, "weft: more than %u workloads; raise WEFT_WORKLOADS_MAX\n",
+				WEFT_WORKLOADS_MAX);
+			abort();
+		}
+		sorted[sorted_count++] = w;
+	}
+	qsort(sorted, sorted_count, sizeof sorted[0], by_name);
+	for (size_t i = 1; i < sorted_count; i++) {
+		if (strcmp(sorted[i - 1]->name, sorted[i]->name) == 0) {
+			fprintf(stderr, "weft: two workloads named '%s'\n", sorted[i]->name);
+			abort();
+		}
+	}
+}
+
+size_t weft_workload_count(void)
+{
+	registry_load();
+	return sorted_count;
+}
+
+const struct k_workload *weft_workload_at(size_t i)
+{
+	registry_load();
+	return i < sorted_count ? sorted[i] : NULL;
+}
+
+const struct k_workload *weft_workload_find(const char *name)
+{
+	registry_load();
+	for (size_t i = 0; i < sorted_count; i++)
+		if (strcmp(sorted[i]->name, name) == 0)
+			return sorted[i];
+	return NULL;
+}
+
+const char *weft_workload_name(const struct k_workload *w)
+{
+	return w->name;
+}
+
+const char *weft_workload_summary(const struct k_workload *w)
+{
+	return w->summary;
+}
+
+bool weft_strategy_parse(const char *text, unsigned *depth, uint64_t *steps, char *err, size_t cap)
+{
+	*depth = 0;
+	*steps = 0;
+	if (!strcmp(text, "random") || !strcmp(text, "default"))
+		return true;
+	if (strncmp(text, "pct", 3) == 0 && (text[3] == '\0' || text[3] == ':')) {
+		unsigned d = WEFT_PCT_DEPTH_DEFAULT;
+		unsigned long long k = WEFT_PCT_STEPS_DEFAULT;
+		char tail;
+		int n = text[3] ? sscanf(text + 4, "%u:%llu%c", &d, &k, &tail) : 2;
+		if (n < 1 || n > 2 || d < 1 || d > 16 || k < 1 || k > (1ull << 40)) {
+			snprintf(err, cap, "bad strategy '%s': use pct:D with D in 1..16 (or pct:D:STEPS)", text);
+			return false;
+		}
+		*depth = d;
+		*steps = k;
+		return true;
+	}
+	snprintf(err, cap, "unknown strategy '%s' (random, pct:D)", text);
+	return false;
+}
+
+struct build_id_search {
+	char hex[WEFT_BUILD_ID_MAX];
+};
+
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	struct build_id_search *s = data;
+	if (info->dlpi_name && info->dlpi_name[0])
+		return 0; /* only the executable itself */
+	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+		const uint8_t *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+			const uint8_t *name = p + sizeof *n;
+			const uint8_t *desc = name + ((n->n_namesz + 3u) & ~3u);
+			if (desc + n->n_descsz > end)
+				break;
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+			    memcmp(name, "GNU", 4) == 0) {
+				size_t len = n->n_descsz < 20 ? n->n_descsz : 20;
+				for (size_t j = 0; j < len; j++)
+					snprintf(s->hex + 2 * j, 3, "%02x", desc[j]);
+				return 1;
+			}
+			p = desc + ((n->n_descsz + 3u) & ~3u);
+		}
+	}
+	return 0;
+}
+
+const char *weft_build_id(void)
+{
+	static struct build_id_search s;
+	if (!s.hex[0]) {
+		dl_iterate_phdr(find_build_id, &s);
+		if (!s.hex[0])
+			snprintf(s.hex, sizeof s.hex, "no-build-id");
+	}
+	return s.hex;
+}

@@ -1,0 +1,51 @@
+/*
+ * harness.h — one simulated run of a workload on a freshly booted kernel.
+ * The CLI (weft.c) drives the engine through this; boot.c is the only file of
+ * sim/ that knows how to boot the kernel.
+ */
+#ifndef WEFT_HARNESS_H
+#define WEFT_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim.h"
+
+struct k_workload;
+
+#define WEFT_STRATEGY_MAX 64u
+#define WEFT_PCT_DEPTH_DEFAULT 3u
+#define WEFT_PCT_STEPS_DEFAULT 20000u
+
+struct weft_run_options {
+	unsigned cores;
+	uint64_t seed;
+	char strategy[WEFT_STRATEGY_MAX]; /* "random", "pct:D[:K]", "default" */
+	const sim_trace_t *replay;        /* non-NULL: replay these decisions instead */
+	bool log;                         /* keep the readable event log */
+	bool step_hashes;                 /* keep per-step hashes */
+	uint64_t step_budget;             /* 0: the harness default */
+	uint32_t fault_per_million;       /* random: allocation faults (0: none) */
+};
+
+/* Workloads linked into this binary, in name order (stable). */
+size_t weft_workload_count(void);
+const struct k_workload *weft_workload_at(size_t i);
+const struct k_workload *weft_workload_find(const char *name);
+const char *weft_workload_name(const struct k_workload *w);
+const char *weft_workload_summary(const struct k_workload *w);
+
+/* Parse a strategy string; returns false with a message on a bad one. */
+bool weft_strategy_parse(const char *text, unsigned *depth, uint64_t *steps, char *err,
+			 size_t cap);
+
+/* Boot a fresh kernel on opts->cores simulated cores, run w, check it.
+ * Fills *out (caller frees with sim_result_free). If replay_note is not
+ * NULL it receives the replay strategy's divergence note ("" if none). */
+enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run_options *opts,
+			       sim_result_t *out, char *replay_note, size_t note_cap);
+
+/* This binary's build id (ELF GNU build-id as hex), for trace headers. */
+const char *weft_build_id(void);
+
+#endif /* WEFT_HARNESS_H */

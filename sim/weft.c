@@ -1,0 +1,542 @@
+/*
+ * weft.c — the command line users live in: list, run, explore, replay, shrink.
+ *
+ * Exit codes (DESIGN.md): 0 everything held; 1 a failure was found (an
+ * oracle, an assertion, a deadlock); 2 bad usage or bad input, with one clear
+ * line on stderr.
+ *
+ * Host time appears only in explore's --time limit and its progress line:
+ * neither changes what any run does.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define WEFT_EXIT_OK 0
+#define WEFT_EXIT_FAILURE 1
+#define WEFT_EXIT_USAGE 2
+#define WEFT_PATH_MAX 1024u
+#define WEFT_SHRINK_TESTS_MAX 4000u
+#define WEFT_DISTINCT_MAX (1u << 20)
+
+static const char *const usage_text =
+	"usage: weft list\n"
+	"       weft run WORKLOAD --cores N --seed S [--strategy random|pct:D] [--trace FILE] [--log]\n"
+	"       weft explore WORKLOAD --cores N (--runs K | --time 60s) [--shard I/N]\n"
+	"                    [--strategy random|pct:D] [--seed S] [--out DIR]\n"
+	"       weft replay TRACE [--log]\n"
+	"       weft shrink TRACE -o SMALL.trace\n";
+
+static _Noreturn void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("weft: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(" (weft --help for usage)\n", stderr);
+	va_end(ap);
+	exit(WEFT_EXIT_USAGE);
+}
+
+static const char *outcome_name(enum sim_outcome o)
+{
+	switch (o) {
+	case SIM_OK: return "ok";
+	case SIM_FAIL_ASSERT: return "assertion";
+	case SIM_FAIL_DEADLOCK: return "deadlock";
+	case SIM_FAIL_BUDGET: return "step budget (livelock or starvation)";
+	case SIM_FAIL_ORACLE: return "oracle";
+	}
+	return "unknown";
+}
+
+/* ------------------------------------------------------------ arguments */
+
+static uint64_t parse_u64(const char *flag, const char *text, uint64_t min, uint64_t max)
+{
+	if (!text)
+		usage_error("%s needs a value", flag);
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || v < min || v > max)
+		usage_error("%s takes a whole number from %" PRIu64 " to %" PRIu64 ", not '%s'",
+			    flag, min, max, text);
+	return v;
+}
+
+static double parse_seconds(const char *text)
+{
+	if (!text)
+		usage_error("--time needs a value such as 60s");
+	char *end;
+	double v = strtod(text, &end);
+	double scale = 1;
+	if (*end == 's' && end[1] == '\0')
+		scale = 1;
+	else if (*end == 'm' && end[1] == '\0')
+		scale = 60;
+	else if (*end != '\0')
+		usage_error("--time takes seconds such as 60s or 5m, not '%s'", text);
+	if (!(v > 0) || v * scale > 7 * 24 * 3600.0)
+		usage_error("--time must be positive and at most a week, not '%s'", text);
+	return v * scale;
+}
+
+struct cli {
+	const char *workload;
+	const char *trace_path;
+	const char *out_path;
+	unsigned cores;
+	bool cores_set;
+	uint64_t seed;
+	bool seed_set;
+	char strategy[WEFT_STRATEGY_MAX];
+	bool log;
+	uint64_t runs;
+	double time_s;
+	unsigned shard_i, shard_n;
+	uint64_t step_budget;
+};
+
+static void parse_flags(struct cli *c, int argc, char **argv, int first, const char *allowed)
+{
+	for (int i = first; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char key[32];
+		snprintf(key, sizeof key, " %s ", a);
+		if (a[0] != '-' || !strstr(allowed, key))
+			usage_error("unexpected argument '%s'", a);
+		if (!strcmp(a, "--log")) {
+			c->log = true;
+			continue;
+		}
+		if (!v)
+			usage_error("%s needs a value", a);
+		i++;
+		if (!strcmp(a, "--cores")) {
+			c->cores = (unsigned)parse_u64(a, v, 1, SIM_CORES_MAX);
+			c->cores_set = true;
+		} else if (!strcmp(a, "--seed")) {
+			c->seed = parse_u64(a, v, 0, UINT64_MAX);
+			c->seed_set = true;
+		} else if (!strcmp(a, "--strategy")) {
+			char err[160];
+			unsigned d;
+			uint64_t k;
+			if (!weft_strategy_parse(v, &d, &k, err, sizeof err))
+				usage_error("%s", err);
+			snprintf(c->strategy, sizeof c->strategy, "%s", v);
+		} else if (!strcmp(a, "--trace") || !strcmp(a, "-o") || !strcmp(a, "--out")) {
+			if (strlen(v) >= WEFT_PATH_MAX)
+				usage_error("%s: path too long", a);
+			if (!strcmp(a, "--out"))
+				c->out_path = v;
+			else
+				c->trace_path = v;
+		} else if (!strcmp(a, "--runs")) {
+			c->runs = parse_u64(a, v, 1, UINT64_MAX / 2);
+		} else if (!strcmp(a, "--time")) {
+			c->time_s = parse_seconds(v);
+		} else if (!strcmp(a, "--steps")) {
+			c->step_budget = parse_u64(a, v, 1000, UINT64_MAX / 2);
+		} else if (!strcmp(a, "--shard")) {
+			unsigned si, sn;
+			char tail;
+			if (sscanf(v, "%u/%u%c", &si, &sn, &tail) != 2 || sn == 0 || si == 0 || si > sn)
+				usage_error("--shard takes I/N with 1 <= I <= N, not '%s'", v);
+			c->shard_i = si;
+			c->shard_n = sn;
+		}
+	}
+}
+
+static const struct k_workload *need_workload(const char *name)
+{
+	if (!name || name[0] == '-')
+		usage_error("which workload? (weft list shows them)");
+	const struct k_workload *w = weft_workload_find(name);
+	if (!w)
+		usage_error("unknown workload '%s' (weft list shows them)", name);
+	return w;
+}
+
+/* ----------------------------------------------------------- reporting */
+
+static void fill_trace_header(sim_trace_t *t, const struct k_workload *w, unsigned cores,
+			      uint64_t seed, const char *strategy, const sim_result_t *r)
+{
+	snprintf(t->build_id, sizeof t->build_id, "%s", weft_build_id());
+	snprintf(t->scenario, sizeof t->scenario, "%s", weft_workload_name(w));
+	snprintf(t->strategy, sizeof t->strategy, "%s", strategy);
+	t->cores = cores;
+	t->seed = seed;
+	t->outcome = (uint32_t)r->outcome;
+	t->final_hash = r->final_hash;
+}
+
+/* Save the decisions of r as a trace. Returns false (message printed). */
+static bool save_run_trace(const char *path, const struct k_workload *w, unsigned cores,
+			   uint64_t seed, const char *strategy, sim_result_t *r)
+{
+	sim_trace_t t = r->decisions; /* borrow the decision array */
+	t.version = SIM_TRACE_VERSION;
+	fill_trace_header(&t, w, cores, seed, strategy, r);
+	char err[256];
+	if (sim_trace_save(&t, path, err, sizeof err) != 0) {
+		fprintf(stderr, "weft: cannot write trace %s: %s\n", path, err);
+		return false;
+	}
+	return true;
+}
+
+static void print_failure(const struct k_workload *w, const struct weft_run_options *o,
+			  const sim_result_t *r, const char *trace_path)
+{
+	printf("weft: FAIL (%s) %s\n", outcome_name(r->outcome), r->message);
+	printf("  workload %s, cores %u, strategy %s, seed %" PRIu64 ", step %" PRIu64
+	       ", virtual time %" PRIu64 " ns\n",
+	       weft_workload_name(w), o->cores, o->strategy, o->seed, r->steps, r->time_ns);
+	if (trace_path)
+		printf("  trace:  %s\n  replay: weft replay %s --log\n  shrink: weft shrink %s -o small.trace\n",
+		       trace_path, trace_path, trace_path);
+	printf("  rerun:  weft run %s --cores %u --seed %" PRIu64 " --strategy %s\n",
+	       weft_workload_name(w), o->cores, o->seed, o->strategy);
+}
+
+/* --------------------------------------------------------------- list */
+
+static int cmd_list(void)
+{
+	size_t n = weft_workload_count();
+	for (size_t i = 0; i < n; i++) {
+		const struct k_workload *w = weft_workload_at(i);
+		printf("%-14s %s\n", weft_workload_name(w), weft_workload_summary(w));
+	}
+	return WEFT_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- run */
+
+static void run_options(struct weft_run_options *o, const struct cli *c)
+{
+	memset(o, 0, sizeof *o);
+	o->cores = c->cores;
+	o->seed = c->seed;
+	snprintf(o->strategy, sizeof o->strategy, "%s", c->strategy);
+	o->log = c->log;
+	o->step_budget = c->step_budget;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct cli c = {.strategy = "random"};
+	const struct k_workload *w = need_workload(argc > 2 ? argv[2] : NULL);
+	parse_flags(&c, argc, argv, 3, " --cores --seed --strategy --trace --log --steps ");
+	if (!c.cores_set)
+		usage_error("run needs --cores N");
+	if (!c.seed_set)
+		usage_error("run needs --seed S");
+	struct weft_run_options o;
+	run_options(&o, &c);
+	sim_result_t r;
+	enum sim_outcome out = weft_run_once(w, &o, &r, NULL, 0);
+	if (c.log && r.log)
+		fwrite(r.log, 1, r.log_len, stdout);
+	bool saved = c.trace_path && save_run_trace(c.trace_path, w, o.cores, o.seed, o.strategy, &r);
+	if (out == SIM_OK) {
+		printf("weft: ok: %s, cores %u, strategy %s, seed %" PRIu64 ", %" PRIu64
+		       " steps, %zu decisions, final hash %016" PRIx64 "\n",
+		       weft_workload_name(w), o.cores, o.strategy, o.seed, r.steps,
+		       r.decisions.count, r.final_hash);
+	} else {
+		print_failure(w, &o, &r, saved ? c.trace_path : NULL);
+	}
+	sim_result_free(&r);
+	if (c.trace_path && !saved)
+		return WEFT_EXIT_USAGE;
+	return out == SIM_OK ? WEFT_EXIT_OK : WEFT_EXIT_FAILURE;
+}
+
+/* ------------------------------------------------------------ explore */
+
+static double host_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Open-addressing set of final state hashes: "distinct states". */
+struct hash_set {
+	uint64_t *slots;
+	size_t cap;
+	size_t count;
+};
+
+static void hash_set_add(struct hash_set *s, uint64_t h)
+{
+	if (h == 0)
+		h = 1; /* 0 marks an empty slot */
+	if (s->count * 2 >= s->cap) {
+		if (s->cap >= WEFT_DISTINCT_MAX)
+			return; /* saturated: the figure stays a lower bound */
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		uint64_t *slots = calloc(cap, sizeof *slots);
+		if (!slots)
+			return;
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->slots[i])
+				continue;
+			size_t j = s->slots[i] & (cap - 1);
+			while (slots[j])
+				j = (j + 1) & (cap - 1);
+			slots[j] = s->slots[i];
+		}
+		free(s->slots);
+		s->slots = slots;
+		s->cap = cap;
+	}
+	size_t j = h & (s->cap - 1);
+	while (s->slots[j] && s->slots[j] != h)
+		j = (j + 1) & (s->cap - 1);
+	if (!s->slots[j]) {
+		s->slots[j] = h;
+		s->count++;
+	}
+}
+
+static int cmd_explore(int argc, char **argv)
+{
+	struct cli c = {.strategy = "random", .shard_i = 1, .shard_n = 1};
+	const struct k_workload *w = need_workload(argc > 2 ? argv[2] : NULL);
+	parse_flags(&c, argc, argv, 3,
+		    " --cores --seed --strategy --runs --time --shard --out --steps ");
+	if (!c.cores_set)
+		usage_error("explore needs --cores N");
+	if (!c.runs && !(c.time_s > 0))
+		usage_error("explore needs --runs K or --time 60s");
+	bool tty = isatty(STDOUT_FILENO);
+	struct hash_set distinct = {0};
+	double start = host_seconds(), last_draw = 0;
+	uint64_t runs = 0, steps_total = 0;
+	int rc = WEFT_EXIT_OK;
+	for (uint64_t i = 0; c.runs ? i < c.runs : true; i++) {
+		if (c.time_s > 0 && host_seconds() - start >= c.time_s)
+			break;
+		struct weft_run_options o;
+		run_options(&o, &c);
+		/* Shard I/N takes every N-th seed: shards never overlap. */
+		o.seed = c.seed + i * c.shard_n + (c.shard_i - 1);
+		sim_result_t r;
+		enum sim_outcome out = weft_run_once(w, &o, &r, NULL, 0);
+		runs++;
+		steps_total += r.steps;
+		hash_set_add(&distinct, r.final_hash);
+		if (out != SIM_OK) {
+			char path[WEFT_PATH_MAX];
+			snprintf(path, sizeof path, "%s%s%s-c%u-s%" PRIu64 ".trace",
+				 c.out_path ? c.out_path : "", c.out_path ? "/" : "",
+				 weft_workload_name(w), o.cores, o.seed);
+			bool saved = save_run_trace(path, w, o.cores, o.seed, o.strategy, &r);
+			if (tty)
+				printf("\n");
+			printf("weft: explore found a failure after %" PRIu64 " runs\n", runs);
+			print_failure(w, &o, &r, saved ? path : NULL);
+			sim_result_free(&r);
+			rc = WEFT_EXIT_FAILURE;
+			break;
+		}
+		sim_result_free(&r);
+		double now = host_seconds();
+		if (tty && now - last_draw > 0.25) {
+			last_draw = now;
+			printf("\rexplore %s: %" PRIu64 " runs, %.0f runs/s, %zu distinct states, 0 failures ",
+			       weft_workload_name(w), runs, runs / (now - start + 1e-9), distinct.count);
+			fflush(stdout);
+		}
+	}
+	double elapsed = host_seconds() - start;
+	if (tty && rc == WEFT_EXIT_OK)
+		printf("\n");
+	printf("explore %s: cores %u, strategy %s, shard %u/%u, %" PRIu64 " runs, %.0f runs/s, "
+	       "%zu distinct states, %" PRIu64 " steps/run, %s\n",
+	       weft_workload_name(w), c.cores, c.strategy, c.shard_i, c.shard_n, runs,
+	       runs / (elapsed + 1e-9), distinct.count, runs ? steps_total / runs : 0,
+	       rc == WEFT_EXIT_OK ? "0 failures" : "1 failure");
+	free(distinct.slots);
+	return rc;
+}
+
+/* ------------------------------------------------------- replay, shrink */
+
+static const struct k_workload *load_trace(const char *path, sim_trace_t *t)
+{
+	char err[256];
+	if (!path || path[0] == '-')
+		usage_error("which trace file?");
+	sim_trace_init(t);
+	if (sim_trace_load(path, weft_build_id(), t, err, sizeof err) != 0) {
+		fprintf(stderr, "weft: %s: %s\n", path, err);
+		exit(WEFT_EXIT_USAGE);
+	}
+	const struct k_workload *w = weft_workload_find(t->scenario);
+	if (!w) {
+		fprintf(stderr, "weft: %s: workload '%s' is not in this build\n", path, t->scenario);
+		exit(WEFT_EXIT_USAGE);
+	}
+	if (t->cores < 1 || t->cores > SIM_CORES_MAX) {
+		fprintf(stderr, "weft: %s: bad core count %u\n", path, t->cores);
+		exit(WEFT_EXIT_USAGE);
+	}
+	return w;
+}
+
+static enum sim_outcome replay_once(const struct k_workload *w, const sim_trace_t *t, bool log,
+				    sim_result_t *r, char *note, size_t cap)
+{
+	struct weft_run_options o;
+	memset(&o, 0, sizeof o);
+	o.cores = t->cores;
+	o.seed = t->seed;
+	snprintf(o.strategy, sizeof o.strategy, "%s", t->strategy);
+	o.replay = t;
+	o.log = log;
+	return weft_run_once(w, &o, r, note, cap);
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	struct cli c = {.strategy = "random"};
+	sim_trace_t t;
+	const struct k_workload *w = load_trace(argc > 2 ? argv[2] : NULL, &t);
+	parse_flags(&c, argc, argv, 3, " --log ");
+	sim_result_t r;
+	char note[SIM_MESSAGE_MAX];
+	enum sim_outcome out = replay_once(w, &t, c.log, &r, note, sizeof note);
+	if (c.log && r.log)
+		fwrite(r.log, 1, r.log_len, stdout);
+	bool same = out == (enum sim_outcome)t.outcome && r.final_hash == t.final_hash;
+	printf("replay %s: cores %u, %zu decisions, outcome %s, final hash %016" PRIx64 "\n",
+	       t.scenario, t.cores, t.count, outcome_name(out), r.final_hash);
+	if (same)
+		printf("replay: reproduced the recorded run exactly\n");
+	else
+		printf("replay: differs from the recording (recorded outcome %s, hash %016" PRIx64 ")\n",
+		       outcome_name((enum sim_outcome)t.outcome), t.final_hash);
+	if (note[0])
+		printf("%s\n", note);
+	if (out != SIM_OK)
+		printf("weft: FAIL (%s) %s\n", outcome_name(out), r.message);
+	sim_result_free(&r);
+	sim_trace_free(&t);
+	return out == SIM_OK ? WEFT_EXIT_OK : WEFT_EXIT_FAILURE;
+}
+
+/* The failure's identity for shrinking: its outcome and its message with
+ * every run of digits folded, so "thread 7 on core 2" and "thread 3 on core 1"
+ * count as the same assertion while another assertion does not. */
+static void failure_signature(enum sim_outcome o, const char *msg, char *sig, size_t cap)
+{
+	size_t n = (size_t)snprintf(sig, cap, "%d:", (int)o);
+	for (const char *p = msg; *p && n + 1 < cap; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (n == 0 || sig[n - 1] != '#')
+				sig[n++] = '#';
+			continue;
+		}
+		sig[n++] = *p;
+	}
+	sig[n < cap ? n : cap - 1] = '\0';
+}
+
+struct shrink_ctx {
+	const struct k_workload *w;
+	const sim_trace_t *original;
+	char signature[SIM_MESSAGE_MAX + 16];
+	size_t tests;
+};
+
+static bool shrink_still_fails(void *ctxp, const sim_trace_t *candidate)
+{
+	struct shrink_ctx *ctx = ctxp;
+	sim_trace_t t = *candidate;
+	t.cores = ctx->original->cores;
+	t.seed = ctx->original->seed;
+	sim_result_t r;
+	enum sim_outcome out = replay_once(ctx->w, &t, false, &r, NULL, 0);
+	char sig[SIM_MESSAGE_MAX + 16];
+	failure_signature(out, r.message, sig, sizeof sig);
+	sim_result_free(&r);
+	ctx->tests++;
+	return out != SIM_OK && strcmp(sig, ctx->signature) == 0;
+}
+
+static int cmd_shrink(int argc, char **argv)
+{
+	struct cli c = {.strategy = "random"};
+	sim_trace_t t;
+	const struct k_workload *w = load_trace(argc > 2 ? argv[2] : NULL, &t);
+	parse_flags(&c, argc, argv, 3, " -o ");
+	if (!c.trace_path)
+		usage_error("shrink needs -o SMALL.trace");
+	sim_result_t r;
+	enum sim_outcome out = replay_once(w, &t, false, &r, NULL, 0);
+	if (out == SIM_OK) {
+		fprintf(stderr, "weft: %s does not fail when replayed: nothing to shrink\n", argv[2]);
+		sim_result_free(&r);
+		sim_trace_free(&t);
+		return WEFT_EXIT_USAGE;
+	}
+	struct shrink_ctx ctx = {.w = w, .original = &t};
+	failure_signature(out, r.message, ctx.signature, sizeof ctx.signature);
+	printf("shrink: %s fails with %s: %s\n", t.scenario, outcome_name(out), r.message);
+	sim_result_free(&r);
+	size_t before = t.count;
+	size_t tests = sim_shrink(&t, shrink_still_fails, &ctx, WEFT_SHRINK_TESTS_MAX);
+	/* Record the shrunk run's own outcome and hash so replay matches it. */
+	out = replay_once(w, &t, false, &r, NULL, 0);
+	t.outcome = (uint32_t)out;
+	t.final_hash = r.final_hash;
+	char err[256];
+	int rc = WEFT_EXIT_FAILURE;
+	if (sim_trace_save(&t, c.trace_path, err, sizeof err) != 0) {
+		fprintf(stderr, "weft: cannot write %s: %s\n", c.trace_path, err);
+		rc = WEFT_EXIT_USAGE;
+	} else {
+		printf("shrink: %zu -> %zu decisions in %zu replays; still fails: %s\n", before,
+		       t.count, tests, r.message);
+		printf("shrink: wrote %s (weft replay %s --log)\n", c.trace_path, c.trace_path);
+	}
+	sim_result_free(&r);
+	sim_trace_free(&t);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage_text, argc < 2 ? stderr : stdout);
+		return argc < 2 ? WEFT_EXIT_USAGE : WEFT_EXIT_OK;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "list"))
+		return argc == 2 ? cmd_list() : (usage_error("list takes no arguments"), 0);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc, argv);
+	if (!strcmp(cmd, "explore"))
+		return cmd_explore(argc, argv);
+	if (!strcmp(cmd, "replay"))
+		return cmd_replay(argc, argv);
+	if (!strcmp(cmd, "shrink"))
+		return cmd_shrink(argc, argv);
+	usage_error("unknown command '%s'", cmd);
+}

@@ -81,7 +81,7 @@ typedef struct sim_strategy {
 	void *state;
 } sim_strategy_t;
 
-/* Built-in strategies (sim_strategy.c). Each fills *s; state lives in *storage
+/* Built-in strategies (strategy.c). Each fills *s; state lives in *storage
  * (caller-owned, lives as long as s). */
 typedef struct sim_strategy_storage {
 	uint64_t words[40];

@@ -7,7 +7,9 @@
  * schedule is drawn from the same input bytes (sim_strategy_bytes). Ops:
  * alloc, aligned alloc, zalloc, realloc, free (of whatever a slot holds,
  * wherever it was allocated: cross-core frees), cache alloc (three caches),
- * frames alloc. The shadow model keeps every live block with a fill pattern:
+ * frames alloc. The schedule: one input byte per decision, then (once the
+ * bytes are spent) a PRNG seeded from the input, never "keep the current
+ * core", so a core spinning on a lock cannot starve the holder. The shadow model keeps every live block with a fill pattern:
  * no two live blocks overlap, alignment is honoured, contents survive
  * realloc, k_mem_check() is clean after every op, and at the end everything
  * is returned (every owner at zero, every frame back after a trim). A fresh
@@ -265,6 +267,36 @@ static void boot_main(void *arg)
 		FUZZ_FAIL("memory not returned: %zu of %zu frames free", st.frames_free, st.frames_total);
 }
 
+/* Decisions from the input bytes, then from a PRNG seeded by the input. */
+struct fuzz_schedule {
+	const uint8_t *data;
+	size_t size, pos;
+	sim_rng_t rng;
+};
+
+static uint32_t fuzz_choose(sim_strategy_t *self, const sim_choice_t *choice)
+{
+	struct fuzz_schedule *f = self->state;
+	if (f->pos < f->size)
+		return f->data[f->pos++] % choice->n;
+	return (uint32_t)sim_rng_below(&f->rng, choice->n);
+}
+
+static void fuzz_schedule_init(sim_strategy_t *s, struct fuzz_schedule *f, const uint8_t *data, size_t size)
+{
+	uint64_t h = 0x9E3779B97F4A7C15ull;
+	for (size_t i = 0; i < size; i++)
+		h = sim_hash64(h, data[i]);
+	f->data = data;
+	f->size = size;
+	f->pos = 0;
+	sim_rng_seed(&f->rng, h);
+	memset(s, 0, sizeof *s);
+	s->name = "mem-fuzz";
+	s->choose = fuzz_choose;
+	s->state = f;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -286,8 +318,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bsp_sim_setup(&o);
 
 	sim_strategy_t strategy;
-	sim_strategy_storage_t storage;
-	sim_strategy_bytes(&strategy, &storage, data, size);
+	struct fuzz_schedule sched;
+	fuzz_schedule_init(&strategy, &sched, data, size);
 	sim_config_t cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.cores = fz.cores;

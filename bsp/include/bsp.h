@@ -81,6 +81,11 @@ bsp_irq_state_t bsp_irq_save(void);
 void bsp_irq_restore(bsp_irq_state_t state);
 /* True if interrupts are enabled on this core. any. */
 bool bsp_irq_enabled(void);
+/* Enable interrupts on this core (delivers pending ones). thread context.
+ * For contexts that have no saved "on" state to restore: a new context's
+ * first run (bsp_context_init starts it with interrupts off) and an idle
+ * loop taking the interrupt bsp_core_idle waited for. */
+void bsp_irq_enable(void);
 
 enum bsp_irq {
 	BSP_IRQ_TIMER = 1u << 0, /* this core's one-shot timer reached its deadline */

@@ -214,8 +214,34 @@ static int pct_next_change(const sim_strategy_storage_t *st, uint64_t now)
 	return found;
 }
 
+/* Index of the highest-priority option other than `skip`. */
+static uint32_t pct_top_except(const sim_strategy_storage_t *st, const sim_choice_t *choice,
+			       uint32_t skip)
+{
+	uint32_t best = skip;
+	unsigned best_priority = 0;
+	for (uint32_t i = 0; i < choice->n; i++) {
+		uint32_t core = choice->options[i];
+		if (i == skip || core >= SIM_CORES_MAX)
+			continue;
+		unsigned p = pct_priority(st, core);
+		if (p > best_priority) {
+			best_priority = p;
+			best = i;
+		}
+	}
+	return best;
+}
+
 static uint32_t pct_choose_core(sim_strategy_storage_t *st, const sim_choice_t *choice)
 {
+	/* A spin-wait (SIM_POINT_YIELD: the current core retries a lock another
+	 * core holds) makes no progress until someone else runs. Strict
+	 * priorities would pick the spinner again forever and report a livelock
+	 * that no hardware has; so a yield hands this one step to the best other
+	 * ready core, and priorities resume at the next point. */
+	if (choice->site == SIM_POINT_YIELD && choice->n >= 2)
+		return pct_top_except(st, choice, choice->default_index);
 	uint32_t top = pct_top(st, choice);
 	/* At most depth-1 change points can fire: the loop is bounded. */
 	for (unsigned fired = 0; fired < PCT_DEPTH_MAX; fired++) {

@@ -22,7 +22,7 @@ static double distance(double a, double b)
 static sim_choice_t core_choice(uint32_t n, uint64_t step)
 {
 	sim_choice_t c = {.kind = SIM_DECIDE_CORE, .n = n, .options = core_ids,
-			  .default_index = 0, .site = SIM_POINT_YIELD, .step = step};
+			  .default_index = 0, .site = SIM_POINT_LOCK, .step = step};
 	return c;
 }
 
@@ -163,6 +163,29 @@ static void test_pct_highest_priority(void)
 	}
 	for (unsigned i = 0; i < 4; i++)
 		CHECK(top_seen[i]);
+}
+
+/* A spin-wait point (yield) by the current core hands the step to the best
+ * other ready core; the next ordinary point goes back to the top core. */
+static void test_pct_yield(void)
+{
+	for (uint64_t seed = 1; seed <= 50; seed++) {
+		sim_strategy_t s;
+		sim_strategy_storage_t st;
+		sim_strategy_pct(&s, &st, seed, 1, 100);
+		s.begin(&s, 4);
+		sim_choice_t ch = core_choice(4, 1);
+		uint32_t top = s.choose(&s, &ch);
+		sim_choice_t spin = core_choice(4, 2);
+		spin.site = SIM_POINT_YIELD;
+		spin.default_index = top; /* the top core is the one spinning */
+		uint32_t other = s.choose(&s, &spin);
+		CHECK(other != top);
+		CHECK(other < 4);
+		sim_choice_t again = core_choice(4, 3);
+		again.default_index = other;
+		CHECK_EQ_U64(s.choose(&s, &again), top);
+	}
 }
 
 /* Depth d: exactly d-1 demotions over a run of `steps` choices; each one
@@ -342,6 +365,7 @@ int main(void)
 	test_pct_bound();
 	test_pct_highest_priority();
 	test_pct_change_points();
+	test_pct_yield();
 	test_bytes();
 	test_replay();
 	return check_report();

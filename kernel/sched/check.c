@@ -1,0 +1,280 @@
+/*
+ * check.c — k_sched_check: the scheduler's invariants, verified without a
+ * lock and without a scheduling point (see k/sched.h).
+ *
+ * A structure is checked only while its spinlock is free: between simulator
+ * steps that means nobody is half-way through changing it. Per-core checks
+ * run for every core whose run-queue lock is free; the global cross-checks
+ * (every thread in exactly one place, counts) run when every run-queue lock,
+ * registry_lock and mutex_lock are free.
+ */
+#include "sched_impl.h"
+
+struct chk {
+	struct kbuf b;
+	int err;
+};
+
+static bool lock_free(const bsp_spinlock_t *l)
+{
+	return l->locked == 0;
+}
+
+/* Record the first failure: code and a message naming what broke. */
+static bool fail(struct chk *k, enum k_sched_check_error code, const char *what,
+		 const struct k_thread *t, uint64_t v)
+{
+	if (k->err != 0)
+		return false;
+	k->err = -(int)code;
+	kbuf_puts(&k->b, "k_sched_check: ");
+	kbuf_puts(&k->b, what);
+	if (t) {
+		kbuf_puts(&k->b, " (T");
+		kbuf_putu(&k->b, t->id);
+		kbuf_puts(&k->b, " '");
+		kbuf_puts(&k->b, t->name);
+		kbuf_puts(&k->b, "')");
+	}
+	kbuf_puts(&k->b, " [");
+	kbuf_putu(&k->b, v);
+	kbuf_puts(&k->b, "]");
+	return false;
+}
+
+static bool link_ok(const struct qlink *n)
+{
+	return n->next && n->prev && n->next->prev == n && n->prev->next == n;
+}
+
+static bool check_runq_lists(struct chk *k, const struct sched_core *c)
+{
+	const struct runq *rq = &c->rq;
+	unsigned total = 0;
+	for (unsigned p = 0; p < K_PRIO_LEVELS; p++) {
+		const struct qlink *h = &rq->lists[p];
+		bool bit = (rq->bitmap >> p) & 1u;
+		if (!link_ok(h) || bit == (h->next == h))
+			return fail(k, K_SCHED_CHECK_RUNQ, "run-queue bitmap or head wrong", NULL,
+				    c->id * 100u + p);
+		for (const struct qlink *l = h->next; l != h; l = l->next) {
+			const struct k_thread *t = ql_entry(l, struct k_thread, rq_link);
+			if (++total > K_THREADS_MAX || !link_ok(l))
+				return fail(k, K_SCHED_CHECK_RUNQ, "run-queue list corrupted", NULL, c->id);
+			if (t->state != TS_READY || t->prio != p || t->cpu.value != c->id ||
+			    t->on_core != SCHED_CORE_NONE)
+				return fail(k, K_SCHED_CHECK_PLACE,
+					    "run-queue entry not ready, wrong prio, home or running", t,
+					    c->id);
+		}
+	}
+	if (total != rq->count || c->nr_ready.value != rq->count)
+		return fail(k, K_SCHED_CHECK_RUNQ, "run-queue count disagrees with its lists", NULL,
+			    c->id);
+	return true;
+}
+
+static bool check_timerq(struct chk *k, const struct sched_core *c)
+{
+	const struct qlink *h = &c->rq.timers;
+	unsigned total = 0;
+	uint64_t last = 0;
+	for (const struct qlink *l = h->next; l != h; l = l->next) {
+		const struct k_thread *t = ql_entry(l, struct k_thread, tq_link);
+		if (++total > K_THREADS_MAX || !link_ok(l))
+			return fail(k, K_SCHED_CHECK_TIMERQ, "timer queue corrupted", NULL, c->id);
+		if (t->deadline_ns < last)
+			return fail(k, K_SCHED_CHECK_TIMERQ, "timer queue out of order", t, c->id);
+		last = t->deadline_ns;
+		if ((t->state != TS_BLOCKED && t->state != TS_SLEEPING) || t->cpu.value != c->id)
+			return fail(k, K_SCHED_CHECK_PLACE, "timer entry not waiting or not homed here",
+				    t, c->id);
+	}
+	if (total != c->rq.timer_count)
+		return fail(k, K_SCHED_CHECK_TIMERQ, "timer count disagrees", NULL, c->id);
+	return true;
+}
+
+static bool check_core(struct chk *k, const struct sched_core *c)
+{
+	if (!check_runq_lists(k, c) || !check_timerq(k, c))
+		return false;
+	const struct k_thread *cur = c->current;
+	if (!cur)
+		return fail(k, K_SCHED_CHECK_PLACE, "core has no current context", NULL, c->id);
+	if (c->zombie)
+		return fail(k, K_SCHED_CHECK_PLACE, "zombie left after a switch", c->zombie, c->id);
+	if (!cur->is_idle && (cur->state != TS_RUNNING || cur->on_core != c->id ||
+			      cur->cpu.value != c->id || ql_linked(&cur->rq_link)))
+		return fail(k, K_SCHED_CHECK_PLACE, "current thread not running here", cur, c->id);
+	return true;
+}
+
+/* Where t is, against its state. Every lock is free. */
+static bool check_thread_place(struct chk *k, const struct k_thread *t)
+{
+	bool in_rq = ql_linked(&t->rq_link), in_tq = ql_linked(&t->tq_link);
+	bool in_wq = ql_linked(&t->wq_link);
+	if (in_wq != (t->wait_q != NULL))
+		return fail(k, K_SCHED_CHECK_PLACE, "wait-queue link and wait_q disagree", t, t->state);
+	if (t->cpu.value >= g_sched.cores)
+		return fail(k, K_SCHED_CHECK_PLACE, "home core out of range", t, t->cpu.value);
+	if (t->exited != (t->state == TS_DEAD) && !(t->exited && t->state == TS_RUNNING))
+		return fail(k, K_SCHED_CHECK_PLACE, "exited flag and state disagree", t, t->state);
+	switch (t->state) {
+	case TS_NEW:
+		if (in_rq || in_tq || in_wq)
+			return fail(k, K_SCHED_CHECK_PLACE, "new thread already queued", t, 0);
+		break;
+	case TS_READY:
+		if (!in_rq || in_tq)
+			return fail(k, K_SCHED_CHECK_PLACE, "ready thread not in exactly its run queue", t, 0);
+		break;
+	case TS_RUNNING:
+		if (in_rq || in_tq || t->on_core >= g_sched.cores ||
+		    g_sched.core[t->on_core].current != t)
+			return fail(k, K_SCHED_CHECK_PLACE, "running thread not current of its core", t,
+				    t->on_core);
+		break;
+	case TS_BLOCKED:
+		if (in_rq || !in_wq)
+			return fail(k, K_SCHED_CHECK_PLACE, "blocked thread not in a wait queue", t, 0);
+		break;
+	case TS_SLEEPING:
+		if (in_rq || in_wq || !in_tq)
+			return fail(k, K_SCHED_CHECK_PLACE, "sleeping thread not in its timer queue", t, 0);
+		break;
+	case TS_DEAD:
+		if (in_rq || in_tq || in_wq)
+			return fail(k, K_SCHED_CHECK_PLACE, "dead thread still queued", t, 0);
+		break;
+	default:
+		return fail(k, K_SCHED_CHECK_PLACE, "unknown thread state", t, t->state);
+	}
+	if (t->affinity == 0 || (t->affinity & ~g_sched.cores_mask) != 0)
+		return fail(k, K_SCHED_CHECK_AFFINITY, "affinity empty or beyond the cores", t,
+			    t->affinity);
+	return true;
+}
+
+/* Inherited priority as k_sched_check sees it (no asserts). */
+static unsigned effective_prio(const struct k_thread *t)
+{
+	unsigned prio = t->base_prio, n = 0;
+	for (const struct qlink *l = t->held.next; l != &t->held && n < K_MUTEX_HELD_MAX;
+	     l = l->next, n++) {
+		const struct k_mutex *m = ql_entry(l, struct k_mutex, held_link);
+		if (!ql_empty(&m->waiters.head)) {
+			const struct k_thread *w = ql_entry(m->waiters.head.next, struct k_thread, wq_link);
+			if (w->prio > prio)
+				prio = w->prio;
+		}
+	}
+	return prio;
+}
+
+static bool check_mutexes(struct chk *k)
+{
+	unsigned n = 0;
+	for (const struct qlink *l = g_sched.mutexes.next; l != &g_sched.mutexes; l = l->next) {
+		const struct k_mutex *m = ql_entry(l, struct k_mutex, all_link);
+		if (++n > SCHED_CHECK_OBJECTS_MAX || !link_ok(l))
+			return fail(k, K_SCHED_CHECK_MUTEX, "mutex list corrupted", NULL, n);
+		if (!m->owner) {
+			if (m->waiters.count != 0)
+				return fail(k, K_SCHED_CHECK_MUTEX, "free mutex has waiters", NULL, m->obj.id);
+			continue;
+		}
+		if (m->owner->exited || !ql_linked(&m->held_link))
+			return fail(k, K_SCHED_CHECK_MUTEX, "mutex owned by an exited thread or not in its held list",
+				    m->owner, m->obj.id);
+		unsigned last = K_PRIO_LEVELS, w = 0;
+		for (const struct qlink *q = m->waiters.head.next; q != &m->waiters.head; q = q->next) {
+			const struct k_thread *t = ql_entry(q, struct k_thread, wq_link);
+			if (++w > K_THREADS_MAX || t->prio > last || t->wait_q != &m->waiters)
+				return fail(k, K_SCHED_CHECK_MUTEX, "mutex waiters out of order or mislinked",
+					    t, m->obj.id);
+			last = t->prio;
+		}
+		if (w != m->waiters.count)
+			return fail(k, K_SCHED_CHECK_MUTEX, "mutex waiter count disagrees", NULL, m->obj.id);
+	}
+	if (n != g_sched.mutex_count)
+		return fail(k, K_SCHED_CHECK_COUNT, "mutex count disagrees", NULL, n);
+	return true;
+}
+
+static bool check_threads(struct chk *k)
+{
+	unsigned n = 0, live = 0, ready = 0, timed = 0;
+	for (const struct qlink *l = g_sched.threads.next; l != &g_sched.threads; l = l->next) {
+		const struct k_thread *t = ql_entry(l, struct k_thread, all_link);
+		if (++n > K_THREADS_MAX + 1u || !link_ok(l))
+			return fail(k, K_SCHED_CHECK_COUNT, "thread list corrupted", NULL, n);
+		if (!check_thread_place(k, t))
+			return false;
+		live += !t->exited;
+		ready += t->state == TS_READY;
+		timed += ql_linked(&t->tq_link);
+		if (!t->exited && t->prio != effective_prio(t))
+			return fail(k, K_SCHED_CHECK_MUTEX,
+				    "effective priority is not what inheritance gives", t, t->prio);
+	}
+	unsigned rq_total = 0, tq_total = 0;
+	for (unsigned i = 0; i < g_sched.cores; i++) {
+		rq_total += g_sched.core[i].rq.count;
+		tq_total += g_sched.core[i].rq.timer_count;
+	}
+	if (n != g_sched.threads_count || live != g_sched.threads_live)
+		return fail(k, K_SCHED_CHECK_COUNT, "thread counts disagree", NULL, n);
+	if (ready != rq_total || timed != tq_total)
+		return fail(k, K_SCHED_CHECK_COUNT, "ready or timed threads differ from the queues",
+			    NULL, ready);
+	return true;
+}
+
+static bool check_procs(struct chk *k)
+{
+	unsigned np = 0;
+	for (const struct qlink *l = g_sched.procs.next; l != &g_sched.procs; l = l->next) {
+		const struct k_proc *p = ql_entry(l, struct k_proc, link);
+		if (++np > K_MEM_OWNERS_MAX || !link_ok(l))
+			return fail(k, K_SCHED_CHECK_COUNT, "process list corrupted", NULL, np);
+		unsigned live = 0, n = 0;
+		for (const struct qlink *q = p->threads.next; q != &p->threads; q = q->next) {
+			const struct k_thread *t = ql_entry(q, struct k_thread, proc_link);
+			if (++n > K_THREADS_MAX || t->proc != p)
+				return fail(k, K_SCHED_CHECK_COUNT, "process thread list wrong", t, p->id);
+			live += !t->exited;
+		}
+		if (live != p->threads_live)
+			return fail(k, K_SCHED_CHECK_COUNT, "process live-thread count disagrees", NULL, p->id);
+	}
+	if (np != g_sched.procs_count)
+		return fail(k, K_SCHED_CHECK_COUNT, "process count disagrees", NULL, np);
+	return true;
+}
+
+int k_sched_check(char *msg, size_t cap)
+{
+	struct chk k;
+	kbuf_init(&k.b, msg, cap);
+	k.err = 0;
+	if (!g_sched.booted.value)
+		return 0;
+	bool all_free = lock_free(&g_sched.registry_lock) && lock_free(&g_sched.mutex_lock);
+	for (unsigned i = 0; i < g_sched.cores; i++) {
+		const struct sched_core *c = &g_sched.core[i];
+		if (!lock_free(&c->rq.lock)) {
+			all_free = false;
+			continue;
+		}
+		if (!check_core(&k, c))
+			return k.err;
+	}
+	if (!all_free)
+		return 0;
+	if (!check_threads(&k) || !check_mutexes(&k) || !check_procs(&k))
+		return k.err;
+	return 0;
+}

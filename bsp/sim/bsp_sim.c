@@ -281,7 +281,7 @@ void bsp_spin_lock(bsp_spinlock_t *lock)
 	/* Unbounded by design, as on hardware: a lock never released is a
 	 * livelock, which the engine's step budget reports. */
 	for (;;) {
-		sim_point(lock->locked ? SIM_POINT_YIELD : SIM_POINT_LOCK);
+		sim_point(lock->locked ? SIM_POINT_SPIN : SIM_POINT_LOCK);
 		if (!lock->locked) {
 			lock->locked = 1;
 			lock->owner = me;

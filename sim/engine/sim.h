@@ -179,6 +179,10 @@ enum sim_point_kind {
 	SIM_POINT_SWITCH,
 	SIM_POINT_IDLE,
 	SIM_POINT_YIELD,
+	/* A spin-wait retry: the core cannot progress until another core runs
+	 * (a lock held elsewhere). Strategies must not pick it again and again
+	 * (PCT hands such a step to another core). */
+	SIM_POINT_SPIN,
 	SIM_POINT_KINDS,
 };
 

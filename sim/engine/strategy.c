@@ -235,12 +235,12 @@ static uint32_t pct_top_except(const sim_strategy_storage_t *st, const sim_choic
 
 static uint32_t pct_choose_core(sim_strategy_storage_t *st, const sim_choice_t *choice)
 {
-	/* A spin-wait (SIM_POINT_YIELD: the current core retries a lock another
+	/* A spin-wait (SIM_POINT_SPIN: the current core retries a lock another
 	 * core holds) makes no progress until someone else runs. Strict
 	 * priorities would pick the spinner again forever and report a livelock
-	 * that no hardware has; so a yield hands this one step to the best other
+	 * that no hardware has; so a spin hands this one step to the best other
 	 * ready core, and priorities resume at the next point. */
-	if (choice->site == SIM_POINT_YIELD && choice->n >= 2)
+	if (choice->site == SIM_POINT_SPIN && choice->n >= 2)
 		return pct_top_except(st, choice, choice->default_index);
 	uint32_t top = pct_top(st, choice);
 	/* At most depth-1 change points can fire: the loop is bounded. */

@@ -165,7 +165,7 @@ static void test_pct_highest_priority(void)
 		CHECK(top_seen[i]);
 }
 
-/* A spin-wait point (yield) by the current core hands the step to the best
+/* A spin-wait point (SIM_POINT_SPIN) by the current core hands the step to the best
  * other ready core; the next ordinary point goes back to the top core. */
 static void test_pct_yield(void)
 {
@@ -177,7 +177,7 @@ static void test_pct_yield(void)
 		sim_choice_t ch = core_choice(4, 1);
 		uint32_t top = s.choose(&s, &ch);
 		sim_choice_t spin = core_choice(4, 2);
-		spin.site = SIM_POINT_YIELD;
+		spin.site = SIM_POINT_SPIN;
 		spin.default_index = top; /* the top core is the one spinning */
 		uint32_t other = s.choose(&s, &spin);
 		CHECK(other != top);

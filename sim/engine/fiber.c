@@ -350,6 +350,13 @@ void sim_fiber_release(sim_fiber_t *f)
 	if (!f->host)
 		VALGRIND_STACK_DEREGISTER(f->valgrind_id);
 #endif
+#if FIBER_ASAN
+	/* A fiber that finished left its frames' redzones poisoned; the owner
+	 * is about to reuse this memory as plain data (a kernel heap block), so
+	 * it must read as ordinary memory again. */
+	if (!f->host)
+		__asan_unpoison_memory_region(f->stack_lo, f->stack_bytes);
+#endif
 	if (fiber_current == f)
 		fiber_current = NULL;
 	if (fiber_switched_from == f)

@@ -1,15 +1,20 @@
 /*
  * shrink.c — delta debugging over a decision stream.
  *
- * Two passes, repeated while either makes progress and tests remain:
- *  1. removal (ddmin-style): remove chunks of size count/2, count/4, ... 1,
- *     from the end toward the start (later decisions matter least and
- *     removing them keeps the earlier ones aligned with the run); a chunk
- *     whose removal still fails is gone for good. The size-1 round repeats
- *     until nothing more can go, so the result is 1-minimal when the test
- *     budget allows: no single decision can be removed.
- *  2. simplification: replace each remaining decision, from the start, by
- *     SIM_DECISION_DEFAULT (what the engine does with no strategy).
+ * A schedule is fragile: removing one decision shifts every later one onto
+ * other points, so the run after it is a different run. The passes are
+ * ordered from those that keep the rest aligned to those that do not:
+ *  1. the empty stream (many failures need no decision at all);
+ *  2. truncation: binary search for the shortest failing prefix (the replay
+ *     takes the default once the stream runs out);
+ *  3. defaulting in chunks: replace chunks of size count/2, count/4, ... 1 by
+ *     SIM_DECISION_DEFAULT ("keep running the current core") in place, so
+ *     what remains non-default are the preemptions the failure needs;
+ *  4. removal (ddmin-style) of chunks, from the end toward the start, and
+ *     simplification of single decisions, repeated while they make progress
+ *     and the test budget lasts;
+ *  5. trailing defaults are dropped without a test: running out of decisions
+ *     and a default decision schedule the same way.
  * No randomness: the same trace and predicate give the same calls and result.
  */
 #include <stdlib.h>
@@ -100,6 +105,52 @@ static bool simplify_pass(shrinker_t *sh)
 	return progress;
 }
 
+/* Shortest failing prefix by bisection: prefixes of length <= lo are not
+ * known to fail, the current t (length hi) fails. */
+static void truncate_pass(shrinker_t *sh)
+{
+	size_t lo = 0, hi = sh->t->count;
+	while (hi - lo > 1 && budget_left(sh)) {
+		size_t mid = lo + (hi - lo) / 2;
+		memcpy(sh->scratch, sh->t->decisions, mid * sizeof *sh->scratch);
+		if (try_candidate(sh, mid))
+			hi = mid;
+		else
+			lo = mid;
+	}
+}
+
+static bool chunk_has_choice(const sim_trace_t *t, size_t start, size_t len)
+{
+	for (size_t i = start; i < start + len; i++)
+		if (t->decisions[i].value != SIM_DECISION_DEFAULT)
+			return true;
+	return false;
+}
+
+static bool default_pass(shrinker_t *sh)
+{
+	bool progress = false;
+	for (size_t chunk = sh->t->count / 2; chunk >= 1 && budget_left(sh); chunk /= 2) {
+		for (size_t start = 0; start < sh->t->count && budget_left(sh); start += chunk) {
+			size_t len = start + chunk <= sh->t->count ? chunk : sh->t->count - start;
+			if (!chunk_has_choice(sh->t, start, len))
+				continue;
+			memcpy(sh->scratch, sh->t->decisions, sh->t->count * sizeof *sh->scratch);
+			for (size_t i = start; i < start + len; i++)
+				sh->scratch[i].value = SIM_DECISION_DEFAULT;
+			progress |= try_candidate(sh, sh->t->count);
+		}
+	}
+	return progress;
+}
+
+static void drop_trailing_defaults(sim_trace_t *t)
+{
+	while (t->count > 0 && t->decisions[t->count - 1].value == SIM_DECISION_DEFAULT)
+		t->count--;
+}
+
 size_t sim_shrink(sim_trace_t *t, sim_shrink_pred still_fails, void *ctx, size_t max_tests)
 {
 	if (!t || !still_fails || max_tests == 0)
@@ -113,8 +164,10 @@ size_t sim_shrink(sim_trace_t *t, sim_shrink_pred still_fails, void *ctx, size_t
 	sh.candidate.capacity = t->count;
 
 	/* The empty stream first: many failures need no decision at all. */
-	if (t->count > 0)
-		try_candidate(&sh, 0);
+	if (t->count > 0 && !try_candidate(&sh, 0)) {
+		truncate_pass(&sh);
+		default_pass(&sh);
+	}
 	/* Each outer round either shrinks the count or defaults a decision:
 	 * at most count*2 rounds make progress; the budget ends it sooner. */
 	while (budget_left(&sh)) {
@@ -123,6 +176,7 @@ size_t sim_shrink(sim_trace_t *t, sim_shrink_pred still_fails, void *ctx, size_t
 		if (!progress)
 			break;
 	}
+	drop_trailing_defaults(t);
 	free(sh.scratch);
 	return sh.tests;
 }

@@ -48,6 +48,12 @@ static struct {
 	size_t console_cap;
 
 	bsp_irq_handler_fn irq_handler;
+
+	/* Inside bsp_sim_run. Outside (direct mode) there is one core and no
+	 * engine: the primitives below take a path that never calls it, so
+	 * unit tests and benchmarks of kernel code measure the kernel. */
+	bool in_run;
+	bool direct_irq_enabled;
 } bsp_sim;
 
 /* ------------------------------------------------------------- harness */
@@ -162,7 +168,10 @@ enum sim_outcome bsp_sim_run(const sim_config_t *cfg, void (*main_fn)(void *), v
 	}
 	sim_config_t c = *cfg;
 	c.irq_handler = adapter_irq;
-	return sim_run(&c, main_fn, arg, out);
+	bsp_sim.in_run = true;
+	enum sim_outcome o = sim_run(&c, main_fn, arg, out);
+	bsp_sim.in_run = false;
+	return o;
 }
 
 /* ------------------------------------------------------------------ cores */
@@ -202,11 +211,20 @@ void bsp_ipi_send(unsigned core)
 
 bsp_irq_state_t bsp_irq_save(void)
 {
+	if (!bsp_sim.in_run) {
+		bool was = bsp_sim.direct_irq_enabled;
+		bsp_sim.direct_irq_enabled = false;
+		return was;
+	}
 	return sim_irq_set_enabled(false) ? 1u : 0u;
 }
 
 void bsp_irq_restore(bsp_irq_state_t state)
 {
+	if (!bsp_sim.in_run) {
+		bsp_sim.direct_irq_enabled = state != 0;
+		return;
+	}
 	if (state) {
 		/* Enabling is where a pending interrupt gets in: a point. */
 		sim_point(SIM_POINT_IRQ);
@@ -218,7 +236,7 @@ void bsp_irq_restore(bsp_irq_state_t state)
 
 bool bsp_irq_enabled(void)
 {
-	return sim_irq_enabled();
+	return bsp_sim.in_run ? sim_irq_enabled() : bsp_sim.direct_irq_enabled;
 }
 
 void bsp_irq_set_handler(bsp_irq_handler_fn handler)
@@ -273,8 +291,30 @@ void bsp_spin_init(bsp_spinlock_t *lock)
 	lock->owner = 0;
 }
 
+/* Direct mode: one core, so a held lock can never be released. */
+static inline void direct_lock(bsp_spinlock_t *lock)
+{
+	if (lock->locked)
+		bsp_panic(__FILE__, __LINE__,
+			  "bsp_spin_lock: lock held and no other core runs to release it");
+	lock->locked = 1;
+	lock->owner = 1;
+}
+
+static inline void direct_unlock(bsp_spinlock_t *lock)
+{
+	if (!lock->locked || lock->owner != 1)
+		bsp_panic(__FILE__, __LINE__, "bsp_spin_unlock: lock not held by this core");
+	lock->locked = 0;
+	lock->owner = 0;
+}
+
 void bsp_spin_lock(bsp_spinlock_t *lock)
 {
+	if (!bsp_sim.in_run) {
+		direct_lock(lock);
+		return;
+	}
 	uint32_t me = sim_core_id() + 1;
 	if (lock->locked && lock->owner == me)
 		bsp_panic(__FILE__, __LINE__, "bsp_spin_lock: this core already holds the lock");
@@ -305,6 +345,10 @@ bool bsp_spin_trylock(bsp_spinlock_t *lock)
 
 void bsp_spin_unlock(bsp_spinlock_t *lock)
 {
+	if (!bsp_sim.in_run) {
+		direct_unlock(lock);
+		return;
+	}
 	if (!lock->locked || lock->owner != sim_core_id() + 1)
 		bsp_panic(__FILE__, __LINE__, "bsp_spin_unlock: lock not held by this core");
 	lock->locked = 0;
@@ -315,6 +359,30 @@ void bsp_spin_unlock(bsp_spinlock_t *lock)
 bool bsp_spin_held(const bsp_spinlock_t *lock)
 {
 	return lock->locked && lock->owner == sim_core_id() + 1;
+}
+
+bsp_irq_state_t bsp_spin_lock_irqsave(bsp_spinlock_t *lock)
+{
+	if (!bsp_sim.in_run) {
+		bsp_irq_state_t was = bsp_sim.direct_irq_enabled;
+		bsp_sim.direct_irq_enabled = false;
+		direct_lock(lock);
+		return was;
+	}
+	bsp_irq_state_t state = bsp_irq_save();
+	bsp_spin_lock(lock);
+	return state;
+}
+
+void bsp_spin_unlock_irqrestore(bsp_spinlock_t *lock, bsp_irq_state_t state)
+{
+	if (!bsp_sim.in_run) {
+		direct_unlock(lock);
+		bsp_sim.direct_irq_enabled = state != 0;
+		return;
+	}
+	bsp_spin_unlock(lock);
+	bsp_irq_restore(state);
 }
 
 uintptr_t bsp_atomic_load(const bsp_atomic_t *a)
@@ -529,7 +597,7 @@ bool bsp_fault_inject(unsigned site)
 	uint64_t nth = bsp_sim.fail_nth[site];
 	if (nth && (call == nth || (bsp_sim.fail_persist[site] && call > nth)))
 		return true;
-	if (sim_running() && bsp_sim.fault_decisions[site])
+	if (bsp_sim.in_run && bsp_sim.fault_decisions[site])
 		return sim_decide_fault(site);
 	return false;
 }

@@ -163,13 +163,21 @@ void sim_core_switch(sim_fiber_t *to, bool from_finished)
 {
 	if (!sim_engine.running)
 		sim_assert_fail("sim_core_switch outside a run", __FILE__, __LINE__);
-	SIM_ASSERT(to != NULL);
 	unsigned c = sim_engine.current;
 	sim_fiber_t *from = sim_engine.core[c].fiber;
-	SIM_ASSERT(to != from);
-	/* A fiber runs on at most one core: `to` must be no core's current. */
-	for (unsigned i = 0; i < sim_engine.cores; i++)
-		SIM_ASSERT(sim_engine.core[i].fiber != to);
+	/* These are mistakes of the code under test (a kernel that switches to
+	 * nothing, to itself, or to a context another core is running), not of
+	 * the engine: they end the run as a failure with a trace, so explore,
+	 * shrink and fuzzing record them like any assertion. */
+	if (to == NULL)
+		sim_engine_end(SIM_FAIL_ASSERT, "core %u: context switch to no context", c);
+	if (to == from)
+		sim_engine_end(SIM_FAIL_ASSERT, "core %u: context switch to the running context", c);
+	for (unsigned i = 0; i < sim_engine.cores; i++) {
+		if (sim_engine.core[i].fiber == to)
+			sim_engine_end(SIM_FAIL_ASSERT,
+				       "core %u: context switch to a context core %u is running", c, i);
+	}
 	sim_engine.core[c].fiber = to;
 	sim_fiber_switch(from_finished ? NULL : from, to);
 	/* Resumed: some core switched back to `from`, maybe not core c. */
@@ -194,7 +202,7 @@ static void engine_record(unsigned kind, uint32_t value)
 
 /* Put a choice to the strategy (or take the default); record the value. */
 static uint32_t engine_decide(unsigned kind, uint32_t n, const uint32_t *options,
-			      uint32_t default_index, uint32_t site)
+			      uint32_t default_index, uint32_t current_index, uint32_t site)
 {
 	SIM_ASSERT(n >= 2 && default_index < n);
 	uint32_t index = default_index;
@@ -205,6 +213,7 @@ static uint32_t engine_decide(unsigned kind, uint32_t n, const uint32_t *options
 			.n = n,
 			.options = options,
 			.default_index = default_index,
+			.current_index = current_index,
 			.site = site,
 			.step = sim_engine.step,
 		};
@@ -224,7 +233,7 @@ bool sim_decide_fault(unsigned site)
 {
 	if (!sim_engine.running)
 		return false;
-	uint32_t v = engine_decide(SIM_DECIDE_FAULT, 2, engine_fault_options, 0, site);
+	uint32_t v = engine_decide(SIM_DECIDE_FAULT, 2, engine_fault_options, 0, 2, site);
 	sim_engine.hash = engine_mix(sim_engine.hash, ((uint64_t)SIM_DECIDE_FAULT << 32) | v);
 	return v == 1;
 }
@@ -237,7 +246,7 @@ uint32_t sim_decide_value(uint32_t n)
 		fprintf(stderr, "sim_decide_value(%" PRIu32 "): above SIM_DECIDE_VALUE_MAX\n", n);
 		abort();
 	}
-	uint32_t v = engine_decide(SIM_DECIDE_VALUE, n, engine_identity, 0, n);
+	uint32_t v = engine_decide(SIM_DECIDE_VALUE, n, engine_identity, 0, n, n);
 	sim_engine.hash = engine_mix(sim_engine.hash, ((uint64_t)SIM_DECIDE_VALUE << 32) | v);
 	return v;
 }
@@ -326,11 +335,16 @@ static unsigned engine_pick(unsigned kind)
 	if (ready != sim_engine.options_mask)
 		engine_options_build(ready);
 	unsigned cur = sim_engine.current;
-	uint32_t default_index = 0;
-	if ((ready >> cur) & 1u)
-		default_index = sim_engine.options_index[cur];
-	uint32_t core = engine_decide(SIM_DECIDE_CORE, sim_engine.options_count, sim_engine.options,
-				      default_index, kind);
+	uint32_t n = sim_engine.options_count;
+	uint32_t current_index = n, default_index = 0;
+	if ((ready >> cur) & 1u) {
+		current_index = sim_engine.options_index[cur];
+		/* A spinner cannot progress until another core runs: by default
+		 * the next ready core does (round robin reaches the holder). */
+		default_index = kind == SIM_POINT_SPIN ? (current_index + 1) % n : current_index;
+	}
+	uint32_t core = engine_decide(SIM_DECIDE_CORE, n, sim_engine.options, default_index,
+				      current_index, kind);
 	SIM_ASSERT(core < sim_engine.cores && ((ready >> core) & 1u));
 	return core;
 }

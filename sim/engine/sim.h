@@ -60,13 +60,18 @@ enum sim_decision_kind {
 };
 
 /* One choice put to a strategy. options[0..n-1] are the values it may pick
- * (sorted ascending); default_index is what the engine would do with no
- * strategy: keep running the current core, inject no fault, value 0. */
+ * (sorted ascending); default_index is what the engine does with no strategy
+ * (and what replay takes when a trace runs out): keep running the current
+ * core — except at a spin point, where it is the next ready core after the
+ * spinner, since the spinner cannot progress until someone else runs —,
+ * inject no fault, value 0. current_index is the calling core's index in
+ * options, or n when it is not ready (it idles). */
 typedef struct sim_choice {
 	unsigned kind;
 	uint32_t n; /* >= 2: single-option points are not decisions */
 	const uint32_t *options;
 	uint32_t default_index;
+	uint32_t current_index;
 	uint32_t site;   /* fault site, or the point kind for cores */
 	uint64_t step;   /* step number of this choice */
 } sim_choice_t;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sim.h"
+#include "sim_assert.h"
 
 #define WORDS_COUNT (sizeof(((sim_strategy_storage_t *)0)->words) / sizeof(uint64_t))
 
@@ -122,8 +123,14 @@ void sim_strategy_random(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t
  */
 
 enum { PCT_SEED = 4, PCT_STEPS = 5, PCT_DEPTH = 6, PCT_CORES = 7, PCT_PRIO = 8,
-       PCT_CHANGE = 16 };
-#define PCT_DEPTH_MAX (1u + (unsigned)(WORDS_COUNT - PCT_CHANGE))
+       PCT_CHANGE = 16, PCT_SPIN = (int)WORDS_COUNT - 2, PCT_RUN = (int)WORDS_COUNT - 1 };
+#define PCT_CHANGES_MAX ((unsigned)(PCT_SPIN - PCT_CHANGE))
+#define PCT_DEPTH_MAX (1u + PCT_CHANGES_MAX)
+/* Weak fairness: a core chosen this many choices in a row yields one choice
+ * to a random other ready core. Real cores all progress at once; without it a
+ * core whose thread polls (a timed wait in a loop) would keep a lower core
+ * from ever running, a livelock no hardware has. */
+#define PCT_FAIR_CHOICES 1000u
 #define PCT_FIRED (1ull << 63)
 /* PCT is about schedules; faults still come, rarely, so a PCT campaign also
  * walks error paths without drowning in them. */
@@ -171,29 +178,13 @@ static void pct_begin(sim_strategy_t *s, unsigned cores)
 		pct_set_priority(st, c, perm[c]);
 
 	/* Change point i (priority i) for i in 1..d-1, at a step in [1, steps]. */
-	for (unsigned i = PCT_CHANGE; i < WORDS_COUNT; i++)
+	for (unsigned i = PCT_CHANGE; i < (unsigned)PCT_SPIN; i++)
 		st->words[i] = PCT_FIRED;
+	st->words[PCT_SPIN] = 0;
+	st->words[PCT_RUN] = 0;
 	for (unsigned i = 1; i < depth; i++)
 		st->words[PCT_CHANGE + i - 1] = 1 + sim_rng_below(&r, steps);
 	rng_store(st, &r);
-}
-
-/* Index of the option with the highest priority (options are core ids). */
-static uint32_t pct_top(const sim_strategy_storage_t *st, const sim_choice_t *choice)
-{
-	uint32_t best = choice->default_index;
-	unsigned best_priority = 0;
-	for (uint32_t i = 0; i < choice->n; i++) {
-		uint32_t core = choice->options[i];
-		if (core >= SIM_CORES_MAX)
-			continue;
-		unsigned p = pct_priority(st, core);
-		if (p > best_priority) {
-			best_priority = p;
-			best = i;
-		}
-	}
-	return best;
 }
 
 /* The earliest change point not yet fired with step <= now, or -1. Ties go
@@ -202,7 +193,7 @@ static int pct_next_change(const sim_strategy_storage_t *st, uint64_t now)
 {
 	int found = -1;
 	uint64_t found_step = 0;
-	for (unsigned i = 0; i < WORDS_COUNT - PCT_CHANGE; i++) {
+	for (unsigned i = 0; i < PCT_CHANGES_MAX; i++) {
 		uint64_t w = st->words[PCT_CHANGE + i];
 		if ((w & PCT_FIRED) || w > now)
 			continue;
@@ -214,15 +205,16 @@ static int pct_next_change(const sim_strategy_storage_t *st, uint64_t now)
 	return found;
 }
 
-/* Index of the highest-priority option other than `skip`. */
+/* Index of the highest-priority option whose core is not in `skip_mask`,
+ * or n if every option is in it. */
 static uint32_t pct_top_except(const sim_strategy_storage_t *st, const sim_choice_t *choice,
-			       uint32_t skip)
+			       uint64_t skip_mask)
 {
-	uint32_t best = skip;
+	uint32_t best = choice->n;
 	unsigned best_priority = 0;
 	for (uint32_t i = 0; i < choice->n; i++) {
 		uint32_t core = choice->options[i];
-		if (i == skip || core >= SIM_CORES_MAX)
+		if (core >= SIM_CORES_MAX || (skip_mask >> core) & 1u)
 			continue;
 		unsigned p = pct_priority(st, core);
 		if (p > best_priority) {
@@ -233,27 +225,72 @@ static uint32_t pct_top_except(const sim_strategy_storage_t *st, const sim_choic
 	return best;
 }
 
+/* Spin-waits (SIM_POINT_SPIN: the current core retries a lock another core
+ * holds) make no progress until the holder runs. Strict priorities would
+ * pick the spinner again and again and report a livelock no hardware has.
+ * So a spinning core is passed over until some core unlocks (then every
+ * spinner may retry) or it reaches another kind of point. */
+static uint64_t pct_update_spinners(sim_strategy_storage_t *st, const sim_choice_t *choice)
+{
+	uint64_t spin = st->words[PCT_SPIN];
+	uint32_t current = choice->current_index < choice->n ? choice->options[choice->current_index]
+							     : SIM_CORES_MAX;
+	uint64_t bit = current < SIM_CORES_MAX ? 1ull << current : 0;
+	if (choice->site == SIM_POINT_SPIN)
+		spin |= bit;
+	else if (choice->site == SIM_POINT_UNLOCK)
+		spin = 0;
+	else
+		spin &= ~bit;
+	st->words[PCT_SPIN] = spin;
+	return spin;
+}
+
+/* Count consecutive choices of the same core; past PCT_FAIR_CHOICES, hand
+ * one choice to a uniformly random other option. */
+static uint32_t pct_fair(sim_strategy_storage_t *st, const sim_choice_t *choice, uint32_t top)
+{
+	uint64_t run = st->words[PCT_RUN];
+	uint32_t last = (uint32_t)(run >> 32), length = (uint32_t)run;
+	uint32_t core = choice->options[top];
+	length = core + 1 == last ? length + 1 : 1;
+	if (length > PCT_FAIR_CHOICES) {
+		sim_rng_t r;
+		rng_load(st, &r);
+		uint32_t other = (uint32_t)sim_rng_below(&r, choice->n - 1);
+		rng_store(st, &r);
+		top = other < top ? other : other + 1;
+		core = choice->options[top];
+		length = 1;
+	}
+	st->words[PCT_RUN] = ((uint64_t)(core + 1) << 32) | length;
+	return top;
+}
+
 static uint32_t pct_choose_core(sim_strategy_storage_t *st, const sim_choice_t *choice)
 {
-	/* A spin-wait (SIM_POINT_SPIN: the current core retries a lock another
-	 * core holds) makes no progress until someone else runs. Strict
-	 * priorities would pick the spinner again forever and report a livelock
-	 * that no hardware has; so a spin hands this one step to the best other
-	 * ready core, and priorities resume at the next point. */
-	if (choice->site == SIM_POINT_SPIN && choice->n >= 2)
-		return pct_top_except(st, choice, choice->default_index);
-	uint32_t top = pct_top(st, choice);
+	uint64_t spin = pct_update_spinners(st, choice);
+	uint32_t top = pct_top_except(st, choice, spin);
+	if (top == choice->n) {
+		/* Every ready core spins: the holder is not ready (a bug the
+		 * oracles will name); any choice keeps the run going. */
+		sim_rng_t r;
+		rng_load(st, &r);
+		top = (uint32_t)sim_rng_below(&r, choice->n);
+		rng_store(st, &r);
+		return pct_fair(st, choice, top);
+	}
 	/* At most depth-1 change points can fire: the loop is bounded. */
 	for (unsigned fired = 0; fired < PCT_DEPTH_MAX; fired++) {
 		int i = pct_next_change(st, choice->step);
 		if (i < 0)
 			break;
 		st->words[PCT_CHANGE + (unsigned)i] |= PCT_FIRED;
-		if (choice->options[top] < SIM_CORES_MAX)
-			pct_set_priority(st, choice->options[top], (unsigned)i + 1);
-		top = pct_top(st, choice);
+		pct_set_priority(st, choice->options[top], (unsigned)i + 1);
+		top = pct_top_except(st, choice, spin);
+		SIM_ASSERT(top < choice->n);
 	}
-	return top;
+	return pct_fair(st, choice, top);
 }
 
 static uint32_t pct_choose(sim_strategy_t *s, const sim_choice_t *choice)

@@ -643,6 +643,86 @@ static void test_fail_secondary(void)
 	sim_result_free(&r);
 }
 
+/* ------------------------------------------------ spin-wait defaults */
+
+static volatile int spin_flag, spun_out;
+static void spin_waiter(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; spin_flag && i < 100000; i++)
+		sim_point(SIM_POINT_SPIN);
+	spun_out = 1;
+	sim_core_idle();
+	for (;;)
+		sim_core_idle();
+}
+static void spin_default_main(void *arg)
+{
+	(void)arg;
+	spin_flag = 1;
+	spun_out = 0;
+	sim_core_start(1, spin_waiter, NULL);
+	for (unsigned i = 0; i < 3; i++)
+		sim_point(SIM_POINT_YIELD);
+	spin_flag = 0;
+	sim_point(SIM_POINT_UNLOCK);
+	/* Core 0 now spins itself until core 1 got out: with no strategy the
+	 * default at a spin point is another ready core, so this ends. */
+	for (unsigned i = 0; !spun_out && i < 100000; i++)
+		sim_point(SIM_POINT_SPIN);
+	if (!spun_out)
+		sim_fail(SIM_FAIL_ORACLE, "spinner never ran");
+	sim_finish();
+}
+
+static void test_spin_default(void)
+{
+	sim_config_t cfg = config(2, NULL);
+	cfg.step_budget = 10000;
+	sim_result_t r;
+	CHECK_EQ_U64(sim_run(&cfg, spin_default_main, NULL, &r), SIM_OK);
+	CHECK(spun_out == 1);
+	CHECK(r.steps < 100);
+	sim_result_free(&r);
+}
+
+/* ------------------------- switches the code under test gets wrong */
+
+static sim_fiber_t *core0_fiber;
+static void steals_core0(void *arg)
+{
+	(void)arg;
+	sim_point(SIM_POINT_SWITCH);
+	sim_core_switch(core0_fiber, false); /* core 0 is running it: a bug */
+	for (;;)
+		sim_point(SIM_POINT_YIELD);
+}
+static void switch_bug_main(void *arg)
+{
+	unsigned variant = (unsigned)(uintptr_t)arg;
+	core0_fiber = sim_core_fiber();
+	if (variant == 0) {
+		sim_core_start(1, steals_core0, NULL);
+		for (;;)
+			sim_point(SIM_POINT_YIELD);
+	}
+	sim_core_switch(core0_fiber, false); /* to itself */
+}
+
+/* A kernel that runs one context on two cores, or switches to itself, fails
+ * the run with a message; the engine does not abort the process. */
+static void test_switch_bugs(void)
+{
+	sim_config_t cfg = config(2, &rr_strategy);
+	sim_result_t r;
+	CHECK_EQ_U64(sim_run(&cfg, switch_bug_main, (void *)(uintptr_t)0, &r), SIM_FAIL_ASSERT);
+	CHECK(strstr(r.message, "core 1: context switch to a context core 0 is running") != NULL);
+	sim_result_free(&r);
+	CHECK_EQ_U64(sim_run(&cfg, switch_bug_main, (void *)(uintptr_t)1, &r), SIM_FAIL_ASSERT);
+	CHECK(strstr(r.message, "core 0: context switch to the running context") != NULL);
+	sim_result_free(&r);
+}
+
 /* ---------------------------------------- returning entries, the log */
 
 static void returns_early(void *arg)
@@ -841,6 +921,8 @@ int main(void)
 	test_deadlock();
 	test_budget_oracle();
 	test_fail_secondary();
+	test_switch_bugs();
+	test_spin_default();
 	test_returning_and_log();
 	test_log_grows();
 	test_same_seed();

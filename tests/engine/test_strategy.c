@@ -22,7 +22,7 @@ static double distance(double a, double b)
 static sim_choice_t core_choice(uint32_t n, uint64_t step)
 {
 	sim_choice_t c = {.kind = SIM_DECIDE_CORE, .n = n, .options = core_ids,
-			  .default_index = 0, .site = SIM_POINT_LOCK, .step = step};
+			  .default_index = 0, .current_index = 0, .site = SIM_POINT_LOCK, .step = step};
 	return c;
 }
 
@@ -165,9 +165,11 @@ static void test_pct_highest_priority(void)
 		CHECK(top_seen[i]);
 }
 
-/* A spin-wait point (SIM_POINT_SPIN) by the current core hands the step to the best
- * other ready core; the next ordinary point goes back to the top core. */
-static void test_pct_yield(void)
+/* A spin-wait point (SIM_POINT_SPIN) by the current core passes it over:
+ * other cores run, a second spinner too is passed over, and once some core
+ * unlocks the spinners compete by priority again. Past PCT_FAIR_CHOICES in a
+ * row, one choice goes to another core. */
+static void test_pct_spin(void)
 {
 	for (uint64_t seed = 1; seed <= 50; seed++) {
 		sim_strategy_t s;
@@ -178,14 +180,40 @@ static void test_pct_yield(void)
 		uint32_t top = s.choose(&s, &ch);
 		sim_choice_t spin = core_choice(4, 2);
 		spin.site = SIM_POINT_SPIN;
-		spin.default_index = top; /* the top core is the one spinning */
-		uint32_t other = s.choose(&s, &spin);
-		CHECK(other != top);
-		CHECK(other < 4);
-		sim_choice_t again = core_choice(4, 3);
-		again.default_index = other;
-		CHECK_EQ_U64(s.choose(&s, &again), top);
+		spin.current_index = top; /* the top core spins */
+		spin.default_index = (top + 1) % 4;
+		uint32_t second = s.choose(&s, &spin);
+		CHECK(second != top);
+		spin.current_index = second; /* and the next one too */
+		spin.default_index = (second + 1) % 4;
+		spin.step = 3;
+		uint32_t third = s.choose(&s, &spin);
+		CHECK(third != top);
+		CHECK(third != second);
+		sim_choice_t plain = core_choice(4, 4);
+		plain.default_index = third;
+		plain.current_index = third;
+		CHECK_EQ_U64(s.choose(&s, &plain), third); /* spinners stay passed over */
+		sim_choice_t unlock = core_choice(4, 5);
+		unlock.site = SIM_POINT_UNLOCK;
+		unlock.default_index = third;
+		unlock.current_index = third;
+		CHECK_EQ_U64(s.choose(&s, &unlock), top); /* everyone may retry */
 	}
+	/* Fairness: the top core runs PCT_FAIR_CHOICES choices, then one other. */
+	sim_strategy_t s;
+	sim_strategy_storage_t st;
+	sim_strategy_pct(&s, &st, 5, 1, 100);
+	s.begin(&s, 2);
+	sim_choice_t ch = core_choice(2, 1);
+	uint32_t top = s.choose(&s, &ch);
+	uint64_t first_other = 0;
+	for (uint64_t step = 2; step <= 3000 && !first_other; step++) {
+		sim_choice_t c = core_choice(2, step);
+		if (s.choose(&s, &c) != top)
+			first_other = step;
+	}
+	CHECK_EQ_U64(first_other, 1001);
 }
 
 /* Depth d: exactly d-1 demotions over a run of `steps` choices; each one
@@ -365,7 +393,7 @@ int main(void)
 	test_pct_bound();
 	test_pct_highest_priority();
 	test_pct_change_points();
-	test_pct_yield();
+	test_pct_spin();
 	test_bytes();
 	test_replay();
 	return check_report();

@@ -101,7 +101,11 @@ typedef struct sim_strategy_storage {
 void sim_strategy_random(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t seed,
 			 uint32_t fault_per_million);
 /* PCT (Burckhardt et al.) with depth d over `cores` cores and an estimate of
- * `steps` points per run. */
+ * `steps` points per run. Two departures keep it from reporting livelocks no
+ * hardware has: a core at a spin point is passed over until some core
+ * unlocks, and a core chosen SIM_PCT_FAIR_CHOICES times in a row gives one
+ * choice to a random other ready core. */
+#define SIM_PCT_FAIR_CHOICES 200u
 void sim_strategy_pct(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t seed,
 		      unsigned depth, uint64_t steps);
 /* The probability bound PCT guarantees per run for one bug of depth d:

@@ -126,11 +126,10 @@ enum { PCT_SEED = 4, PCT_STEPS = 5, PCT_DEPTH = 6, PCT_CORES = 7, PCT_PRIO = 8,
        PCT_CHANGE = 16, PCT_SPIN = (int)WORDS_COUNT - 2, PCT_RUN = (int)WORDS_COUNT - 1 };
 #define PCT_CHANGES_MAX ((unsigned)(PCT_SPIN - PCT_CHANGE))
 #define PCT_DEPTH_MAX (1u + PCT_CHANGES_MAX)
-/* Weak fairness: a core chosen this many choices in a row yields one choice
- * to a random other ready core. Real cores all progress at once; without it a
- * core whose thread polls (a timed wait in a loop) would keep a lower core
- * from ever running, a livelock no hardware has. */
-#define PCT_FAIR_CHOICES 1000u
+/* Weak fairness (SIM_PCT_FAIR_CHOICES): real cores all progress at once;
+ * without it a core whose thread polls (a timed wait in a loop) would keep a
+ * lower core from ever running, a livelock no hardware has. */
+#define PCT_FAIR_CHOICES SIM_PCT_FAIR_CHOICES
 #define PCT_FIRED (1ull << 63)
 /* PCT is about schedules; faults still come, rarely, so a PCT campaign also
  * walks error paths without drowning in them. */

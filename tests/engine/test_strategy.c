@@ -208,12 +208,12 @@ static void test_pct_spin(void)
 	sim_choice_t ch = core_choice(2, 1);
 	uint32_t top = s.choose(&s, &ch);
 	uint64_t first_other = 0;
-	for (uint64_t step = 2; step <= 3000 && !first_other; step++) {
+	for (uint64_t step = 2; step <= 10 * SIM_PCT_FAIR_CHOICES && !first_other; step++) {
 		sim_choice_t c = core_choice(2, step);
 		if (s.choose(&s, &c) != top)
 			first_other = step;
 	}
-	CHECK_EQ_U64(first_other, 1001);
+	CHECK_EQ_U64(first_other, SIM_PCT_FAIR_CHOICES + 1);
 }
 
 /* Depth d: exactly d-1 demotions over a run of `steps` choices; each one

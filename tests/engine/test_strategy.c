@@ -246,15 +246,16 @@ static void test_pct_change_points(void)
 	}
 
 	/* Two cores, depth 2: the first top core runs until the change point,
-	 * then the other one runs to the end. */
+	 * then the other one runs to the end (a run no longer than the
+	 * fairness bound, which would hand one choice back). */
 	sim_strategy_t s;
 	sim_strategy_storage_t st;
-	sim_strategy_pct(&s, &st, 99, 2, 1000);
+	sim_strategy_pct(&s, &st, 99, 2, SIM_PCT_FAIR_CHOICES);
 	s.begin(&s, 2);
 	sim_choice_t first = core_choice(2, 1);
 	uint32_t a = s.choose(&s, &first);
 	uint64_t switched_at = 0;
-	for (uint64_t step = 2; step <= 1000; step++) {
+	for (uint64_t step = 2; step <= SIM_PCT_FAIR_CHOICES; step++) {
 		sim_choice_t ch = core_choice(2, step);
 		uint32_t c = s.choose(&s, &ch);
 		if (c != a && !switched_at)
@@ -267,7 +268,7 @@ static void test_pct_change_points(void)
 	/* Same seed, same schedule; begin() restarts it. */
 	sim_strategy_t t;
 	sim_strategy_storage_t tt;
-	sim_strategy_pct(&t, &tt, 99, 2, 1000);
+	sim_strategy_pct(&t, &tt, 99, 2, SIM_PCT_FAIR_CHOICES);
 	t.begin(&t, 2);
 	s.begin(&s, 2);
 	unsigned same = 0;

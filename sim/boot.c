@@ -5,9 +5,14 @@
  * K_ASSERT (a panic fails the run), k_sched_check between steps, a
  * starvation bound, the deadlock report when every core idles with threads
  * blocked, the step budget, a leak check after every thread has exited.
+ *
+ * Strategies: random (seeded), pct:D (the engine's PCT), replay (a trace),
+ * bytes (fuzzer input, then random once spent: see bytes_then_random).
  */
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <k/mem.h>
@@ -19,8 +24,12 @@
 
 /* Limits of one run. A workload that needs more is a workload to split. */
 #define WEFT_STEP_BUDGET_DEFAULT 4000000u
-#define WEFT_REGION_BYTES (4u << 20)
 #define WEFT_REGION_SMALL_BYTES ((64u << 10) + 1000u)
+/* Per core: the engine's boot fiber runs k_boot on core 0 and each core's
+ * idle loop; shallow, but sanitizer frames are big. */
+#define WEFT_BOOT_STACK_BYTES (64u << 10)
+/* The first kernel thread (workload main and end check). */
+#define WEFT_MAIN_STACK_BYTES (16u << 10)
 #define WEFT_REGION_MISALIGN 24u
 /* Longest a ready thread may wait for a core, in virtual ns, before the run
  * fails as starvation: 2000 default slices. */
@@ -44,6 +53,8 @@ static void boot_main(void *arg)
 	struct k_boot_config bc = K_BOOT_CONFIG_DEFAULT;
 	bc.main = workload_thread;
 	bc.main_arg = (void *)w;
+	/* The workload's main only creates, joins and checks: shallow. */
+	bc.main_stack_bytes = WEFT_MAIN_STACK_BYTES;
 	int rc = k_boot(&bc);
 	if (rc < 0)
 		sim_fail(SIM_FAIL_ORACLE, "k_boot failed with error %d", rc);
@@ -61,11 +72,20 @@ static void boot_main(void *arg)
 	sim_finish();
 }
 
+/* The starvation bound is 10^6 steps of virtual time away: looking every
+ * 256 steps finds a starved thread just as surely, at a fraction of the
+ * cost of a walk of every run queue per step. */
+#define WEFT_STARVATION_CHECK_EVERY 256u
+static uint64_t steps_since_starvation_check;
+
 static bool on_step(void *ctx, char *msg, size_t cap)
 {
 	(void)ctx;
 	if (k_sched_check(msg, cap) != 0)
 		return false;
+	if (++steps_since_starvation_check < WEFT_STARVATION_CHECK_EVERY)
+		return true;
+	steps_since_starvation_check = 0;
 	uint64_t waited = k_sched_starvation_ns();
 	if (waited > WEFT_STARVATION_NS_MAX) {
 		snprintf(msg, cap, "starvation: a ready thread waited %" PRIu64 " ns for a core (bound %" PRIu64 ")",
@@ -85,12 +105,73 @@ static bool on_all_idle(void *ctx, char *msg, size_t cap)
 	return false;
 }
 
+/* Fuzzing: decisions from the input bytes, then — once they are spent — from
+ * a random strategy seeded by the input. The engine's default ("keep the
+ * current core") is no schedule for a kernel: a core spinning in its idle
+ * loop or on a lock would starve every other core forever, and each such
+ * input would end as a false step-budget failure. */
+struct bytes_then_random {
+	sim_strategy_t bytes;
+	sim_strategy_storage_t bytes_storage;
+	sim_strategy_t random;
+	sim_strategy_storage_t random_storage;
+};
+
+static uint32_t btr_choose(sim_strategy_t *self, const sim_choice_t *c)
+{
+	struct bytes_then_random *b = self->state;
+	if (b->bytes_storage.pos < b->bytes_storage.len)
+		return b->bytes.choose(&b->bytes, c);
+	return b->random.choose(&b->random, c);
+}
+
+static void btr_begin(sim_strategy_t *self, unsigned cores)
+{
+	struct bytes_then_random *b = self->state;
+	if (b->bytes.begin)
+		b->bytes.begin(&b->bytes, cores);
+	if (b->random.begin)
+		b->random.begin(&b->random, cores);
+}
+
+static void btr_init(sim_strategy_t *s, struct bytes_then_random *b, const uint8_t *data,
+		     size_t size)
+{
+	memset(b, 0, sizeof *b);
+	sim_strategy_bytes(&b->bytes, &b->bytes_storage, data, size);
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	for (size_t i = 0; i < size; i++)
+		seed = sim_hash64(seed, data[i]);
+	sim_strategy_random(&b->random, &b->random_storage, seed, 0);
+	s->name = "bytes";
+	s->choose = btr_choose;
+	s->begin = btr_begin;
+	s->state = b;
+}
+
+/* Every run allocates (and frees) the kernel's memory region and the
+ * engine's boot stacks. glibc would serve blocks that size with fresh mmaps:
+ * a page fault per page per run, a third of a small run's host time. Keep
+ * them on the heap, where the next run finds them again. */
+static void host_malloc_tune(void)
+{
+	static bool done;
+	if (done)
+		return;
+	done = true;
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
+}
+
 enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run_options *opts,
 			       sim_result_t *out, char *replay_note, size_t note_cap)
 {
+	host_malloc_tune();
+	steps_since_starvation_check = 0;
 	struct bsp_sim_options mem = {
 		.region_count = 2,
-		.region_bytes = {WEFT_REGION_BYTES, WEFT_REGION_SMALL_BYTES},
+		.region_bytes = {opts->region_bytes ? opts->region_bytes : WEFT_REGION_BYTES_DEFAULT,
+				 WEFT_REGION_SMALL_BYTES},
 		.region_misalign = WEFT_REGION_MISALIGN,
 	};
 	bsp_sim_setup(&mem);
@@ -100,12 +181,15 @@ enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run
 	sim_strategy_t strategy;
 	sim_strategy_storage_t storage;
 	memset(&storage, 0, sizeof storage);
+	struct bytes_then_random btr;
 	sim_strategy_t *s = &strategy;
 	unsigned depth = 0;
 	uint64_t steps = 0;
 	char err[160];
 	if (opts->replay) {
 		sim_strategy_replay(s, &storage, opts->replay);
+	} else if (opts->bytes) {
+		btr_init(s, &btr, opts->bytes, opts->bytes_len);
 	} else if (!weft_strategy_parse(opts->strategy, &depth, &steps, err, sizeof err)) {
 		/* The CLI parsed it already: reaching here is a harness bug. */
 		fprintf(stderr, "weft: %s\n", err);
@@ -126,7 +210,8 @@ enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run
 		.log = opts->log,
 		.on_all_idle = on_all_idle,
 		.on_step = on_step,
-		.check_every = 1,
+		.check_every = opts->check_every,
+		.boot_stack_bytes = WEFT_BOOT_STACK_BYTES,
 	};
 	enum sim_outcome o = bsp_sim_run(&cfg, boot_main, (void *)w, out);
 	if (replay_note && note_cap)

@@ -26,7 +26,17 @@ struct weft_run_options {
 	bool step_hashes;                 /* keep per-step hashes */
 	uint64_t step_budget;             /* 0: the harness default */
 	uint32_t fault_per_million;       /* random: allocation faults (0: none) */
+	const uint8_t *bytes;             /* non-NULL: decisions from these bytes (fuzzing) */
+	size_t bytes_len;
+	size_t region_bytes;              /* kernel memory; 0: WEFT_REGION_BYTES_DEFAULT */
+	uint64_t check_every;             /* k_sched_check every N steps; 0: every step */
 };
+
+/* Kernel memory per run. Small on purpose: the host allocates and
+ * junk-fills it for every run, thousands of times per second. The largest
+ * workload (kill_storm: up to 13 threads of 16 KiB stacks alive, victims
+ * not yet reaped, per-core caches) needs about 160 KiB. */
+#define WEFT_REGION_BYTES_DEFAULT (256u * 1024u)
 
 /* Workloads linked into this binary, in name order (stable). */
 size_t weft_workload_count(void);

@@ -9,11 +9,14 @@
  * neither changes what any run does.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,14 +28,27 @@
 #define WEFT_PATH_MAX 1024u
 #define WEFT_SHRINK_TESTS_MAX 4000u
 #define WEFT_DISTINCT_MAX (1u << 20)
+#define WEFT_SHRINK_STEPS_SLACK 10000u
 
 static const char *const usage_text =
 	"usage: weft list\n"
 	"       weft run WORKLOAD --cores N --seed S [--strategy random|pct:D] [--trace FILE] [--log]\n"
+	"                [--steps MAX]\n"
 	"       weft explore WORKLOAD --cores N (--runs K | --time 60s) [--shard I/N]\n"
-	"                    [--strategy random|pct:D] [--seed S] [--out DIR]\n"
+	"                    [--strategy random|pct:D] [--seed S] [--out DIR] [--steps MAX]\n"
 	"       weft replay TRACE [--log]\n"
-	"       weft shrink TRACE -o SMALL.trace\n";
+	"       weft shrink TRACE -o SMALL.trace\n"
+	"\n"
+	"Each run boots a fresh kernel on N simulated cores and judges it with every\n"
+	"oracle: kernel assertions, k_sched_check between steps, deadlock (wait-for\n"
+	"chain), starvation, the step budget (--steps, default 4000000), leaks and\n"
+	"the workload's own end check. explore tries seeds S, S+1, ... (shard I/N\n"
+	"takes every N-th), stops at the first failure and writes its trace (in DIR).\n"
+	"Exit codes: 0 all held, 1 a failure was found, 2 bad usage or input.\n";
+
+/* How the user called us (weft, or a planted-bug variant): the commands we
+ * print for them to paste use the same name. */
+static const char *prog = "weft";
 
 static _Noreturn void usage_error(const char *fmt, ...)
 {
@@ -206,10 +222,162 @@ static void print_failure(const struct k_workload *w, const struct weft_run_opti
 	       ", virtual time %" PRIu64 " ns\n",
 	       weft_workload_name(w), o->cores, o->strategy, o->seed, r->steps, r->time_ns);
 	if (trace_path)
-		printf("  trace:  %s\n  replay: weft replay %s --log\n  shrink: weft shrink %s -o small.trace\n",
-		       trace_path, trace_path, trace_path);
-	printf("  rerun:  weft run %s --cores %u --seed %" PRIu64 " --strategy %s\n",
+		printf("  trace:  %s\n  replay: %s replay %s --log\n  shrink: %s shrink %s -o small.trace\n",
+		       trace_path, prog, trace_path, prog, trace_path);
+	printf("  rerun:  %s run %s --cores %u --seed %" PRIu64 " --strategy %s", prog,
 	       weft_workload_name(w), o->cores, o->seed, o->strategy);
+	if (o->step_budget)
+		printf(" --steps %" PRIu64, o->step_budget);
+	printf("\n");
+}
+
+/* --------------------------------------------------------- event log */
+
+/* The engine logs "<step> <virtual ns> <core>: <kind> <a> <b>" for each
+ * kernel event (bsp_trace_event); this is what each kind's two words mean
+ * (kernel/sched's sched_trace calls). T0 is a core's idle context. */
+static const struct {
+	const char *kind;
+	const char *text; /* %1 and %2 stand for a and b */
+} log_kinds[] = {
+	{"switch", "switch T%1 -> T%2"},
+	{"start", "T%1 created, ready on core %2"},
+	{"wake", "T%1 woken, ready on core %2"},
+	{"block", "T%1 blocks on object #%2"},
+	{"sleep", "T%1 sleeps (timer on core %2)"},
+	{"timeout", "T%1 timed out (core %2)"},
+	{"yield", "T%1 yields on core %2"},
+	{"preempt", "T%1 preempted on core %2"},
+	{"tick", "tick: slice of T%1 over on core %2"},
+	{"ipi", "IPI core %1 -> core %2"},
+	{"steal", "T%1 stolen from core %2"},
+	{"migrate", "T%1 moves to core %2"},
+	{"lock", "mutex #%1 locked by T%2"},
+	{"unlock", "mutex #%1 unlocked by T%2"},
+	{"prio", "T%1 effective priority now %2"},
+	{"exit", "T%1 exits with code %2"},
+	{"kick", "T%1 stopped by a kill (core %2)"},
+	{"kill", "process P%1 killed (%2 threads live)"},
+	{"proc_exit", "process P%1 exits with code %2"},
+	{"proc_reap", "process P%1 reaped"},
+};
+
+static void render_log_line(const char *line, size_t len, FILE *out)
+{
+	unsigned long long step, ns;
+	unsigned core;
+	char kind[32];
+	unsigned long a, b;
+	char buf[256];
+	if (len >= sizeof buf) {
+		fwrite(line, 1, len, out);
+		fputc('\n', out);
+		return;
+	}
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	int n = sscanf(buf, "%llu %llu %u: %31s %lu %lu", &step, &ns, &core, kind, &a, &b);
+	const char *text = NULL;
+	for (size_t i = 0; n == 6 && i < sizeof log_kinds / sizeof log_kinds[0]; i++)
+		if (strcmp(kind, log_kinds[i].kind) == 0)
+			text = log_kinds[i].text;
+	if (!text) {
+		fprintf(out, "%s\n", buf);
+		return;
+	}
+	/* Exit codes are int32 carried in a word. */
+	bool code = strstr(text, "code %2") != NULL;
+	fprintf(out, "step %7llu  %9.3f us  core %2u  ", step, (double)ns / 1000.0, core);
+	for (const char *p = text; *p; p++) {
+		if (p[0] == '%' && (p[1] == '1' || p[1] == '2')) {
+			unsigned long v = p[1] == '1' ? a : b;
+			if (p[1] == '2' && code)
+				fprintf(out, "%d", (int)(int32_t)(uint32_t)v);
+			else
+				fprintf(out, "%lu", v);
+			p++;
+			continue;
+		}
+		fputc(*p, out);
+	}
+	fputc('\n', out);
+}
+
+/* Print the event log of a run, one readable line per event. */
+static void print_log(const char *log, size_t len)
+{
+	size_t start = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (log[i] != '\n')
+			continue;
+		render_log_line(log + start, i - start, stdout);
+		start = i + 1;
+	}
+	if (start < len)
+		render_log_line(log + start, len - start, stdout);
+}
+
+/* ------------------------------------------------------------ crashes */
+
+/* A bug in the code under test may also crash the host process (an engine
+ * assertion when the kernel runs one context on two cores, a wild write):
+ * then the run in progress is still a finding. Its decisions so far are in
+ * the result the engine fills, so the handler saves them as the trace and
+ * ends with exit code 1, as for any failure. Best effort: the process is
+ * dying anyway. */
+static struct {
+	bool armed;
+	const struct k_workload *w;
+	const struct weft_run_options *o;
+	sim_result_t *r;
+	char path[WEFT_PATH_MAX]; /* "" : no trace wanted */
+} crash;
+
+static void crash_arm(const struct k_workload *w, const struct weft_run_options *o, sim_result_t *r,
+		      const char *path)
+{
+	crash.w = w;
+	crash.o = o;
+	crash.r = r;
+	snprintf(crash.path, sizeof crash.path, "%s", path ? path : "");
+	crash.armed = true;
+}
+
+static void crash_disarm(void)
+{
+	crash.armed = false;
+}
+
+static void on_crash(int sig)
+{
+	if (!crash.armed) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	crash.armed = false;
+	sim_result_t *r = crash.r;
+	r->outcome = SIM_FAIL_ASSERT;
+	snprintf(r->message, sizeof r->message,
+		 "crash: signal %d inside the run (see the engine or sanitizer message above)", sig);
+	bool saved = crash.path[0] && save_run_trace(crash.path, crash.w, crash.o->cores,
+						     crash.o->seed, crash.o->strategy, r);
+	fflush(stdout);
+	print_failure(crash.w, crash.o, r, saved ? crash.path : NULL);
+	fflush(stdout);
+	_exit(WEFT_EXIT_FAILURE);
+}
+
+static void crash_install(void)
+{
+	static const int sigs[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_crash;
+		sa.sa_flags = SA_NODEFER | SA_RESETHAND;
+		sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 /* --------------------------------------------------------------- list */
@@ -248,9 +416,11 @@ static int cmd_run(int argc, char **argv)
 	struct weft_run_options o;
 	run_options(&o, &c);
 	sim_result_t r;
+	crash_arm(w, &o, &r, c.trace_path);
 	enum sim_outcome out = weft_run_once(w, &o, &r, NULL, 0);
+	crash_disarm();
 	if (c.log && r.log)
-		fwrite(r.log, 1, r.log_len, stdout);
+		print_log(r.log, r.log_len);
 	bool saved = c.trace_path && save_run_trace(c.trace_path, w, o.cores, o.seed, o.strategy, &r);
 	if (out == SIM_OK) {
 		printf("weft: ok: %s, cores %u, strategy %s, seed %" PRIu64 ", %" PRIu64
@@ -337,15 +507,17 @@ static int cmd_explore(int argc, char **argv)
 		/* Shard I/N takes every N-th seed: shards never overlap. */
 		o.seed = c.seed + i * c.shard_n + (c.shard_i - 1);
 		sim_result_t r;
+		char path[WEFT_PATH_MAX];
+		snprintf(path, sizeof path, "%s%s%s-c%u-s%" PRIu64 ".trace",
+			 c.out_path ? c.out_path : "", c.out_path ? "/" : "", weft_workload_name(w),
+			 o.cores, o.seed);
+		crash_arm(w, &o, &r, path);
 		enum sim_outcome out = weft_run_once(w, &o, &r, NULL, 0);
+		crash_disarm();
 		runs++;
 		steps_total += r.steps;
 		hash_set_add(&distinct, r.final_hash);
 		if (out != SIM_OK) {
-			char path[WEFT_PATH_MAX];
-			snprintf(path, sizeof path, "%s%s%s-c%u-s%" PRIu64 ".trace",
-				 c.out_path ? c.out_path : "", c.out_path ? "/" : "",
-				 weft_workload_name(w), o.cores, o.seed);
 			bool saved = save_run_trace(path, w, o.cores, o.seed, o.strategy, &r);
 			if (tty)
 				printf("\n");
@@ -401,10 +573,11 @@ static const struct k_workload *load_trace(const char *path, sim_trace_t *t)
 }
 
 static enum sim_outcome replay_once(const struct k_workload *w, const sim_trace_t *t, bool log,
-				    sim_result_t *r, char *note, size_t cap)
+				    uint64_t step_budget, sim_result_t *r, char *note, size_t cap)
 {
 	struct weft_run_options o;
 	memset(&o, 0, sizeof o);
+	o.step_budget = step_budget;
 	o.cores = t->cores;
 	o.seed = t->seed;
 	snprintf(o.strategy, sizeof o.strategy, "%s", t->strategy);
@@ -421,9 +594,16 @@ static int cmd_replay(int argc, char **argv)
 	parse_flags(&c, argc, argv, 3, " --log ");
 	sim_result_t r;
 	char note[SIM_MESSAGE_MAX];
-	enum sim_outcome out = replay_once(w, &t, c.log, &r, note, sizeof note);
+	struct weft_run_options shown;
+	memset(&shown, 0, sizeof shown);
+	shown.cores = t.cores;
+	shown.seed = t.seed;
+	snprintf(shown.strategy, sizeof shown.strategy, "%s", t.strategy);
+	crash_arm(w, &shown, &r, NULL);
+	enum sim_outcome out = replay_once(w, &t, c.log, 0, &r, note, sizeof note);
+	crash_disarm();
 	if (c.log && r.log)
-		fwrite(r.log, 1, r.log_len, stdout);
+		print_log(r.log, r.log_len);
 	bool same = out == (enum sim_outcome)t.outcome && r.final_hash == t.final_hash;
 	printf("replay %s: cores %u, %zu decisions, outcome %s, final hash %016" PRIx64 "\n",
 	       t.scenario, t.cores, t.count, outcome_name(out), r.final_hash);
@@ -458,10 +638,82 @@ static void failure_signature(enum sim_outcome o, const char *msg, char *sig, si
 	sig[n < cap ? n : cap - 1] = '\0';
 }
 
+/* One replay in a child process, so that a candidate which crashes the
+ * process (see on_crash) only counts as "another failure" and the shrink
+ * goes on. The child's stderr is muted when `quiet`. */
+#define WEFT_OUTCOME_CRASH 100
+struct isolated_result {
+	int outcome; /* enum sim_outcome, or WEFT_OUTCOME_CRASH */
+	uint64_t steps;
+	uint64_t final_hash;
+	char message[SIM_MESSAGE_MAX];
+};
+
+static void isolated_replay(const struct k_workload *w, const sim_trace_t *t, uint64_t budget,
+			    bool quiet, struct isolated_result *res)
+{
+	memset(res, 0, sizeof *res);
+	res->outcome = WEFT_OUTCOME_CRASH;
+	int fds[2];
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = pipe(fds) == 0 ? fork() : -1;
+	if (pid == 0) {
+		close(fds[0]);
+		signal(SIGABRT, SIG_DFL);
+		signal(SIGSEGV, SIG_DFL);
+		if (quiet) {
+			int null = open("/dev/null", O_WRONLY);
+			if (null >= 0)
+				dup2(null, STDERR_FILENO);
+		}
+		sim_result_t r;
+		struct isolated_result out;
+		memset(&out, 0, sizeof out);
+		out.outcome = (int)replay_once(w, t, false, budget, &r, NULL, 0);
+		out.steps = r.steps;
+		out.final_hash = r.final_hash;
+		snprintf(out.message, sizeof out.message, "%s", r.message);
+		ssize_t n = write(fds[1], &out, sizeof out);
+		_exit(n == (ssize_t)sizeof out ? 0 : 3);
+	}
+	if (pid < 0) {
+		/* No process to spare: replay here, unprotected. */
+		sim_result_t r;
+		res->outcome = (int)replay_once(w, t, false, budget, &r, NULL, 0);
+		res->steps = r.steps;
+		res->final_hash = r.final_hash;
+		snprintf(res->message, sizeof res->message, "%s", r.message);
+		sim_result_free(&r);
+		return;
+	}
+	close(fds[1]);
+	struct isolated_result got;
+	size_t have = 0;
+	while (have < sizeof got) {
+		ssize_t n = read(fds[0], (char *)&got + have, sizeof got - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	close(fds[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	if (have == sizeof got && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		*res = got;
+		return;
+	}
+	snprintf(res->message, sizeof res->message,
+		 "crash: the replay killed the process (%s %d)",
+		 WIFSIGNALED(status) ? "signal" : "exit", WIFSIGNALED(status) ? WTERMSIG(status)
+									  : WEXITSTATUS(status));
+}
+
 struct shrink_ctx {
 	const struct k_workload *w;
 	const sim_trace_t *original;
 	char signature[SIM_MESSAGE_MAX + 16];
+	uint64_t step_budget; /* per candidate */
 	size_t tests;
 };
 
@@ -471,13 +723,12 @@ static bool shrink_still_fails(void *ctxp, const sim_trace_t *candidate)
 	sim_trace_t t = *candidate;
 	t.cores = ctx->original->cores;
 	t.seed = ctx->original->seed;
-	sim_result_t r;
-	enum sim_outcome out = replay_once(ctx->w, &t, false, &r, NULL, 0);
+	struct isolated_result res;
+	isolated_replay(ctx->w, &t, ctx->step_budget, true, &res);
 	char sig[SIM_MESSAGE_MAX + 16];
-	failure_signature(out, r.message, sig, sizeof sig);
-	sim_result_free(&r);
+	failure_signature((enum sim_outcome)res.outcome, res.message, sig, sizeof sig);
 	ctx->tests++;
-	return out != SIM_OK && strcmp(sig, ctx->signature) == 0;
+	return res.outcome != SIM_OK && strcmp(sig, ctx->signature) == 0;
 }
 
 static int cmd_shrink(int argc, char **argv)
@@ -488,24 +739,33 @@ static int cmd_shrink(int argc, char **argv)
 	parse_flags(&c, argc, argv, 3, " -o ");
 	if (!c.trace_path)
 		usage_error("shrink needs -o SMALL.trace");
-	sim_result_t r;
-	enum sim_outcome out = replay_once(w, &t, false, &r, NULL, 0);
-	if (out == SIM_OK) {
+	struct isolated_result res;
+	isolated_replay(w, &t, 0, false, &res);
+	if (res.outcome == SIM_OK) {
 		fprintf(stderr, "weft: %s does not fail when replayed: nothing to shrink\n", argv[2]);
-		sim_result_free(&r);
 		sim_trace_free(&t);
 		return WEFT_EXIT_USAGE;
 	}
-	struct shrink_ctx ctx = {.w = w, .original = &t};
-	failure_signature(out, r.message, ctx.signature, sizeof ctx.signature);
-	printf("shrink: %s fails with %s: %s\n", t.scenario, outcome_name(out), r.message);
-	sim_result_free(&r);
+	/* A candidate with decisions removed falls back to the default (keep
+	 * the current core) when its stream runs out, which can spin one core
+	 * for the whole step budget. A failure that needs many times the steps
+	 * of the original is not the one being shrunk: cut such candidates
+	 * short. (A livelock is shrunk with the full budget.) */
+	uint64_t budget = res.outcome == SIM_FAIL_BUDGET || res.outcome == WEFT_OUTCOME_CRASH
+				  ? 0
+				  : 4u * res.steps + WEFT_SHRINK_STEPS_SLACK;
+	struct shrink_ctx ctx = {.w = w, .original = &t, .step_budget = budget};
+	failure_signature((enum sim_outcome)res.outcome, res.message, ctx.signature,
+			  sizeof ctx.signature);
+	printf("shrink: %s fails with %s: %s\n", t.scenario,
+	       res.outcome == WEFT_OUTCOME_CRASH ? "a crash" : outcome_name((enum sim_outcome)res.outcome),
+	       res.message);
 	size_t before = t.count;
 	size_t tests = sim_shrink(&t, shrink_still_fails, &ctx, WEFT_SHRINK_TESTS_MAX);
 	/* Record the shrunk run's own outcome and hash so replay matches it. */
-	out = replay_once(w, &t, false, &r, NULL, 0);
-	t.outcome = (uint32_t)out;
-	t.final_hash = r.final_hash;
+	isolated_replay(w, &t, 0, false, &res);
+	t.outcome = res.outcome == WEFT_OUTCOME_CRASH ? SIM_FAIL_ASSERT : (uint32_t)res.outcome;
+	t.final_hash = res.final_hash;
 	char err[256];
 	int rc = WEFT_EXIT_FAILURE;
 	if (sim_trace_save(&t, c.trace_path, err, sizeof err) != 0) {
@@ -513,21 +773,27 @@ static int cmd_shrink(int argc, char **argv)
 		rc = WEFT_EXIT_USAGE;
 	} else {
 		printf("shrink: %zu -> %zu decisions in %zu replays; still fails: %s\n", before,
-		       t.count, tests, r.message);
-		printf("shrink: wrote %s (weft replay %s --log)\n", c.trace_path, c.trace_path);
+		       t.count, tests, res.message);
+		printf("shrink: wrote %s (%s replay %s --log)\n", c.trace_path, prog, c.trace_path);
 	}
-	sim_result_free(&r);
 	sim_trace_free(&t);
 	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
-		return argc < 2 ? WEFT_EXIT_USAGE : WEFT_EXIT_OK;
+	if (argc > 0 && argv[0] && argv[0][0]) {
+		const char *slash = strrchr(argv[0], '/');
+		prog = slash ? slash + 1 : argv[0];
+	}
+	if (argc < 2)
+		usage_error("which command? (list, run, explore, replay, shrink)");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage_text, stdout);
+		return WEFT_EXIT_OK;
 	}
 	const char *cmd = argv[1];
+	crash_install();
 	if (!strcmp(cmd, "list"))
 		return argc == 2 ? cmd_list() : (usage_error("list takes no arguments"), 0);
 	if (!strcmp(cmd, "run"))

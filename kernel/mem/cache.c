@@ -66,21 +66,26 @@ struct k_cache {
 	struct magazine mag[];
 };
 
-struct mem_core {
-	bsp_spinlock_t lock; /* this core's magazines (in every cache) and counters */
-	uintptr_t owner_bytes[K_MEM_OWNERS_MAX];   /* wrapping: charges - releases here */
-	uintptr_t owner_objects[K_MEM_OWNERS_MAX];
-};
-
-/* Fixed after cache_init (read without a lock). */
-static struct mem_core *mem_cores;
-static unsigned mem_core_count;
+/* The per-core table (struct mem_core, mem_internal.h): fixed after
+ * cache_init (read without a lock). */
+struct mem_core *mem_cores;
+unsigned mem_core_count;
 static size_t mem_cores_frames;
 /* Guards the list of caches. Lock order: caches_lock, core locks (ascending
  * core id when several), cache depot locks, mem_lock. */
 static bsp_spinlock_t caches_lock;
 static struct k_cache *caches; /* guarded by caches_lock */
 static size_t cache_count;     /* guarded by caches_lock */
+
+void cache_reset(void)
+{
+	bsp_spin_init(&caches_lock);
+	caches = NULL;
+	cache_count = 0;
+	mem_cores = NULL;
+	mem_core_count = 0;
+	mem_cores_frames = 0;
+}
 
 int cache_init(void)
 {
@@ -89,16 +94,23 @@ int cache_init(void)
 	bsp_spin_init(&caches_lock);
 	caches = NULL;
 	cache_count = 0;
+	mem_cores = NULL;
+	mem_core_count = 0;
+	mem_cores_frames = 0;
 	size_t bytes = n * sizeof(struct mem_core);
 	mem_cores_frames = (bytes + K_PAGE_BYTES - 1u) / K_PAGE_BYTES;
 	bsp_spin_lock(&mem_lock);
 	mem_cores = frames_alloc_locked(mem_cores_frames, 1, FRAME_META, K_MEM_OWNER_KERNEL);
 	bsp_spin_unlock(&mem_lock);
-	if (mem_cores == NULL)
+	if (mem_cores == NULL) {
+		mem_cores_frames = 0;
 		return -K_ENOMEM;
+	}
 	mem_fill(mem_cores, 0, bytes);
-	for (unsigned c = 0; c < n; c++)
+	for (unsigned c = 0; c < n; c++) {
 		bsp_spin_init(&mem_cores[c].lock);
+		mem_cores[c].id = c;
+	}
 	mem_core_count = n;
 	return 0;
 }

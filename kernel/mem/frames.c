@@ -12,24 +12,12 @@
  */
 #include "mem_internal.h"
 
-struct frame_desc {
-	uint32_t run;   /* head: run length; later frames: distance to head; free: 0 */
-	uint16_t owner; /* head: owner charged (FRAME_RAW), else 0 */
-	uint8_t kind;   /* enum frame_kind, the same in every frame of a run */
-	uint8_t head;   /* 1 on the first frame of a run */
-};
+/* Fixed once frames_init returns; the descriptors they point to are
+ * guarded by mem_lock (see frames_lookup for the one exception). */
+struct frames_map frames_map;
 
-struct frame_region {
-	uintptr_t base; /* first frame, page-aligned */
-	size_t frames;
-	struct frame_desc *desc; /* [frames], in the region's first pages */
-};
-
-/* Guarded by mem_lock, except region[], region_count which are fixed once
- * frames_init returns (read by frames_lookup without the lock). */
+/* Guarded by mem_lock. */
 static struct {
-	struct frame_region region[K_MEM_REGIONS_MAX];
-	size_t region_count;
 	size_t total;
 	size_t free;
 	size_t used_peak;
@@ -68,6 +56,7 @@ int frames_init(void)
 	const struct bsp_mem_region *regions = NULL;
 	size_t count = bsp_mem_regions(&regions);
 	mem_fill(&frames, 0, sizeof frames);
+	mem_fill(&frames_map, 0, sizeof frames_map);
 	if (count > K_MEM_REGIONS_MAX)
 		return -K_EINVAL;
 	K_ASSERT(count == 0u || regions != NULL);
@@ -75,13 +64,13 @@ int frames_init(void)
 		struct frame_region r;
 		if (!frames_carve(regions[i].base, regions[i].size, &r))
 			continue;
-		frames.region[frames.region_count++] = r;
+		frames_map.region[frames_map.region_count++] = r;
 		frames.total += r.frames;
 	}
 	/* Regions must not overlap: a frame managed twice is handed out twice. */
-	for (size_t i = 0; i < frames.region_count; i++) {
-		for (size_t j = i + 1u; j < frames.region_count; j++) {
-			const struct frame_region *a = &frames.region[i], *b = &frames.region[j];
+	for (size_t i = 0; i < frames_map.region_count; i++) {
+		for (size_t j = i + 1u; j < frames_map.region_count; j++) {
+			const struct frame_region *a = &frames_map.region[i], *b = &frames_map.region[j];
 			uintptr_t a_lo = (uintptr_t)a->desc, a_hi = a->base + a->frames * K_PAGE_BYTES;
 			uintptr_t b_lo = (uintptr_t)b->desc, b_hi = b->base + b->frames * K_PAGE_BYTES;
 			K_ASSERT_MSG(a_hi <= b_lo || b_hi <= a_lo, "frames_init: BSP regions overlap");
@@ -134,13 +123,13 @@ static size_t frames_find(const struct frame_region *r, size_t count, size_t ali
 void *frames_alloc_locked(size_t count, size_t align_frames, enum frame_kind kind,
 			  k_mem_owner_t owner)
 {
-	K_ASSERT(bsp_spin_held(&mem_lock));
+	K_ASSERT(mem_lock_held());
 	K_ASSERT(mem_is_pow2(align_frames));
 	K_ASSERT(kind != FRAME_FREE && kind < FRAME_KINDS && MEM_OWNER_VALID(owner));
 	if (count == 0u || count > frames.free)
 		return NULL;
-	for (size_t ri = 0; ri < frames.region_count; ri++) {
-		struct frame_region *r = &frames.region[ri];
+	for (size_t ri = 0; ri < frames_map.region_count; ri++) {
+		struct frame_region *r = &frames_map.region[ri];
 		if (count > r->frames)
 			continue;
 		size_t i = frames_find(r, count, align_frames);
@@ -157,36 +146,12 @@ void *frames_alloc_locked(size_t count, size_t align_frames, enum frame_kind kin
 
 static struct frame_region *frames_region_of(uintptr_t p)
 {
-	for (size_t ri = 0; ri < frames.region_count; ri++) {
-		struct frame_region *r = &frames.region[ri];
-		if (p >= r->base && p - r->base < r->frames * K_PAGE_BYTES)
-			return r;
-	}
-	return NULL;
-}
-
-bool frames_lookup(uintptr_t p, enum frame_kind *kind, uintptr_t *run_base, size_t *run_frames)
-{
-	const struct frame_region *r = frames_region_of(p);
-	if (r == NULL)
-		return false;
-	size_t i = (p - r->base) / K_PAGE_BYTES;
-	const struct frame_desc *d = &r->desc[i];
-	*kind = (enum frame_kind)d->kind;
-	if (d->kind == FRAME_FREE) {
-		*run_base = r->base + i * K_PAGE_BYTES;
-		*run_frames = 1;
-		return true;
-	}
-	size_t head = d->head ? i : i - d->run;
-	*run_base = r->base + head * K_PAGE_BYTES;
-	*run_frames = r->desc[head].run;
-	return true;
+	return (struct frame_region *)frames_region_lookup(p);
 }
 
 void frames_free_locked(void *p, size_t count, enum frame_kind kind)
 {
-	K_ASSERT(bsp_spin_held(&mem_lock));
+	K_ASSERT(mem_lock_held());
 	struct frame_region *r = frames_region_of((uintptr_t)p);
 	MEM_ASSERT(r != NULL, "frames: free of an address outside every region", p);
 	MEM_ASSERT(((uintptr_t)p & (K_PAGE_BYTES - 1u)) == 0u, "frames: free of an unaligned frame", p);
@@ -217,10 +182,10 @@ size_t frames_peak_used(void)
 
 size_t frames_largest_free_run(void)
 {
-	K_ASSERT(bsp_spin_held(&mem_lock));
+	K_ASSERT(mem_lock_held());
 	size_t best = 0;
-	for (size_t ri = 0; ri < frames.region_count; ri++) {
-		const struct frame_region *r = &frames.region[ri];
+	for (size_t ri = 0; ri < frames_map.region_count; ri++) {
+		const struct frame_region *r = &frames_map.region[ri];
 		size_t run = 0;
 		for (size_t i = 0; i < r->frames; i++) {
 			run = r->desc[i].kind == FRAME_FREE ? run + 1u : 0u;
@@ -257,10 +222,10 @@ static size_t frames_check_run(const struct frame_region *r, size_t i, size_t ki
 size_t frames_check(size_t kind_frames[FRAME_KINDS], size_t owner_bytes[K_MEM_OWNERS_MAX],
 		    size_t owner_blocks[K_MEM_OWNERS_MAX])
 {
-	K_ASSERT(bsp_spin_held(&mem_lock));
+	K_ASSERT(mem_lock_held());
 	size_t total = 0, items = 0;
-	for (size_t ri = 0; ri < frames.region_count; ri++) {
-		const struct frame_region *r = &frames.region[ri];
+	for (size_t ri = 0; ri < frames_map.region_count; ri++) {
+		const struct frame_region *r = &frames_map.region[ri];
 		MEM_ASSERT((r->base & (K_PAGE_BYTES - 1u)) == 0u, "k_mem_check: unaligned region", r->base);
 		size_t i = 0;
 		while (i < r->frames) {
@@ -291,13 +256,14 @@ void *k_frames_alloc(size_t count, k_mem_owner_t owner)
 	MEM_ASSERT(MEM_OWNER_VALID(owner), "k_frames_alloc: bad owner", owner);
 	if (count == 0u || bsp_fault_inject(BSP_FAULT_ALLOC))
 		return NULL;
-	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&mem_lock);
+	bsp_irq_state_t irq;
+	struct mem_core *core = mem_core_lock(&irq); /* owner peaks sync per core */
+	mem_lock_take();
 	void *p = frames_alloc_locked(count, 1, FRAME_RAW, owner);
 	if (p != NULL)
-		owner_charge_locked(owner, count * K_PAGE_BYTES);
-	bsp_spin_unlock(&mem_lock);
-	mem_leave(ctx);
+		owner_charge_locked(core, owner, count * K_PAGE_BYTES);
+	mem_lock_drop();
+	mem_core_unlock(core, irq);
 	return p;
 }
 
@@ -305,8 +271,9 @@ void k_frames_free(void *p, size_t count)
 {
 	if (p == NULL)
 		return;
-	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&mem_lock);
+	bsp_irq_state_t irq;
+	struct mem_core *core = mem_core_lock(&irq);
+	mem_lock_take();
 	enum frame_kind kind;
 	uintptr_t base;
 	size_t run;
@@ -316,10 +283,10 @@ void k_frames_free(void *p, size_t count)
 	MEM_ASSERT(run == count, "k_frames_free: count differs from the run allocated at", p);
 	size_t i = ((uintptr_t)p - frames_region_of((uintptr_t)p)->base) / K_PAGE_BYTES;
 	k_mem_owner_t owner = frames_region_of((uintptr_t)p)->desc[i].owner;
-	owner_release_locked(owner, count * K_PAGE_BYTES);
+	owner_release_locked(core, owner, count * K_PAGE_BYTES);
 	if (K_MEM_DEBUG)
 		mem_fill(p, MEM_JUNK_FREE, count * K_PAGE_BYTES);
 	frames_free_locked(p, count, FRAME_RAW);
-	bsp_spin_unlock(&mem_lock);
-	mem_leave(ctx);
+	mem_lock_drop();
+	mem_core_unlock(core, irq);
 }

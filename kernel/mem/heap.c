@@ -17,12 +17,33 @@
  *
  * The heap is a set of chunks: runs of frames taken from primary memory when
  * no block fits. A chunk is [chunk header][blocks...][sentinel header of size
- * 0]. A chunk that becomes wholly free goes back to primary memory, unless it
- * is the heap's last one (k_mem_trim gives that back too).
+ * 0]. A chunk that becomes wholly free goes back to primary memory, except
+ * one kept as a spare against churn at a chunk boundary (k_mem_trim gives
+ * that back too).
  *
  * Debug builds (K_MEM_DEBUG): each allocated block ends with a trailer word
  * (requested size, keyed by the block's address) and at least one guard byte
  * between the request and the trailer; freed payloads are filled with junk.
+ *
+ * The front cache (struct heap_front, per core, under that core's lock):
+ * k_mem_free puts a block of a size class below 2^(FL_SHIFT + FRONT_FL_COUNT
+ * - 1) on the freeing core's LIFO list for its TLSF class (at most
+ * FRONT_DEPTH_MAX per class, FRONT_CORE_BYTES_MAX per core) instead of taking
+ * mem_lock; k_mem_alloc takes one from there first. A cached block stays
+ * allocated in TLSF terms (header unchanged, still charged to its owner in
+ * `owners`; the core's owner_bytes/owner_blocks hold the matching minus), and
+ * its payload says it is cached:
+ *   word 1  next block in the list (or 0)
+ *   word 2  FRONT_MARK ^ its address: "cached" (a second k_mem_free of it is
+ *           a double free)
+ *   word 3  where: core id, class and depth in the list (k_mem_check)
+ * The front cache reads a block's header without mem_lock and never writes
+ * it: the size, FREE and owner bits of an allocated block change only on its
+ * holder's own calls, and the one bit TLSF may flip meanwhile under mem_lock
+ * (PREV_FREE, when a neighbour is freed) is masked out of every such read.
+ * Changing a reused block's owner rewrites the header, so that happens under
+ * mem_lock. Blocks go back to TLSF when a list is full, before the heap grows
+ * or fails (this core's cache, then every core's), and on k_mem_trim.
  */
 #include "mem_internal.h"
 
@@ -34,10 +55,10 @@
 #define HEAP_SIZE_MASK ((((uintptr_t)1u << HEAP_OWNER_SHIFT) - 1u) & ~(G - 1u))
 #define HEAP_BLOCK_MIN (4u * W) /* header, two links, footer */
 
-#define SL_LOG2 5u
-#define SL_COUNT (1u << SL_LOG2)
-#define ALIGN_LOG2 (sizeof(uintptr_t) == 8u ? 4u : 3u)
-#define FL_SHIFT (SL_LOG2 + ALIGN_LOG2)
+#define SL_LOG2 HEAP_SL_LOG2
+#define SL_COUNT HEAP_SL_COUNT
+#define ALIGN_LOG2 HEAP_ALIGN_LOG2
+#define FL_SHIFT HEAP_FL_SHIFT
 #define SMALL_BLOCK ((uintptr_t)1u << FL_SHIFT)
 #define FL_MAX (sizeof(uintptr_t) == 8u ? 40u : 26u) /* blocks < 2^FL_MAX */
 #define FL_COUNT (FL_MAX - FL_SHIFT + 1u)
@@ -47,12 +68,18 @@
 #define CHUNK_HEADER (3u * W)
 #define HEAP_GROW_MIN_FRAMES 16u
 #define HEAP_TRAILER_KEY ((uintptr_t)0x5a17c0de5a17c0deull)
+#define FRONT_MARK ((uintptr_t)0xcac4edb10c4f7ee5ull)
+#define HEAP_OWNER_MASK (~(uintptr_t)0 << HEAP_OWNER_SHIFT)
 
 K_STATIC_ASSERT(G == ((uintptr_t)1u << ALIGN_LOG2), "grain matches its log");
 K_STATIC_ASSERT(FL_COUNT <= 32u, "first-level bitmap fits 32 bits");
 K_STATIC_ASSERT(FL_MAX <= HEAP_OWNER_SHIFT, "sizes stay below the owner bits");
 K_STATIC_ASSERT((CHUNK_HEADER + W) % G == 0u, "first payload of a chunk is aligned");
 K_STATIC_ASSERT(sizeof(uintptr_t) == 8u || sizeof(uintptr_t) == 4u, "32- or 64-bit words");
+K_STATIC_ASSERT(FRONT_FL_COUNT <= FL_COUNT, "front classes are heap classes");
+K_STATIC_ASSERT(FRONT_DEPTH_MAX <= 255u, "front depth fits its uint8_t count and 8 tag bits");
+K_STATIC_ASSERT(FRONT_CLASSES <= 4096u && BSP_CORES_MAX <= 64u, "front tag fields fit 32 bits");
+K_STATIC_ASSERT(HEAP_BLOCK_MIN >= 4u * W, "a cached block holds header, link, mark, where");
 
 struct heap_chunk {
 	struct heap_chunk *next, *prev;
@@ -67,6 +94,7 @@ static struct {
 	uintptr_t lists[FL_COUNT][SL_COUNT]; /* first free block of each class, 0 = empty */
 	struct heap_chunk *chunks;
 	size_t chunk_count;
+	struct heap_chunk *spare; /* a chunk kept when it went wholly free, or NULL */
 	size_t bytes;       /* frames held, in bytes */
 	size_t free_bytes;  /* sum of free block sizes */
 	size_t free_blocks;
@@ -163,9 +191,31 @@ static void list_remove(uintptr_t b)
 	heap.steps++;
 }
 
-/* A free block of at least `size` bytes, or 0: round size up to the next
- * class boundary so any block of the class found fits, then two bit scans. */
-static uintptr_t list_search(uintptr_t size)
+/* Take the first block off list (fl, sl), known non-empty: the pop of a
+ * list head, without recomputing its class. */
+static uintptr_t list_pop(unsigned fl, unsigned sl)
+{
+	uintptr_t b = heap.lists[fl][sl];
+	K_ASSERT(b != 0u && *link_prev(b) == 0u);
+	uintptr_t next = *link_next(b);
+	heap.lists[fl][sl] = next;
+	if (next != 0u) {
+		*link_prev(next) = 0;
+	} else {
+		heap.sl_map[fl] &= ~(1u << sl);
+		if (heap.sl_map[fl] == 0u)
+			heap.fl_map &= ~(1u << fl);
+	}
+	heap.free_bytes -= hsize(b);
+	heap.free_blocks--;
+	heap.steps++;
+	return b;
+}
+
+/* Take a free block of at least `size` bytes off its list, or 0: round size
+ * up to the next class boundary so any block of the class found fits, then
+ * two bit scans. */
+static uintptr_t list_take(uintptr_t size)
 {
 	if (size >= SMALL_BLOCK)
 		size += ((uintptr_t)1u << (fls_word(size) - SL_LOG2)) - 1u;
@@ -174,7 +224,7 @@ static uintptr_t list_search(uintptr_t size)
 	heap.steps++;
 	if (fl >= FL_COUNT)
 		return 0;
-	uint32_t sl_map = sl < 32u ? heap.sl_map[fl] & (~0u << sl) : 0u;
+	uint32_t sl_map = heap.sl_map[fl] & (~0u << sl);
 	if (sl_map == 0u) {
 		heap.steps++;
 		uint32_t fl_map = fl + 1u < 32u ? heap.fl_map & (~0u << (fl + 1u)) : 0u;
@@ -184,9 +234,7 @@ static uintptr_t list_search(uintptr_t size)
 		sl_map = heap.sl_map[fl];
 	}
 	K_ASSERT(sl_map != 0u);
-	sl = (unsigned)__builtin_ctz(sl_map);
-	heap.steps++;
-	return heap.lists[fl][sl];
+	return list_pop(fl, (unsigned)__builtin_ctz(sl_map));
 }
 
 /* ------------------------------------------------------------ debug aids */
@@ -264,6 +312,8 @@ static uintptr_t heap_grow(uintptr_t size)
 
 static void chunk_release(struct heap_chunk *c)
 {
+	if (heap.spare == c)
+		heap.spare = NULL;
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -287,7 +337,7 @@ static inline uintptr_t block_size_for(size_t bytes)
 
 /* b: a free block already out of the lists. Cut it to `size`, list the rest,
  * mark it allocated to owner. */
-static void carve(uintptr_t b, uintptr_t size, k_mem_owner_t owner)
+static void carve(struct mem_core *core, uintptr_t b, uintptr_t size, k_mem_owner_t owner)
 {
 	uintptr_t have = hsize(b), prev_bit = *word(b) & HEAP_PREV_FREE;
 	K_ASSERT(have >= size && (size & (G - 1u)) == 0u);
@@ -302,22 +352,30 @@ static void carve(uintptr_t b, uintptr_t size, k_mem_owner_t owner)
 		*word(b + size) &= ~HEAP_PREV_FREE;
 	}
 	*word(b) = size | (uintptr_t)owner << HEAP_OWNER_SHIFT | prev_bit;
-	owner_charge_locked(owner, size);
+	owner_charge_locked(core, owner, size);
 }
 
-/* Caller holds mem_lock. Payload address or 0. */
-static uintptr_t heap_alloc_locked(size_t bytes, size_t align, k_mem_owner_t owner)
+/* Debug: a fresh block's guard, trailer and junk. */
+static inline void fresh_block(uintptr_t b, size_t bytes)
 {
-	if (bytes == 0u)
-		bytes = 1;
-	if (bytes > HEAP_REQUEST_MAX)
-		return 0;
+	if (!K_MEM_DEBUG)
+		return;
+	guard_set(b, bytes);
+	mem_fill((void *)(b + W), MEM_JUNK_FREE, bytes);
+}
+
+/* Caller holds core's lock (or core is NULL) and mem_lock. Block address
+ * (not yet the payload) or 0. `bytes` <= HEAP_REQUEST_MAX. */
+static uintptr_t heap_alloc_locked(struct mem_core *core, size_t bytes, size_t align, k_mem_owner_t owner)
+{
 	uintptr_t size = block_size_for(bytes);
 	uintptr_t search = align <= G ? size : size + align + HEAP_BLOCK_MIN;
-	uintptr_t b = list_search(search);
-	if (b == 0u && (b = heap_grow(search)) == 0u)
-		return 0;
-	list_remove(b);
+	uintptr_t b = list_take(search);
+	if (b == 0u) {
+		if ((b = heap_grow(search)) == 0u)
+			return 0;
+		list_remove(b);
+	}
 	if (align > G) {
 		uintptr_t p = mem_align_up(b + W, align);
 		if (p - W - b != 0u && p - W - b < HEAP_BLOCK_MIN)
@@ -332,57 +390,100 @@ static uintptr_t heap_alloc_locked(size_t bytes, size_t align, k_mem_owner_t own
 			b = rest;
 		}
 	}
-	carve(b, size, owner);
-	guard_set(b, bytes);
-	if (K_MEM_DEBUG)
-		mem_fill((void *)(b + W), MEM_JUNK_FREE, bytes);
-	return b + W;
+	carve(core, b, size, owner);
+	fresh_block(b, bytes);
+	return b;
 }
 
 /* Where a checked block lives. */
 struct heap_loc {
 	uintptr_t b;
-	uintptr_t first;    /* first block of its chunk */
-	uintptr_t sentinel; /* its chunk's end header */
-	struct heap_chunk *chunk;
+	const struct frame_region *region;
 };
 
 static const char *const heap_msg_foreign = "k_mem: pointer the heap never gave (or a corrupted header):";
 static const char *const heap_msg_double = "k_mem: double free of block";
 static const char *const heap_msg_overrun = "k_mem: write past the end of block";
 
-/* The block of payload p, checked: panics naming p on misuse. */
-static struct heap_loc heap_block_of(const void *ptr)
+/* The block of payload p, checked: panics naming p on misuse. In O(1): the
+ * header must sit in a heap frame and be plausible (flags, a size that stays
+ * in the region, a next block that does not say "prev free"), and the block
+ * must be neither free nor resting in a front cache. Debug builds also check
+ * the block lies inside its chunk and its guard. Needs no lock (see the top
+ * of this file): it reads only bits that do not change while p is live. */
+static inline __attribute__((always_inline)) struct heap_loc heap_block_check(const void *ptr)
 {
 	struct heap_loc loc;
-	uintptr_t p = (uintptr_t)ptr;
-	MEM_ASSERT((p & (G - 1u)) == 0u && p > W, heap_msg_foreign, p);
-	loc.chunk = chunk_of_block(p - W, &loc.first, &loc.sentinel);
-	MEM_ASSERT(loc.chunk != NULL && p - W >= loc.first && p - W < loc.sentinel, heap_msg_foreign, p);
-	uintptr_t b = p - W, h = *word(b);
+	uintptr_t p = (uintptr_t)ptr, b = p - W;
+	MEM_ASSERT((p & (G - 1u)) == 0u, heap_msg_foreign, p); /* p < W: no region holds b */
+	loc.region = frames_region_lookup(b);
+	MEM_ASSERT(loc.region != NULL && loc.region->desc[(b - loc.region->base) / K_PAGE_BYTES].kind == FRAME_HEAP,
+		   heap_msg_foreign, p);
+	uintptr_t h = *word(b);
 	MEM_ASSERT((h & HEAP_FREE) == 0u, heap_msg_double, p);
 	MEM_ASSERT((h & (G - 1u) & ~(HEAP_FREE | HEAP_PREV_FREE)) == 0u, heap_msg_foreign, p);
-	MEM_ASSERT(MEM_OWNER_VALID(h >> HEAP_OWNER_SHIFT), heap_msg_foreign, p);
-	uintptr_t size = h & HEAP_SIZE_MASK;
-	MEM_ASSERT(size >= HEAP_BLOCK_MIN && size <= loc.sentinel - b, heap_msg_foreign, p);
+	uintptr_t size = h & HEAP_SIZE_MASK, end = loc.region->base + loc.region->frames * K_PAGE_BYTES;
+	MEM_ASSERT(size >= HEAP_BLOCK_MIN && size < end - b, heap_msg_foreign, p);
 	MEM_ASSERT((*word(b + size) & HEAP_PREV_FREE) == 0u, heap_msg_foreign, p);
-	if (K_MEM_DEBUG)
+	MEM_ASSERT(*word(b + 2u * W) != (b ^ FRONT_MARK), heap_msg_double, p);
+	if (K_MEM_DEBUG) {
+		uintptr_t first, sentinel;
+		MEM_ASSERT(chunk_of_block(b, &first, &sentinel) != NULL && b >= first && b + size <= sentinel,
+			   heap_msg_foreign, p);
 		guard_check(b, heap_msg_overrun);
+	}
 	loc.b = b;
 	return loc;
 }
 
-/* Caller holds mem_lock; loc is a checked allocated block. */
-static void heap_free_locked(struct heap_loc loc)
+static __attribute__((noinline)) struct heap_loc heap_block_of(const void *ptr)
+{
+	return heap_block_check(ptr);
+}
+
+/* The chunk whose first block is b and whose sentinel is next, or NULL. */
+static struct heap_chunk *chunk_if_whole(uintptr_t b, uintptr_t next)
+{
+	uintptr_t c = b - CHUNK_HEADER, base;
+	enum frame_kind kind;
+	size_t count;
+	if (hsize(next) != 0u || (c & (K_PAGE_BYTES - 1u)) != 0u)
+		return NULL;
+	if (!frames_lookup(c, &kind, &base, &count) || kind != FRAME_HEAP || base != c)
+		return NULL;
+	K_ASSERT(c + count * K_PAGE_BYTES - W == next);
+	return (struct heap_chunk *)c;
+}
+
+static bool chunk_wholly_free(const struct heap_chunk *c)
+{
+	uintptr_t first = (uintptr_t)c + CHUNK_HEADER;
+	return hfree(first) && first + hsize(first) == (uintptr_t)c + c->frames * K_PAGE_BYTES - W;
+}
+
+/* c just went wholly free. Keep one such chunk (the spare) so a heap that
+ * breathes around a chunk boundary does not take and give frames on every
+ * call; give back any other. */
+static bool keep_as_spare(struct heap_chunk *c)
+{
+	if (heap.spare != NULL && heap.spare != c && chunk_wholly_free(heap.spare))
+		return false;
+	heap.spare = c;
+	return true;
+}
+
+/* Caller holds core's lock (or core is NULL) and mem_lock; loc is a checked
+ * allocated block, not in a front cache. */
+static void heap_free_locked(struct mem_core *core, struct heap_loc loc)
 {
 	uintptr_t b = loc.b, size = hsize(b);
-	owner_release_locked(howner(b), size);
+	owner_release_locked(core, howner(b), size);
 	if (K_MEM_DEBUG)
 		mem_fill((void *)(b + W), MEM_JUNK_FREE, size - W);
 	*word(b) = size | HEAP_FREE | (*word(b) & HEAP_PREV_FREE);
 	if (*word(b) & HEAP_PREV_FREE) {
 		uintptr_t prev = *word(b - W);
-		MEM_ASSERT(prev >= loc.first && prev < b && hfree(prev) && prev + hsize(prev) == b,
+		MEM_ASSERT(prev >= loc.region->base && prev < b && hfree(prev) && prev + hsize(prev) == b,
 			   "k_mem_free: heap corrupted before block", b + W);
 		list_remove(prev);
 		*word(prev) = (hsize(prev) + size) | HEAP_FREE | (*word(prev) & HEAP_PREV_FREE);
@@ -398,16 +499,17 @@ static void heap_free_locked(struct heap_loc loc)
 	set_footer(b);
 	next = b + hsize(b);
 	*word(next) |= HEAP_PREV_FREE;
-	if (b == loc.first && next == loc.sentinel && heap.chunk_count > 1u) {
-		chunk_release(loc.chunk);
+	struct heap_chunk *whole = chunk_if_whole(b, next);
+	if (whole != NULL && !keep_as_spare(whole)) {
+		chunk_release(whole);
 		return;
 	}
 	list_insert(b);
 }
 
-/* Caller holds mem_lock; b allocated. Shrink b to `size`, freeing the tail
- * (merged with a free block after it). */
-static void shrink_locked(uintptr_t b, uintptr_t size)
+/* Caller holds core's lock and mem_lock; b allocated. Shrink b to `size`,
+ * freeing the tail (merged with a free block after it). */
+static void shrink_locked(struct mem_core *core, uintptr_t b, uintptr_t size)
 {
 	uintptr_t have = hsize(b);
 	K_ASSERT(size <= have && (size & (G - 1u)) == 0u && size >= HEAP_BLOCK_MIN);
@@ -422,9 +524,9 @@ static void shrink_locked(uintptr_t b, uintptr_t size)
 	if (hfree(next))
 		list_remove(next);
 	k_mem_owner_t owner = howner(b);
-	owner_release_locked(owner, have);
+	owner_release_locked(core, owner, have);
 	*word(b) = size | (uintptr_t)owner << HEAP_OWNER_SHIFT | (*word(b) & HEAP_PREV_FREE);
-	owner_charge_locked(owner, size);
+	owner_charge_locked(core, owner, size);
 	uintptr_t rest = b + size;
 	*word(rest) = tail | HEAP_FREE;
 	set_footer(rest);
@@ -432,21 +534,22 @@ static void shrink_locked(uintptr_t b, uintptr_t size)
 	list_insert(rest);
 }
 
-/* Caller holds mem_lock; b allocated. Grow b in place to at least `size`
- * by taking the free block after it; false if that is not enough. */
-static bool grow_in_place_locked(uintptr_t b, uintptr_t size)
+/* Caller holds core's lock and mem_lock; b allocated. Grow b in place to at
+ * least `size` by taking the free block after it; false if that is not
+ * enough. */
+static bool grow_in_place_locked(struct mem_core *core, uintptr_t b, uintptr_t size)
 {
 	uintptr_t have = hsize(b), next = b + have;
 	if (!hfree(next) || have + hsize(next) < size)
 		return false;
 	list_remove(next);
 	k_mem_owner_t owner = howner(b);
-	owner_release_locked(owner, have);
+	owner_release_locked(core, owner, have);
 	uintptr_t total = have + hsize(next);
 	*word(b) = total | (uintptr_t)owner << HEAP_OWNER_SHIFT | (*word(b) & HEAP_PREV_FREE);
 	*word(b + total) &= ~HEAP_PREV_FREE;
-	owner_charge_locked(owner, total);
-	shrink_locked(b, size);
+	owner_charge_locked(core, owner, total);
+	shrink_locked(core, b, size);
 	return true;
 }
 
@@ -461,18 +564,222 @@ static inline void steps_end(void)
 		heap.steps_max = heap.steps;
 }
 
+/* ----------------------------------------------------------- front cache */
+
+/* Word 3 of a cached block: its depth in its list (0 = bottom). k_mem_check
+ * finds a list that loops back on itself by the depths (they must count down
+ * along the list), and a block listed twice by the totals (more listed than
+ * marked). */
+static inline uintptr_t front_where(unsigned depth)
+{
+	return depth;
+}
+
+/* Classes below this block size are exact (one block size each), so the
+ * hot paths index them by size alone. */
+#define FRONT_EXACT_LIMIT ((uintptr_t)2u * SMALL_BLOCK)
+#define FRONT_EXACT_CLASSES ((unsigned)(FRONT_EXACT_LIMIT >> ALIGN_LOG2))
+K_STATIC_ASSERT(FRONT_EXACT_CLASSES == 2u * SL_COUNT, "exact classes are the first two levels");
+K_STATIC_ASSERT(FRONT_FL_COUNT >= 2u, "the front cache covers the exact classes");
+
+/* Front class of a block of `size` (its TLSF list), or FRONT_CLASSES if
+ * too big to cache. */
+static inline unsigned front_class(uintptr_t size)
+{
+	unsigned fl, sl;
+	mapping(size, &fl, &sl);
+	return fl < FRONT_FL_COUNT ? fl * SL_COUNT + sl : FRONT_CLASSES;
+}
+
+/* Caller holds core's lock. A cached block of at least `size` bytes taken
+ * off its list (its mark cleared), or 0: from size's own class if its first
+ * block is big enough, else from the next class, all of whose blocks are. */
+static uintptr_t front_take(struct mem_core *core, uintptr_t size)
+{
+	struct heap_front *f = &core->front;
+	unsigned k = front_class(size);
+	if (k >= FRONT_CLASSES)
+		return 0;
+	uintptr_t b = f->head[k];
+	if (b == 0u || hsize(b) < size) {
+		if (++k >= FRONT_CLASSES || (b = f->head[k]) == 0u)
+			return 0;
+	}
+	unsigned depth = --f->count[k];
+	MEM_ASSERT(*word(b + 2u * W) == (b ^ FRONT_MARK) && *word(b + 3u * W) == front_where(depth),
+		   "k_mem_alloc: cached block damaged (written after free?) at", b + W);
+	f->head[k] = *word(b + W);
+	*word(b + 2u * W) = 0;
+	f->bytes -= hsize(b);
+	return b;
+}
+
+/* Caller holds core's lock. b (checked, allocated) goes on its list; false
+ * when it is not cacheable or the list or the core's budget is full. */
+static bool front_put(struct mem_core *core, uintptr_t b)
+{
+	struct heap_front *f = &core->front;
+	uintptr_t size = hsize(b);
+	unsigned k = front_class(size);
+	if (k >= FRONT_CLASSES || f->count[k] >= FRONT_DEPTH_MAX || f->bytes + size > FRONT_CORE_BYTES_MAX)
+		return false;
+	if (K_MEM_DEBUG)
+		mem_fill((void *)(b + W), MEM_JUNK_FREE, size - W);
+	k_mem_owner_t owner = howner(b);
+	*word(b + W) = f->head[k];
+	*word(b + 2u * W) = b ^ FRONT_MARK;
+	*word(b + 3u * W) = front_where(f->count[k]);
+	f->head[k] = b;
+	f->count[k]++;
+	f->bytes += size;
+	f->owner_bytes[owner] -= (intptr_t)size; /* still charged in owners: net it out */
+	f->owner_blocks[owner]--;
+	return true;
+}
+
+/* Caller holds core's lock. b, just taken from the cache, is owner's now:
+ * its charge moves back from the cache to the owner. */
+static inline void front_hand_out(struct mem_core *core, uintptr_t b, k_mem_owner_t owner)
+{
+	struct heap_front *f = &core->front;
+	f->owner_bytes[owner] += (intptr_t)hsize(b);
+	f->owner_blocks[owner]++;
+	if (f->owner_bytes[owner] > f->owner_high[owner])
+		f->owner_high[owner] = f->owner_bytes[owner];
+}
+
+/* Caller holds core's lock and mem_lock. b, just taken from the cache, goes
+ * to `owner` though its header names another: re-charge and rewrite it. */
+static void front_hand_over_locked(struct mem_core *core, uintptr_t b, k_mem_owner_t owner)
+{
+	struct heap_front *f = &core->front;
+	k_mem_owner_t old = howner(b);
+	uintptr_t size = hsize(b);
+	K_ASSERT(old != owner);
+	owner_release_locked(core, old, size);
+	f->owner_bytes[old] += (intptr_t)size;
+	f->owner_blocks[old]++;
+	f->owner_high[old] = f->owner_bytes[old]; /* old holds no more than before */
+	*word(b) = (*word(b) & ~HEAP_OWNER_MASK) | (uintptr_t)owner << HEAP_OWNER_SHIFT;
+	owner_charge_locked(core, owner, size);
+}
+
+void heap_front_flush_locked(struct mem_core *core)
+{
+	K_ASSERT(mem_core_held(core) && mem_lock_held());
+	struct heap_front *f = &core->front;
+	for (unsigned k = 0; k < FRONT_CLASSES; k++) {
+		for (unsigned n = 0; f->head[k] != 0u; n++) {
+			K_ASSERT(n < FRONT_DEPTH_MAX);
+			uintptr_t b = front_take(core, hsize(f->head[k]));
+			K_ASSERT(b != 0u);
+			k_mem_owner_t owner = howner(b);
+			uintptr_t size = hsize(b);
+			struct heap_loc loc = {b, frames_region_lookup(b)};
+			steps_begin();
+			heap_free_locked(core, loc);
+			steps_end();
+			f->owner_bytes[owner] += (intptr_t)size; /* released from owners just now */
+			f->owner_blocks[owner]++;
+			if (f->owner_bytes[owner] > f->owner_high[owner])
+				f->owner_high[owner] = f->owner_bytes[owner];
+		}
+	}
+	K_ASSERT(f->bytes == 0u);
+}
+
+void heap_front_flush_all(void)
+{
+	for (unsigned c = 0; c < mem_core_count; c++) {
+		struct mem_core *core = &mem_cores[c];
+		bsp_irq_state_t irq = bsp_spin_lock_irqsave(&core->lock);
+		bsp_spin_lock(&mem_lock);
+		heap_front_flush_locked(core);
+		bsp_spin_unlock(&mem_lock);
+		bsp_spin_unlock_irqrestore(&core->lock, irq);
+	}
+}
+
 /* ------------------------------------------------------------ public API */
 
-static void *heap_alloc(size_t bytes, size_t align, k_mem_owner_t owner)
+/* Caller holds core (mem_core_lock). The rest of an allocation whose front
+ * cache class was empty (or its block another owner's, or the size beyond
+ * the exact classes): the front cache's inexact classes, then TLSF. Leaves
+ * core; block address or 0. */
+static __attribute__((noinline)) uintptr_t heap_alloc_slow(struct mem_core *core, bsp_irq_state_t irq,
+							    size_t bytes, size_t align, k_mem_owner_t owner)
 {
-	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&mem_lock);
+	uintptr_t b = align <= G ? front_take(core, block_size_for(bytes)) : 0u;
+	if (b != 0u && howner(b) == owner) {
+		front_hand_out(core, b, owner);
+		mem_core_unlock(core, irq);
+		fresh_block(b, bytes);
+		return b;
+	}
+	mem_lock_take();
+	if (b != 0u) {
+		front_hand_over_locked(core, b, owner);
+		fresh_block(b, bytes);
+	} else {
+		steps_begin();
+		b = heap_alloc_locked(core, bytes, align, owner);
+		steps_end();
+	}
+	mem_lock_drop();
+	mem_core_unlock(core, irq);
+	if (b != 0u)
+		return b;
+	/* Out of memory: what other cores cache may be enough. */
+	heap_front_flush_all();
+	core = mem_core_lock(&irq);
+	mem_lock_take();
 	steps_begin();
-	uintptr_t p = heap_alloc_locked(bytes, align, owner);
+	b = heap_alloc_locked(core, bytes, align, owner);
 	steps_end();
-	bsp_spin_unlock(&mem_lock);
-	mem_leave(ctx);
-	return (void *)p;
+	mem_lock_drop();
+	mem_core_unlock(core, irq);
+	return b;
+}
+
+/* Requests the exact front classes cannot hold (or aligned ones). */
+static __attribute__((noinline)) uintptr_t heap_alloc_big(size_t bytes, size_t align, k_mem_owner_t owner)
+{
+	if (bytes > HEAP_REQUEST_MAX)
+		return 0;
+	bsp_irq_state_t irq;
+	struct mem_core *core = mem_core_lock(&irq);
+	return heap_alloc_slow(core, irq, bytes, align, owner);
+}
+
+/* Largest request whose block falls in an exact front class. */
+#define FRONT_FAST_BYTES ((size_t)(FRONT_EXACT_LIMIT - G - W - (K_MEM_DEBUG ? W + 1u : 0u)))
+
+/* Block address or 0: the calling core's front cache first, then TLSF;
+ * when that fails, every core's front cache is emptied and TLSF tried once
+ * more, so an allocation fails only if the heap truly cannot serve it. The
+ * hot path (an exact class holding a block of this owner) is inline. */
+static inline __attribute__((always_inline)) uintptr_t heap_alloc(size_t bytes, size_t align, k_mem_owner_t owner)
+{
+	if (align > G || bytes > FRONT_FAST_BYTES)
+		return heap_alloc_big(bytes, align, owner);
+	uintptr_t size = block_size_for(bytes); /* 0 as 1: the same block */
+	bsp_irq_state_t irq;
+	struct mem_core *core = mem_core_lock(&irq);
+	struct heap_front *f = &core->front;
+	unsigned k = (unsigned)(size >> ALIGN_LOG2);
+	uintptr_t b = f->head[k];
+	if (__builtin_expect(b == 0u || howner(b) != owner, 0))
+		return heap_alloc_slow(core, irq, bytes + (bytes == 0u), align, owner);
+	MEM_ASSERT(*word(b + 2u * W) == (b ^ FRONT_MARK), "k_mem_alloc: cached block damaged (written after free?) at",
+		   b + W);
+	f->head[k] = *word(b + W);
+	f->count[k]--;
+	f->bytes -= size;
+	*word(b + 2u * W) = 0;
+	front_hand_out(core, b, owner);
+	mem_core_unlock(core, irq);
+	fresh_block(b, bytes + (bytes == 0u));
+	return b;
 }
 
 void *k_mem_alloc(size_t bytes, k_mem_owner_t owner)
@@ -480,7 +787,8 @@ void *k_mem_alloc(size_t bytes, k_mem_owner_t owner)
 	MEM_ASSERT(MEM_OWNER_VALID(owner), "k_mem_alloc: bad owner", owner);
 	if (bsp_fault_inject(BSP_FAULT_ALLOC))
 		return NULL;
-	return heap_alloc(bytes, G, owner);
+	uintptr_t b = heap_alloc(bytes, G, owner);
+	return b != 0u ? (void *)(b + W) : NULL;
 }
 
 void *k_mem_zalloc(size_t bytes, k_mem_owner_t owner)
@@ -498,25 +806,57 @@ void *k_mem_alloc_aligned(size_t bytes, size_t align, k_mem_owner_t owner)
 		return NULL;
 	if (bsp_fault_inject(BSP_FAULT_ALLOC))
 		return NULL;
-	return heap_alloc(bytes, align, owner);
+	uintptr_t b = heap_alloc(bytes, align, owner);
+	return b != 0u ? (void *)(b + W) : NULL;
 }
 
 void *heap_alloc_internal(size_t bytes)
 {
-	return heap_alloc(bytes, G, K_MEM_OWNER_KERNEL);
+	uintptr_t b = heap_alloc(bytes, G, K_MEM_OWNER_KERNEL);
+	return b != 0u ? (void *)(b + W) : NULL;
+}
+
+/* Caller holds core. The rest of a free that the exact classes did not
+ * take: the inexact classes, else TLSF. Leaves core. */
+static __attribute__((noinline)) void heap_free_slow(struct mem_core *core, bsp_irq_state_t irq, uintptr_t b)
+{
+	if (!front_put(core, b)) {
+		struct heap_loc loc = {b, frames_region_lookup(b)};
+		mem_lock_take();
+		steps_begin();
+		heap_free_locked(core, loc);
+		steps_end();
+		mem_lock_drop();
+	}
+	mem_core_unlock(core, irq);
 }
 
 void k_mem_free(void *p)
 {
 	if (p == NULL)
 		return;
-	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&mem_lock);
-	steps_begin();
-	heap_free_locked(heap_block_of(p));
-	steps_end();
-	bsp_spin_unlock(&mem_lock);
-	mem_leave(ctx);
+	struct heap_loc loc = heap_block_check(p);
+	uintptr_t b = loc.b, size = hsize(b);
+	bsp_irq_state_t irq;
+	struct mem_core *core = mem_core_lock(&irq);
+	struct heap_front *f = &core->front;
+	unsigned k = (unsigned)(size >> ALIGN_LOG2);
+	if (size < FRONT_EXACT_LIMIT && f->count[k] < FRONT_DEPTH_MAX && f->bytes + size <= FRONT_CORE_BYTES_MAX) {
+		k_mem_owner_t owner = howner(b);
+		if (K_MEM_DEBUG)
+			mem_fill((void *)(b + W), MEM_JUNK_FREE, size - W);
+		*word(b + W) = f->head[k];
+		*word(b + 2u * W) = b ^ FRONT_MARK;
+		*word(b + 3u * W) = front_where(f->count[k]);
+		f->head[k] = b;
+		f->count[k]++;
+		f->bytes += size;
+		f->owner_bytes[owner] -= (intptr_t)size; /* still charged in owners: net it out */
+		f->owner_blocks[owner]--;
+		mem_core_unlock(core, irq);
+		return;
+	}
+	heap_free_slow(core, irq, b);
 }
 
 void heap_free_internal(void *p)
@@ -532,29 +872,29 @@ static size_t usable_locked(uintptr_t b)
 	return hsize(b) - W;
 }
 
-static void *realloc_locked(void *p, size_t bytes)
+static void *realloc_locked(struct mem_core *core, void *p, size_t bytes)
 {
 	struct heap_loc loc = heap_block_of(p);
 	uintptr_t b = loc.b;
 	size_t old_bytes = usable_locked(b);
 	uintptr_t size = block_size_for(bytes);
 	if (size <= hsize(b)) {
-		shrink_locked(b, size);
+		shrink_locked(core, b, size);
 		guard_set(b, bytes);
 		return p;
 	}
-	if (grow_in_place_locked(b, size)) {
+	if (grow_in_place_locked(core, b, size)) {
 		guard_set(b, bytes);
 		if (K_MEM_DEBUG)
 			mem_fill((uint8_t *)p + old_bytes, MEM_JUNK_FREE, bytes - old_bytes);
 		return p;
 	}
-	uintptr_t q = heap_alloc_locked(bytes, G, howner(b));
+	uintptr_t q = heap_alloc_locked(core, bytes, G, howner(b));
 	if (q == 0u)
 		return NULL;
-	mem_copy((void *)q, p, old_bytes < bytes ? old_bytes : bytes);
-	heap_free_locked(heap_block_of(p));
-	return (void *)q;
+	mem_copy((void *)(q + W), p, old_bytes < bytes ? old_bytes : bytes);
+	heap_free_locked(core, heap_block_of(p));
+	return (void *)(q + W);
 }
 
 void *k_mem_realloc(void *p, size_t bytes, k_mem_owner_t owner)
@@ -568,53 +908,46 @@ void *k_mem_realloc(void *p, size_t bytes, k_mem_owner_t owner)
 	}
 	if (bytes > HEAP_REQUEST_MAX || bsp_fault_inject(BSP_FAULT_ALLOC))
 		return NULL;
-	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&mem_lock);
+	bsp_irq_state_t irq;
+	struct mem_core *core = mem_core_lock(&irq);
+	mem_lock_take();
 	steps_begin();
-	void *q = realloc_locked(p, bytes);
+	void *q = realloc_locked(core, p, bytes);
 	steps_end();
-	bsp_spin_unlock(&mem_lock);
-	mem_leave(ctx);
+	mem_lock_drop();
+	mem_core_unlock(core, irq);
 	return q;
 }
 
 size_t k_mem_usable_bytes(const void *p)
 {
-	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&mem_lock);
+	bsp_irq_state_t irq = bsp_spin_lock_irqsave(&mem_lock);
 	size_t n = usable_locked(heap_block_of(p).b);
-	bsp_spin_unlock(&mem_lock);
-	mem_leave(ctx);
+	bsp_spin_unlock_irqrestore(&mem_lock, irq);
 	return n;
 }
 
 k_mem_owner_t k_mem_owner_of(const void *p)
 {
-	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&mem_lock);
+	bsp_irq_state_t irq = bsp_spin_lock_irqsave(&mem_lock);
 	k_mem_owner_t o = howner(heap_block_of(p).b);
-	bsp_spin_unlock(&mem_lock);
-	mem_leave(ctx);
+	bsp_spin_unlock_irqrestore(&mem_lock, irq);
 	return o;
 }
 
 uint32_t k_mem_steps_max(void)
 {
-	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&mem_lock);
+	bsp_irq_state_t irq = bsp_spin_lock_irqsave(&mem_lock);
 	uint32_t n = heap.steps_max;
-	bsp_spin_unlock(&mem_lock);
-	mem_leave(ctx);
+	bsp_spin_unlock_irqrestore(&mem_lock, irq);
 	return n;
 }
 
 void k_mem_steps_reset(void)
 {
-	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&mem_lock);
+	bsp_irq_state_t irq = bsp_spin_lock_irqsave(&mem_lock);
 	heap.steps_max = 0;
-	bsp_spin_unlock(&mem_lock);
-	mem_leave(ctx);
+	bsp_spin_unlock_irqrestore(&mem_lock, irq);
 }
 
 /* ------------------------------------------------ init, stats, trim, check */
@@ -626,7 +959,7 @@ void heap_init(void)
 
 size_t heap_trim_locked(void)
 {
-	K_ASSERT(bsp_spin_held(&mem_lock));
+	K_ASSERT(mem_lock_held());
 	size_t released = 0, bound = heap.chunk_count;
 	struct heap_chunk *c = heap.chunks;
 	for (size_t i = 0; c != NULL; i++) {
@@ -645,7 +978,7 @@ size_t heap_trim_locked(void)
 
 void heap_stats_locked(struct k_mem_stats *out)
 {
-	K_ASSERT(bsp_spin_held(&mem_lock));
+	K_ASSERT(mem_lock_held());
 	out->heap_bytes = heap.bytes;
 	out->heap_free_bytes = heap.free_bytes;
 	out->heap_steps_max = heap.steps_max;
@@ -665,7 +998,7 @@ void heap_stats_locked(struct k_mem_stats *out)
 }
 
 /* One chunk's blocks, in address order. */
-static size_t check_chunk(const struct heap_chunk *c, size_t *free_blocks, size_t *free_bytes,
+static size_t check_chunk(const struct heap_chunk *c, size_t *free_blocks, size_t *free_bytes, size_t *cached,
 			  size_t owner_bytes[K_MEM_OWNERS_MAX], size_t owner_blocks[K_MEM_OWNERS_MAX])
 {
 	enum frame_kind kind;
@@ -688,10 +1021,15 @@ static size_t check_chunk(const struct heap_chunk *c, size_t *free_blocks, size_
 			*free_bytes += size;
 		} else {
 			MEM_ASSERT(MEM_OWNER_VALID(howner(b)), "k_mem_check: bad owner at", b + W);
-			owner_bytes[howner(b)] += size;
+			owner_bytes[howner(b)] += size; /* cached blocks too: see heap_front */
 			owner_blocks[howner(b)]++;
-			if (K_MEM_DEBUG)
+			if (*word(b + 2u * W) == (b ^ FRONT_MARK)) {
+				(*cached)++; /* where it is listed: heap_front_check_locked */
+				MEM_ASSERT(!K_MEM_DEBUG || mem_all((void *)(b + 4u * W), MEM_JUNK_FREE, size - 4u * W),
+					   "k_mem_check: write to a freed (cached) block", b + W);
+			} else if (K_MEM_DEBUG) {
 				guard_check(b, "k_mem_check: write past the end of block");
+			}
 		}
 		prev_free = (h & HEAP_FREE) != 0u;
 		b += size;
@@ -730,19 +1068,76 @@ static size_t check_lists(size_t free_blocks)
 size_t heap_check_locked(size_t *heap_frames, size_t owner_bytes[K_MEM_OWNERS_MAX],
 			 size_t owner_blocks[K_MEM_OWNERS_MAX])
 {
-	K_ASSERT(bsp_spin_held(&mem_lock));
-	size_t items = 0, free_blocks = 0, free_bytes = 0, bytes = 0, n = 0;
+	K_ASSERT(mem_lock_held());
+	size_t items = 0, free_blocks = 0, free_bytes = 0, bytes = 0, n = 0, cached = 0, listed = 0;
 	const struct heap_chunk *prev = NULL;
+	bool spare_seen = heap.spare == NULL;
 	for (const struct heap_chunk *c = heap.chunks; c != NULL; prev = c, c = c->next) {
 		MEM_ASSERT(n++ < heap.chunk_count, "k_mem_check: heap chunk list longer than its count at", c);
+		spare_seen |= c == heap.spare;
 		MEM_ASSERT(c->prev == prev, "k_mem_check: heap chunk back link broken at", c);
-		items += check_chunk(c, &free_blocks, &free_bytes, owner_bytes, owner_blocks);
+		items += check_chunk(c, &free_blocks, &free_bytes, &cached, owner_bytes, owner_blocks);
 		bytes += c->frames * K_PAGE_BYTES;
 		*heap_frames += c->frames;
 	}
 	K_ASSERT_MSG(n == heap.chunk_count, "k_mem_check: heap chunk count drifted");
+	MEM_ASSERT(spare_seen, "k_mem_check: spare chunk not in the heap:", heap.spare);
 	K_ASSERT_MSG(bytes == heap.bytes, "k_mem_check: heap byte count drifted");
 	K_ASSERT_MSG(free_blocks == heap.free_blocks, "k_mem_check: heap free block count drifted");
 	K_ASSERT_MSG(free_bytes == heap.free_bytes, "k_mem_check: heap free byte count drifted");
+	items += heap_front_check_locked(&listed);
+	MEM_ASSERT(listed == cached, "k_mem_check: blocks marked cached but in no front cache list:", cached - listed);
 	return items + check_lists(free_blocks);
+}
+
+/* One core's front cache, under its lock and mem_lock. */
+static size_t front_check_core(const struct mem_core *core, size_t *listed)
+{
+	static intptr_t owner_bytes[K_MEM_OWNERS_MAX], owner_blocks[K_MEM_OWNERS_MAX]; /* mem_lock */
+	const struct heap_front *f = &core->front;
+	size_t bytes = 0, blocks = 0;
+	mem_fill(owner_bytes, 0, sizeof owner_bytes);
+	mem_fill(owner_blocks, 0, sizeof owner_blocks);
+	for (unsigned k = 0; k < FRONT_CLASSES; k++) {
+		MEM_ASSERT(f->count[k] <= FRONT_DEPTH_MAX, "k_mem_check: front cache list overfull, class", k);
+		unsigned n = 0;
+		for (uintptr_t b = f->head[k]; b != 0u; b = *word(b + W), n++) {
+			enum frame_kind kind;
+			uintptr_t base;
+			size_t count;
+			MEM_ASSERT(n < f->count[k], "k_mem_check: front cache list longer than its count at", b + W);
+			MEM_ASSERT(frames_lookup(b, &kind, &base, &count) && kind == FRAME_HEAP,
+				   "k_mem_check: front cache holds a block outside the heap:", b + W);
+			MEM_ASSERT(!hfree(b) && front_class(hsize(b)) == k, "k_mem_check: front cache block of the wrong class at", b + W);
+			MEM_ASSERT(*word(b + 2u * W) == (b ^ FRONT_MARK) &&
+					   *word(b + 3u * W) == front_where(f->count[k] - 1u - n),
+				   "k_mem_check: front cache block not marked for its place (listed twice?) at", b + W);
+			bytes += hsize(b);
+			blocks++;
+			owner_bytes[howner(b)] += (intptr_t)hsize(b);
+			owner_blocks[howner(b)]++;
+		}
+		MEM_ASSERT(n == f->count[k], "k_mem_check: front cache list shorter than its count, class", k);
+	}
+	MEM_ASSERT(bytes == f->bytes && bytes <= FRONT_CORE_BYTES_MAX,
+		   "k_mem_check: front cache totals drifted on core", core->id);
+	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++) {
+		MEM_ASSERT(f->owner_bytes[o] == -owner_bytes[o] && f->owner_blocks[o] == -owner_blocks[o],
+			   "k_mem_check: front cache owner counts drifted for owner", o);
+		MEM_ASSERT(f->owner_high[o] >= f->owner_bytes[o] && f->owner_high[o] <= 0,
+			   "k_mem_check: front cache owner high-water wrong for owner", o);
+	}
+	*listed += blocks;
+	return blocks + 1u;
+}
+
+size_t heap_front_check_locked(size_t *listed)
+{
+	K_ASSERT(mem_lock_held());
+	size_t items = 0;
+	for (unsigned c = 0; c < mem_core_count; c++) {
+		K_ASSERT(bsp_spin_held(&mem_cores[c].lock));
+		items += front_check_core(&mem_cores[c], listed);
+	}
+	return items;
 }

@@ -12,9 +12,16 @@ static struct k_mem_stats mem_stats_all;
 
 void mem_fill(void *p, unsigned char byte, size_t n)
 {
-	volatile unsigned char *d = p;
-	for (size_t i = 0; i < n; i++)
-		d[i] = byte;
+	unsigned char *d = p;
+	while (n > 0u && ((uintptr_t)d & (MEM_WORD - 1u)) != 0u) {
+		*d++ = byte;
+		n--;
+	}
+	uintptr_t w = (uintptr_t)byte * (UINTPTR_MAX / 0xFFu);
+	for (; n >= MEM_WORD; n -= MEM_WORD, d += MEM_WORD)
+		*(uintptr_t *)(void *)d = w;
+	while (n-- > 0u)
+		*d++ = byte;
 }
 
 void mem_copy(void *dst, const void *src, size_t n)
@@ -35,8 +42,17 @@ void mem_copy(void *dst, const void *src, size_t n)
 bool mem_all(const void *p, unsigned char byte, size_t n)
 {
 	const unsigned char *s = p;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != byte)
+	while (n > 0u && ((uintptr_t)s & (MEM_WORD - 1u)) != 0u) {
+		if (*s++ != byte)
+			return false;
+		n--;
+	}
+	uintptr_t w = (uintptr_t)byte * (UINTPTR_MAX / 0xFFu);
+	for (; n >= MEM_WORD; n -= MEM_WORD, s += MEM_WORD)
+		if (*(const uintptr_t *)(const void *)s != w)
+			return false;
+	while (n-- > 0u)
+		if (*s++ != byte)
 			return false;
 	return true;
 }
@@ -68,6 +84,7 @@ int k_mem_init(void)
 	bsp_spin_init(&mem_stats_lock);
 	owner_init();
 	heap_init();
+	cache_reset();
 	int rc = frames_init();
 	if (rc != 0)
 		return rc;
@@ -76,12 +93,11 @@ int k_mem_init(void)
 
 size_t k_mem_trim(void)
 {
+	heap_front_flush_all(); /* cached blocks pin their chunks */
 	size_t frames = cache_trim();
-	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&mem_lock);
+	bsp_irq_state_t irq = bsp_spin_lock_irqsave(&mem_lock);
 	frames += heap_trim_locked();
-	bsp_spin_unlock(&mem_lock);
-	mem_leave(ctx);
+	bsp_spin_unlock_irqrestore(&mem_lock, irq);
 	return frames;
 }
 

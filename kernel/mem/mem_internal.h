@@ -2,12 +2,14 @@
  * mem_internal.h — what the memory manager's files share; not a public API.
  *
  * Locks, in the order they nest (outermost first; never take one while
- * holding a later one):
+ * holding a later one; several core locks only in ascending core id):
  *   caches_lock          the list of caches                (cache.c)
- *   mem_core[c].lock     core c's magazines and counters   (cache.c)
+ *   mem_cores[c].lock    core c's magazines, heap front cache and counters
+ *                        (cache.c, heap.c)
  *   cache->lock          one cache's depot: slabs, counts  (cache.c)
  *   mem_lock             frames, heap, owner accounting    (frames.c, heap.c, owner.c)
- * Every lock is taken with interrupts off (mem_enter/mem_leave).
+ * Every lock is taken with interrupts off (mem_enter/mem_leave, or
+ * bsp_spin_lock_irqsave).
  */
 #ifndef K_MEM_INTERNAL_H
 #define K_MEM_INTERNAL_H
@@ -59,6 +61,8 @@ _Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t
 			mem_panic(__FILE__, __LINE__, (what), (uintptr_t)(addr));   \
 	} while (0)
 
+#define MEM_OWNER_VALID(o) ((o) < K_MEM_OWNERS_MAX)
+
 /* Interrupts off + the calling core's id, stable until mem_leave. */
 typedef struct mem_ctx {
 	bsp_irq_state_t irq;
@@ -80,6 +84,109 @@ static inline void mem_leave(mem_ctx_t ctx)
 
 extern bsp_spinlock_t mem_lock;
 
+/* ------------------------------------------------------- per-core state */
+
+/* TLSF geometry shared by heap.c and the front cache below: SL_COUNT second
+ * level lists per power of two; classes below 2^HEAP_FL_SHIFT bytes are
+ * exact multiples of the grain. */
+#define HEAP_SL_LOG2 5u
+#define HEAP_SL_COUNT (1u << HEAP_SL_LOG2)
+#define HEAP_ALIGN_LOG2 (sizeof(uintptr_t) == 8u ? 4u : 3u)
+#define HEAP_FL_SHIFT (HEAP_SL_LOG2 + HEAP_ALIGN_LOG2)
+
+/* The heap's front cache: per core, per TLSF class of the first
+ * FRONT_FL_COUNT first levels (blocks below 2^(HEAP_FL_SHIFT +
+ * FRONT_FL_COUNT - 1): 128 KiB on 64-bit, 64 KiB on 32-bit), a LIFO list of
+ * freed blocks threaded through their payloads. */
+#define FRONT_FL_COUNT 2u
+#define FRONT_CLASSES (FRONT_FL_COUNT * HEAP_SL_COUNT)
+/* Most blocks one class list holds. */
+#define FRONT_DEPTH_MAX 32u
+/* Most bytes (whole blocks) one core's front cache holds: what pins them
+ * also keeps their neighbours from coalescing (fragmentation). */
+#define FRONT_CORE_BYTES_MAX (8u * K_PAGE_BYTES)
+
+struct heap_front {
+	uintptr_t head[FRONT_CLASSES]; /* first cached block (header address), 0 = none */
+	uint8_t count[FRONT_CLASSES];
+	size_t bytes; /* whole sizes of the cached blocks, <= FRONT_CORE_BYTES_MAX */
+	/* Per owner: minus the bytes / blocks of cached blocks whose header
+	 * names that owner (they stay charged in `owners` until reused or
+	 * flushed), so owners + the sum over cores is what each owner holds. */
+	intptr_t owner_bytes[K_MEM_OWNERS_MAX];
+	intptr_t owner_blocks[K_MEM_OWNERS_MAX];
+	/* Highest owner_bytes[o] since o's last owner_sync_locked (for peaks). */
+	intptr_t owner_high[K_MEM_OWNERS_MAX];
+};
+
+/* One per core, in frames taken at boot (cache.c). A core's entry is touched
+ * by whoever holds its lock: normally that core (interrupts off); a thread
+ * that read its core id and then migrated before locking works on the old
+ * core's entry, which is just as correct since it holds the lock; k_mem_trim,
+ * k_mem_check and k_mem_stats lock every core in turn. The lock is therefore
+ * uncontended on the hot path but visible to the simulator. */
+struct mem_core {
+	bsp_spinlock_t lock;
+	unsigned id;
+	/* object caches (cache.c): wrapping, charges - releases on this core */
+	uintptr_t owner_bytes[K_MEM_OWNERS_MAX];
+	uintptr_t owner_objects[K_MEM_OWNERS_MAX];
+	struct heap_front front; /* heap.c */
+};
+
+/* Fixed after cache_init (read without a lock). */
+extern struct mem_core *mem_cores;
+extern unsigned mem_core_count;
+
+/* One core (bsp_core_count() == 1 at boot: the sim's direct mode, m4f,
+ * wasm): nobody else can touch memory-manager state, so turning interrupts
+ * off is all the exclusion the heap's paths need; they skip the core lock
+ * and mem_lock (mem_core_lock, mem_lock_take). Paths that are not hot
+ * (stats, check, trim, caches, frames) take the locks anyway, which is
+ * harmless: on one core with interrupts off nothing runs between. */
+static inline bool mem_one_core(void)
+{
+	return mem_core_count == 1u;
+}
+
+/* Interrupts off and the calling core's entry, locked (unless one core). */
+static inline struct mem_core *mem_core_lock(bsp_irq_state_t *irq)
+{
+	if (mem_one_core()) {
+		*irq = bsp_irq_save();
+		return &mem_cores[0];
+	}
+	struct mem_core *core = &mem_cores[bsp_core_id()];
+	*irq = bsp_spin_lock_irqsave(&core->lock);
+	return core;
+}
+static inline void mem_core_unlock(struct mem_core *core, bsp_irq_state_t irq)
+{
+	if (mem_one_core())
+		bsp_irq_restore(irq);
+	else
+		bsp_spin_unlock_irqrestore(&core->lock, irq);
+}
+static inline bool mem_core_held(const struct mem_core *core)
+{
+	return mem_one_core() ? !bsp_irq_enabled() : bsp_spin_held(&core->lock);
+}
+/* mem_lock, inside a mem_core_lock section (interrupts already off). */
+static inline void mem_lock_take(void)
+{
+	if (!mem_one_core())
+		bsp_spin_lock(&mem_lock);
+}
+static inline void mem_lock_drop(void)
+{
+	if (!mem_one_core())
+		bsp_spin_unlock(&mem_lock);
+}
+static inline bool mem_lock_held(void)
+{
+	return mem_one_core() ? !bsp_irq_enabled() : bsp_spin_held(&mem_lock);
+}
+
 /* --------------------------------------------------------------- frames.c */
 
 enum frame_kind {
@@ -91,6 +198,64 @@ enum frame_kind {
 	FRAME_KINDS = 5,
 };
 
+struct frame_desc {
+	uint32_t run;   /* head: run length; later frames: distance to head; free: 0 */
+	uint16_t owner; /* head: owner charged (FRAME_RAW), else 0 */
+	uint8_t kind;   /* enum frame_kind, the same in every frame of a run */
+	uint8_t head;   /* 1 on the first frame of a run */
+};
+
+struct frame_region {
+	uintptr_t base; /* first frame, page-aligned */
+	size_t frames;
+	struct frame_desc *desc; /* [frames], in the region's first pages */
+};
+
+/* The regions: fixed once frames_init returns (read without a lock). */
+struct frames_map {
+	struct frame_region region[K_MEM_REGIONS_MAX];
+	size_t region_count;
+};
+extern struct frames_map frames_map;
+
+static inline const struct frame_region *frames_region_lookup(uintptr_t p)
+{
+	const struct frame_region *first = &frames_map.region[0]; /* the usual case, without a loop */
+	if (p - first->base < first->frames * K_PAGE_BYTES)
+		return first;
+	for (size_t ri = 1; ri < frames_map.region_count; ri++) {
+		const struct frame_region *r = &frames_map.region[ri];
+		if (p - r->base < r->frames * K_PAGE_BYTES) /* p >= base: else it wraps */
+			return r;
+	}
+	return NULL;
+}
+
+/* Run holding address p: its kind (FRAME_FREE if p is in no run), first
+ * frame and length. Returns false if p is in no region. Caller holds
+ * mem_lock, or holds memory in the run: a live run's descriptors never
+ * change until it is freed, and whoever holds part of it got it through a
+ * lock taken after the run was made. */
+static inline bool frames_lookup(uintptr_t p, enum frame_kind *kind, uintptr_t *run_base,
+				 size_t *run_frames)
+{
+	const struct frame_region *r = frames_region_lookup(p);
+	if (r == NULL)
+		return false;
+	size_t i = (p - r->base) / K_PAGE_BYTES;
+	const struct frame_desc *d = &r->desc[i];
+	*kind = (enum frame_kind)d->kind;
+	if (d->kind == FRAME_FREE) {
+		*run_base = r->base + i * K_PAGE_BYTES;
+		*run_frames = 1;
+		return true;
+	}
+	size_t head = d->head ? i : i - d->run;
+	*run_base = r->base + head * K_PAGE_BYTES;
+	*run_frames = r->desc[head].run;
+	return true;
+}
+
 int frames_init(void);
 /* Caller holds mem_lock. A run of `count` frames whose first frame is aligned
  * to align_frames (a power of two) frames, or NULL. No fault injection. */
@@ -98,11 +263,6 @@ void *frames_alloc_locked(size_t count, size_t align_frames, enum frame_kind kin
 			  k_mem_owner_t owner);
 /* Caller holds mem_lock. p/count must be exactly a run of `kind`. */
 void frames_free_locked(void *p, size_t count, enum frame_kind kind);
-/* Run holding address p: its kind (FRAME_FREE if p is in no run), first
- * frame and length. Returns false if p is in no region. A live run's entries
- * never change until it is freed, so a holder of memory in the run may call
- * this without mem_lock. */
-bool frames_lookup(uintptr_t p, enum frame_kind *kind, uintptr_t *run_base, size_t *run_frames);
 /* Caller holds mem_lock. */
 size_t frames_free_count(void);
 size_t frames_total_count(void);
@@ -128,23 +288,81 @@ size_t heap_trim_locked(void);
  * holds nothing; charged to the kernel; no fault injection. */
 void *heap_alloc_internal(size_t bytes);
 void heap_free_internal(void *p);
+/* Caller holds core's lock and mem_lock. Give every block of core's front
+ * cache back to the heap. */
+void heap_front_flush_locked(struct mem_core *core);
+/* Caller holds no lock. Empty every core's front cache, one core at a time. */
+void heap_front_flush_all(void);
+/* Caller holds every core lock and mem_lock. Verify every front cache: each
+ * listed block is an allocated heap block of its class marked for its place,
+ * counts and per-owner sums agree. Adds the cached blocks to *listed (the
+ * heap walk must find exactly that many marked blocks); returns items
+ * checked. */
+size_t heap_front_check_locked(size_t *listed);
 
 /* ---------------------------------------------------------------- owner.c */
 
 void owner_init(void);
-/* Caller holds mem_lock. Charge (+) or release (-) bytes to owner. */
-void owner_charge_locked(k_mem_owner_t owner, size_t bytes);
-void owner_release_locked(k_mem_owner_t owner, size_t bytes);
-/* Caller holds mem_lock. Copy heap+frame counters into out[]. */
+
+/* Guarded by mem_lock. */
+struct owner_counts {
+	size_t used_bytes[K_MEM_OWNERS_MAX];
+	size_t peak_bytes[K_MEM_OWNERS_MAX];
+	size_t blocks[K_MEM_OWNERS_MAX];
+};
+extern struct owner_counts owners;
+
+/* Caller holds core's lock and mem_lock. Fold core's front-cache high-water
+ * of owner into the peak: what the owner held at its highest since the last
+ * sync was owners.used_bytes (unchanged since: every change syncs first) plus
+ * that high-water. Exact on one core; with several cores, blocks of the owner
+ * sitting in other cores' caches are not subtracted. */
+static inline void owner_sync_locked(struct mem_core *core, k_mem_owner_t owner)
+{
+	struct heap_front *f = &core->front;
+	size_t high = owners.used_bytes[owner] + (size_t)f->owner_high[owner];
+	if (high > owners.peak_bytes[owner])
+		owners.peak_bytes[owner] = high;
+	f->owner_high[owner] = f->owner_bytes[owner];
+}
+
+/* Caller holds core's lock (core may be NULL: boot) and mem_lock, owner
+ * valid. Charge (+) or release (-) bytes. */
+static inline void owner_charge_locked(struct mem_core *core, k_mem_owner_t owner, size_t bytes)
+{
+	size_t cached = 0;
+	if (core != NULL) {
+		owner_sync_locked(core, owner);
+		cached = (size_t)-core->front.owner_bytes[owner];
+	}
+	owners.used_bytes[owner] += bytes;
+	owners.blocks[owner]++;
+	if (owners.used_bytes[owner] - cached > owners.peak_bytes[owner])
+		owners.peak_bytes[owner] = owners.used_bytes[owner] - cached;
+}
+
+static inline void owner_release_locked(struct mem_core *core, k_mem_owner_t owner, size_t bytes)
+{
+	if (__builtin_expect(owners.used_bytes[owner] < bytes || owners.blocks[owner] == 0u, 0))
+		mem_panic(__FILE__, __LINE__, "k_mem: owner accounting underflow for owner", owner);
+	if (core != NULL)
+		owner_sync_locked(core, owner);
+	owners.used_bytes[owner] -= bytes;
+	owners.blocks[owner]--;
+}
+/* Caller holds every core lock and mem_lock. Copy heap+frame counters into
+ * out[], net of blocks resting in front caches (peaks synced first). */
 void owner_stats_locked(struct k_mem_owner_stats out[K_MEM_OWNERS_MAX]);
-/* Caller holds mem_lock: heap+frame owner counters equal the recount. */
+/* Caller holds every core lock and mem_lock: heap+frame owner counters equal
+ * the recount (which includes blocks resting in front caches). */
 void owner_check_locked(const size_t expect_bytes[K_MEM_OWNERS_MAX],
 			const size_t expect_blocks[K_MEM_OWNERS_MAX]);
 
-#define MEM_OWNER_VALID(o) ((o) < K_MEM_OWNERS_MAX)
 
 /* ---------------------------------------------------------------- cache.c */
 
+/* Boot: forget every cache and the per-core table. */
+void cache_reset(void);
 /* Boot: the per-core table (from frames) and an empty cache list. */
 int cache_init(void);
 /* Caller holds no lock. Empty every magazine, free every empty slab; returns

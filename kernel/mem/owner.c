@@ -6,43 +6,28 @@
  */
 #include "mem_internal.h"
 
-/* Guarded by mem_lock. */
-static struct {
-	size_t used_bytes[K_MEM_OWNERS_MAX];
-	size_t peak_bytes[K_MEM_OWNERS_MAX];
-	size_t blocks[K_MEM_OWNERS_MAX];
-} owners;
+struct owner_counts owners; /* guarded by mem_lock */
 
 void owner_init(void)
 {
 	mem_fill(&owners, 0, sizeof owners);
 }
 
-void owner_charge_locked(k_mem_owner_t owner, size_t bytes)
-{
-	K_ASSERT(MEM_OWNER_VALID(owner));
-	owners.used_bytes[owner] += bytes;
-	owners.blocks[owner]++;
-	if (owners.used_bytes[owner] > owners.peak_bytes[owner])
-		owners.peak_bytes[owner] = owners.used_bytes[owner];
-}
-
-void owner_release_locked(k_mem_owner_t owner, size_t bytes)
-{
-	K_ASSERT(MEM_OWNER_VALID(owner));
-	MEM_ASSERT(owners.used_bytes[owner] >= bytes && owners.blocks[owner] > 0u,
-		   "k_mem: owner accounting underflow for owner", owner);
-	owners.used_bytes[owner] -= bytes;
-	owners.blocks[owner]--;
-}
-
 void owner_stats_locked(struct k_mem_owner_stats out[K_MEM_OWNERS_MAX])
 {
-	K_ASSERT(bsp_spin_held(&mem_lock));
+	K_ASSERT(mem_lock_held());
 	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++) {
-		out[o].used_bytes = owners.used_bytes[o];
+		size_t used = owners.used_bytes[o], blocks = owners.blocks[o];
+		for (unsigned c = 0; c < mem_core_count; c++) {
+			const struct heap_front *f = &mem_cores[c].front;
+			owner_sync_locked(&mem_cores[c], o);
+			used += (size_t)f->owner_bytes[o]; /* minus what rests in its cache */
+			blocks += (size_t)f->owner_blocks[o];
+		}
+		K_ASSERT(used <= owners.used_bytes[o] && owners.peak_bytes[o] >= used);
+		out[o].used_bytes = used;
 		out[o].peak_bytes = owners.peak_bytes[o];
-		out[o].blocks = owners.blocks[o];
+		out[o].blocks = blocks;
 		out[o].cache_bytes = 0;
 	}
 }
@@ -50,10 +35,16 @@ void owner_stats_locked(struct k_mem_owner_stats out[K_MEM_OWNERS_MAX])
 void owner_check_locked(const size_t expect_bytes[K_MEM_OWNERS_MAX],
 			const size_t expect_blocks[K_MEM_OWNERS_MAX])
 {
-	K_ASSERT(bsp_spin_held(&mem_lock));
+	K_ASSERT(mem_lock_held());
 	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++) {
 		MEM_ASSERT(owners.used_bytes[o] == expect_bytes[o], "k_mem_check: bytes charged drifted for owner", o);
 		MEM_ASSERT(owners.blocks[o] == expect_blocks[o], "k_mem_check: block count drifted for owner", o);
-		MEM_ASSERT(owners.peak_bytes[o] >= owners.used_bytes[o], "k_mem_check: peak below use for owner", o);
+		size_t live = owners.used_bytes[o];
+		for (unsigned c = 0; c < mem_core_count; c++) {
+			owner_sync_locked(&mem_cores[c], o); /* reuse since the last sync */
+			live += (size_t)mem_cores[c].front.owner_bytes[o]; /* net of cached blocks */
+		}
+		MEM_ASSERT(live <= owners.used_bytes[o], "k_mem_check: more cached than charged for owner", o);
+		MEM_ASSERT(owners.peak_bytes[o] >= live, "k_mem_check: peak below use for owner", o);
 	}
 }

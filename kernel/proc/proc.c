@@ -207,16 +207,6 @@ static void proc_unregister(struct k_proc *p)
 	bsp_irq_restore(s);
 }
 
-static void kill_defer(int delta)
-{
-	bsp_irq_state_t s = bsp_irq_save();
-	struct k_thread *self = sched_current();
-	if (delta < 0)
-		K_ASSERT(self->kill_defer > 0);
-	self->kill_defer = (unsigned)((int)self->kill_defer + delta);
-	bsp_irq_restore(s);
-}
-
 int k_proc_create(k_proc_t **out, const char *name, k_thread_entry_fn entry, void *arg,
 		  const struct k_thread_attr *attr)
 {
@@ -227,7 +217,7 @@ int k_proc_create(k_proc_t **out, const char *name, k_thread_entry_fn entry, voi
 	struct k_proc *p = k_mem_zalloc(sizeof *p, K_MEM_OWNER_KERNEL);
 	if (!p)
 		return -K_ENOMEM;
-	kill_defer(+1);
+	sched_kill_defer();
 	int rc = proc_register(p, name);
 	if (rc == 0) {
 		a.proc = p;
@@ -239,8 +229,7 @@ int k_proc_create(k_proc_t **out, const char *name, k_thread_entry_fn entry, voi
 	}
 	if (rc < 0)
 		k_mem_free(p);
-	kill_defer(-1);
-	sched_kill_point();
+	sched_kill_allow();
 	return rc;
 }
 
@@ -309,8 +298,9 @@ int k_proc_wait(k_proc_t *p, uint64_t timeout_ns, int *exit_code)
 		proc_reap_locked(p);
 	}
 	bsp_spin_unlock(&g_sched.registry_lock);
+	if (timeout_ns != K_NO_WAIT)
+		sched_exit_if_killed(self); /* may have slept */
 	bsp_irq_restore(s);
-	sched_kill_point();
 	return rc;
 }
 

@@ -12,7 +12,7 @@ struct k_cond {
 	struct wait_queue waiters;
 };
 
-int k_cond_create(k_cond_t **out, const char *name)
+static int cond_create_deferred(k_cond_t **out, const char *name)
 {
 	if (!out)
 		return -K_EINVAL;
@@ -30,7 +30,16 @@ int k_cond_create(k_cond_t **out, const char *name)
 	return 0;
 }
 
-int k_cond_destroy(k_cond_t *c)
+/* Kill-deferred: a kill cannot leave the object half made or half gone. */
+int k_cond_create(k_cond_t **out, const char *name)
+{
+	sched_kill_defer();
+	int rc = cond_create_deferred(out, name);
+	sched_kill_allow();
+	return rc;
+}
+
+static int cond_destroy_deferred(k_cond_t *c)
 {
 	if (!c || c->obj.type != OBJ_COND)
 		return -K_EINVAL;
@@ -44,6 +53,15 @@ int k_cond_destroy(k_cond_t *c)
 	obj_unregister(&c->obj);
 	k_mem_free(c);
 	return 0;
+}
+
+/* Kill-deferred: a kill cannot leave the object half made or half gone. */
+int k_cond_destroy(k_cond_t *c)
+{
+	sched_kill_defer();
+	int rc = cond_destroy_deferred(c);
+	sched_kill_allow();
+	return rc;
 }
 
 void cond_free_leftover(struct k_obj *o)
@@ -76,8 +94,8 @@ int k_cond_wait(k_cond_t *c, k_mutex_t *m, uint64_t timeout_ns)
 		rc = sched_block(&c->lock, timeout_ns);
 	}
 	bsp_spin_unlock(&c->lock);
+	sched_exit_if_killed(t); /* a killed waiter exits here, without the mutex */
 	bsp_irq_restore(s);
-	sched_kill_point(); /* a killed waiter exits here, without the mutex */
 	int relock = k_mutex_lock(m, K_FOREVER);
 	K_ASSERT(relock == 0);
 	return rc;

@@ -27,7 +27,7 @@ static void copy_bytes(void *dst, const void *src, size_t n)
 		d[i] = s[i];
 }
 
-int k_msgq_create(k_msgq_t **out, const char *name, size_t msg_bytes, unsigned capacity)
+static int msgq_create_deferred(k_msgq_t **out, const char *name, size_t msg_bytes, unsigned capacity)
 {
 	if (!out || msg_bytes == 0 || msg_bytes > K_MSGQ_MSG_MAX_BYTES || capacity == 0 ||
 	    capacity > K_MSGQ_CAPACITY_MAX)
@@ -56,7 +56,16 @@ int k_msgq_create(k_msgq_t **out, const char *name, size_t msg_bytes, unsigned c
 	return 0;
 }
 
-int k_msgq_destroy(k_msgq_t *q)
+/* Kill-deferred: a kill cannot leave the object half made or half gone. */
+int k_msgq_create(k_msgq_t **out, const char *name, size_t msg_bytes, unsigned capacity)
+{
+	sched_kill_defer();
+	int rc = msgq_create_deferred(out, name, msg_bytes, capacity);
+	sched_kill_allow();
+	return rc;
+}
+
+static int msgq_destroy_deferred(k_msgq_t *q)
 {
 	if (!q || q->obj.type != OBJ_MSGQ)
 		return -K_EINVAL;
@@ -71,6 +80,15 @@ int k_msgq_destroy(k_msgq_t *q)
 	k_mem_free(q->ring);
 	k_mem_free(q);
 	return 0;
+}
+
+/* Kill-deferred: a kill cannot leave the object half made or half gone. */
+int k_msgq_destroy(k_msgq_t *q)
+{
+	sched_kill_defer();
+	int rc = msgq_destroy_deferred(q);
+	sched_kill_allow();
+	return rc;
 }
 
 void msgq_free_leftover(struct k_obj *o)
@@ -110,10 +128,13 @@ int k_msgq_put(k_msgq_t *q, const void *msg, uint64_t timeout_ns)
 		wait_prepare(t, &q->senders, &q->lock, &q->obj);
 		t->wait_data = (void *)(uintptr_t)msg;
 		rc = sched_block(&q->lock, timeout_ns);
+		bsp_spin_unlock(&q->lock);
+		sched_exit_if_killed(t);
+		bsp_irq_restore(s);
+		return rc;
 	}
 	bsp_spin_unlock(&q->lock);
 	bsp_irq_restore(s);
-	sched_kill_point();
 	return rc;
 }
 
@@ -144,10 +165,13 @@ int k_msgq_get(k_msgq_t *q, void *buf, uint64_t timeout_ns)
 		wait_prepare(t, &q->receivers, &q->lock, &q->obj);
 		t->wait_data = buf;
 		rc = sched_block(&q->lock, timeout_ns);
+		bsp_spin_unlock(&q->lock);
+		sched_exit_if_killed(t);
+		bsp_irq_restore(s);
+		return rc;
 	}
 	bsp_spin_unlock(&q->lock);
 	bsp_irq_restore(s);
-	sched_kill_point();
 	return rc;
 }
 

@@ -93,7 +93,7 @@ void mutex_unlock_locked(struct k_mutex *m, struct k_thread *t)
 	mutex_pi_propagate(t);
 }
 
-int k_mutex_create(k_mutex_t **out, const char *name)
+static int mutex_create_deferred(k_mutex_t **out, const char *name)
 {
 	if (!out)
 		return -K_EINVAL;
@@ -117,6 +117,15 @@ int k_mutex_create(k_mutex_t **out, const char *name)
 	return 0;
 }
 
+/* Kill-deferred: a kill cannot leave the object half made or half gone. */
+int k_mutex_create(k_mutex_t **out, const char *name)
+{
+	sched_kill_defer();
+	int rc = mutex_create_deferred(out, name);
+	sched_kill_allow();
+	return rc;
+}
+
 /* Unlink a free mutex; returns false if it is owned or waited on. */
 static bool mutex_unlink(struct k_mutex *m)
 {
@@ -133,7 +142,7 @@ static bool mutex_unlink(struct k_mutex *m)
 	return !busy;
 }
 
-int k_mutex_destroy(k_mutex_t *m)
+static int mutex_destroy_deferred(k_mutex_t *m)
 {
 	if (!m || m->obj.type != OBJ_MUTEX)
 		return -K_EINVAL;
@@ -142,6 +151,15 @@ int k_mutex_destroy(k_mutex_t *m)
 	obj_unregister(&m->obj);
 	k_mem_free(m);
 	return 0;
+}
+
+/* Kill-deferred: a kill cannot leave the object half made or half gone. */
+int k_mutex_destroy(k_mutex_t *m)
+{
+	sched_kill_defer();
+	int rc = mutex_destroy_deferred(m);
+	sched_kill_allow();
+	return rc;
 }
 
 /* Tracker: the process that owns m is being reaped; nobody may use it. */
@@ -209,10 +227,13 @@ int k_mutex_lock(k_mutex_t *m, uint64_t timeout_ns)
 		rc = mutex_after_wait(m, t, rc);
 		if (rc == 0)
 			sched_trace("lock", m->obj.id, t->id);
+		bsp_spin_unlock(&g_sched.mutex_lock);
+		sched_exit_if_killed(t);
+		bsp_irq_restore(s);
+		return rc;
 	}
 	bsp_spin_unlock(&g_sched.mutex_lock);
 	bsp_irq_restore(s);
-	sched_kill_point();
 	return rc;
 }
 

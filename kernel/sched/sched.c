@@ -32,11 +32,16 @@ bool sched_killed(struct k_thread *t)
 	return !t->is_idle && bsp_atomic_load(&t->killed) != 0;
 }
 
-void sched_set_need_resched(unsigned core)
+/* Interrupt `core` so it looks at its run queue again: its handler
+ * preempts the running thread if a more urgent one is ready there, or if
+ * the running one may no longer run there. Counted when the caller holds
+ * that core's lock (the counter's lock). */
+void sched_ipi(unsigned core)
 {
 	K_ASSERT(core < g_sched.cores);
-	bsp_atomic_store(&g_sched.core[core].need_resched, 1);
-	(void)bsp_atomic_fetch_add(&g_sched.ipis, 1);
+	struct sched_core *c = &g_sched.core[core];
+	if (bsp_spin_held(&c->rq.lock))
+		c->stats.ipis++;
 	sched_trace("ipi", bsp_core_id(), core);
 	bsp_ipi_send(core);
 }
@@ -53,10 +58,8 @@ void sched_timer_rearm(struct sched_core *c)
 		deadline = ql_entry(c->rq.timers.next, struct k_thread, tq_link)->deadline_ns;
 	if (c->current && !c->current->is_idle && c->slice_end_ns < deadline)
 		deadline = c->slice_end_ns;
-	if (deadline != c->timer_armed_ns) {
-		c->timer_armed_ns = deadline;
-		bsp_timer_set(deadline);
-	}
+	c->timer_armed_ns = deadline;
+	bsp_timer_set(deadline);
 }
 
 /* Caller: interrupts off, holds c->rq.lock, has given the current thread its
@@ -70,6 +73,14 @@ void sched_switch(struct sched_core *c)
 	struct k_thread *prev = c->current;
 	K_ASSERT(prev != NULL);
 	struct k_thread *next = runq_pick(c);
+	if (next && !(next->affinity & core_bit(c->id))) {
+		/* Its mask excludes this core: back in line, and the next
+		 * context here (idle if need be) moves it. */
+		next->state = TS_READY;
+		runq_enqueue(c, next, true);
+		c->fix_affinity = true;
+		next = NULL;
+	}
 	if (!next)
 		next = &c->idle;
 	if (prev->is_idle)
@@ -120,6 +131,18 @@ void sched_finish_switch(void)
 		sched_fix_affinity(c);
 }
 
+/* Slow paths (after the caller slept, or left a kill-deferred section):
+ * with interrupts off, exit now if t was killed meanwhile. A kill that finds
+ * a thread running is delivered by IPI instead, so fast paths need no
+ * check. */
+void sched_exit_if_killed(struct k_thread *t)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	K_ASSERT(t == sched_current());
+	if (!t->is_idle && t->kill_defer == 0 && bsp_atomic_load(&t->killed) != 0)
+		thread_exit_now(0);
+}
+
 /* A killed thread stops here, unless it is inside a section that must finish
  * first (kill_defer: creating objects). Interrupts on or off. */
 void sched_kill_point(void)
@@ -130,6 +153,28 @@ void sched_kill_point(void)
 	bsp_irq_restore(s);
 	if (die)
 		thread_exit_now(0);
+}
+
+/* A section a kill must not cut in half (creating or destroying an object:
+ * several locked steps with interrupts on between them). A kill that comes
+ * meanwhile takes effect at sched_kill_allow. Thread context; nests. */
+void sched_kill_defer(void)
+{
+	bsp_irq_state_t s = bsp_irq_save();
+	struct k_thread *t = sched_current();
+	K_ASSERT(t->kill_defer < 64u);
+	t->kill_defer++;
+	bsp_irq_restore(s);
+}
+
+void sched_kill_allow(void)
+{
+	bsp_irq_state_t s = bsp_irq_save();
+	struct k_thread *t = sched_current();
+	K_ASSERT(t->kill_defer > 0);
+	t->kill_defer--;
+	sched_exit_if_killed(t);
+	bsp_irq_restore(s);
 }
 
 /* Put the running thread back in its run queue and run the best one. */
@@ -149,15 +194,16 @@ static void sched_preempt(struct sched_core *c)
 	sched_switch(c);
 }
 
-/* Slice timer and timeouts of this core. Returns true if the current thread
- * should give way. */
-static bool sched_tick(struct sched_core *c)
+/* Timeouts and the slice of this core, judged by the clock. Returns true
+ * if the running thread should give way: a more urgent thread is ready here
+ * (woken, moved here, or the running one lost priority), its slice ended
+ * with an equal one waiting, or its affinity now excludes this core. Sets
+ * *fix when ready threads here must move elsewhere. */
+static bool sched_tick(struct sched_core *c, bool *fix)
 {
 	bool resched = false;
 	bsp_spin_lock(&c->rq.lock);
 	uint64_t now = bsp_clock_ns();
-	c->stats.ticks++;
-	c->timer_armed_ns = BSP_TIMER_NONE; /* it fired */
 	struct k_thread *cur = c->current;
 	for (unsigned n = 0; n < SCHED_TIMER_EXPIRE_MAX && !ql_empty(&c->rq.timers); n++) {
 		struct k_thread *t = ql_entry(c->rq.timers.next, struct k_thread, tq_link);
@@ -170,16 +216,23 @@ static bool sched_tick(struct sched_core *c)
 		runq_enqueue(c, t, false);
 		c->stats.wakeups++;
 		sched_trace("timeout", t->id, c->id);
-		if (cur->is_idle || t->prio > cur->prio)
+	}
+	unsigned top = runq_top_prio(&c->rq); /* 0: none, else prio + 1 */
+	if (!cur->is_idle) {
+		if (top > cur->prio + 1u || !(cur->affinity & core_bit(c->id)))
 			resched = true;
+		if (now >= c->slice_end_ns) {
+			c->stats.ticks++;
+			sched_trace("tick", cur->id, c->id);
+			if (top >= cur->prio + 1u)
+				resched = true; /* round-robin among equals */
+			else
+				c->slice_end_ns = now + g_sched.slice_ns;
+		}
 	}
-	if (!cur->is_idle && now >= c->slice_end_ns) {
-		sched_trace("tick", cur->id, c->id);
-		if (runq_top_prio(&c->rq) >= cur->prio + 1u)
-			resched = true; /* round-robin among equals */
-		else
-			c->slice_end_ns = now + g_sched.slice_ns;
-	}
+	*fix = c->fix_affinity && !cur->is_idle && !resched;
+	if (*fix)
+		c->fix_affinity = false;
 	sched_timer_rearm(c);
 	bsp_spin_unlock(&c->rq.lock);
 	return resched;
@@ -188,24 +241,19 @@ static bool sched_tick(struct sched_core *c)
 static void sched_irq(unsigned irq_mask)
 {
 	struct sched_core *c = sched_this_core();
-	bool resched = false;
-	if (irq_mask & BSP_IRQ_TIMER)
-		resched = sched_tick(c);
-	if (irq_mask & BSP_IRQ_IPI) {
-		/* An IPI may carry a timer moved here: re-arm. */
-		bsp_spin_lock(&c->rq.lock);
-		sched_timer_rearm(c);
-		bsp_spin_unlock(&c->rq.lock);
-	}
-	if (bsp_atomic_swap(&c->need_resched, 0) != 0)
-		resched = true;
-	struct k_thread *t = c->current;
-	if (t->is_idle)
+	K_ASSERT((irq_mask & ~(unsigned)(BSP_IRQ_TIMER | BSP_IRQ_IPI)) == 0);
+	/* Whatever the mask says (an IPI may also carry a timer moved here),
+	 * the clock and the run queue decide. */
+	bool fix = false;
+	bool resched = sched_tick(c, &fix);
+	if (c->current->is_idle)
 		return; /* the idle loop looks at its run queue itself */
+	if (fix)
+		sched_fix_affinity(c);
 	if (resched)
 		sched_preempt(c);
 	/* Back on this thread, maybe on another core. */
-	t = sched_current();
+	struct k_thread *t = sched_current();
 	K_ASSERT(!t->is_idle);
 	if (t->kill_defer == 0 && sched_killed(t))
 		thread_exit_now(0);
@@ -223,6 +271,12 @@ static void sched_idle_loop(struct sched_core *c)
 		if (c->id == 0 && bsp_atomic_load(&g_sched.finished) != 0)
 			return;
 		bsp_spin_lock(&c->rq.lock);
+		if (c->fix_affinity) {
+			c->fix_affinity = false;
+			bsp_spin_unlock(&c->rq.lock);
+			sched_fix_affinity(c);
+			continue;
+		}
 		if (c->rq.count > 0) {
 			sched_switch(c); /* back here when this core has nothing */
 			continue;
@@ -255,7 +309,6 @@ static void sched_core_init(struct sched_core *c, unsigned id)
 	c->timer_armed_ns = BSP_TIMER_NONE;
 	c->fix_affinity = false;
 	c->stats = (struct sched_core_stats){0};
-	c->need_resched.value = 0;
 	c->cur_prio.value = 0;
 	c->nr_ready.value = 0;
 	thread_init_idle(c);
@@ -269,7 +322,6 @@ static void sched_globals_init(const struct k_boot_config *cfg, unsigned cores)
 	g_sched.slice_ns = cfg->slice_ns ? cfg->slice_ns : K_SLICE_DEFAULT_NS;
 	g_sched.cores_mask = cores >= 64u ? K_CPUMASK_ALL : (core_bit(cores) - 1u);
 	g_sched.finished.value = 0;
-	g_sched.ipis.value = 0;
 	bsp_spin_init(&g_sched.registry_lock);
 	ql_head_init(&g_sched.threads);
 	ql_head_init(&g_sched.procs);
@@ -366,12 +418,12 @@ void k_sched_stats(struct k_sched_stats *out)
 		out->switches += s->switches;
 		out->preemptions += s->preemptions;
 		out->migrations += s->migrations;
+		out->ipis += s->ipis;
 		out->wakeups += s->wakeups;
 		out->ticks += s->ticks;
 		if (s->ready_wait_max_ns > out->ready_wait_max_ns)
 			out->ready_wait_max_ns = s->ready_wait_max_ns;
 	}
-	out->ipis = g_sched.ipis.value;
 	out->threads_live = g_sched.threads_live;
 	out->threads_total = g_sched.threads_total;
 }

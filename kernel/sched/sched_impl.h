@@ -269,33 +269,33 @@ struct k_mutex {
 
 struct runq {
 	bsp_spinlock_t lock;     /* lock order: level 3, ascending core ids */
-	/* rq.lock */
+	/* rq.lock (the small fields first: the checker reads them every step) */
 	uint64_t bitmap;         /* bit p set iff lists[p] is not empty */
-	struct qlink lists[K_PRIO_LEVELS];
 	unsigned count;
-	struct qlink timers;     /* threads with a deadline, earliest first */
 	unsigned timer_count;
+	struct qlink timers;     /* threads with a deadline, earliest first */
+	struct qlink lists[K_PRIO_LEVELS];
 };
 
 struct sched_core_stats {
-	uint64_t switches, preemptions, migrations, wakeups, ticks, ready_wait_max_ns;
+	uint64_t switches, preemptions, migrations, ipis, wakeups, ticks, ready_wait_max_ns;
 };
 
 struct sched_core {
 	unsigned id;
-	struct runq rq;
 	/* rq.lock */
 	struct k_thread *current;
 	struct k_thread *zombie;     /* dead thread whose stack the next context frees */
 	uint64_t slice_end_ns;
 	uint64_t timer_armed_ns;
 	bool fix_affinity;           /* a thread here may not be allowed here */
-	struct sched_core_stats stats;
-	struct k_thread idle;        /* this core's boot context */
 	/* Atomic hints, read without the lock. */
-	bsp_atomic_t need_resched;
 	bsp_atomic_t cur_prio;       /* running thread's prio + 1; 0 when idle */
 	bsp_atomic_t nr_ready;       /* rq.count */
+	struct runq rq;
+	/* rq.lock */
+	struct sched_core_stats stats;
+	struct k_thread idle;        /* this core's boot context */
 };
 
 struct sched_global {
@@ -304,7 +304,6 @@ struct sched_global {
 	k_cpumask_t cores_mask;
 	bsp_atomic_t finished;       /* every thread gone: core 0 leaves k_boot */
 	bsp_atomic_t booted;
-	bsp_atomic_t ipis;
 
 	bsp_spinlock_t registry_lock; /* lock order: level 1 */
 	/* registry_lock */
@@ -349,9 +348,12 @@ void sched_switch(struct sched_core *c);           /* rq.lock held; returns unlo
 void sched_finish_switch(void);
 void sched_timer_rearm(struct sched_core *c);
 void sched_kill_point(void);                       /* exit now if killed */
+void sched_exit_if_killed(struct k_thread *t);     /* irq off: slow-path kill point */
+void sched_kill_defer(void);                       /* enter a kill-deferred section */
+void sched_kill_allow(void);                       /* leave it (kill point) */
 bool sched_killed(struct k_thread *t);
 void sched_irq_enable(void);
-void sched_set_need_resched(unsigned core);
+void sched_ipi(unsigned core);                     /* make core re-judge its queue */
 void sched_trace(const char *kind, uintptr_t a, uintptr_t b);
 
 /* smp.c */
@@ -359,6 +361,7 @@ void sched_lock_two(unsigned a, unsigned b);
 void sched_unlock_two(unsigned a, unsigned b);
 unsigned sched_lock_thread(struct k_thread *t);    /* lock rq of t->cpu; returns it */
 bool sched_wake(struct k_thread *t);               /* blocked/sleeping -> ready */
+void sched_place_new(struct k_thread *t);          /* choose a new thread's home */
 void sched_make_ready(struct k_thread *t);         /* new thread -> ready */
 bool sched_pull(struct sched_core *c);
 void sched_fix_affinity(struct sched_core *c);

@@ -14,7 +14,7 @@ struct k_sem {
 	struct wait_queue waiters;
 };
 
-int k_sem_create(k_sem_t **out, const char *name, unsigned initial, unsigned limit)
+static int sem_create_deferred(k_sem_t **out, const char *name, unsigned initial, unsigned limit)
 {
 	if (!out || limit == 0 || limit > K_SEM_LIMIT_MAX || initial > limit)
 		return -K_EINVAL;
@@ -34,7 +34,16 @@ int k_sem_create(k_sem_t **out, const char *name, unsigned initial, unsigned lim
 	return 0;
 }
 
-int k_sem_destroy(k_sem_t *s)
+/* Kill-deferred: a kill cannot leave the object half made or half gone. */
+int k_sem_create(k_sem_t **out, const char *name, unsigned initial, unsigned limit)
+{
+	sched_kill_defer();
+	int rc = sem_create_deferred(out, name, initial, limit);
+	sched_kill_allow();
+	return rc;
+}
+
+static int sem_destroy_deferred(k_sem_t *s)
 {
 	if (!s || s->obj.type != OBJ_SEM)
 		return -K_EINVAL;
@@ -48,6 +57,15 @@ int k_sem_destroy(k_sem_t *s)
 	obj_unregister(&s->obj);
 	k_mem_free(s);
 	return 0;
+}
+
+/* Kill-deferred: a kill cannot leave the object half made or half gone. */
+int k_sem_destroy(k_sem_t *s)
+{
+	sched_kill_defer();
+	int rc = sem_destroy_deferred(s);
+	sched_kill_allow();
+	return rc;
 }
 
 void sem_free_leftover(struct k_obj *o)
@@ -80,10 +98,13 @@ int k_sem_take(k_sem_t *s, uint64_t timeout_ns)
 		}
 		wait_prepare(t, &s->waiters, &s->lock, &s->obj);
 		rc = sched_block(&s->lock, timeout_ns);
+		bsp_spin_unlock(&s->lock);
+		sched_exit_if_killed(t);
+		bsp_irq_restore(is);
+		return rc;
 	}
 	bsp_spin_unlock(&s->lock);
 	bsp_irq_restore(is);
-	sched_kill_point();
 	return rc;
 }
 

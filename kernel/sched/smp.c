@@ -57,7 +57,7 @@ static void preempt_check(struct sched_core *d, const struct k_thread *t)
 	K_ASSERT(bsp_spin_held(&d->rq.lock));
 	K_ASSERT(d->current != NULL);
 	if (d->current->is_idle || t->prio > d->current->prio)
-		sched_set_need_resched(d->id);
+		sched_ipi(d->id);
 }
 
 static unsigned lowest_allowed(k_cpumask_t allowed)
@@ -158,15 +158,15 @@ bool sched_wake(struct k_thread *t)
 	return true;
 }
 
-/* A new thread's first placement: the allowed core that looks least busy,
- * starting from the caller's. */
-void sched_make_ready(struct k_thread *t)
+/* A new thread's first home: the allowed core that looks least busy,
+ * starting from the caller's. Called before t is registered (nobody else
+ * sees it yet), so its home never changes while it is new. */
+void sched_place_new(struct k_thread *t)
 {
-	K_ASSERT(!bsp_irq_enabled());
 	K_ASSERT(t->state == TS_NEW);
 	k_cpumask_t allowed = t->affinity & g_sched.cores_mask;
 	K_ASSERT(allowed != 0);
-	unsigned self = bsp_core_id();
+	unsigned self = k_thread_core();
 	unsigned dst = (allowed & core_bit(self)) ? self : lowest_allowed(allowed);
 	uintptr_t best = UINTPTR_MAX;
 	for (unsigned i = 0; i < g_sched.cores && g_sched.cores > 1; i++) {
@@ -180,9 +180,16 @@ void sched_make_ready(struct k_thread *t)
 			dst = c;
 		}
 	}
+	t->cpu.value = dst;
+}
+
+/* A new thread (placed, registered) becomes ready at its home. */
+void sched_make_ready(struct k_thread *t)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	unsigned dst = sched_lock_thread(t);
 	struct sched_core *d = &g_sched.core[dst];
-	bsp_spin_lock(&d->rq.lock);
-	bsp_atomic_store(&t->cpu, dst);
+	K_ASSERT(t->state == TS_NEW);
 	t->state = TS_READY;
 	runq_enqueue(d, t, false);
 	sched_trace("start", t->id, dst);
@@ -217,11 +224,12 @@ static bool pull_planted_missing_lock(struct sched_core *c, struct sched_core *v
 	struct k_thread *t = find_stealable(v, c->id);
 	if (!t)
 		return false;
-	bsp_spin_lock(&c->rq.lock);
+	bsp_spin_lock(&c->rq.lock); /* a point: the victim core may run meanwhile */
 	ql_remove(&t->rq_link);
 	if (ql_empty(&v->rq.lists[t->prio]))
 		v->rq.bitmap &= ~((uint64_t)1u << t->prio);
 	v->rq.count--;
+	v->nr_ready.value = v->rq.count;
 	bsp_atomic_store(&t->cpu, c->id);
 	runq_enqueue(c, t, false);
 	c->stats.migrations++;
@@ -231,7 +239,8 @@ static bool pull_planted_missing_lock(struct sched_core *c, struct sched_core *v
 }
 
 /* Idle core c takes a ready thread from the busiest other core. Returns true
- * if it took one. Interrupts off, no lock held. */
+ * if it took one. Interrupts off, no lock held. Both locks are only tried,
+ * so the order of the two does not matter. */
 bool sched_pull(struct sched_core *c)
 {
 	K_ASSERT(!bsp_irq_enabled());
@@ -251,7 +260,14 @@ bool sched_pull(struct sched_core *c)
 	struct sched_core *v = &g_sched.core[victim];
 	if (PLANTED_RUNQ_MIGRATION_LOCK)
 		return pull_planted_missing_lock(c, v);
-	sched_lock_two(c->id, victim);
+	/* Stealing is opportunistic: never wait for a busy queue (an idle core
+	 * spinning on another core's lock only delays that core). */
+	if (!bsp_spin_trylock(&c->rq.lock))
+		return false;
+	if (!bsp_spin_trylock(&v->rq.lock)) {
+		bsp_spin_unlock(&c->rq.lock);
+		return false;
+	}
 	struct k_thread *t = find_stealable(v, c->id);
 	if (t) {
 		runq_remove(v, t);
@@ -334,7 +350,7 @@ void sched_set_prio(struct k_thread *t, unsigned prio)
 		K_ASSERT(c->current == t);
 		bsp_atomic_store(&c->cur_prio, prio + 1u);
 		if (prio < old && runq_top_prio(&c->rq) > prio + 1u)
-			sched_set_need_resched(cpu);
+			sched_ipi(cpu);
 	}
 	sched_trace("prio", t->id, prio);
 	bsp_spin_unlock(&c->rq.lock);
@@ -355,7 +371,6 @@ void sched_kick(struct k_thread *t)
 	bsp_spin_unlock(&g_sched.core[cpu].rq.lock);
 	if (core != SCHED_CORE_NONE && core != bsp_core_id()) {
 		sched_trace("kick", t->id, core);
-		(void)bsp_atomic_fetch_add(&g_sched.ipis, 1);
 		bsp_ipi_send(core);
 	}
 }

@@ -120,6 +120,7 @@ static int thread_create_deferred(k_thread_t **out, k_thread_entry_fn entry, voi
 	t->stack_bytes = stack_bytes;
 	t->ctx = bsp_context_init(stack, stack_bytes, thread_start, t);
 	K_ASSERT_MSG(t->ctx != NULL, "k_thread_create: the BSP refused a valid stack");
+	sched_place_new(t);
 	int rc = thread_register(t, p);
 	if (rc < 0) {
 		bsp_context_release(t->ctx);
@@ -142,17 +143,10 @@ int k_thread_create(k_thread_t **out, k_thread_entry_fn entry, void *arg,
 	int rc = attr_check(&a, out, entry);
 	if (rc < 0)
 		return rc;
-	bsp_irq_state_t s = bsp_irq_save();
-	struct k_thread *self = sched_current();
-	struct k_proc *p = a.proc ? a.proc : self->proc;
-	self->kill_defer++;
-	bsp_irq_restore(s);
+	sched_kill_defer();
+	struct k_proc *p = a.proc ? a.proc : k_proc_self();
 	rc = thread_create_deferred(out, entry, arg, &a, p);
-	s = bsp_irq_save();
-	K_ASSERT(self->kill_defer > 0);
-	self->kill_defer--;
-	bsp_irq_restore(s);
-	sched_kill_point();
+	sched_kill_allow();
 	return rc;
 }
 
@@ -171,6 +165,8 @@ _Noreturn void thread_exit_now(int exit_code)
 	mutex_release_all(t);
 	bsp_spin_lock(&g_sched.registry_lock);
 	K_ASSERT(!t->exited);
+	if (sched_killed(t) && t->proc->exit_code_set)
+		exit_code = t->proc->exit_code; /* stopped by k_proc_kill */
 	t->exited = true;
 	t->exit_code = exit_code;
 	K_ASSERT(g_sched.threads_live > 0);
@@ -257,8 +253,9 @@ int k_thread_join(k_thread_t *t, uint64_t timeout_ns, int *exit_code)
 			thread_free_locked(t);
 	}
 	bsp_spin_unlock(&g_sched.registry_lock);
+	if (timeout_ns != K_NO_WAIT)
+		sched_exit_if_killed(self); /* may have slept */
 	bsp_irq_restore(s);
-	sched_kill_point();
 	return rc;
 }
 
@@ -294,8 +291,8 @@ void k_thread_yield(void)
 		c->fix_affinity = true;
 	sched_trace("yield", t->id, c->id);
 	sched_switch(c);
+	sched_exit_if_killed(t);
 	bsp_irq_restore(s);
-	sched_kill_point();
 }
 
 int k_thread_sleep_ns(uint64_t duration_ns)
@@ -317,8 +314,8 @@ int k_thread_sleep_ns(uint64_t duration_ns)
 		sched_trace("sleep", t->id, c->id);
 		sched_switch(c);
 	}
+	sched_exit_if_killed(t);
 	bsp_irq_restore(s);
-	sched_kill_point();
 	return 0;
 }
 
@@ -413,10 +410,10 @@ static bool affinity_apply(struct k_thread *t, k_cpumask_t mask)
 		unsigned dst = (unsigned)__builtin_ctzll(mask);
 		if (t->state == TS_RUNNING) {
 			s->fix_affinity = true;
-			sched_set_need_resched(src);
+			sched_ipi(src);
 		} else if (t->state == TS_READY) {
 			s->fix_affinity = true;
-			sched_set_need_resched(src);
+			sched_ipi(src);
 		} else if (t->state == TS_BLOCKED || t->state == TS_SLEEPING) {
 			if (dst > src || bsp_spin_trylock(&g_sched.core[dst].rq.lock)) {
 				if (dst > src)
@@ -424,7 +421,7 @@ static bool affinity_apply(struct k_thread *t, k_cpumask_t mask)
 				move_home_locked(t, src, dst);
 				bsp_spin_unlock(&g_sched.core[dst].rq.lock);
 				bsp_spin_unlock(&s->rq.lock);
-				sched_set_need_resched(dst); /* re-arm its timer */
+				sched_ipi(dst); /* re-arm its timer */
 				return true;
 			}
 			done = false;
@@ -455,13 +452,17 @@ int k_thread_affinity_set(k_thread_t *t, k_cpumask_t mask)
 		}
 	}
 	bsp_irq_restore(s);
-	if (rc == 0)
-		sched_kill_point();
 	return rc;
 }
 
 k_cpumask_t k_thread_affinity_get(const k_thread_t *t)
 {
-	K_ASSERT(t != NULL);
-	return t->affinity;
+	K_ASSERT(t != NULL && !t->is_idle);
+	struct k_thread *w = (struct k_thread *)(uintptr_t)t;
+	bsp_irq_state_t s = bsp_irq_save();
+	unsigned cpu = sched_lock_thread(w);
+	k_cpumask_t mask = w->affinity;
+	bsp_spin_unlock(&g_sched.core[cpu].rq.lock);
+	bsp_irq_restore(s);
+	return mask;
 }

@@ -129,7 +129,7 @@ static void test_misuse(void)
 	EXPECT_PANIC(k_cache_free(c, h), "not from this cache");
 	CHECK_EQ_U64(mem_boot1(1u << 20), 0);
 	c = k_cache_create("a", 64, 0);
-	char local[16];
+	char local[16] = {0};
 	EXPECT_PANIC(k_cache_free(c, local), "not from this cache");
 	EXPECT_PANIC(k_cache_alloc((k_cache_t *)local, 0), "not a cache");
 	CHECK_EQ_U64(mem_boot1(1u << 20), 0);

@@ -188,8 +188,41 @@ static void one_run(unsigned cores, uint64_t seed)
 	sim_result_free(&r);
 }
 
+/* Misuse inside a run fails the run as an assertion, naming the block. */
+static void *victim;
+
+static void double_free_main(void *arg)
+{
+	(void)arg;
+	CHECK_EQ_U64(k_mem_init(), 0);
+	victim = k_mem_alloc(100, 0);
+	k_mem_free(victim);
+	k_mem_free(victim);
+}
+
+static void misuse_in_run(void)
+{
+	struct bsp_sim_options o;
+	memset(&o, 0, sizeof o);
+	o.region_count = 1;
+	o.region_bytes[0] = 1u << 20;
+	bsp_sim_setup(&o);
+	sim_config_t cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.cores = 2;
+	sim_result_t r;
+	enum sim_outcome out = bsp_sim_run(&cfg, double_free_main, NULL, &r);
+	CHECK_EQ_U64(out, SIM_FAIL_ASSERT);
+	CHECK(strstr(r.message, "double free") != NULL);
+	char want[32];
+	snprintf(want, sizeof want, "%016" PRIxPTR, (uintptr_t)victim);
+	CHECK(strstr(r.message, want) != NULL);
+	sim_result_free(&r);
+}
+
 int main(void)
 {
+	misuse_in_run();
 	for (unsigned cores = 2; cores <= 4; cores++)
 		for (uint64_t seed = 1; seed <= 6; seed++)
 			one_run(cores, seed * 7919u + cores);

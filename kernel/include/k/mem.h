@@ -3,11 +3,11 @@
  * heap, per-core object caches, per-owner accounting and a full checker.
  *
  * Layers (lock order, outermost first):
- *   k_cache_*   per-core magazines (per-core lock) over a depot and slabs
- *               (per-cache lock);
- *   k_mem_*     the heap: TLSF segregated fits, O(1) alloc and free (heap lock);
- *   k_frames_*  primary memory: page frames carved from bsp_mem_regions()
- *               (frames lock).
+ *   k_cache_*   per-core magazines (the core's own lock) over a depot of
+ *               slabs (the cache's lock);
+ *   k_mem_*     the heap: TLSF segregated fits, O(1) alloc and free;
+ *   k_frames_*  primary memory: page frames carved from bsp_mem_regions();
+ *               heap, frames and owner accounting share one lock (innermost).
  * Every call may be made from thread context on any core, with interrupts on
  * or off (each call saves and restores interrupts itself); none from isr
  * context unless stated. No call blocks.
@@ -26,11 +26,13 @@
  *
  * Debug vs release: the compile definition K_MEM_DEBUG (0 or 1) chooses;
  * the build sets it to 0 in Release and 1 otherwise (kernel/CMakeLists.txt);
- * when not given it is 1 unless NDEBUG is defined. Debug
- * builds add to every heap block a trailer (its requested size, keyed by its
- * address) and guard bytes up to the block's end, checked on free, realloc and
- * k_mem_check; cache objects get a guard word; freed memory is filled with
- * junk (0xDD). Release keeps the one-word header and every K_ASSERT.
+ * when not given it is 1 unless NDEBUG is defined. Debug builds add to every
+ * heap block a trailer word (its requested size, keyed by its address) and at
+ * least one guard byte (0xA5) between the request and the trailer; cache
+ * objects get guard bytes up to the next object's header; guards are checked
+ * on free, realloc and k_mem_check; freed memory is filled with junk (0xDD)
+ * and fresh heap blocks too. Release keeps the one-word header, the O(1)
+ * pointer checks on free (double free, foreign pointer) and every K_ASSERT.
  */
 #ifndef K_MEM_H
 #define K_MEM_H

@@ -49,9 +49,12 @@ typedef uint64_t k_cpumask_t;
 #define K_CPUMASK_CORE(i) ((k_cpumask_t)1u << (i))
 
 /* Stack sizes in bytes. The minimum is the BSP's; the default leaves room for
- * sanitizer-instrumented frames. */
+ * sanitizer-instrumented frames (a small target's build may set a smaller
+ * default with -DK_STACK_DEFAULT_BYTES=...). */
 #define K_STACK_MIN_BYTES 4096u
+#ifndef K_STACK_DEFAULT_BYTES
 #define K_STACK_DEFAULT_BYTES (64u * 1024u)
+#endif
 #define K_STACK_MAX_BYTES (8u * 1024u * 1024u)
 
 /* Most threads alive at once (all processes); a named bound for every walk. */

@@ -1,0 +1,311 @@
+/*
+ * bench_sched.c — what the real scheduler costs on the simulator.
+ *
+ * cores-1, cores-4, cores-16: a fresh kernel on N simulated cores, two
+ * threads pinned to each core yielding to each other, so every yield is a
+ * kernel thread switch.
+ *   ns_per_switch  host ns / kernel context switches, from the difference
+ *                  between a run of 2Y yields per thread and one of Y (so
+ *                  boot and shutdown cancel out);
+ *   ns_per_point   host ns / engine steps, the same way (a kernel scheduling
+ *                  point, with everything the kernel does between points),
+ *                  against the baseline `engine-point`: the engine's bare
+ *                  sim_point on N cores (a seeded random strategy, as in
+ *                  bench_engine), measured right before in the same process.
+ * pingpong: schedules_per_s — whole `weft explore` schedules of the pingpong
+ *   workload at 2 cores (fresh kernel, boot to end check, every oracle on),
+ *   seeds 0, 1, 2, ...; pingpong-check16: the same with k_sched_check every
+ *   16 steps instead of every step (what the invariant check costs).
+ * Each figure is the median of REPS repetitions. Host time is read here
+ * only: the benchmark is outside the simulated world.
+ *
+ * Output: JSON lines on stdout (DESIGN.md). --smoke: tiny counts, for ctest.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <k/sched.h>
+#include <k/thread.h>
+#include <k/workload.h>
+
+#include "harness.h"
+
+#define REPS 5u
+#define YIELDS_FULL 2000u
+#define YIELDS_SMOKE 50u
+#define POINTS_FULL 400000u
+#define POINTS_SMOKE 2000u
+#define SCHEDULES_FULL 4000u
+#define SCHEDULES_SMOKE 20u
+#define ENGINE_STACK_BYTES (64u * 1024u)
+#define BENCH_STACK_BYTES (16u * 1024u)
+#define BENCH_REGION_BYTES (2u << 20) /* 32 threads at 16 cores */
+#define SEED 0x5eed5eedull
+#define SPARSE_CHECK_EVERY 16u
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	return v[n / 2];
+}
+
+static _Noreturn void die(const char *what, const char *detail)
+{
+	fprintf(stderr, "bench_sched: %s: %s\n", what, detail);
+	exit(1);
+}
+
+/* --------------------------------------------- kernel switches (workload) */
+
+static struct {
+	unsigned yields;
+	uint64_t switches; /* k_sched_stats at the end of main */
+} sw;
+
+static void sw_yielder(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < sw.yields; i++)
+		k_thread_yield();
+}
+
+static int sw_main(void)
+{
+	unsigned cores = k_sched_cores();
+	k_thread_t *t[2u * SIM_CORES_MAX];
+	/* Above every yielder while creating them, so each pair is complete
+	 * before either member runs; join then gives the core away. */
+	int rc = k_thread_priority_set(k_thread_self(), K_PRIO_MAX);
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0; i < 2u * cores; i++) {
+		struct k_thread_attr a = K_THREAD_ATTR_DEFAULT;
+		a.name = "yielder";
+		a.affinity = K_CPUMASK_CORE(i % cores);
+		a.stack_bytes = BENCH_STACK_BYTES;
+		if ((rc = k_thread_create(&t[i], sw_yielder, NULL, &a)) < 0)
+			return rc;
+	}
+	for (unsigned i = 0; i < 2u * cores; i++)
+		if ((rc = k_thread_join(t[i], K_FOREVER, NULL)) < 0)
+			return rc;
+	struct k_sched_stats st;
+	k_sched_stats(&st);
+	sw.switches = st.switches;
+	return 0;
+}
+
+static int sw_check(char *msg, size_t cap)
+{
+	(void)msg;
+	(void)cap;
+	return 0;
+}
+
+static const struct k_workload sw_workload = {"bench-switch", "yielders", sw_main, sw_check};
+
+struct run_cost {
+	double ns;
+	double switches;
+	double steps;
+};
+
+/* One run of the yielders. */
+static struct run_cost kernel_run_once(unsigned cores, unsigned yields)
+{
+	sw.yields = yields;
+	sw.switches = 0;
+	struct weft_run_options o;
+	memset(&o, 0, sizeof o);
+	o.cores = cores;
+	o.seed = SEED;
+	o.region_bytes = BENCH_REGION_BYTES;
+	snprintf(o.strategy, sizeof o.strategy, "random");
+	sim_result_t r;
+	double t0 = now_ns();
+	enum sim_outcome out = weft_run_once(&sw_workload, &o, &r, NULL, 0);
+	double t1 = now_ns();
+	if (out != SIM_OK)
+		die("switch run failed", r.message);
+	if (sw.switches == 0 || r.steps == 0)
+		die("switch run", "no switches counted");
+	struct run_cost c = {t1 - t0, (double)sw.switches, (double)r.steps};
+	sim_result_free(&r);
+	return c;
+}
+
+/* Host ns per switch and per point, boot and shutdown excluded: the
+ * difference between a run with 2Y yields per thread and one with Y. */
+static void kernel_run(unsigned cores, unsigned yields, double *per_switch, double *per_point)
+{
+	struct run_cost a = kernel_run_once(cores, yields);
+	struct run_cost b = kernel_run_once(cores, 2u * yields);
+	if (b.switches <= a.switches || b.steps <= a.steps)
+		die("switch run", "more yields gave no more switches");
+	*per_switch = (b.ns - a.ns) / (b.switches - a.switches);
+	*per_point = (b.ns - a.ns) / (b.steps - a.steps);
+}
+
+/* ------------------------------------------- bare engine points (baseline) */
+
+static sim_rng_t bench_rng;
+static uint32_t bench_choose(sim_strategy_t *s, const sim_choice_t *c)
+{
+	(void)s;
+	return (uint32_t)sim_rng_below(&bench_rng, c->n);
+}
+static void bench_begin(sim_strategy_t *s, unsigned cores)
+{
+	(void)s;
+	sim_rng_seed(&bench_rng, SEED + cores);
+}
+static sim_strategy_t bench_strategy = {
+	.name = "bench-random", .choose = bench_choose, .begin = bench_begin};
+
+static uint64_t points_left;
+
+static void spinner(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		if (points_left == 0)
+			sim_finish();
+		points_left--;
+		sim_point(SIM_POINT_YIELD);
+	}
+}
+
+static void spin_main(void *arg)
+{
+	(void)arg;
+	for (unsigned c = 1; c < sim_core_count(); c++)
+		sim_core_start(c, spinner, NULL);
+	spinner(NULL);
+}
+
+static double engine_point_ns(unsigned cores, unsigned points)
+{
+	sim_config_t cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.cores = cores;
+	cfg.strategy = &bench_strategy;
+	cfg.boot_stack_bytes = ENGINE_STACK_BYTES;
+	points_left = points;
+	sim_result_t r;
+	double t0 = now_ns();
+	enum sim_outcome o = sim_run(&cfg, spin_main, NULL, &r);
+	double t1 = now_ns();
+	if (o != SIM_OK)
+		die("engine run failed", r.message);
+	sim_result_free(&r);
+	return (t1 - t0) / (double)points;
+}
+
+/* ------------------------------------------------------ pingpong schedules */
+
+static double schedules_per_s(const struct k_workload *w, unsigned schedules, uint64_t check_every)
+{
+	double t0 = now_ns();
+	for (unsigned i = 0; i < schedules; i++) {
+		struct weft_run_options o;
+		memset(&o, 0, sizeof o);
+		o.cores = 2;
+		o.seed = i;
+		o.check_every = check_every;
+		snprintf(o.strategy, sizeof o.strategy, "random");
+		sim_result_t r;
+		if (weft_run_once(w, &o, &r, NULL, 0) != SIM_OK)
+			die("pingpong schedule failed", r.message);
+		sim_result_free(&r);
+	}
+	double t1 = now_ns();
+	return (double)schedules * 1e9 / (t1 - t0);
+}
+
+/* ------------------------------------------------------------------ output */
+
+static void print_line(const char *c, const char *metric, double v, const char *unit,
+		       const char *baseline, double b)
+{
+	char vs[32], bs[32];
+	snprintf(vs, sizeof vs, "%.3f", v);
+	if (!baseline) {
+		printf("{\"bench\":\"sched\",\"case\":\"%s\",\"metric\":\"%s\",\"value\":%s,"
+		       "\"unit\":\"%s\"}\n", c, metric, vs, unit);
+		return;
+	}
+	/* Round first so the printed ratio is the ratio of the printed values. */
+	snprintf(bs, sizeof bs, "%.3f", b);
+	double vr = strtod(vs, NULL), br = strtod(bs, NULL);
+	printf("{\"bench\":\"sched\",\"case\":\"%s\",\"metric\":\"%s\",\"value\":%s,\"unit\":\"%s\","
+	       "\"baseline\":\"%s\",\"baseline_value\":%s,\"ratio\":%.3f}\n",
+	       c, metric, vs, unit, baseline, bs, br > 0 ? vr / br : 0.0);
+}
+
+int main(int argc, char **argv)
+{
+	bool smoke = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--smoke") == 0) {
+			smoke = true;
+		} else {
+			fprintf(stderr, "usage: bench_sched [--smoke]\n");
+			return 2;
+		}
+	}
+	unsigned yields = smoke ? YIELDS_SMOKE : YIELDS_FULL;
+	unsigned points = smoke ? POINTS_SMOKE : POINTS_FULL;
+	unsigned schedules = smoke ? SCHEDULES_SMOKE : SCHEDULES_FULL;
+	unsigned reps = smoke ? 1u : REPS;
+	const struct k_workload *pingpong = weft_workload_find("pingpong");
+	if (!pingpong)
+		die("setup", "the pingpong workload is not linked in");
+
+	static const unsigned cases[] = {1, 4, 16};
+	enum { CASES = sizeof cases / sizeof cases[0] };
+	/* Warm up caches and the allocator once. */
+	double ignored_a, ignored_b;
+	kernel_run(4, yields / 4u + 1u, &ignored_a, &ignored_b);
+	(void)engine_point_ns(4, points / 4u + 1u);
+
+	for (unsigned c = 0; c < CASES; c++) {
+		double per_switch[REPS], per_point[REPS], base[REPS];
+		for (unsigned rep = 0; rep < reps; rep++) {
+			base[rep] = engine_point_ns(cases[c], points);
+			kernel_run(cases[c], yields, &per_switch[rep], &per_point[rep]);
+		}
+		char name[16];
+		snprintf(name, sizeof name, "cores-%u", cases[c]);
+		print_line(name, "ns_per_switch", median(per_switch, reps), "ns", NULL, 0);
+		print_line(name, "ns_per_point", median(per_point, reps), "ns", "engine-point",
+			   median(base, reps));
+	}
+	/* As `weft explore` runs them (k_sched_check at every step), and — to
+	 * show what the invariant check costs — with it every 16 steps. */
+	double sps[REPS], sparse[REPS];
+	(void)schedules_per_s(pingpong, schedules / 10u + 1u, 0);
+	for (unsigned rep = 0; rep < reps; rep++) {
+		sps[rep] = schedules_per_s(pingpong, schedules, 0);
+		sparse[rep] = schedules_per_s(pingpong, schedules, SPARSE_CHECK_EVERY);
+	}
+	print_line("pingpong", "schedules_per_s", median(sps, reps), "schedules/s", NULL, 0);
+	print_line("pingpong-check16", "schedules_per_s", median(sparse, reps), "schedules/s", NULL,
+		   0);
+	return 0;
+}

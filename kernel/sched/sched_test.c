@@ -1,0 +1,381 @@
+/*
+ * sched_test.c — self-tests of threads and scheduling: create/join/exit,
+ * priorities, round-robin, yield, sleep, preemption on wake-up (same core and
+ * across cores), migration and affinity.
+ *
+ * Tests use the public API only; memory shared between test threads goes
+ * through BSP atomics (the simulator's scheduling points).
+ */
+#include <bsp.h>
+#include <k/sched.h>
+#include <k/sync.h>
+#include <k/test.h>
+#include <k/thread.h>
+
+#define SPIN_MAX 2000000u     /* atomic polls before a spin gives up */
+#define POLL_SLEEP_NS 20000u  /* sleep between polls of a condition */
+#define POLL_MAX 5000u        /* polls before a wait gives up (100 ms virtual) */
+
+static k_thread_t *spawn(k_thread_entry_fn fn, void *arg, unsigned prio, k_cpumask_t mask,
+			 const char *name)
+{
+	struct k_thread_attr a = K_THREAD_ATTR_DEFAULT;
+	a.priority = prio;
+	a.affinity = mask;
+	a.name = name;
+	k_thread_t *t = NULL;
+	int rc = k_thread_create(&t, fn, arg, &a);
+	K_TEST_CHECK(rc == 0);
+	return rc == 0 ? t : NULL;
+}
+
+static int join(k_thread_t *t)
+{
+	int code = -1;
+	if (t)
+		K_TEST_CHECK(k_thread_join(t, K_FOREVER, &code) == 0);
+	return code;
+}
+
+/* Poll until *a == want (sleeping between polls); false on give-up. */
+static bool wait_value(bsp_atomic_t *a, uintptr_t want)
+{
+	for (unsigned i = 0; i < POLL_MAX; i++) {
+		if (bsp_atomic_load(a) == want)
+			return true;
+		k_thread_sleep_ns(POLL_SLEEP_NS);
+	}
+	return false;
+}
+
+/* Pin the caller to core 0 at `prio`; returns its old priority. */
+static unsigned pin_self(unsigned prio)
+{
+	k_thread_t *self = k_thread_self();
+	unsigned old = k_thread_priority_get(self);
+	K_TEST_CHECK(k_thread_affinity_set(self, K_CPUMASK_CORE(0)) == 0);
+	K_TEST_CHECK(k_thread_priority_set(self, prio) == 0);
+	K_TEST_CHECK(k_thread_core() == 0);
+	return old;
+}
+
+static void unpin_self(unsigned prio)
+{
+	k_thread_t *self = k_thread_self();
+	K_TEST_CHECK(k_thread_priority_set(self, prio) == 0);
+	K_TEST_CHECK(k_thread_affinity_set(self, K_CPUMASK_ALL) == 0);
+}
+
+/* ------------------------------------------------------------ create/join */
+
+static bsp_atomic_t ran;
+
+static void set_and_exit(void *arg)
+{
+	bsp_atomic_store(&ran, (uintptr_t)arg);
+	k_thread_exit(42);
+}
+
+static void return_seven(void *arg)
+{
+	(void)arg;
+	bsp_atomic_fetch_add(&ran, 7);
+}
+
+K_TEST(thread_create_join_exit)
+{
+	bsp_atomic_store(&ran, 0);
+	k_thread_t *t = spawn(set_and_exit, (void *)(uintptr_t)5, K_PRIO_DEFAULT, 0, "exit42");
+	K_TEST_CHECK(k_thread_id(t) != 0);
+	K_TEST_CHECK(join(t) == 42);
+	K_TEST_CHECK(bsp_atomic_load(&ran) == 5);
+	t = spawn(return_seven, NULL, K_PRIO_DEFAULT, 0, "ret");
+	K_TEST_CHECK(join(t) == 0);
+	K_TEST_CHECK(bsp_atomic_load(&ran) == 12);
+	K_TEST_CHECK(k_thread_join(k_thread_self(), K_FOREVER, NULL) == -K_EDEADLK);
+	struct k_thread_attr bad = K_THREAD_ATTR_DEFAULT;
+	bad.priority = K_PRIO_MAX + 1u;
+	k_thread_t *none = NULL;
+	K_TEST_CHECK(k_thread_create(&none, return_seven, NULL, &bad) == -K_EINVAL);
+	bad = K_THREAD_ATTR_DEFAULT;
+	bad.stack_bytes = 100;
+	K_TEST_CHECK(k_thread_create(&none, return_seven, NULL, &bad) == -K_EINVAL);
+	K_TEST_CHECK(k_thread_create(NULL, return_seven, NULL, NULL) == -K_EINVAL);
+}
+
+static void sleeper_1ms(void *arg)
+{
+	(void)arg;
+	k_thread_sleep_ns(1000000u);
+}
+
+K_TEST(thread_join_timeout_and_detach)
+{
+	k_thread_t *t = spawn(sleeper_1ms, NULL, K_PRIO_DEFAULT, 0, "sleeper");
+	K_TEST_CHECK(k_thread_join(t, K_NO_WAIT, NULL) == -K_ETIMEDOUT);
+	K_TEST_CHECK(k_thread_join(t, 10000u, NULL) == -K_ETIMEDOUT);
+	K_TEST_CHECK(join(t) == 0);
+	t = spawn(sleeper_1ms, NULL, K_PRIO_DEFAULT, 0, "detached");
+	K_TEST_CHECK(k_thread_detach(t) == 0);
+	/* It frees itself; nothing to join. */
+	k_thread_sleep_ns(2000000u);
+}
+
+K_TEST(thread_sleep_advances_clock)
+{
+	uint64_t t0 = bsp_clock_ns();
+	K_TEST_CHECK(k_thread_sleep_ns(300000u) == 0);
+	uint64_t t1 = bsp_clock_ns();
+	K_TEST_CHECK(t1 - t0 >= 300000u);
+	K_TEST_CHECK(k_thread_sleep_ns(K_NO_WAIT) == 0);
+}
+
+/* ------------------------------------------------------------- priorities */
+
+static bsp_atomic_t order_next;
+static bsp_atomic_t order_log[8];
+
+static void record_order(void *arg)
+{
+	uintptr_t slot = bsp_atomic_fetch_add(&order_next, 1);
+	if (slot < 8)
+		bsp_atomic_store(&order_log[slot], (uintptr_t)arg);
+}
+
+K_TEST(priority_order_on_one_core)
+{
+	unsigned old = pin_self(K_PRIO_MAX);
+	bsp_atomic_store(&order_next, 0);
+	k_thread_t *lo = spawn(record_order, (void *)1, 10, K_CPUMASK_CORE(0), "lo");
+	k_thread_t *hi = spawn(record_order, (void *)3, 30, K_CPUMASK_CORE(0), "hi");
+	k_thread_t *mid = spawn(record_order, (void *)2, 20, K_CPUMASK_CORE(0), "mid");
+	/* None ran yet: the caller is more urgent and holds core 0. */
+	K_TEST_CHECK(bsp_atomic_load(&order_next) == 0);
+	K_TEST_CHECK(k_thread_priority_set(k_thread_self(), 5) == 0);
+	/* Lowered below all three: they ran, most urgent first. */
+	K_TEST_CHECK(bsp_atomic_load(&order_next) == 3);
+	K_TEST_CHECK(bsp_atomic_load(&order_log[0]) == 3);
+	K_TEST_CHECK(bsp_atomic_load(&order_log[1]) == 2);
+	K_TEST_CHECK(bsp_atomic_load(&order_log[2]) == 1);
+	join(lo);
+	join(hi);
+	join(mid);
+	unpin_self(old);
+}
+
+/* ----------------------------------------------------- yield, round-robin */
+
+static bsp_atomic_t rr_flag;
+static bsp_atomic_t rr_seen;
+
+static void spin_until_flag(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < SPIN_MAX; i++) {
+		if (bsp_atomic_load(&rr_flag) != 0) {
+			bsp_atomic_store(&rr_seen, 1);
+			return;
+		}
+	}
+}
+
+static void set_flag(void *arg)
+{
+	(void)arg;
+	bsp_atomic_store(&rr_flag, 1);
+}
+
+K_TEST(round_robin_time_slice)
+{
+	unsigned old = pin_self(K_PRIO_MAX);
+	bsp_atomic_store(&rr_flag, 0);
+	bsp_atomic_store(&rr_seen, 0);
+	/* The spinner runs first and never yields: only the slice timer lets
+	 * the equal-priority setter run. */
+	k_thread_t *a = spawn(spin_until_flag, NULL, 10, K_CPUMASK_CORE(0), "spinner");
+	k_thread_t *b = spawn(set_flag, NULL, 10, K_CPUMASK_CORE(0), "setter");
+	join(a);
+	join(b);
+	K_TEST_CHECK(bsp_atomic_load(&rr_seen) == 1);
+	struct k_sched_stats st;
+	k_sched_stats(&st);
+	K_TEST_CHECK(st.ticks > 0);
+	K_TEST_CHECK(st.preemptions > 0);
+	unpin_self(old);
+}
+
+static bsp_atomic_t yield_next;
+static bsp_atomic_t yield_log[8];
+
+static void yielder(void *arg)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		uintptr_t slot = bsp_atomic_fetch_add(&yield_next, 1);
+		if (slot < 8)
+			bsp_atomic_store(&yield_log[slot], (uintptr_t)arg);
+		k_thread_yield();
+	}
+}
+
+K_TEST(yield_alternates_equals)
+{
+	unsigned old = pin_self(K_PRIO_MAX);
+	bsp_atomic_store(&yield_next, 0);
+	k_thread_t *a = spawn(yielder, (void *)1, 10, K_CPUMASK_CORE(0), "ya");
+	k_thread_t *b = spawn(yielder, (void *)2, 10, K_CPUMASK_CORE(0), "yb");
+	join(a);
+	join(b);
+	K_TEST_CHECK(bsp_atomic_load(&yield_next) == 6);
+	/* A slice may end between a record and the yield; mostly alternates. */
+	unsigned alternations = 0;
+	for (unsigned i = 1; i < 6; i++)
+		alternations += bsp_atomic_load(&yield_log[i]) != bsp_atomic_load(&yield_log[i - 1]);
+	K_TEST_CHECK(alternations >= 3);
+	unpin_self(old);
+}
+
+/* ------------------------------------------------------ preemption on wake */
+
+struct wake_ctx {
+	k_sem_t *sem;
+	bsp_atomic_t woke;
+	bsp_atomic_t woke_at_ns;
+};
+
+static void wait_then_mark(void *arg)
+{
+	struct wake_ctx *w = arg;
+	K_TEST_CHECK(k_sem_take(w->sem, K_FOREVER) == 0);
+	bsp_atomic_store(&w->woke_at_ns, (uintptr_t)bsp_clock_ns());
+	bsp_atomic_store(&w->woke, 1);
+}
+
+K_TEST(preempt_on_wake_same_core)
+{
+	unsigned old = pin_self(20);
+	static struct wake_ctx w;
+	K_TEST_CHECK(k_sem_create(&w.sem, "wake", 0, 1) == 0);
+	bsp_atomic_store(&w.woke, 0);
+	k_thread_t *hi = spawn(wait_then_mark, &w, 30, K_CPUMASK_CORE(0), "hi");
+	/* hi ran at once (more urgent) and now waits. */
+	K_TEST_CHECK(k_sem_give(w.sem) == 0);
+	/* The give preempted us: hi has run before we got here. */
+	K_TEST_CHECK(bsp_atomic_load(&w.woke) == 1);
+	join(hi);
+	K_TEST_CHECK(k_sem_destroy(w.sem) == 0);
+	unpin_self(old);
+}
+
+static bsp_atomic_t spin_stop;
+
+static void spin_until_stop(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < SPIN_MAX && bsp_atomic_load(&spin_stop) == 0; i++)
+		;
+}
+
+K_TEST(preempt_on_wake_other_core)
+{
+	if (k_sched_cores() < 2)
+		K_TEST_SKIP("needs 2 cores");
+	unsigned old = pin_self(20);
+	static struct wake_ctx w;
+	K_TEST_CHECK(k_sem_create(&w.sem, "wake", 0, 1) == 0);
+	bsp_atomic_store(&w.woke, 0);
+	bsp_atomic_store(&spin_stop, 0);
+	k_thread_t *hi = spawn(wait_then_mark, &w, 30, K_CPUMASK_CORE(1), "hi1");
+	k_thread_sleep_ns(POLL_SLEEP_NS); /* hi1 blocks on the semaphore */
+	k_thread_t *lo = spawn(spin_until_stop, NULL, 10, K_CPUMASK_CORE(1), "lo1");
+	k_thread_sleep_ns(POLL_SLEEP_NS); /* lo1 holds core 1 */
+	uint64_t given_at = bsp_clock_ns();
+	K_TEST_CHECK(k_sem_give(w.sem) == 0);
+	K_TEST_CHECK(wait_value(&w.woke, 1));
+	uint64_t latency = (uint64_t)bsp_atomic_load(&w.woke_at_ns) - given_at;
+	/* An IPI, not the next slice tick, got hi1 onto core 1. */
+	K_TEST_CHECK(latency < K_SLICE_DEFAULT_NS / 2u);
+	bsp_atomic_store(&spin_stop, 1);
+	join(hi);
+	join(lo);
+	K_TEST_CHECK(k_sem_destroy(w.sem) == 0);
+	unpin_self(old);
+}
+
+/* ------------------------------------------------- migration and affinity */
+
+static void hop_cores(void *arg)
+{
+	unsigned cores = (unsigned)(uintptr_t)arg;
+	k_thread_t *self = k_thread_self();
+	for (unsigned round = 0; round < 2; round++) {
+		for (unsigned c = 0; c < cores; c++) {
+			K_TEST_CHECK(k_thread_affinity_set(self, K_CPUMASK_CORE(c)) == 0);
+			K_TEST_CHECK(k_thread_core() == c);
+			k_thread_yield();
+			K_TEST_CHECK(k_thread_core() == c);
+		}
+	}
+	K_TEST_CHECK(k_thread_affinity_get(self) == K_CPUMASK_CORE(cores - 1u));
+}
+
+K_TEST(affinity_moves_running_thread)
+{
+	unsigned cores = k_sched_cores();
+	k_thread_t *a = spawn(hop_cores, (void *)(uintptr_t)cores, K_PRIO_DEFAULT, 0, "hop-a");
+	k_thread_t *b = spawn(hop_cores, (void *)(uintptr_t)cores, K_PRIO_DEFAULT, 0, "hop-b");
+	join(a);
+	join(b);
+	K_TEST_CHECK(k_thread_affinity_set(k_thread_self(), 0) == -K_EINVAL);
+}
+
+static bsp_atomic_t where_mask;
+
+static void note_core(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < 20; i++) {
+		unsigned c = k_thread_core();
+		uintptr_t old = bsp_atomic_load(&where_mask);
+		while (!bsp_atomic_cas(&where_mask, &old, old | ((uintptr_t)1u << c)))
+			;
+		for (unsigned spin = 0; spin < 200u; spin++) /* busy: worth stealing */
+			(void)bsp_atomic_load(&where_mask);
+		k_thread_yield();
+	}
+}
+
+K_TEST(affinity_honoured_and_idle_cores_pull)
+{
+	unsigned cores = k_sched_cores();
+	if (cores < 2)
+		K_TEST_SKIP("needs 2 cores");
+	bsp_atomic_store(&where_mask, 0);
+	k_thread_t *t[4];
+	for (unsigned i = 0; i < 4; i++)
+		t[i] = spawn(note_core, NULL, K_PRIO_DEFAULT, K_CPUMASK_CORE(cores - 1u), "pinned");
+	for (unsigned i = 0; i < 4; i++)
+		join(t[i]);
+	K_TEST_CHECK(bsp_atomic_load(&where_mask) == ((uintptr_t)1u << (cores - 1u)));
+	/* Unpinned busy threads spread over the cores. */
+	bsp_atomic_store(&where_mask, 0);
+	for (unsigned i = 0; i < 4; i++)
+		t[i] = spawn(note_core, NULL, K_PRIO_DEFAULT, 0, "free");
+	for (unsigned i = 0; i < 4; i++)
+		join(t[i]);
+	uintptr_t seen = bsp_atomic_load(&where_mask);
+	K_TEST_CHECK((seen & (seen - 1u)) != 0); /* more than one core */
+	struct k_sched_stats st;
+	k_sched_stats(&st);
+	K_TEST_CHECK(st.migrations > 0);
+}
+
+K_TEST(starvation_measure_is_sane)
+{
+	uint64_t s = k_sched_starvation_ns();
+	K_TEST_CHECK(s < 1000000000u);
+	struct k_sched_stats st;
+	k_sched_stats(&st);
+	K_TEST_CHECK(st.switches > 0);
+	K_TEST_CHECK(st.threads_live >= 1);
+	K_TEST_CHECK(k_sched_planted_bug() != NULL);
+}

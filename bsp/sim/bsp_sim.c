@@ -234,6 +234,17 @@ void bsp_irq_restore(bsp_irq_state_t state)
 	}
 }
 
+void bsp_irq_enable(void)
+{
+	if (!bsp_sim.in_run) {
+		bsp_sim.direct_irq_enabled = true;
+		return;
+	}
+	/* Enabling is where a pending interrupt gets in: a point. */
+	sim_point(SIM_POINT_IRQ);
+	sim_irq_set_enabled(true);
+}
+
 bool bsp_irq_enabled(void)
 {
 	return bsp_sim.in_run ? sim_irq_enabled() : bsp_sim.direct_irq_enabled;
@@ -253,7 +264,8 @@ uint64_t bsp_clock_ns(void)
 
 void bsp_timer_set(uint64_t deadline_ns)
 {
-	sim_timer_set(deadline_ns, BSP_IRQ_TIMER);
+	/* The engine takes the bit's index; the handler gets the mask back. */
+	sim_timer_set(deadline_ns, (unsigned)__builtin_ctz(BSP_IRQ_TIMER));
 }
 
 /* ---------------------------------------------------------------- context */

@@ -278,8 +278,8 @@ bool sim_irq_set_enabled(bool enabled); /* returns the previous flag; enabling d
 bool sim_irq_enabled(void);
 void sim_irq_raise(unsigned core, unsigned irq_mask); /* e.g. IPI; not a point */
 
-/* Virtual time and the per-core one-shot timer (fires irq_mask bit `timer_irq`
- * given at arm time). */
+/* Virtual time and the per-core one-shot timer: when it fires, the core's
+ * pending mask gets bit number `timer_irq` (an index, 0..31, not a mask). */
 uint64_t sim_time_ns(void);
 void sim_timer_set(uint64_t deadline_ns, unsigned timer_irq); /* UINT64_MAX cancels */
 

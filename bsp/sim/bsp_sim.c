@@ -54,7 +54,14 @@ static struct {
 	 * unit tests and benchmarks of kernel code measure the kernel. */
 	bool in_run;
 	bool direct_irq_enabled;
+
+	uint64_t publish_count; /* see bsp_sim_publish_count */
 } bsp_sim;
+
+uint64_t bsp_sim_publish_count(void)
+{
+	return bsp_sim.publish_count;
+}
 
 /* ------------------------------------------------------------- harness */
 
@@ -227,6 +234,7 @@ void bsp_irq_restore(bsp_irq_state_t state)
 	}
 	if (state) {
 		/* Enabling is where a pending interrupt gets in: a point. */
+		bsp_sim.publish_count++;
 		sim_point(SIM_POINT_IRQ);
 		sim_irq_set_enabled(true);
 	} else {
@@ -241,6 +249,7 @@ void bsp_irq_enable(void)
 		return;
 	}
 	/* Enabling is where a pending interrupt gets in: a point. */
+	bsp_sim.publish_count++;
 	sim_point(SIM_POINT_IRQ);
 	sim_irq_set_enabled(true);
 }
@@ -285,6 +294,7 @@ void bsp_context_switch(bsp_context_t *save, bsp_context_t to)
 		bsp_panic(__FILE__, __LINE__, "bsp_context_switch: interrupts must be off");
 	if (save)
 		*save = sim_core_fiber();
+	bsp_sim.publish_count++;
 	sim_point(SIM_POINT_SWITCH);
 	sim_core_switch((sim_fiber_t *)to, save == NULL);
 }
@@ -301,6 +311,7 @@ void bsp_spin_init(bsp_spinlock_t *lock)
 {
 	lock->locked = 0;
 	lock->owner = 0;
+	bsp_sim.publish_count++;
 }
 
 /* Direct mode: one core, so a held lock can never be released. */
@@ -365,6 +376,7 @@ void bsp_spin_unlock(bsp_spinlock_t *lock)
 		bsp_panic(__FILE__, __LINE__, "bsp_spin_unlock: lock not held by this core");
 	lock->locked = 0;
 	lock->owner = 0;
+	bsp_sim.publish_count++;
 	sim_point(SIM_POINT_UNLOCK);
 }
 
@@ -407,6 +419,7 @@ void bsp_atomic_store(bsp_atomic_t *a, uintptr_t v)
 {
 	sim_point(SIM_POINT_ATOMIC);
 	a->value = v;
+	bsp_sim.publish_count++;
 }
 
 uintptr_t bsp_atomic_fetch_add(bsp_atomic_t *a, uintptr_t delta)
@@ -414,6 +427,7 @@ uintptr_t bsp_atomic_fetch_add(bsp_atomic_t *a, uintptr_t delta)
 	sim_point(SIM_POINT_ATOMIC);
 	uintptr_t old = a->value;
 	a->value = old + delta;
+	bsp_sim.publish_count++;
 	return old;
 }
 
@@ -422,6 +436,7 @@ uintptr_t bsp_atomic_swap(bsp_atomic_t *a, uintptr_t v)
 	sim_point(SIM_POINT_ATOMIC);
 	uintptr_t old = a->value;
 	a->value = v;
+	bsp_sim.publish_count++;
 	return old;
 }
 
@@ -430,6 +445,7 @@ bool bsp_atomic_cas(bsp_atomic_t *a, uintptr_t *expected, uintptr_t desired)
 	sim_point(SIM_POINT_ATOMIC);
 	if (a->value == *expected) {
 		a->value = desired;
+		bsp_sim.publish_count++;
 		return true;
 	}
 	*expected = a->value;

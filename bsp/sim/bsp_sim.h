@@ -58,6 +58,13 @@ const char *bsp_sim_last_panic(void);
 void bsp_sim_console_capture(bool on);
 const char *bsp_sim_console(void);
 
+/* Events that may make new shared state visible to another core: a lock
+ * released, an atomic written, a context switched, interrupts enabled.
+ * Between two equal readings no kernel structure that is not under a held
+ * lock has changed, so an invariant checker that skips held locks needs to
+ * run only when the count moved (an exact saving, not sampling). */
+uint64_t bsp_sim_publish_count(void);
+
 /* Run main_fn(arg) on the engine with cfg; the adapter installs its own
  * irq_handler (cfg->irq_handler must be NULL). Returns the outcome. */
 enum sim_outcome bsp_sim_run(const sim_config_t *cfg, void (*main_fn)(void *), void *arg,

@@ -46,6 +46,7 @@ struct engine {
 	uint64_t next_deadline_ns; /* earliest armed timer, ENGINE_TIMER_NONE if none */
 	uint64_t step_cost_ns;
 	uint64_t check_every;
+	uint64_t check_countdown; /* steps until the next on_step call */
 	size_t boot_stack_bytes;
 	size_t step_hashes_capacity;
 	size_t log_capacity;

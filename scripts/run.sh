@@ -33,18 +33,18 @@ for w in "${workloads[@]}"; do
   line=$(grep "^explore $w:" "$out/$w.log" | tail -1)
   runs=$(sed -n 's/.*, \([0-9]*\) runs, .*/\1/p' <<<"$line")
   rate=$(sed -n 's/.*, \([0-9]*\) runs\/s, .*/\1/p' <<<"$line")
-  states=$(sed -n 's/.*, \([0-9]*\) distinct states, .*/\1/p' <<<"$line")
+  states=$(sed -n 's/.*, \([0-9]*\) distinct schedules, .*/\1/p' <<<"$line")
   fails=$(sed -n 's/.*, \([0-9]*\) failures\{0,1\}$/\1/p' <<<"$line")
   if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
     fails="error (exit $rc)"
   fi
   [ "$rc" -ne 0 ] && failures=$((failures + 1))
-  rows+=("$(printf '%-16s %10s %10s %16s %10s' "$w" "${runs:-?}" "${rate:-?}" "${states:-?}" "${fails:-?}")")
+  rows+=("$(printf '%-16s %10s %10s %18s %10s' "$w" "${runs:-?}" "${rate:-?}" "${states:-?}" "${fails:-?}")")
 done
 
 echo
 echo "campaign: $cores cores, $time_per per workload, strategy $strategy ($weft)"
-printf '%-16s %10s %10s %16s %10s\n' workload runs runs/s "distinct states" failures
+printf '%-16s %10s %10s %18s %10s\n' workload runs runs/s "distinct schedules" failures
 printf '%s\n' "${rows[@]}"
 if [ $failures -gt 0 ]; then
   echo "campaign: $failures workloads failed; traces in $out/ (weft replay TRACE --log, weft shrink TRACE -o small.trace)"

@@ -445,7 +445,9 @@ static double host_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Open-addressing set of final state hashes: "distinct states". */
+/* Open-addressing set of final state hashes. The hash covers the whole run
+ * (every step, core and kernel event), so it counts distinct schedules: a
+ * campaign that repeats itself shows it here. */
 struct hash_set {
 	uint64_t *slots;
 	size_t cap;
@@ -531,7 +533,7 @@ static int cmd_explore(int argc, char **argv)
 		double now = host_seconds();
 		if (tty && now - last_draw > 0.25) {
 			last_draw = now;
-			printf("\rexplore %s: %" PRIu64 " runs, %.0f runs/s, %zu distinct states, 0 failures ",
+			printf("\rexplore %s: %" PRIu64 " runs, %.0f runs/s, %zu distinct schedules, 0 failures ",
 			       weft_workload_name(w), runs, runs / (now - start + 1e-9), distinct.count);
 			fflush(stdout);
 		}
@@ -540,7 +542,7 @@ static int cmd_explore(int argc, char **argv)
 	if (tty && rc == WEFT_EXIT_OK)
 		printf("\n");
 	printf("explore %s: cores %u, strategy %s, shard %u/%u, %" PRIu64 " runs, %.0f runs/s, "
-	       "%zu distinct states, %" PRIu64 " steps/run, %s\n",
+	       "%zu distinct schedules, %" PRIu64 " steps/run, %s\n",
 	       weft_workload_name(w), c.cores, c.strategy, c.shard_i, c.shard_n, runs,
 	       runs / (elapsed + 1e-9), distinct.count, runs ? steps_total / runs : 0,
 	       rc == WEFT_EXIT_OK ? "0 failures" : "1 failure");

@@ -47,7 +47,9 @@ static bool frames_carve(uintptr_t base, size_t size, struct frame_region *out)
 		out->frames = FRAMES_RUN_MAX;
 	out->desc = (struct frame_desc *)start;
 	out->base = start + meta * page;
+	out->bytes = out->frames * page;
 	mem_fill(out->desc, 0, out->frames * sizeof(struct frame_desc));
+	out->free_hint = 0;
 	return true;
 }
 
@@ -94,11 +96,12 @@ static void frames_mark(struct frame_region *r, size_t first, size_t count, enum
 	}
 }
 
-/* First fit in one region; returns the first frame index or r->frames. */
+/* First fit in one region; returns the first frame index or r->frames.
+ * The scan starts at the region's free hint: every frame below is taken. */
 static size_t frames_find(const struct frame_region *r, size_t count, size_t align_frames)
 {
 	size_t first_index = (r->base / K_PAGE_BYTES);
-	size_t i = 0;
+	size_t i = r->free_hint;
 	while (i + count <= r->frames) {
 		const struct frame_desc *d = &r->desc[i];
 		if (d->kind != FRAME_FREE) {
@@ -136,6 +139,8 @@ void *frames_alloc_locked(size_t count, size_t align_frames, enum frame_kind kin
 		if (i >= r->frames)
 			continue;
 		frames_mark(r, i, count, kind, owner);
+		if (i == r->free_hint)
+			r->free_hint = i + count; /* may be taken too: the scan skips it */
 		frames.free -= count;
 		if (frames.total - frames.free > frames.used_peak)
 			frames.used_peak = frames.total - frames.free;
@@ -161,6 +166,8 @@ void frames_free_locked(void *p, size_t count, enum frame_kind kind)
 	MEM_ASSERT(d->run == count, "frames: free with a count other than the run's", p);
 	for (size_t j = 0; j < count; j++)
 		r->desc[i + j] = (struct frame_desc){0u, 0u, FRAME_FREE, 0u};
+	if (i < r->free_hint)
+		r->free_hint = i;
 	frames.free += count;
 	K_ASSERT(frames.free <= frames.total);
 }
@@ -227,6 +234,7 @@ size_t frames_check(size_t kind_frames[FRAME_KINDS], size_t owner_bytes[K_MEM_OW
 	for (size_t ri = 0; ri < frames_map.region_count; ri++) {
 		const struct frame_region *r = &frames_map.region[ri];
 		MEM_ASSERT((r->base & (K_PAGE_BYTES - 1u)) == 0u, "k_mem_check: unaligned region", r->base);
+		MEM_ASSERT(r->bytes == r->frames * K_PAGE_BYTES, "k_mem_check: region size drifted", r->base);
 		size_t i = 0;
 		while (i < r->frames) {
 			const struct frame_desc *d = &r->desc[i];
@@ -234,6 +242,8 @@ size_t frames_check(size_t kind_frames[FRAME_KINDS], size_t owner_bytes[K_MEM_OW
 			if (d->kind == FRAME_FREE) {
 				MEM_ASSERT(d->run == 0u && !d->head && d->owner == 0u,
 					   "k_mem_check: free frame with stale fields at",
+					   r->base + i * K_PAGE_BYTES);
+				MEM_ASSERT(i >= r->free_hint, "k_mem_check: free frame below the region's free hint at",
 					   r->base + i * K_PAGE_BYTES);
 				kind_frames[FRAME_FREE]++;
 				i++;

@@ -26,24 +26,28 @@
  * between the request and the trailer; freed payloads are filled with junk.
  *
  * The front cache (struct heap_front, per core, under that core's lock):
- * k_mem_free puts a block of a size class below 2^(FL_SHIFT + FRONT_FL_COUNT
- * - 1) on the freeing core's LIFO list for its TLSF class (at most
- * FRONT_DEPTH_MAX per class, FRONT_CORE_BYTES_MAX per core) instead of taking
- * mem_lock; k_mem_alloc takes one from there first. A cached block stays
- * allocated in TLSF terms (header unchanged, still charged to its owner in
- * `owners`; the core's owner_bytes/owner_blocks hold the matching minus), and
- * its payload says it is cached:
+ * k_mem_free puts a block of an exact class (below 2 * SMALL_BLOCK) on the
+ * freeing core's LIFO list for its TLSF class (at most FRONT_DEPTH_MAX per
+ * class, FRONT_CORE_BYTES_MAX per core) instead of going to TLSF under
+ * mem_lock; k_mem_alloc takes one from there first (its own class, else the
+ * next one up). A cached block stays allocated in TLSF terms (header
+ * unchanged, still charged to its owner in `owners`; the core's
+ * owner_bytes/owner_blocks hold the matching minus), and its payload says it
+ * is cached:
  *   word 1  next block in the list (or 0)
  *   word 2  FRONT_MARK ^ its address: "cached" (a second k_mem_free of it is
- *           a double free)
- *   word 3  where: core id, class and depth in the list (k_mem_check)
+ *           a double free; taking it checks the mark is intact)
+ *   word 3  its depth in the list (k_mem_check)
  * The front cache reads a block's header without mem_lock and never writes
  * it: the size, FREE and owner bits of an allocated block change only on its
  * holder's own calls, and the one bit TLSF may flip meanwhile under mem_lock
  * (PREV_FREE, when a neighbour is freed) is masked out of every such read.
  * Changing a reused block's owner rewrites the header, so that happens under
- * mem_lock. Blocks go back to TLSF when a list is full, before the heap grows
- * or fails (this core's cache, then every core's), and on k_mem_trim.
+ * mem_lock. A block goes to TLSF instead of the cache when its list or the
+ * core's budget is full; every core's cache goes back to TLSF before an
+ * allocation fails (then TLSF is asked once more) and on k_mem_trim. The
+ * step counter counts TLSF operations only (the cache has no lists to walk);
+ * a flush counts each block it gives back as one operation.
  */
 #include "mem_internal.h"
 
@@ -77,8 +81,8 @@ K_STATIC_ASSERT(FL_MAX <= HEAP_OWNER_SHIFT, "sizes stay below the owner bits");
 K_STATIC_ASSERT((CHUNK_HEADER + W) % G == 0u, "first payload of a chunk is aligned");
 K_STATIC_ASSERT(sizeof(uintptr_t) == 8u || sizeof(uintptr_t) == 4u, "32- or 64-bit words");
 K_STATIC_ASSERT(FRONT_FL_COUNT <= FL_COUNT, "front classes are heap classes");
-K_STATIC_ASSERT(FRONT_DEPTH_MAX <= 255u, "front depth fits its uint8_t count and 8 tag bits");
-K_STATIC_ASSERT(FRONT_CLASSES <= 4096u && BSP_CORES_MAX <= 64u, "front tag fields fit 32 bits");
+K_STATIC_ASSERT(FRONT_DEPTH_MAX <= 255u, "front depth fits its uint8_t count");
+K_STATIC_ASSERT(FRONT_CLASSES <= 0xFFFFu, "front class indexes fit unsigned");
 K_STATIC_ASSERT(HEAP_BLOCK_MIN >= 4u * W, "a cached block holds header, link, mark, where");
 
 struct heap_chunk {
@@ -420,9 +424,8 @@ static inline __attribute__((always_inline)) struct heap_loc heap_block_check(co
 	MEM_ASSERT(loc.region != NULL && loc.region->desc[(b - loc.region->base) / K_PAGE_BYTES].kind == FRAME_HEAP,
 		   heap_msg_foreign, p);
 	uintptr_t h = *word(b);
-	MEM_ASSERT((h & HEAP_FREE) == 0u, heap_msg_double, p);
-	MEM_ASSERT((h & (G - 1u) & ~(HEAP_FREE | HEAP_PREV_FREE)) == 0u, heap_msg_foreign, p);
-	uintptr_t size = h & HEAP_SIZE_MASK, end = loc.region->base + loc.region->frames * K_PAGE_BYTES;
+	MEM_ASSERT((h & (G - 1u) & ~HEAP_PREV_FREE) == 0u, (h & HEAP_FREE) != 0u ? heap_msg_double : heap_msg_foreign, p);
+	uintptr_t size = h & HEAP_SIZE_MASK, end = loc.region->base + loc.region->bytes;
 	MEM_ASSERT(size >= HEAP_BLOCK_MIN && size < end - b, heap_msg_foreign, p);
 	MEM_ASSERT((*word(b + size) & HEAP_PREV_FREE) == 0u, heap_msg_foreign, p);
 	MEM_ASSERT(*word(b + 2u * W) != (b ^ FRONT_MARK), heap_msg_double, p);
@@ -607,7 +610,7 @@ static uintptr_t front_take(struct mem_core *core, uintptr_t size)
 	}
 	unsigned depth = --f->count[k];
 	MEM_ASSERT(*word(b + 2u * W) == (b ^ FRONT_MARK) && *word(b + 3u * W) == front_where(depth),
-		   "k_mem_alloc: cached block damaged (written after free?) at", b + W);
+		   "k_mem: cached block damaged (written after free?) at", b + W);
 	f->head[k] = *word(b + W);
 	*word(b + 2u * W) = 0;
 	f->bytes -= hsize(b);
@@ -702,18 +705,19 @@ void heap_front_flush_all(void)
 
 /* ------------------------------------------------------------ public API */
 
-/* Caller holds core (mem_core_lock). The rest of an allocation whose front
- * cache class was empty (or its block another owner's, or the size beyond
- * the exact classes): the front cache's inexact classes, then TLSF. Leaves
- * core; block address or 0. */
-static __attribute__((noinline)) uintptr_t heap_alloc_slow(struct mem_core *core, bsp_irq_state_t irq,
-							    size_t bytes, size_t align, k_mem_owner_t owner)
+/* Caller holds core (mem_core_lock). The rest of an allocation the hot path
+ * did not serve: the front cache (if `front`: the next class up, or a block
+ * of another owner, re-charged), then TLSF. Leaves core; block address or
+ * 0. */
+static inline __attribute__((always_inline)) uintptr_t heap_alloc_rest(struct mem_core *core, bsp_irq_state_t irq,
+									size_t bytes, size_t align, k_mem_owner_t owner,
+									bool front)
 {
-	uintptr_t b = align <= G ? front_take(core, block_size_for(bytes)) : 0u;
+	uintptr_t b = front ? front_take(core, block_size_for(bytes)) : 0u;
 	if (b != 0u && howner(b) == owner) {
 		front_hand_out(core, b, owner);
+		fresh_block(b, bytes); /* before another core's k_mem_check can see it */
 		mem_core_unlock(core, irq);
-		fresh_block(b, bytes);
 		return b;
 	}
 	mem_lock_take();
@@ -741,14 +745,21 @@ static __attribute__((noinline)) uintptr_t heap_alloc_slow(struct mem_core *core
 	return b;
 }
 
-/* Requests the exact front classes cannot hold (or aligned ones). */
+/* The exact class was empty or its first block another owner's. */
+static __attribute__((noinline)) uintptr_t heap_alloc_slow(struct mem_core *core, bsp_irq_state_t irq,
+							    size_t bytes, size_t align, k_mem_owner_t owner)
+{
+	return heap_alloc_rest(core, irq, bytes, align, owner, true);
+}
+
+/* Requests the exact front classes cannot hold (or aligned ones): TLSF. */
 static __attribute__((noinline)) uintptr_t heap_alloc_big(size_t bytes, size_t align, k_mem_owner_t owner)
 {
 	if (bytes > HEAP_REQUEST_MAX)
 		return 0;
 	bsp_irq_state_t irq;
 	struct mem_core *core = mem_core_lock(&irq);
-	return heap_alloc_slow(core, irq, bytes, align, owner);
+	return heap_alloc_rest(core, irq, bytes, align, owner, align <= G && FRONT_FL_COUNT > 2u);
 }
 
 /* Largest request whose block falls in an exact front class. */
@@ -777,8 +788,8 @@ static inline __attribute__((always_inline)) uintptr_t heap_alloc(size_t bytes, 
 	f->bytes -= size;
 	*word(b + 2u * W) = 0;
 	front_hand_out(core, b, owner);
+	fresh_block(b, bytes + (bytes == 0u)); /* before another core's k_mem_check can see it */
 	mem_core_unlock(core, irq);
-	fresh_block(b, bytes + (bytes == 0u));
 	return b;
 }
 

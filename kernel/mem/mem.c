@@ -78,6 +78,16 @@ _Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t
 	bsp_panic(file, line, mem_panic_buf);
 }
 
+/* Out of line: keeps the one-core hot paths short. A thread that reads its
+ * core id and migrates before locking works on the old core's entry, which
+ * is as correct (it holds that entry's lock). */
+struct mem_core *mem_core_lock_many(bsp_irq_state_t *irq)
+{
+	struct mem_core *core = &mem_cores[bsp_core_id()];
+	*irq = bsp_spin_lock_irqsave(&core->lock);
+	return core;
+}
+
 int k_mem_init(void)
 {
 	bsp_spin_init(&mem_lock);

@@ -95,15 +95,20 @@ extern bsp_spinlock_t mem_lock;
 #define HEAP_FL_SHIFT (HEAP_SL_LOG2 + HEAP_ALIGN_LOG2)
 
 /* The heap's front cache: per core, per TLSF class of the first
- * FRONT_FL_COUNT first levels (blocks below 2^(HEAP_FL_SHIFT +
- * FRONT_FL_COUNT - 1): 128 KiB on 64-bit, 64 KiB on 32-bit), a LIFO list of
- * freed blocks threaded through their payloads. */
+ * FRONT_FL_COUNT first levels, a LIFO list of freed blocks threaded through
+ * their payloads. Two levels are the exact classes (one block size each,
+ * blocks below 2^(HEAP_FL_SHIFT + 1): 1 KiB on 64-bit, 512 B on 32-bit),
+ * which the hot paths index by size alone. Bigger blocks would pin more
+ * memory against coalescing than their reuse saves (the fragmentation
+ * trace's overhead rises past 1.15). */
 #define FRONT_FL_COUNT 2u
 #define FRONT_CLASSES (FRONT_FL_COUNT * HEAP_SL_COUNT)
-/* Most blocks one class list holds. */
-#define FRONT_DEPTH_MAX 32u
-/* Most bytes (whole blocks) one core's front cache holds: what pins them
- * also keeps their neighbours from coalescing (fragmentation). */
+/* Most blocks one class list holds (a class's list empties or fills, and
+ * the call falls through to TLSF, about once in FRONT_DEPTH_MAX calls of a
+ * random alloc/free walk). */
+#define FRONT_DEPTH_MAX 48u
+/* Most bytes (whole blocks) one core's front cache holds: cached blocks
+ * also keep their neighbours from coalescing (fragmentation). */
 #define FRONT_CORE_BYTES_MAX (8u * K_PAGE_BYTES)
 
 struct heap_front {
@@ -140,14 +145,18 @@ extern unsigned mem_core_count;
 
 /* One core (bsp_core_count() == 1 at boot: the sim's direct mode, m4f,
  * wasm): nobody else can touch memory-manager state, so turning interrupts
- * off is all the exclusion the heap's paths need; they skip the core lock
- * and mem_lock (mem_core_lock, mem_lock_take). Paths that are not hot
- * (stats, check, trim, caches, frames) take the locks anyway, which is
- * harmless: on one core with interrupts off nothing runs between. */
+ * off is all the exclusion the heap and frame paths need; they skip the core
+ * lock and mem_lock (mem_core_lock, mem_lock_take). The other paths (stats,
+ * check, trim, object caches) take the locks anyway, which is harmless: on
+ * one core with interrupts off nothing runs between. With several cores
+ * every lock is taken as documented at the top of this file. */
 static inline bool mem_one_core(void)
 {
 	return mem_core_count == 1u;
 }
+
+/* Several cores: the calling core's entry, locked, interrupts off (mem.c). */
+struct mem_core *mem_core_lock_many(bsp_irq_state_t *irq);
 
 /* Interrupts off and the calling core's entry, locked (unless one core). */
 static inline struct mem_core *mem_core_lock(bsp_irq_state_t *irq)
@@ -156,9 +165,7 @@ static inline struct mem_core *mem_core_lock(bsp_irq_state_t *irq)
 		*irq = bsp_irq_save();
 		return &mem_cores[0];
 	}
-	struct mem_core *core = &mem_cores[bsp_core_id()];
-	*irq = bsp_spin_lock_irqsave(&core->lock);
-	return core;
+	return mem_core_lock_many(irq);
 }
 static inline void mem_core_unlock(struct mem_core *core, bsp_irq_state_t irq)
 {
@@ -207,8 +214,10 @@ struct frame_desc {
 
 struct frame_region {
 	uintptr_t base; /* first frame, page-aligned */
+	size_t bytes;   /* frames * K_PAGE_BYTES (the lookups' bound) */
 	size_t frames;
 	struct frame_desc *desc; /* [frames], in the region's first pages */
+	size_t free_hint; /* no free frame below this index (mem_lock) */
 };
 
 /* The regions: fixed once frames_init returns (read without a lock). */
@@ -221,11 +230,11 @@ extern struct frames_map frames_map;
 static inline const struct frame_region *frames_region_lookup(uintptr_t p)
 {
 	const struct frame_region *first = &frames_map.region[0]; /* the usual case, without a loop */
-	if (p - first->base < first->frames * K_PAGE_BYTES)
+	if (p - first->base < first->bytes)
 		return first;
 	for (size_t ri = 1; ri < frames_map.region_count; ri++) {
 		const struct frame_region *r = &frames_map.region[ri];
-		if (p - r->base < r->frames * K_PAGE_BYTES) /* p >= base: else it wraps */
+		if (p - r->base < r->bytes) /* p >= base: else it wraps */
 			return r;
 	}
 	return NULL;

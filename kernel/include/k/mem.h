@@ -5,12 +5,15 @@
  * Layers (lock order, outermost first):
  *   k_cache_*   per-core magazines (the core's own lock) over a depot of
  *               slabs (the cache's lock);
- *   k_mem_*     the heap: TLSF segregated fits, O(1) alloc and free;
+ *   k_mem_*     the heap: a per-core front cache of small freed blocks (the
+ *               core's own lock) over TLSF segregated fits, O(1) alloc and
+ *               free;
  *   k_frames_*  primary memory: page frames carved from bsp_mem_regions();
  *               heap, frames and owner accounting share one lock (innermost).
  * Every call may be made from thread context on any core, with interrupts on
  * or off (each call saves and restores interrupts itself); none from isr
- * context unless stated. No call blocks.
+ * context unless stated. No call blocks. On a one-core system the heap and
+ * frame calls only turn interrupts off: there is no other core to lock out.
  *
  * Owners: every allocation is charged to an owner, a small index: 0 is the
  * kernel, 1..K_MEM_OWNERS_MAX-1 are owner slots the process layer hands out
@@ -120,8 +123,9 @@ size_t k_mem_usable_bytes(const void *p);
 k_mem_owner_t k_mem_owner_of(const void *p);
 
 /* Give back to primary memory every heap chunk that is wholly free and every
- * cache slab that holds no object (after emptying every core's magazines).
- * Returns the number of frames given back. Thread context. */
+ * cache slab that holds no object (after emptying every core's heap front
+ * cache and magazines). Returns the number of frames given back. Thread
+ * context. */
 size_t k_mem_trim(void);
 
 /* ------------------------------------------------ secondary: object caches */
@@ -161,7 +165,10 @@ struct k_mem_owner_stats {
 			       + cache objects (whole slots), now */
 	size_t peak_bytes;  /* high-water of the heap + frame part of used_bytes
 			       (cache objects are counted per core without a
-			       global lock, so they are not in the peak) */
+			       global lock, so they are not in the peak; heap
+			       blocks reused from a core's front cache are, exactly
+			       on one core, and on several cores as seen by the
+			       core that reused them) */
 	size_t cache_bytes; /* part of used_bytes that is cache objects */
 	size_t blocks;      /* live heap blocks + frame runs + cache objects */
 };
@@ -174,7 +181,8 @@ struct k_mem_stats {
 	size_t frames_peak_used;        /* high-water of frames taken */
 	/* heap */
 	size_t heap_bytes;              /* bytes of frames the heap holds */
-	size_t heap_free_bytes;         /* sum of free block payloads */
+	size_t heap_free_bytes;         /* sum of free block payloads (blocks
+					   resting in front caches not included) */
 	size_t heap_largest_free_bytes; /* largest single block it can hand out */
 	uint32_t heap_steps_max;        /* most list/bitmap steps of one heap op */
 	/* caches */

@@ -5,8 +5,8 @@
  * threads pinned to each core yielding to each other, so every yield is a
  * kernel thread switch.
  *   ns_per_switch  host ns / kernel context switches, from the difference
- *                  between a run of 2Y yields per thread and one of Y (so
- *                  boot and shutdown cancel out);
+ *                  between runs of 2Y yields per thread and runs of Y (so
+ *                  boot and shutdown cancel out; Y = 16000 / cores);
  *   ns_per_point   host ns / engine steps, the same way (a kernel scheduling
  *                  point, with everything the kernel does between points),
  *                  against the baseline `engine-point`: the engine's bare
@@ -34,8 +34,10 @@
 #include "harness.h"
 
 #define REPS 5u
-#define YIELDS_FULL 2000u
-#define YIELDS_SMOKE 50u
+/* Yields per thread = budget / cores, so every case makes about the same
+ * number of switches (2 threads per core). */
+#define YIELDS_BUDGET_FULL 16000u
+#define YIELDS_BUDGET_SMOKE 256u
 #define POINTS_FULL 400000u
 #define POINTS_SMOKE 2000u
 #define SCHEDULES_FULL 4000u
@@ -151,15 +153,28 @@ static struct run_cost kernel_run_once(unsigned cores, unsigned yields)
 }
 
 /* Host ns per switch and per point, boot and shutdown excluded: the
- * difference between a run with 2Y yields per thread and one with Y. */
-static void kernel_run(unsigned cores, unsigned yields, double *per_switch, double *per_point)
+ * difference between the median time of runs with 2Y yields per thread and
+ * that of runs with Y (the counts are the same every run: deterministic).
+ * Medians first, then the difference: one preempted run on a busy host
+ * cannot make it negative. */
+static void kernel_cost(unsigned cores, unsigned yields, unsigned reps, double *per_switch,
+			double *per_point)
 {
-	struct run_cost a = kernel_run_once(cores, yields);
-	struct run_cost b = kernel_run_once(cores, 2u * yields);
+	double a_ns[REPS], b_ns[REPS];
+	struct run_cost a = {0, 0, 0}, b = {0, 0, 0};
+	for (unsigned rep = 0; rep < reps; rep++) {
+		a = kernel_run_once(cores, yields);
+		b = kernel_run_once(cores, 2u * yields);
+		a_ns[rep] = a.ns;
+		b_ns[rep] = b.ns;
+	}
 	if (b.switches <= a.switches || b.steps <= a.steps)
 		die("switch run", "more yields gave no more switches");
-	*per_switch = (b.ns - a.ns) / (b.switches - a.switches);
-	*per_point = (b.ns - a.ns) / (b.steps - a.steps);
+	double extra_ns = median(b_ns, reps) - median(a_ns, reps);
+	if (extra_ns < 0)
+		extra_ns = 0;
+	*per_switch = extra_ns / (b.switches - a.switches);
+	*per_point = extra_ns / (b.steps - a.steps);
 }
 
 /* ------------------------------------------- bare engine points (baseline) */
@@ -269,7 +284,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	unsigned yields = smoke ? YIELDS_SMOKE : YIELDS_FULL;
+	unsigned yields_budget = smoke ? YIELDS_BUDGET_SMOKE : YIELDS_BUDGET_FULL;
 	unsigned points = smoke ? POINTS_SMOKE : POINTS_FULL;
 	unsigned schedules = smoke ? SCHEDULES_SMOKE : SCHEDULES_FULL;
 	unsigned reps = smoke ? 1u : REPS;
@@ -281,20 +296,18 @@ int main(int argc, char **argv)
 	enum { CASES = sizeof cases / sizeof cases[0] };
 	/* Warm up caches and the allocator once. */
 	double ignored_a, ignored_b;
-	kernel_run(4, yields / 4u + 1u, &ignored_a, &ignored_b);
+	kernel_cost(4, yields_budget / 16u + 1u, 1, &ignored_a, &ignored_b);
 	(void)engine_point_ns(4, points / 4u + 1u);
 
 	for (unsigned c = 0; c < CASES; c++) {
-		double per_switch[REPS], per_point[REPS], base[REPS];
-		for (unsigned rep = 0; rep < reps; rep++) {
+		double per_switch, per_point, base[REPS];
+		for (unsigned rep = 0; rep < reps; rep++)
 			base[rep] = engine_point_ns(cases[c], points);
-			kernel_run(cases[c], yields, &per_switch[rep], &per_point[rep]);
-		}
-		char name[16];
+		kernel_cost(cases[c], yields_budget / cases[c], reps, &per_switch, &per_point);
+		char name[24];
 		snprintf(name, sizeof name, "cores-%u", cases[c]);
-		print_line(name, "ns_per_switch", median(per_switch, reps), "ns", NULL, 0);
-		print_line(name, "ns_per_point", median(per_point, reps), "ns", "engine-point",
-			   median(base, reps));
+		print_line(name, "ns_per_switch", per_switch, "ns", NULL, 0);
+		print_line(name, "ns_per_point", per_point, "ns", "engine-point", median(base, reps));
 	}
 	/* As `weft explore` runs them (k_sched_check at every step), and — to
 	 * show what the invariant check costs — with it every 16 steps. */

@@ -12,6 +12,8 @@
 
 struct chk {
 	struct kbuf b;
+	char *msg;  /* the caller's buffer: filled only on the first failure */
+	size_t cap;
 	int err;
 };
 
@@ -27,6 +29,7 @@ static bool fail(struct chk *k, enum k_sched_check_error code, const char *what,
 	if (k->err != 0)
 		return false;
 	k->err = -(int)code;
+	kbuf_init(&k->b, k->msg, k->cap);
 	kbuf_puts(&k->b, "k_sched_check: ");
 	kbuf_puts(&k->b, what);
 	if (t) {
@@ -47,11 +50,17 @@ static bool link_ok(const struct qlink *n)
 	return n->next && n->prev && n->next->prev == n && n->prev->next == n;
 }
 
-/* Lists of set bitmap bits are walked in full; of the clear bits, one list
- * per call (chosen by the clock, so a run checks the same ones on replay) is
- * checked for emptiness — a clear bit over a non-empty list also shows as a
- * count that disagrees. Walking all 64 heads of every core at every step
- * would be most of a simulated run's time. */
+/* Cost O(ready threads + set bitmap bits), not O(K_PRIO_LEVELS): the
+ * lists of set bits are walked in full (each entry READY, of that priority,
+ * homed here, not running; their total == rq.count == nr_ready). "No
+ * non-empty list under a clear bit" is proved from the thread side once
+ * every lock is free: each READY thread's priority bit is set on its home
+ * core (check_thread_place) and the READY threads number exactly the sum of
+ * the counts (check_threads), so every READY thread is one of the entries
+ * walked here and a clear-bit list can hold none. A clear-bit head that is
+ * itself corrupted (pointing into some other list) is caught by the
+ * rotating `spot`: one clear-bit head per core per call, all 64 within 64
+ * consecutive calls. */
 static bool check_runq_lists(struct chk *k, const struct sched_core *c, unsigned spot)
 {
 	const struct runq *rq = &c->rq;
@@ -143,6 +152,10 @@ static bool check_thread_place(struct chk *k, const struct k_thread *t)
 	case TS_READY:
 		if (!in_rq || in_tq)
 			return fail(k, K_SCHED_CHECK_PLACE, "ready thread not in exactly its run queue", t, 0);
+		if (t->prio >= K_PRIO_LEVELS ||
+		    !((g_sched.core[t->cpu.value].rq.bitmap >> t->prio) & 1u))
+			return fail(k, K_SCHED_CHECK_RUNQ, "ready thread's priority bit clear on its core",
+				    t, t->prio);
 		break;
 	case TS_RUNNING:
 		if (in_rq || in_tq || t->on_core >= g_sched.cores ||
@@ -272,12 +285,17 @@ static bool check_procs(struct chk *k)
 int k_sched_check(char *msg, size_t cap)
 {
 	struct chk k;
-	kbuf_init(&k.b, msg, cap);
+	k.msg = msg;
+	k.cap = msg ? cap : 0;
 	k.err = 0;
+	if (k.cap)
+		msg[0] = '\0';
 	if (!g_sched.booted.value)
 		return 0;
 	bool all_free = lock_free(&g_sched.registry_lock) && lock_free(&g_sched.mutex_lock);
-	unsigned spot = (unsigned)(bsp_clock_ns() / 100u) % K_PRIO_LEVELS;
+	/* Only this function writes check_spot; a boot resets it, so a replayed
+	 * run checks the same heads as the original. */
+	unsigned spot = g_sched.check_spot++ % K_PRIO_LEVELS;
 	for (unsigned i = 0; i < g_sched.cores; i++) {
 		const struct sched_core *c = &g_sched.core[i];
 		if (!lock_free(&c->rq.lock)) {

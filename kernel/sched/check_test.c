@@ -72,3 +72,63 @@ K_TEST(sched_check_catches_corruption)
 	K_TEST_CHECK(k_sched_check(msg, sizeof msg) == 0);
 	K_TEST_CHECK(k_thread_join(t, K_FOREVER, NULL) == 0);
 }
+
+static void return_now(void *arg)
+{
+	(void)arg;
+}
+
+/* The checker walks only the lists whose bitmap bit is set. A READY thread
+ * hidden under a clear bit, with the count lowered to match (so the per-core
+ * walk agrees with itself), is caught from the thread side; a corrupted
+ * clear-bit head is caught by the rotating spot within K_PRIO_LEVELS calls. */
+K_TEST(sched_check_catches_hidden_ready_thread)
+{
+	k_thread_t *self = k_thread_self();
+	K_TEST_CHECK(k_thread_affinity_set(self, K_CPUMASK_CORE(0)) == 0);
+	K_TEST_CHECK(k_thread_self()->cpu.value == 0);
+	struct k_thread_attr a = K_THREAD_ATTR_DEFAULT;
+	a.name = "waiting";
+	a.priority = K_PRIO_MIN + 1u;
+	a.affinity = K_CPUMASK_CORE(0);
+	k_thread_t *t = NULL;
+	K_TEST_CHECK(self->prio > a.priority);
+	K_TEST_CHECK(k_thread_create(&t, return_now, NULL, &a) == 0);
+
+	bsp_irq_state_t s = bsp_irq_save();
+	struct sched_core *c = &g_sched.core[0];
+	bool ready = t->state == TS_READY && t->cpu.value == 0;
+	uint64_t bit = (uint64_t)1u << t->prio;
+	int hidden_rc = -1, head_rc = 0;
+	if (ready) {
+		unsigned n = 0;
+		for (const struct qlink *l = c->rq.lists[t->prio].next; l != &c->rq.lists[t->prio];
+		     l = l->next)
+			n++;
+		c->rq.bitmap &= ~bit;
+		c->rq.count -= n;
+		c->nr_ready.value -= n;
+		hidden_rc = k_sched_check(NULL, 0);
+		c->rq.count += n;
+		c->nr_ready.value += n;
+		c->rq.bitmap |= bit;
+	}
+
+	/* A clear-bit head pointing into another (non-empty) list. */
+	unsigned q = K_PRIO_MAX;
+	for (; q > 0 && (c->rq.bitmap >> q) & 1u; q--)
+		;
+	struct qlink saved = c->rq.lists[q];
+	c->rq.lists[q].next = &t->rq_link;
+	for (unsigned i = 0; i < K_PRIO_LEVELS && head_rc == 0; i++)
+		head_rc = k_sched_check(NULL, 0);
+	c->rq.lists[q] = saved;
+	bsp_irq_restore(s);
+
+	K_TEST_CHECK(ready);
+	K_TEST_CHECK(hidden_rc == -K_SCHED_CHECK_RUNQ);
+	K_TEST_CHECK(head_rc == -K_SCHED_CHECK_RUNQ);
+	K_TEST_CHECK(k_sched_check(NULL, 0) == 0);
+	K_TEST_CHECK(k_thread_affinity_set(self, K_CPUMASK_ALL) == 0);
+	K_TEST_CHECK(k_thread_join(t, K_FOREVER, NULL) == 0);
+}

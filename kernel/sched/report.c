@@ -183,8 +183,9 @@ uint64_t k_sched_starvation_ns(void)
 		if (c->rq.lock.locked)
 			continue;
 		unsigned seen = 0;
-		for (unsigned p = 0; p < K_PRIO_LEVELS; p++) {
-			const struct qlink *h = &c->rq.lists[p];
+		/* Only the non-empty lists (bitmap bits): O(ready threads). */
+		for (uint64_t bits = c->rq.bitmap; bits != 0; bits &= bits - 1u) {
+			const struct qlink *h = &c->rq.lists[__builtin_ctzll(bits)];
 			for (const struct qlink *l = h->next; l != h && seen < K_THREADS_MAX;
 			     l = l->next, seen++) {
 				const struct k_thread *t = ql_entry(l, struct k_thread, rq_link);

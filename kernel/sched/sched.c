@@ -338,6 +338,7 @@ static void sched_globals_init(const struct k_boot_config *cfg, unsigned cores)
 	bsp_spin_init(&g_sched.mutex_lock);
 	ql_head_init(&g_sched.mutexes);
 	g_sched.mutex_count = 0;
+	g_sched.check_spot = 0;
 	for (unsigned i = 0; i < cores; i++)
 		sched_core_init(&g_sched.core[i], i);
 	proc_boot_init();

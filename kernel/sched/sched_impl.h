@@ -325,6 +325,10 @@ struct sched_global {
 	struct qlink mutexes;
 	unsigned mutex_count;
 
+	/* k_sched_check only (harness side, between steps): which clear-bit
+	 * run-queue head it checks next. */
+	unsigned check_spot;
+
 	struct sched_core core[BSP_CORES_MAX];
 };
 

@@ -297,8 +297,14 @@ static struct k_thread *find_misplaced(struct sched_core *c)
 }
 
 /* Move ready threads that may not run on c to a core they may run on. A
- * lower core's lock is only tried (lock order); on failure the fix is left
- * for the next switch on c. */
+ * lower core's lock is taken after dropping c's (ascending order), then the
+ * queue is judged again: between the two, the thread found may have been
+ * stolen, run and freed, so only a thread found with both locks held is
+ * moved. (A trylock that left the fix for later made c's idle loop retry
+ * forever without ever waiting — a livelock under a schedule that keeps the
+ * lock's holder off the CPU, e.g. `weft run prio_inversion --cores 4
+ * --seed 7096 --strategy pct:3`; a waiting lock is a spin-wait the
+ * simulator can see.) */
 void sched_fix_affinity(struct sched_core *c)
 {
 	K_ASSERT(!bsp_irq_enabled());
@@ -311,14 +317,19 @@ void sched_fix_affinity(struct sched_core *c)
 			return;
 		}
 		unsigned dst = lowest_allowed(t->affinity & g_sched.cores_mask);
-		struct sched_core *d = &g_sched.core[dst];
-		bool locked = dst > c->id ? (bsp_spin_lock(&d->rq.lock), true)
-					  : bsp_spin_trylock(&d->rq.lock);
-		if (!locked) {
-			c->fix_affinity = true;
+		K_ASSERT(dst != c->id);
+		if (dst > c->id) {
+			bsp_spin_lock(&g_sched.core[dst].rq.lock);
+		} else {
 			bsp_spin_unlock(&c->rq.lock);
-			return;
+			sched_lock_two(dst, c->id);
+			t = find_misplaced(c);
+			if (!t || lowest_allowed(t->affinity & g_sched.cores_mask) != dst) {
+				sched_unlock_two(dst, c->id);
+				continue; /* judged again from the top */
+			}
 		}
+		struct sched_core *d = &g_sched.core[dst];
 		runq_remove(c, t);
 		bsp_atomic_store(&t->cpu, dst);
 		runq_enqueue(d, t, false);
@@ -327,6 +338,11 @@ void sched_fix_affinity(struct sched_core *c)
 		preempt_check(d, t);
 		sched_unlock_two(c->id, dst);
 	}
+	/* Bound reached: what is left is fixed at c's next switch. */
+	bsp_spin_lock(&c->rq.lock);
+	if (find_misplaced(c))
+		c->fix_affinity = true;
+	bsp_spin_unlock(&c->rq.lock);
 }
 
 /* Set t's effective priority, requeueing it and preempting as needed.

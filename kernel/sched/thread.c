@@ -399,36 +399,53 @@ static void move_home_locked(struct k_thread *t, unsigned src, unsigned dst)
 	d->stats.migrations++;
 }
 
-/* One attempt; returns false to retry (the thread changed state meanwhile). */
+/* One attempt; returns false to retry (t's home changed meanwhile). A
+ * blocked or sleeping t moves its home to the first allowed core `dst`.
+ * When dst < src the locks are taken again in ascending order (never a
+ * trylock: a trylock that loses every retry to a core holding dst's lock —
+ * which a PCT schedule makes easy — left the mask set, the home outside
+ * it, and k_thread_affinity_set failing with -K_ESRCH for a live thread). */
 static bool affinity_apply(struct k_thread *t, k_cpumask_t mask)
 {
 	unsigned src = sched_lock_thread(t);
 	struct sched_core *s = &g_sched.core[src];
 	t->affinity = mask;
-	bool done = true;
-	if (!(mask & core_bit(src))) {
-		unsigned dst = (unsigned)__builtin_ctzll(mask);
-		if (t->state == TS_RUNNING) {
-			s->fix_affinity = true;
-			sched_ipi(src);
-		} else if (t->state == TS_READY) {
-			s->fix_affinity = true;
-			sched_ipi(src);
-		} else if (t->state == TS_BLOCKED || t->state == TS_SLEEPING) {
-			if (dst > src || bsp_spin_trylock(&g_sched.core[dst].rq.lock)) {
-				if (dst > src)
-					bsp_spin_lock(&g_sched.core[dst].rq.lock);
-				move_home_locked(t, src, dst);
-				bsp_spin_unlock(&g_sched.core[dst].rq.lock);
-				bsp_spin_unlock(&s->rq.lock);
-				sched_ipi(dst); /* re-arm its timer */
-				return true;
-			}
-			done = false;
-		}
+	if (mask & core_bit(src)) {
+		bsp_spin_unlock(&s->rq.lock);
+		return true;
 	}
+	unsigned dst = (unsigned)__builtin_ctzll(mask);
+	K_ASSERT(dst != src && dst < g_sched.cores);
+	bool dst_locked = false;
+	if (t->state == TS_BLOCKED || t->state == TS_SLEEPING) {
+		if (dst > src) {
+			bsp_spin_lock(&g_sched.core[dst].rq.lock);
+		} else {
+			bsp_spin_unlock(&s->rq.lock);
+			sched_lock_two(dst, src);
+			if ((unsigned)t->cpu.value != src) {
+				sched_unlock_two(dst, src);
+				return false;
+			}
+		}
+		dst_locked = true;
+	}
+	/* t may have been woken while src's lock was dropped: judge it again. */
+	if (t->state == TS_BLOCKED || t->state == TS_SLEEPING) {
+		K_ASSERT(dst_locked);
+		move_home_locked(t, src, dst);
+		sched_unlock_two(dst, src);
+		sched_ipi(dst); /* re-arm its timer */
+		return true;
+	}
+	if (t->state == TS_RUNNING || t->state == TS_READY) {
+		s->fix_affinity = true;
+		sched_ipi(src);
+	}
+	if (dst_locked)
+		bsp_spin_unlock(&g_sched.core[dst].rq.lock);
 	bsp_spin_unlock(&s->rq.lock);
-	return done;
+	return true;
 }
 
 int k_thread_affinity_set(k_thread_t *t, k_cpumask_t mask)
@@ -439,13 +456,15 @@ int k_thread_affinity_set(k_thread_t *t, k_cpumask_t mask)
 	if (mask == 0)
 		return -K_EINVAL;
 	bsp_irq_state_t s = bsp_irq_save();
-	int rc = -K_ESRCH;
+	int rc = -K_EAGAIN; /* t's home moved on every retry */
 	for (unsigned tries = 0; tries < SCHED_WAKE_RETRIES_MAX; tries++) {
 		unsigned cpu = sched_lock_thread(t);
 		bool dead = t->state == TS_DEAD;
 		bsp_spin_unlock(&g_sched.core[cpu].rq.lock);
-		if (dead)
+		if (dead) {
+			rc = -K_ESRCH;
 			break;
+		}
 		if (affinity_apply(t, mask)) {
 			rc = 0;
 			break;

@@ -136,7 +136,8 @@ int k_thread_priority_set(k_thread_t *t, unsigned priority);
 
 /* Restrict t to the cores in mask (bits of cores not started are ignored; the
  * rest must not be empty). A running or ready thread moves at once. Returns 0,
- * -K_EINVAL empty mask, -K_ESRCH t has exited. */
+ * -K_EINVAL empty mask, -K_ESRCH t has exited, -K_EAGAIN t's home core changed
+ * under every one of SCHED_WAKE_RETRIES_MAX attempts (other cores moving it). */
 int k_thread_affinity_set(k_thread_t *t, k_cpumask_t mask);
 k_cpumask_t k_thread_affinity_get(const k_thread_t *t);
 

@@ -89,7 +89,7 @@ typedef struct sim_strategy {
 /* Built-in strategies (strategy.c). Each fills *s; state lives in *storage
  * (caller-owned, lives as long as s). */
 typedef struct sim_strategy_storage {
-	uint64_t words[40];
+	uint64_t words[40 + SIM_CORES_MAX]; /* pct: 40 words + one per core */
 	const void *ptr;
 	size_t len;
 	size_t pos;
@@ -103,8 +103,9 @@ void sim_strategy_random(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t
 /* PCT (Burckhardt et al.) with depth d over `cores` cores and an estimate of
  * `steps` points per run. Two departures keep it from reporting livelocks no
  * hardware has: a core at a spin point is passed over until some core
- * unlocks, and a core chosen SIM_PCT_FAIR_CHOICES times in a row gives one
- * choice to a random other ready core. */
+ * unlocks, and a core that was ready but passed over for half of
+ * SIM_PCT_FAIR_CHOICES choices in a row may get the next one (surely once it
+ * waited SIM_PCT_FAIR_CHOICES; the longest-waiting first). */
 #define SIM_PCT_FAIR_CHOICES 200u
 void sim_strategy_pct(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t seed,
 		      unsigned depth, uint64_t steps);

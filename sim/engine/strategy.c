@@ -123,7 +123,8 @@ void sim_strategy_random(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t
  */
 
 enum { PCT_SEED = 4, PCT_STEPS = 5, PCT_DEPTH = 6, PCT_CORES = 7, PCT_PRIO = 8,
-       PCT_CHANGE = 16, PCT_SPIN = (int)WORDS_COUNT - 2, PCT_RUN = (int)WORDS_COUNT - 1 };
+       PCT_CHANGE = 16, PCT_SPIN = 38, PCT_OPTIONS = 39, PCT_WAIT = 40 };
+_Static_assert(PCT_WAIT + SIM_CORES_MAX <= WORDS_COUNT, "pct wait counters overflow the storage");
 #define PCT_CHANGES_MAX ((unsigned)(PCT_SPIN - PCT_CHANGE))
 #define PCT_DEPTH_MAX (1u + PCT_CHANGES_MAX)
 /* Weak fairness (SIM_PCT_FAIR_CHOICES): real cores all progress at once;
@@ -180,7 +181,9 @@ static void pct_begin(sim_strategy_t *s, unsigned cores)
 	for (unsigned i = PCT_CHANGE; i < (unsigned)PCT_SPIN; i++)
 		st->words[i] = PCT_FIRED;
 	st->words[PCT_SPIN] = 0;
-	st->words[PCT_RUN] = 0;
+	st->words[PCT_OPTIONS] = 0;
+	for (unsigned c = 0; c < SIM_CORES_MAX; c++)
+		st->words[PCT_WAIT + c] = 0;
 	for (unsigned i = 1; i < depth; i++)
 		st->words[PCT_CHANGE + i - 1] = 1 + sim_rng_below(&r, steps);
 	rng_store(st, &r);
@@ -245,24 +248,47 @@ static uint64_t pct_update_spinners(sim_strategy_storage_t *st, const sim_choice
 	return spin;
 }
 
-/* Count consecutive choices of the same core; past PCT_FAIR_CHOICES, hand
- * one choice to a uniformly random other option. */
+/* Weak fairness. words[PCT_WAIT + c] counts the choices in a row at which
+ * core c was ready and not chosen (reset when it is chosen or stops being
+ * ready). The longest waiter gets a choice within PCT_FAIR_CHOICES: no ready
+ * core waits for ever, whatever the others do. */
 static uint32_t pct_fair(sim_strategy_storage_t *st, const sim_choice_t *choice, uint32_t top)
 {
-	uint64_t run = st->words[PCT_RUN];
-	uint32_t last = (uint32_t)(run >> 32), length = (uint32_t)run;
-	uint32_t core = choice->options[top];
-	length = core + 1 == last ? length + 1 : 1;
-	if (length > PCT_FAIR_CHOICES) {
-		sim_rng_t r;
-		rng_load(st, &r);
-		uint32_t other = (uint32_t)sim_rng_below(&r, choice->n - 1);
-		rng_store(st, &r);
-		top = other < top ? other : other + 1;
-		core = choice->options[top];
-		length = 1;
+	uint64_t ready = 0;
+	for (uint32_t i = 0; i < choice->n; i++)
+		ready |= 1ull << choice->options[i];
+	for (uint64_t gone = st->words[PCT_OPTIONS] & ~ready; gone != 0; gone &= gone - 1)
+		st->words[PCT_WAIT + (unsigned)__builtin_ctzll(gone)] = 0;
+	st->words[PCT_OPTIONS] = ready;
+	uint64_t longest = 0;
+	uint32_t starved = choice->n;
+	for (uint32_t i = 0; i < choice->n; i++) {
+		uint64_t waited = st->words[PCT_WAIT + choice->options[i]];
+		if (i != top && waited > longest) {
+			longest = waited;
+			starved = i;
+		}
 	}
-	st->words[PCT_RUN] = ((uint64_t)(core + 1) << 32) | length;
+	/* The window is jittered: a fixed one can line up with a loop of the
+	 * code under test (the starved core always arriving while the other
+	 * holds the lock it needs). Past half the bound the longest waiter gets
+	 * the choice with probability 2/PCT_FAIR_CHOICES; at the bound always. */
+	if (starved < choice->n && longest >= PCT_FAIR_CHOICES / 2u) {
+		bool now = longest >= PCT_FAIR_CHOICES;
+		if (!now) {
+			sim_rng_t r;
+			rng_load(st, &r);
+			now = sim_rng_below(&r, PCT_FAIR_CHOICES / 2u) == 0;
+			rng_store(st, &r);
+		}
+		if (now)
+			top = starved;
+	}
+	for (uint32_t i = 0; i < choice->n; i++) {
+		uint64_t *w = &st->words[PCT_WAIT + choice->options[i]];
+		*w = i == top ? 0 : *w + 1;
+	}
+	SIM_ASSERT(top < choice->n);
 	return top;
 }
 

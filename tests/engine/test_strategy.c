@@ -145,11 +145,12 @@ static void test_pct_highest_priority(void)
 		uint32_t top = s.choose(&s, &ch);
 		top_seen[top] = true;
 		unsigned stays = 0;
-		for (uint64_t step = 2; step < 100; step++) {
+		/* Fewer choices than half the fairness bound: priorities alone. */
+		for (uint64_t step = 2; step < 50; step++) {
 			sim_choice_t c2 = core_choice(4, step);
 			stays += s.choose(&s, &c2) == top;
 		}
-		CHECK_EQ_U64(stays, 98);
+		CHECK_EQ_U64(stays, 48);
 		/* Without the top core, the next one is stable too. */
 		uint32_t others[3], k = 0;
 		for (uint32_t c = 0; c < 4; c++)
@@ -200,7 +201,8 @@ static void test_pct_spin(void)
 		unlock.current_index = third;
 		CHECK_EQ_U64(s.choose(&s, &unlock), top); /* everyone may retry */
 	}
-	/* Fairness: the top core runs PCT_FAIR_CHOICES choices, then one other. */
+	/* Fairness: the other core gets a choice after waiting between half the
+	 * bound and the bound. */
 	sim_strategy_t s;
 	sim_strategy_storage_t st;
 	sim_strategy_pct(&s, &st, 5, 1, 100);
@@ -213,7 +215,8 @@ static void test_pct_spin(void)
 		if (s.choose(&s, &c) != top)
 			first_other = step;
 	}
-	CHECK_EQ_U64(first_other, SIM_PCT_FAIR_CHOICES + 1);
+	CHECK(first_other > SIM_PCT_FAIR_CHOICES / 2);
+	CHECK(first_other <= SIM_PCT_FAIR_CHOICES + 1);
 }
 
 /* Depth d: exactly d-1 demotions over a run of `steps` choices; each one

@@ -21,6 +21,8 @@ static sim_strategy_storage_t *storage_of(sim_strategy_t *s)
 	return (sim_strategy_storage_t *)s->state;
 }
 
+_Static_assert(sizeof(sim_rng_t) == 4 * sizeof(uint64_t), "the rng state is words[0..3]");
+
 static void rng_load(const sim_strategy_storage_t *st, sim_rng_t *r)
 {
 	for (unsigned i = 0; i < 4; i++)
@@ -75,17 +77,14 @@ static void random_begin(sim_strategy_t *s, unsigned cores)
 static uint32_t random_choose(sim_strategy_t *s, const sim_choice_t *choice)
 {
 	sim_strategy_storage_t *st = storage_of(s);
-	sim_rng_t r;
-	rng_load(st, &r);
-	uint32_t index;
+	/* The generator lives in words[0..3]: used in place, it is the hot path
+	 * of every random campaign (one call per decision). */
+	sim_rng_t *r = (sim_rng_t *)(void *)st->words;
 	if (choice->kind == SIM_DECIDE_FAULT) {
-		bool yes = sim_rng_below(&r, 1000000u) < st->words[RANDOM_FAULT_PPM];
-		index = fault_index(choice, yes);
-	} else {
-		index = (uint32_t)sim_rng_below(&r, choice->n);
+		bool yes = sim_rng_below(r, 1000000u) < st->words[RANDOM_FAULT_PPM];
+		return fault_index(choice, yes);
 	}
-	rng_store(st, &r);
-	return index;
+	return (uint32_t)sim_rng_below(r, choice->n);
 }
 
 void sim_strategy_random(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t seed,

@@ -2,9 +2,6 @@
  * harness.c — what the CLI needs that is not kernel boot: the workload
  * registry (read from the linker section), strategy strings, the build id.
  */
-#define _GNU_SOURCE
-#include <elf.h>
-#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +11,6 @@
 #include "harness.h"
 
 #define WEFT_WORKLOADS_MAX 256u
-#define WEFT_BUILD_ID_MAX 41u
 
 static const struct k_workload *sorted[WEFT_WORKLOADS_MAX];
 static size_t sorted_count;
@@ -106,48 +102,7 @@ bool weft_strategy_parse(const char *text, unsigned *depth, uint64_t *steps, cha
 	return false;
 }
 
-struct build_id_search {
-	char hex[WEFT_BUILD_ID_MAX];
-};
-
-static int find_build_id(struct dl_phdr_info *info, size_t size, void *data)
-{
-	(void)size;
-	struct build_id_search *s = data;
-	if (info->dlpi_name && info->dlpi_name[0])
-		return 0; /* only the executable itself */
-	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type != PT_NOTE)
-			continue;
-		const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
-		const uint8_t *end = p + ph->p_memsz;
-		while (p + sizeof(ElfW(Nhdr)) <= end) {
-			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
-			const uint8_t *name = p + sizeof *n;
-			const uint8_t *desc = name + ((n->n_namesz + 3u) & ~3u);
-			if (desc + n->n_descsz > end)
-				break;
-			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
-			    memcmp(name, "GNU", 4) == 0) {
-				size_t len = n->n_descsz < 20 ? n->n_descsz : 20;
-				for (size_t j = 0; j < len; j++)
-					snprintf(s->hex + 2 * j, 3, "%02x", desc[j]);
-				return 1;
-			}
-			p = desc + ((n->n_descsz + 3u) & ~3u);
-		}
-	}
-	return 0;
-}
-
 const char *weft_build_id(void)
 {
-	static struct build_id_search s;
-	if (!s.hex[0]) {
-		dl_iterate_phdr(find_build_id, &s);
-		if (!s.hex[0])
-			snprintf(s.hex, sizeof s.hex, "no-build-id");
-	}
-	return s.hex;
+	return sim_build_id();
 }

@@ -15,11 +15,8 @@
  * Host time is read only for the runs/s figure and the progress line: it
  * never reaches a run.
  */
-#define _GNU_SOURCE
-#include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <link.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +41,6 @@
 #define DEMO_RUNS_MAX 1000000000u
 #define DEMO_SHRINK_TESTS_MAX 4000u
 #define DEMO_PATH_MAX 4096u
-#define DEMO_BUILD_ID_MAX 41u
 #define DEMO_PROGRESS_EVERY 64u      /* runs between looks at the clock */
 #define DEMO_PROGRESS_SECONDS 0.1     /* between progress line redraws */
 
@@ -121,52 +117,6 @@ static const char *outcome_name(unsigned o)
 	return "unknown";
 }
 
-/* ------------------------------------------------------------ build id */
-
-static int find_build_id(struct dl_phdr_info *info, size_t size, void *data)
-{
-	(void)size;
-	char *hex = data;
-	if (info->dlpi_name && info->dlpi_name[0])
-		return 0; /* only the executable itself */
-	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type != PT_NOTE)
-			continue;
-		const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
-		const uint8_t *end = p + ph->p_memsz;
-		while (p + sizeof(ElfW(Nhdr)) <= end) {
-			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
-			const uint8_t *name = p + sizeof *n;
-			const uint8_t *desc = name + ((n->n_namesz + 3u) & ~3u);
-			if (desc + n->n_descsz > end)
-				break;
-			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
-			    memcmp(name, "GNU", 4) == 0) {
-				size_t len = n->n_descsz < 20 ? n->n_descsz : 20;
-				for (size_t j = 0; j < len; j++)
-					snprintf(hex + 2 * j, 3, "%02x", desc[j]);
-				return 1;
-			}
-			p = desc + ((n->n_descsz + 3u) & ~3u);
-		}
-	}
-	return 0;
-}
-
-/* The executable's GNU build id: a trace is replayed only by the binary
- * that recorded it. */
-static const char *build_id(void)
-{
-	static char hex[DEMO_BUILD_ID_MAX];
-	if (!hex[0]) {
-		dl_iterate_phdr(find_build_id, hex);
-		if (!hex[0])
-			snprintf(hex, sizeof hex, "engine-demo-no-build-id");
-	}
-	return hex;
-}
-
 /* ------------------------------------------------------------ campaign */
 
 typedef struct hunt {
@@ -194,7 +144,7 @@ static void keep_trace(hunt_t *h, uint64_t seed, const sim_result_t *r)
 		if (!sim_trace_push(t, r->decisions.decisions[i].kind,
 				    r->decisions.decisions[i].value))
 			break;
-	snprintf(t->build_id, sizeof t->build_id, "%s", build_id());
+	snprintf(t->build_id, sizeof t->build_id, "%s", sim_build_id());
 	snprintf(t->scenario, sizeof t->scenario, "%s", RACE_SCENARIO);
 	snprintf(t->strategy, sizeof t->strategy, "%s", h->label);
 	t->cores = RACE_CORES;
@@ -296,7 +246,7 @@ static int cmd_replay(const char *argv0, const char *path)
 {
 	sim_trace_t t;
 	char err[SIM_MESSAGE_MAX + DEMO_PATH_MAX];
-	if (sim_trace_load(path, build_id(), &t, err, sizeof err) != 0) {
+	if (sim_trace_load(path, sim_build_id(), &t, err, sizeof err) != 0) {
 		fprintf(stderr, "engine_demo: %s\n", err);
 		return DEMO_EXIT_USAGE;
 	}

@@ -318,6 +318,10 @@ size_t sim_shrink(sim_trace_t *t, sim_shrink_pred still_fails, void *ctx, size_t
 
 /* ------------------------------------------------------------------ misc */
 
+/* The running executable's GNU build id as hex (link with --build-id), or
+ * "no-build-id": what trace headers carry and replay insists on. */
+const char *sim_build_id(void);
+
 /* splitmix64 / xoshiro256** PRNG: the only randomness the engine uses. */
 typedef struct sim_rng {
 	uint64_t s[4];

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine_points.h"
 #include "sim.h"
 
 #define REPS 9u
@@ -89,52 +90,11 @@ static double bare_switch_ns(unsigned switches)
 
 /* ----------------------------------------------------- points on cores */
 
-static sim_rng_t bench_rng;
-static uint32_t bench_choose(sim_strategy_t *s, const sim_choice_t *c)
-{
-	(void)s;
-	return (uint32_t)sim_rng_below(&bench_rng, c->n);
-}
-static void bench_begin(sim_strategy_t *s, unsigned cores)
-{
-	(void)s;
-	sim_rng_seed(&bench_rng, SEED + cores);
-}
-static sim_strategy_t bench_strategy = {
-	.name = "bench-random", .choose = bench_choose, .begin = bench_begin};
-
-static uint64_t points_left;
-
-static void spinner(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		if (points_left == 0)
-			sim_finish();
-		points_left--;
-		sim_point(SIM_POINT_YIELD);
-	}
-}
-
-static void spin_main(void *arg)
-{
-	(void)arg;
-	for (unsigned c = 1; c < sim_core_count(); c++)
-		sim_core_start(c, spinner, NULL);
-	spinner(NULL);
-}
-
 static double point_ns(unsigned cores, unsigned points)
 {
-	sim_config_t cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.cores = cores;
-	cfg.strategy = &bench_strategy;
-	cfg.boot_stack_bytes = STACK_BYTES;
-	points_left = points;
 	sim_result_t r;
 	double t0 = now_ns();
-	enum sim_outcome o = sim_run(&cfg, spin_main, NULL, &r);
+	enum sim_outcome o = engine_points_run(cores, points, STACK_BYTES, SEED, &r);
 	double t1 = now_ns();
 	if (o != SIM_OK || r.steps != points) {
 		fprintf(stderr, "bench_engine: run failed (%d, %llu steps): %s\n", (int)o,

@@ -31,6 +31,7 @@
 #include <k/thread.h>
 #include <k/workload.h>
 
+#include "engine_points.h"
 #include "harness.h"
 
 #define REPS 5u
@@ -179,52 +180,11 @@ static void kernel_cost(unsigned cores, unsigned yields, unsigned reps, double *
 
 /* ------------------------------------------- bare engine points (baseline) */
 
-static sim_rng_t bench_rng;
-static uint32_t bench_choose(sim_strategy_t *s, const sim_choice_t *c)
-{
-	(void)s;
-	return (uint32_t)sim_rng_below(&bench_rng, c->n);
-}
-static void bench_begin(sim_strategy_t *s, unsigned cores)
-{
-	(void)s;
-	sim_rng_seed(&bench_rng, SEED + cores);
-}
-static sim_strategy_t bench_strategy = {
-	.name = "bench-random", .choose = bench_choose, .begin = bench_begin};
-
-static uint64_t points_left;
-
-static void spinner(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		if (points_left == 0)
-			sim_finish();
-		points_left--;
-		sim_point(SIM_POINT_YIELD);
-	}
-}
-
-static void spin_main(void *arg)
-{
-	(void)arg;
-	for (unsigned c = 1; c < sim_core_count(); c++)
-		sim_core_start(c, spinner, NULL);
-	spinner(NULL);
-}
-
 static double engine_point_ns(unsigned cores, unsigned points)
 {
-	sim_config_t cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.cores = cores;
-	cfg.strategy = &bench_strategy;
-	cfg.boot_stack_bytes = ENGINE_STACK_BYTES;
-	points_left = points;
 	sim_result_t r;
 	double t0 = now_ns();
-	enum sim_outcome o = sim_run(&cfg, spin_main, NULL, &r);
+	enum sim_outcome o = engine_points_run(cores, points, ENGINE_STACK_BYTES, SEED, &r);
 	double t1 = now_ns();
 	if (o != SIM_OK)
 		die("engine run failed", r.message);

@@ -31,6 +31,7 @@
 #include <k/thread.h>
 #include <k/workload.h>
 
+#include "bench_util.h"
 #include "engine_points.h"
 #include "harness.h"
 
@@ -48,25 +49,6 @@
 #define BENCH_REGION_BYTES (2u << 20) /* 32 threads at 16 cores */
 #define SEED 0x5eed5eedull
 #define SPARSE_CHECK_EVERY 16u
-
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	return v[n / 2];
-}
 
 static _Noreturn void die(const char *what, const char *detail)
 {

@@ -61,20 +61,17 @@ int obj_register(struct k_obj *o, enum obj_type type, const char *name)
 	bsp_spin_lock(&g_sched.registry_lock);
 	o->id = g_sched.next_obj_id++;
 	ql_insert_before(&p->resources, &o->res_link);
-	bsp_spin_unlock(&g_sched.registry_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.registry_lock, s);
 	return 0;
 }
 
 void obj_unregister(struct k_obj *o)
 {
 	K_ASSERT(ql_linked(&o->res_link));
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&g_sched.registry_lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_sched.registry_lock);
 	ql_remove(&o->res_link);
 	o->type = 0; /* a stale handle now fails the type check */
-	bsp_spin_unlock(&g_sched.registry_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.registry_lock, s);
 }
 
 /* Tracker: destroy an object its process left behind. registry_lock held. */
@@ -178,8 +175,7 @@ static k_mem_owner_t owner_slot_find(void)
 
 static int proc_register(struct k_proc *p, const char *name)
 {
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&g_sched.registry_lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_sched.registry_lock);
 	int rc = 0;
 	k_mem_owner_t slot = g_sched.procs_count <= K_PROCS_MAX ? owner_slot_find() : 0;
 	if (slot == 0) {
@@ -190,21 +186,18 @@ static int proc_register(struct k_proc *p, const char *name)
 		ql_insert_before(&g_sched.procs, &p->link);
 		g_sched.procs_count++;
 	}
-	bsp_spin_unlock(&g_sched.registry_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.registry_lock, s);
 	return rc;
 }
 
 static void proc_unregister(struct k_proc *p)
 {
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&g_sched.registry_lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_sched.registry_lock);
 	K_ASSERT(p->threads_live == 0 && ql_empty(&p->threads));
 	ql_remove(&p->link);
 	g_sched.owner_slots[p->mem_owner] = NULL;
 	g_sched.procs_count--;
-	bsp_spin_unlock(&g_sched.registry_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.registry_lock, s);
 }
 
 int k_proc_create(k_proc_t **out, const char *name, k_thread_entry_fn entry, void *arg,
@@ -262,8 +255,7 @@ int k_proc_kill(k_proc_t *p, int exit_code)
 				sched_kick(t);
 		}
 	}
-	bsp_spin_unlock(&g_sched.registry_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.registry_lock, s);
 	if (self_in)
 		thread_exit_now(exit_code);
 	return rc;
@@ -330,22 +322,18 @@ const char *k_proc_name(const k_proc_t *p)
 unsigned k_proc_thread_count(const k_proc_t *p)
 {
 	K_ASSERT(p != NULL);
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&g_sched.registry_lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_sched.registry_lock);
 	unsigned n = p->threads_live;
-	bsp_spin_unlock(&g_sched.registry_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.registry_lock, s);
 	return n;
 }
 
 bool k_proc_exited(const k_proc_t *p)
 {
 	K_ASSERT(p != NULL);
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&g_sched.registry_lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_sched.registry_lock);
 	bool done = p->threads_live == 0;
-	bsp_spin_unlock(&g_sched.registry_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.registry_lock, s);
 	return done;
 }
 

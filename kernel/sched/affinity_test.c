@@ -30,8 +30,7 @@ static void hold_core0_lock(void *arg)
 	for (unsigned i = 0; i < HOLD_POINTS; i++)
 		(void)bsp_atomic_load(&holding);
 	bsp_atomic_store(&holding, 2);
-	bsp_spin_unlock(&rq->lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&rq->lock, s);
 }
 
 static void wait_on_sem(void *arg)

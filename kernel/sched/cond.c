@@ -43,11 +43,9 @@ static int cond_destroy_deferred(k_cond_t *c)
 {
 	if (!c || c->obj.type != OBJ_COND)
 		return -K_EINVAL;
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&c->lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&c->lock);
 	bool busy = c->waiters.count != 0;
-	bsp_spin_unlock(&c->lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&c->lock, s);
 	if (busy)
 		return -K_EBUSY;
 	obj_unregister(&c->obj);
@@ -82,8 +80,7 @@ int k_cond_wait(k_cond_t *c, k_mutex_t *m, uint64_t timeout_ns)
 	bsp_spin_lock(&g_sched.mutex_lock);
 	if (m->owner != t) {
 		bsp_spin_unlock(&g_sched.mutex_lock);
-		bsp_spin_unlock(&c->lock);
-		bsp_irq_restore(s);
+		bsp_spin_unlock_irqrestore(&c->lock, s);
 		return -K_EPERM;
 	}
 	mutex_unlock_locked(m, t);
@@ -105,11 +102,9 @@ int k_cond_signal(k_cond_t *c)
 {
 	if (!c || c->obj.type != OBJ_COND)
 		return -K_EINVAL;
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&c->lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&c->lock);
 	(void)wait_wake_first(&c->waiters, 0);
-	bsp_spin_unlock(&c->lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&c->lock, s);
 	return 0;
 }
 
@@ -117,11 +112,9 @@ int k_cond_broadcast(k_cond_t *c)
 {
 	if (!c || c->obj.type != OBJ_COND)
 		return -K_EINVAL;
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&c->lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&c->lock);
 	for (unsigned n = 0; wait_wake_first(&c->waiters, 0) != NULL; n++)
 		K_ASSERT(n < SCHED_WAITERS_MAX);
-	bsp_spin_unlock(&c->lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&c->lock, s);
 	return 0;
 }

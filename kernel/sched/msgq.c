@@ -69,11 +69,9 @@ static int msgq_destroy_deferred(k_msgq_t *q)
 {
 	if (!q || q->obj.type != OBJ_MSGQ)
 		return -K_EINVAL;
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&q->lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&q->lock);
 	bool busy = q->senders.count != 0 || q->receivers.count != 0;
-	bsp_spin_unlock(&q->lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&q->lock, s);
 	if (busy)
 		return -K_EBUSY;
 	obj_unregister(&q->obj);
@@ -133,8 +131,7 @@ int k_msgq_put(k_msgq_t *q, const void *msg, uint64_t timeout_ns)
 		bsp_irq_restore(s);
 		return rc;
 	}
-	bsp_spin_unlock(&q->lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&q->lock, s);
 	return rc;
 }
 
@@ -170,8 +167,7 @@ int k_msgq_get(k_msgq_t *q, void *buf, uint64_t timeout_ns)
 		bsp_irq_restore(s);
 		return rc;
 	}
-	bsp_spin_unlock(&q->lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&q->lock, s);
 	return rc;
 }
 
@@ -179,10 +175,8 @@ unsigned k_msgq_count(const k_msgq_t *q)
 {
 	K_ASSERT(q != NULL && q->obj.type == OBJ_MSGQ);
 	struct k_msgq *w = (struct k_msgq *)(uintptr_t)q;
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&w->lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&w->lock);
 	unsigned n = w->count;
-	bsp_spin_unlock(&w->lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&w->lock, s);
 	return n;
 }

@@ -107,12 +107,10 @@ static int mutex_create_deferred(k_mutex_t **out, const char *name)
 		k_mem_free(m);
 		return rc;
 	}
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&g_sched.mutex_lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_sched.mutex_lock);
 	ql_insert_before(&g_sched.mutexes, &m->all_link);
 	g_sched.mutex_count++;
-	bsp_spin_unlock(&g_sched.mutex_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.mutex_lock, s);
 	*out = m;
 	return 0;
 }
@@ -129,16 +127,14 @@ int k_mutex_create(k_mutex_t **out, const char *name)
 /* Unlink a free mutex; returns false if it is owned or waited on. */
 static bool mutex_unlink(struct k_mutex *m)
 {
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&g_sched.mutex_lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_sched.mutex_lock);
 	bool busy = m->owner != NULL || m->waiters.count != 0;
 	if (!busy) {
 		ql_remove(&m->all_link);
 		K_ASSERT(g_sched.mutex_count > 0);
 		g_sched.mutex_count--;
 	}
-	bsp_spin_unlock(&g_sched.mutex_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.mutex_lock, s);
 	return !busy;
 }
 
@@ -232,8 +228,7 @@ int k_mutex_lock(k_mutex_t *m, uint64_t timeout_ns)
 		bsp_irq_restore(s);
 		return rc;
 	}
-	bsp_spin_unlock(&g_sched.mutex_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.mutex_lock, s);
 	return rc;
 }
 
@@ -247,19 +242,16 @@ int k_mutex_unlock(k_mutex_t *m)
 	int rc = m->owner == t ? 0 : -K_EPERM;
 	if (rc == 0)
 		mutex_unlock_locked(m, t);
-	bsp_spin_unlock(&g_sched.mutex_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.mutex_lock, s);
 	return rc;
 }
 
 k_thread_t *k_mutex_owner(const k_mutex_t *m)
 {
 	K_ASSERT(m != NULL);
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&g_sched.mutex_lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_sched.mutex_lock);
 	struct k_thread *o = m->owner;
-	bsp_spin_unlock(&g_sched.mutex_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.mutex_lock, s);
 	return o;
 }
 

@@ -47,11 +47,9 @@ static int sem_destroy_deferred(k_sem_t *s)
 {
 	if (!s || s->obj.type != OBJ_SEM)
 		return -K_EINVAL;
-	bsp_irq_state_t is = bsp_irq_save();
-	bsp_spin_lock(&s->lock);
+	bsp_irq_state_t is = bsp_spin_lock_irqsave(&s->lock);
 	bool busy = s->waiters.count != 0;
-	bsp_spin_unlock(&s->lock);
-	bsp_irq_restore(is);
+	bsp_spin_unlock_irqrestore(&s->lock, is);
 	if (busy)
 		return -K_EBUSY;
 	obj_unregister(&s->obj);
@@ -103,8 +101,7 @@ int k_sem_take(k_sem_t *s, uint64_t timeout_ns)
 		bsp_irq_restore(is);
 		return rc;
 	}
-	bsp_spin_unlock(&s->lock);
-	bsp_irq_restore(is);
+	bsp_spin_unlock_irqrestore(&s->lock, is);
 	return rc;
 }
 
@@ -112,8 +109,7 @@ int k_sem_give(k_sem_t *s)
 {
 	if (!s || s->obj.type != OBJ_SEM)
 		return -K_EINVAL;
-	bsp_irq_state_t is = bsp_irq_save();
-	bsp_spin_lock(&s->lock);
+	bsp_irq_state_t is = bsp_spin_lock_irqsave(&s->lock);
 	int rc = 0;
 	if (wait_wake_first(&s->waiters, 0) == NULL) {
 		if (s->count < s->limit)
@@ -121,8 +117,7 @@ int k_sem_give(k_sem_t *s)
 		else
 			rc = -K_EAGAIN;
 	}
-	bsp_spin_unlock(&s->lock);
-	bsp_irq_restore(is);
+	bsp_spin_unlock_irqrestore(&s->lock, is);
 	return rc;
 }
 
@@ -130,10 +125,8 @@ unsigned k_sem_count(const k_sem_t *s)
 {
 	K_ASSERT(s != NULL && s->obj.type == OBJ_SEM);
 	struct k_sem *w = (struct k_sem *)(uintptr_t)s;
-	bsp_irq_state_t is = bsp_irq_save();
-	bsp_spin_lock(&w->lock);
+	bsp_irq_state_t is = bsp_spin_lock_irqsave(&w->lock);
 	unsigned n = w->count;
-	bsp_spin_unlock(&w->lock);
-	bsp_irq_restore(is);
+	bsp_spin_unlock_irqrestore(&w->lock, is);
 	return n;
 }

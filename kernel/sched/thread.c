@@ -80,8 +80,7 @@ static void thread_fields_init(struct k_thread *t, k_thread_entry_fn entry, void
 /* Record t in the registry; fails if its process no longer takes threads. */
 static int thread_register(struct k_thread *t, struct k_proc *p)
 {
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&g_sched.registry_lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_sched.registry_lock);
 	int rc = 0;
 	if (p->state != PS_RUNNING)
 		rc = -K_ESRCH;
@@ -99,8 +98,7 @@ static int thread_register(struct k_thread *t, struct k_proc *p)
 		p->threads_live++;
 		p->stacks_live++;
 	}
-	bsp_spin_unlock(&g_sched.registry_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.registry_lock, s);
 	return rc;
 }
 
@@ -263,8 +261,7 @@ int k_thread_detach(k_thread_t *t)
 {
 	if (!t || t->is_idle)
 		return -K_EINVAL;
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&g_sched.registry_lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_sched.registry_lock);
 	int rc = t->detached ? -K_EINVAL : 0;
 	if (rc == 0) {
 		t->detached = true;
@@ -272,8 +269,7 @@ int k_thread_detach(k_thread_t *t)
 		if (--t->refs == 0)
 			thread_free_locked(t);
 	}
-	bsp_spin_unlock(&g_sched.registry_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.registry_lock, s);
 	return rc;
 }
 
@@ -345,22 +341,18 @@ k_proc_t *k_thread_proc(const k_thread_t *t)
 unsigned k_thread_priority_get(const k_thread_t *t)
 {
 	K_ASSERT(t != NULL);
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&g_sched.mutex_lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_sched.mutex_lock);
 	unsigned p = t->base_prio;
-	bsp_spin_unlock(&g_sched.mutex_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.mutex_lock, s);
 	return p;
 }
 
 unsigned k_thread_priority_effective(const k_thread_t *t)
 {
 	K_ASSERT(t != NULL);
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&g_sched.mutex_lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_sched.mutex_lock);
 	unsigned p = t->prio;
-	bsp_spin_unlock(&g_sched.mutex_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.mutex_lock, s);
 	return p;
 }
 
@@ -368,8 +360,7 @@ int k_thread_priority_set(k_thread_t *t, unsigned priority)
 {
 	if (!t || t->is_idle || priority > K_PRIO_MAX)
 		return -K_EINVAL;
-	bsp_irq_state_t s = bsp_irq_save();
-	bsp_spin_lock(&g_sched.mutex_lock);
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_sched.mutex_lock);
 	unsigned cpu = sched_lock_thread(t);
 	bool dead = t->state == TS_DEAD;
 	bsp_spin_unlock(&g_sched.core[cpu].rq.lock);
@@ -377,8 +368,7 @@ int k_thread_priority_set(k_thread_t *t, unsigned priority)
 		t->base_prio = priority;
 		mutex_pi_propagate(t);
 	}
-	bsp_spin_unlock(&g_sched.mutex_lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.mutex_lock, s);
 	return dead ? -K_ESRCH : 0;
 }
 
@@ -481,7 +471,6 @@ k_cpumask_t k_thread_affinity_get(const k_thread_t *t)
 	bsp_irq_state_t s = bsp_irq_save();
 	unsigned cpu = sched_lock_thread(w);
 	k_cpumask_t mask = w->affinity;
-	bsp_spin_unlock(&g_sched.core[cpu].rq.lock);
-	bsp_irq_restore(s);
+	bsp_spin_unlock_irqrestore(&g_sched.core[cpu].rq.lock, s);
 	return mask;
 }

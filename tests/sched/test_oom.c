@@ -15,6 +15,7 @@
 
 #include "bsp_sim.h"
 #include "check.h"
+#include "sched_oracles.h"
 
 #include <k/mem.h>
 #include <k/proc.h>
@@ -120,21 +121,6 @@ static void sim_main(void *arg)
 		run.leaked_bytes += ms.owner[i].used_bytes;
 }
 
-static bool on_step(void *ctx, char *msg, size_t cap)
-{
-	(void)ctx;
-	return k_sched_check(msg, cap) == 0;
-}
-
-static bool on_all_idle(void *ctx, char *msg, size_t cap)
-{
-	(void)ctx;
-	if (k_sched_finished())
-		return true;
-	k_sched_deadlock_report(msg, cap);
-	return false;
-}
-
 /* One run failing the n-th allocation (persist: and every later one).
  * Returns the number of allocations the run asked for. */
 static uint64_t run_once(unsigned cores, uint64_t n, bool persist)
@@ -151,8 +137,8 @@ static uint64_t run_once(unsigned cores, uint64_t n, bool persist)
 		.cores = cores,
 		.strategy = &strat,
 		.step_budget = STEP_BUDGET,
-		.on_step = on_step,
-		.on_all_idle = on_all_idle,
+		.on_step = sched_oracle_step,
+		.on_all_idle = sched_oracle_all_idle,
 	};
 	sim_result_t res;
 	enum sim_outcome outcome = bsp_sim_run(&cfg, sim_main, NULL, &res);

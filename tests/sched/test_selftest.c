@@ -15,6 +15,7 @@
 
 #include "bsp_sim.h"
 #include "check.h"
+#include "sched_oracles.h"
 
 #include <k/mem.h>
 #include <k/sched.h>
@@ -53,21 +54,6 @@ static void sim_main(void *arg)
 	run.leaked_bytes = 0;
 	for (unsigned i = 1; i < K_MEM_OWNERS_MAX; i++)
 		run.leaked_bytes += ms.owner[i].used_bytes;
-}
-
-static bool on_step(void *ctx, char *msg, size_t cap)
-{
-	(void)ctx;
-	return k_sched_check(msg, cap) == 0;
-}
-
-static bool on_all_idle(void *ctx, char *msg, size_t cap)
-{
-	(void)ctx;
-	if (k_sched_finished())
-		return true;
-	k_sched_deadlock_report(msg, cap);
-	return false;
 }
 
 static void usage(void)
@@ -123,9 +109,9 @@ int main(int argc, char **argv)
 			.cores = cores,
 			.strategy = &strat,
 			.step_budget = STEP_BUDGET,
-			.on_step = on_step,
+			.on_step = sched_oracle_step,
 			.check_every = check_every,
-			.on_all_idle = on_all_idle,
+			.on_all_idle = sched_oracle_all_idle,
 		};
 		sim_result_t res;
 		enum sim_outcome outcome = bsp_sim_run(&cfg, sim_main, NULL, &res);

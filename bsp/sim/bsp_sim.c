@@ -36,6 +36,10 @@ static struct {
 	bool fail_persist[BSP_FAULT_SITES];
 	uint64_t fault_calls[BSP_FAULT_SITES];
 	bool fault_decisions[BSP_FAULT_SITES];
+	/* Bit s: site s has fail_nth or fault decisions set. Lets the common
+	 * call (nothing armed) count and return without reading the rest; it
+	 * sits on every allocation's path. */
+	uint32_t fault_armed;
 
 	/* Panic catching (direct mode). */
 	jmp_buf *panic_env;
@@ -76,6 +80,15 @@ static void regions_free(void)
 	bsp_sim.region_count = 0;
 }
 
+static void fault_rearm(unsigned site)
+{
+	uint32_t bit = 1u << site;
+	if (bsp_sim.fail_nth[site] != 0u || bsp_sim.fault_decisions[site])
+		bsp_sim.fault_armed |= bit;
+	else
+		bsp_sim.fault_armed &= ~bit;
+}
+
 void bsp_sim_setup(const struct bsp_sim_options *options)
 {
 	if (!options || options->region_count == 0 || options->region_count > BSP_SIM_REGIONS_MAX) {
@@ -86,6 +99,8 @@ void bsp_sim_setup(const struct bsp_sim_options *options)
 	memset(bsp_sim.fail_nth, 0, sizeof bsp_sim.fail_nth);
 	memset(bsp_sim.fail_persist, 0, sizeof bsp_sim.fail_persist);
 	memset(bsp_sim.fault_calls, 0, sizeof bsp_sim.fault_calls);
+	for (unsigned site = 0; site < BSP_FAULT_SITES; site++)
+		fault_rearm(site);
 	for (unsigned i = 0; i < options->region_count; i++) {
 		size_t size = options->region_bytes[i];
 		size_t slack = BSP_SIM_REGION_ALIGN + options->region_misalign;
@@ -121,6 +136,7 @@ void bsp_sim_fail_nth(unsigned site, uint64_t n, bool persist)
 	bsp_sim.fail_nth[site] = n;
 	bsp_sim.fail_persist[site] = persist;
 	bsp_sim.fault_calls[site] = 0;
+	fault_rearm(site);
 }
 
 uint64_t bsp_sim_fault_calls(unsigned site)
@@ -133,6 +149,7 @@ void bsp_sim_fault_decisions(unsigned site, bool enabled)
 	if (site >= BSP_FAULT_SITES)
 		abort();
 	bsp_sim.fault_decisions[site] = enabled;
+	fault_rearm(site);
 }
 
 void bsp_sim_catch_panic(jmp_buf *env)
@@ -619,9 +636,11 @@ _Noreturn void bsp_panic(const char *file, int line, const char *msg)
 
 bool bsp_fault_inject(unsigned site)
 {
-	if (site >= BSP_FAULT_SITES)
+	if (__builtin_expect(site >= BSP_FAULT_SITES, 0))
 		bsp_panic(__FILE__, __LINE__, "bsp_fault_inject: unknown site");
 	uint64_t call = ++bsp_sim.fault_calls[site];
+	if (__builtin_expect((bsp_sim.fault_armed >> site & 1u) == 0u, 1))
+		return false;
 	uint64_t nth = bsp_sim.fail_nth[site];
 	if (nth && (call == nth || (bsp_sim.fail_persist[site] && call > nth)))
 		return true;

@@ -17,9 +17,12 @@
  *
  * The heap is a set of chunks: runs of frames taken from primary memory when
  * no block fits. A chunk is [chunk header][blocks...][sentinel header of size
- * 0]. A chunk that becomes wholly free goes back to primary memory, except
- * one kept as a spare against churn at a chunk boundary (k_mem_trim gives
- * that back too).
+ * 0]. Chunks grow with the heap (at least 1/HEAP_GROW_DIV of it), so a
+ * heap of any size holds a bounded number of them and blocks near the chunk
+ * size do not each take and give back a chunk of their own. A chunk that
+ * becomes wholly free goes back to primary memory, except one kept as a
+ * spare against churn at a chunk boundary; the spare goes back on
+ * k_mem_trim and whenever primary memory runs short (frames_alloc_locked).
  *
  * Debug builds (K_MEM_DEBUG): each allocated block ends with a trailer word
  * (requested size, keyed by the block's address) and at least one guard byte
@@ -71,6 +74,8 @@
 
 #define CHUNK_HEADER (3u * W)
 #define HEAP_GROW_MIN_FRAMES 16u
+/* A new chunk is at least 1/HEAP_GROW_DIV of what the heap holds. */
+#define HEAP_GROW_DIV 16u
 #define HEAP_TRAILER_KEY ((uintptr_t)0x5a17c0de5a17c0deull)
 #define FRONT_MARK ((uintptr_t)0xcac4edb10c4f7ee5ull)
 #define HEAP_OWNER_MASK (~(uintptr_t)0 << HEAP_OWNER_SHIFT)
@@ -85,6 +90,17 @@ K_STATIC_ASSERT(FRONT_DEPTH_MAX <= 255u, "front depth fits its uint8_t count");
 K_STATIC_ASSERT(FRONT_CLASSES <= 0xFFFFu, "front class indexes fit unsigned");
 K_STATIC_ASSERT(HEAP_BLOCK_MIN >= 4u * W, "a cached block holds header, link, mark, where");
 
+/* Beliefs on the alloc/free paths (list links, classes, counters): checked
+ * in debug builds, which every unit test, fuzzer and simulated run uses;
+ * left out of release builds, where they would be a fifth of an operation's
+ * instructions. k_mem_check verifies the same structure in every build, and
+ * the misuse checks (double free, foreign pointer) stay in every build. */
+#define HEAP_ASSERT(cond)                  \
+	do {                               \
+		if (K_MEM_DEBUG)           \
+			K_ASSERT(cond);    \
+	} while (0)
+
 struct heap_chunk {
 	struct heap_chunk *next, *prev;
 	uintptr_t frames;
@@ -97,12 +113,10 @@ static struct {
 	uint32_t sl_map[FL_COUNT];
 	uintptr_t lists[FL_COUNT][SL_COUNT]; /* first free block of each class, 0 = empty */
 	struct heap_chunk *chunks;
-	size_t chunk_count;
 	struct heap_chunk *spare; /* a chunk kept when it went wholly free, or NULL */
+	size_t chunk_count;
 	size_t bytes;       /* frames held, in bytes */
 	size_t free_bytes;  /* sum of free block sizes */
-	size_t free_blocks;
-	uint32_t steps;     /* steps of the operation in progress */
 	uint32_t steps_max;
 } heap;
 
@@ -142,7 +156,8 @@ static inline unsigned fls_word(uintptr_t v) /* index of the highest set bit, v 
 	return (unsigned)(sizeof(unsigned long long) * 8u - 1u) - (unsigned)__builtin_clzll(v);
 }
 
-static void mapping(uintptr_t size, unsigned *fl, unsigned *sl)
+/* The list (fl, sl) a free block of `size` belongs on. */
+static inline __attribute__((always_inline)) void mapping(uintptr_t size, unsigned *fl, unsigned *sl)
 {
 	if (size < SMALL_BLOCK) {
 		*fl = 0;
@@ -154,91 +169,89 @@ static void mapping(uintptr_t size, unsigned *fl, unsigned *sl)
 	}
 }
 
-static void list_insert(uintptr_t b)
+/* Free block b of `size` goes on the head of its list. The bitmaps change
+ * only when the list was empty. */
+static inline __attribute__((always_inline)) void list_push(uintptr_t b, uintptr_t size, unsigned *steps)
 {
 	unsigned fl, sl;
-	mapping(hsize(b), &fl, &sl);
-	K_ASSERT(fl < FL_COUNT && sl < SL_COUNT);
+	mapping(size, &fl, &sl);
+	HEAP_ASSERT(fl < FL_COUNT && sl < SL_COUNT && size == hsize(b));
 	uintptr_t head = heap.lists[fl][sl];
 	*link_next(b) = head;
 	*link_prev(b) = 0;
-	if (head != 0u)
+	if (head != 0u) {
 		*link_prev(head) = b;
+	} else {
+		heap.fl_map |= 1u << fl;
+		heap.sl_map[fl] |= 1u << sl;
+	}
 	heap.lists[fl][sl] = b;
-	heap.fl_map |= 1u << fl;
-	heap.sl_map[fl] |= 1u << sl;
-	heap.free_bytes += hsize(b);
-	heap.free_blocks++;
-	heap.steps++;
+	(*steps)++;
 }
 
-static void list_remove(uintptr_t b)
+/* Free block b of `size` leaves its list, wherever in it. */
+static inline __attribute__((always_inline)) void list_remove(uintptr_t b, uintptr_t size, unsigned *steps)
 {
 	unsigned fl, sl;
-	mapping(hsize(b), &fl, &sl);
-	K_ASSERT(fl < FL_COUNT && sl < SL_COUNT);
+	mapping(size, &fl, &sl);
+	HEAP_ASSERT(fl < FL_COUNT && sl < SL_COUNT && size == hsize(b));
 	uintptr_t next = *link_next(b), prev = *link_prev(b);
-	if (prev != 0u)
-		*link_next(prev) = next;
-	else
-		heap.lists[fl][sl] = next;
 	if (next != 0u)
 		*link_prev(next) = prev;
-	if (heap.lists[fl][sl] == 0u) {
-		heap.sl_map[fl] &= ~(1u << sl);
-		if (heap.sl_map[fl] == 0u)
-			heap.fl_map &= ~(1u << fl);
+	if (prev != 0u) {
+		*link_next(prev) = next;
+	} else {
+		heap.lists[fl][sl] = next;
+		if (next == 0u) {
+			heap.sl_map[fl] &= ~(1u << sl);
+			if (heap.sl_map[fl] == 0u)
+				heap.fl_map &= ~(1u << fl);
+		}
 	}
-	K_ASSERT(heap.free_blocks > 0u && heap.free_bytes >= hsize(b));
-	heap.free_bytes -= hsize(b);
-	heap.free_blocks--;
-	heap.steps++;
+	(*steps)++;
 }
 
-/* Take the first block off list (fl, sl), known non-empty: the pop of a
- * list head, without recomputing its class. */
-static uintptr_t list_pop(unsigned fl, unsigned sl)
+/* Take a free block of at least `size` bytes off its list, or 0: round size
+ * up to the next class boundary so any block of the class found fits, then
+ * two bit scans and the pop of a list head. `size` < 2^(FL_MAX - 1). */
+static inline __attribute__((always_inline)) uintptr_t list_take(uintptr_t size, unsigned *steps)
 {
+	unsigned fl, sl;
+	if (size < SMALL_BLOCK) {
+		fl = 0;
+		sl = (unsigned)(size >> ALIGN_LOG2);
+	} else {
+		uintptr_t r = size + ((uintptr_t)1u << (fls_word(size) - SL_LOG2)) - 1u;
+		unsigned f = fls_word(r);
+		sl = (unsigned)((r >> (f - SL_LOG2)) ^ SL_COUNT);
+		fl = f - (FL_SHIFT - 1u);
+	}
+	HEAP_ASSERT(fl < FL_COUNT && sl < SL_COUNT);
+	uint32_t sl_map = heap.sl_map[fl] & (~0u << sl);
+	(*steps)++;
+	if (sl_map == 0u) {
+		uint32_t fl_map = heap.fl_map & (~1u << fl); /* the levels above fl */
+		(*steps)++;
+		if (fl_map == 0u)
+			return 0;
+		fl = (unsigned)__builtin_ctz(fl_map);
+		sl_map = heap.sl_map[fl];
+		HEAP_ASSERT(sl_map != 0u);
+	}
+	sl = (unsigned)__builtin_ctz(sl_map);
 	uintptr_t b = heap.lists[fl][sl];
-	K_ASSERT(b != 0u && *link_prev(b) == 0u);
+	HEAP_ASSERT(b != 0u && *link_prev(b) == 0u && hfree(b));
 	uintptr_t next = *link_next(b);
 	heap.lists[fl][sl] = next;
 	if (next != 0u) {
 		*link_prev(next) = 0;
 	} else {
-		heap.sl_map[fl] &= ~(1u << sl);
+		heap.sl_map[fl] = heap.sl_map[fl] & ~(1u << sl);
 		if (heap.sl_map[fl] == 0u)
 			heap.fl_map &= ~(1u << fl);
 	}
-	heap.free_bytes -= hsize(b);
-	heap.free_blocks--;
-	heap.steps++;
+	(*steps)++;
 	return b;
-}
-
-/* Take a free block of at least `size` bytes off its list, or 0: round size
- * up to the next class boundary so any block of the class found fits, then
- * two bit scans. */
-static uintptr_t list_take(uintptr_t size)
-{
-	if (size >= SMALL_BLOCK)
-		size += ((uintptr_t)1u << (fls_word(size) - SL_LOG2)) - 1u;
-	unsigned fl, sl;
-	mapping(size, &fl, &sl);
-	heap.steps++;
-	if (fl >= FL_COUNT)
-		return 0;
-	uint32_t sl_map = heap.sl_map[fl] & (~0u << sl);
-	if (sl_map == 0u) {
-		heap.steps++;
-		uint32_t fl_map = fl + 1u < 32u ? heap.fl_map & (~0u << (fl + 1u)) : 0u;
-		if (fl_map == 0u)
-			return 0;
-		fl = (unsigned)__builtin_ctz(fl_map);
-		sl_map = heap.sl_map[fl];
-	}
-	K_ASSERT(sl_map != 0u);
-	return list_pop(fl, (unsigned)__builtin_ctz(sl_map));
 }
 
 /* ------------------------------------------------------------ debug aids */
@@ -283,12 +296,16 @@ static struct heap_chunk *chunk_of_block(uintptr_t b, uintptr_t *first, uintptr_
 	return (struct heap_chunk *)base;
 }
 
-/* A new chunk able to hold a block of `size`; returns its (free, listed)
- * block, or 0 when primary memory has no such run. */
-static uintptr_t heap_grow(uintptr_t size)
+/* A new chunk able to hold a block of `size`; returns its one free block
+ * (on no list: the caller takes it), or 0 when primary memory has no such
+ * run. Rare: out of line. */
+static __attribute__((noinline)) uintptr_t heap_grow(uintptr_t size, unsigned *steps)
 {
 	size_t need = (size + CHUNK_HEADER + W + K_PAGE_BYTES - 1u) / K_PAGE_BYTES;
-	size_t count = need < HEAP_GROW_MIN_FRAMES ? HEAP_GROW_MIN_FRAMES : need;
+	size_t step = heap.bytes / HEAP_GROW_DIV / K_PAGE_BYTES;
+	size_t count = step < HEAP_GROW_MIN_FRAMES ? HEAP_GROW_MIN_FRAMES : step;
+	if (count < need)
+		count = need;
 	struct heap_chunk *c = frames_alloc_locked(count, 1, FRAME_HEAP, K_MEM_OWNER_KERNEL);
 	if (c == NULL && count > need) {
 		count = need;
@@ -310,11 +327,12 @@ static uintptr_t heap_grow(uintptr_t size)
 	set_footer(b);
 	*word(sentinel) = HEAP_PREV_FREE;
 	K_ASSERT(hsize(b) >= size);
-	list_insert(b);
+	heap.free_bytes += sentinel - b;
+	(*steps)++;
 	return b;
 }
 
-static void chunk_release(struct heap_chunk *c)
+static __attribute__((noinline)) void chunk_release(struct heap_chunk *c)
 {
 	if (heap.spare == c)
 		heap.spare = NULL;
@@ -332,31 +350,38 @@ static void chunk_release(struct heap_chunk *c)
 
 /* ------------------------------------------------------ alloc and free */
 
-static inline uintptr_t block_size_for(size_t bytes)
+static inline __attribute__((always_inline)) uintptr_t block_size_for(size_t bytes)
 {
 	uintptr_t need = (uintptr_t)bytes + W + (K_MEM_DEBUG ? W + 1u : 0u);
 	need = mem_align_up(need, G);
 	return need < HEAP_BLOCK_MIN ? HEAP_BLOCK_MIN : need;
 }
 
-/* b: a free block already out of the lists. Cut it to `size`, list the rest,
- * mark it allocated to owner. */
-static void carve(struct mem_core *core, uintptr_t b, uintptr_t size, k_mem_owner_t owner)
+/* Caller holds core's lock and mem_lock. A block of `size` (a block size)
+ * for owner, or 0: the head of the first TLSF list whose every block fits
+ * (or a new chunk), cut to size, the rest listed. */
+static inline __attribute__((always_inline)) uintptr_t heap_take_locked(struct mem_core *core, uintptr_t size,
+									   k_mem_owner_t owner, unsigned *steps)
 {
-	uintptr_t have = hsize(b), prev_bit = *word(b) & HEAP_PREV_FREE;
-	K_ASSERT(have >= size && (size & (G - 1u)) == 0u);
-	if (have - size >= HEAP_BLOCK_MIN) {
+	uintptr_t b = list_take(size, steps);
+	if (__builtin_expect(b == 0u, 0) && (b = heap_grow(size, steps)) == 0u)
+		return 0;
+	uintptr_t h = *word(b), have = h & HEAP_SIZE_MASK;
+	HEAP_ASSERT(have >= size && (size & (G - 1u)) == 0u && (h & HEAP_FREE) != 0u);
+	uintptr_t rest_size = have - size;
+	if (rest_size >= HEAP_BLOCK_MIN) {
 		uintptr_t rest = b + size;
-		*word(rest) = (have - size) | HEAP_FREE; /* b is used: PREV_FREE clear */
-		set_footer(rest);
-		list_insert(rest); /* the block after rest already says PREV_FREE */
-		heap.steps++;
+		*word(rest) = rest_size | HEAP_FREE; /* b is used: PREV_FREE clear */
+		*word(rest + rest_size - W) = rest; /* footer; the block after says PREV_FREE */
+		list_push(rest, rest_size, steps);
 	} else {
 		size = have;
 		*word(b + size) &= ~HEAP_PREV_FREE;
 	}
-	*word(b) = size | (uintptr_t)owner << HEAP_OWNER_SHIFT | prev_bit;
+	*word(b) = size | (uintptr_t)owner << HEAP_OWNER_SHIFT | (h & HEAP_PREV_FREE);
+	heap.free_bytes -= size;
 	owner_charge_locked(core, owner, size);
+	return b;
 }
 
 /* Debug: a fresh block's guard, trailer and junk. */
@@ -368,34 +393,59 @@ static inline void fresh_block(uintptr_t b, size_t bytes)
 	mem_fill((void *)(b + W), MEM_JUNK_FREE, bytes);
 }
 
-/* Caller holds core's lock (or core is NULL) and mem_lock. Block address
- * (not yet the payload) or 0. `bytes` <= HEAP_REQUEST_MAX. */
-static uintptr_t heap_alloc_locked(struct mem_core *core, size_t bytes, size_t align, k_mem_owner_t owner)
+/* Caller holds core's lock and mem_lock. An aligned block (align > G): a
+ * free block big enough for the block plus a leading gap (a list's, or a
+ * new chunk), the gap split off as a free block of its own, the tail as
+ * another. */
+static __attribute__((noinline)) uintptr_t heap_take_aligned_locked(struct mem_core *core, uintptr_t size,
+								       size_t align, k_mem_owner_t owner,
+								       unsigned *steps)
+{
+	uintptr_t search = size + align + HEAP_BLOCK_MIN;
+	uintptr_t b = list_take(search, steps);
+	if (b == 0u && (b = heap_grow(search, steps)) == 0u)
+		return 0;
+	uintptr_t p = mem_align_up(b + W, align);
+	if (p - W - b != 0u && p - W - b < HEAP_BLOCK_MIN)
+		p = mem_align_up(b + W + HEAP_BLOCK_MIN, align);
+	uintptr_t gap = p - W - b;
+	if (gap != 0u) { /* the leading gap becomes a free block of its own */
+		uintptr_t have = hsize(b), rest = p - W;
+		*word(b) = gap | HEAP_FREE | (*word(b) & HEAP_PREV_FREE);
+		set_footer(b);
+		list_push(b, gap, steps);
+		*word(rest) = (have - gap) | HEAP_FREE | HEAP_PREV_FREE;
+		set_footer(rest);
+		b = rest;
+	}
+	uintptr_t h = *word(b), have = h & HEAP_SIZE_MASK;
+	K_ASSERT(have >= size);
+	if (have - size >= HEAP_BLOCK_MIN) {
+		uintptr_t rest = b + size;
+		*word(rest) = (have - size) | HEAP_FREE;
+		set_footer(rest);
+		list_push(rest, have - size, steps);
+	} else {
+		size = have;
+		*word(b + size) &= ~HEAP_PREV_FREE;
+	}
+	*word(b) = size | (uintptr_t)owner << HEAP_OWNER_SHIFT | (h & HEAP_PREV_FREE);
+	heap.free_bytes -= size;
+	owner_charge_locked(core, owner, size);
+	return b;
+}
+
+/* Caller holds core's lock and mem_lock. Block address (not yet the
+ * payload) or 0. `bytes` <= HEAP_REQUEST_MAX. */
+static inline __attribute__((always_inline)) uintptr_t heap_alloc_locked(struct mem_core *core, size_t bytes,
+									    size_t align, k_mem_owner_t owner,
+									    unsigned *steps)
 {
 	uintptr_t size = block_size_for(bytes);
-	uintptr_t search = align <= G ? size : size + align + HEAP_BLOCK_MIN;
-	uintptr_t b = list_take(search);
-	if (b == 0u) {
-		if ((b = heap_grow(search)) == 0u)
-			return 0;
-		list_remove(b);
-	}
-	if (align > G) {
-		uintptr_t p = mem_align_up(b + W, align);
-		if (p - W - b != 0u && p - W - b < HEAP_BLOCK_MIN)
-			p = mem_align_up(b + W + HEAP_BLOCK_MIN, align);
-		uintptr_t gap = p - W - b;
-		if (gap != 0u) { /* the leading gap becomes a free block of its own */
-			uintptr_t have = hsize(b), rest = p - W;
-			*word(b) = gap | HEAP_FREE | (*word(b) & HEAP_PREV_FREE);
-			set_footer(b);
-			list_insert(b);
-			*word(rest) = (have - gap) | HEAP_FREE | HEAP_PREV_FREE;
-			b = rest;
-		}
-	}
-	carve(core, b, size, owner);
-	fresh_block(b, bytes);
+	uintptr_t b = align <= G ? heap_take_locked(core, size, owner, steps)
+				 : heap_take_aligned_locked(core, size, align, owner, steps);
+	if (b != 0u)
+		fresh_block(b, bytes);
 	return b;
 }
 
@@ -464,55 +514,66 @@ static bool chunk_wholly_free(const struct heap_chunk *c)
 	return hfree(first) && first + hsize(first) == (uintptr_t)c + c->frames * K_PAGE_BYTES - W;
 }
 
-/* c just went wholly free. Keep one such chunk (the spare) so a heap that
- * breathes around a chunk boundary does not take and give frames on every
- * call; give back any other. */
-static bool keep_as_spare(struct heap_chunk *c)
+/* Free block b (off the lists) may be a whole chunk: give that chunk back
+ * to primary memory, unless it becomes the spare (there is none, or the
+ * spare is in use again). True if b went back. */
+static __attribute__((noinline)) bool chunk_maybe_release(uintptr_t b, uintptr_t next)
 {
-	if (heap.spare != NULL && heap.spare != c && chunk_wholly_free(heap.spare))
+	struct heap_chunk *whole = chunk_if_whole(b, next);
+	if (whole == NULL)
 		return false;
-	heap.spare = c;
+	struct heap_chunk *spare = heap.spare;
+	if (spare == NULL || spare == whole || !chunk_wholly_free(spare)) {
+		heap.spare = whole;
+		return false;
+	}
+	chunk_release(whole);
 	return true;
 }
 
-/* Caller holds core's lock (or core is NULL) and mem_lock; loc is a checked
- * allocated block, not in a front cache. */
-static void heap_free_locked(struct mem_core *core, struct heap_loc loc)
+/* Caller holds core's lock and mem_lock; loc is a checked allocated block,
+ * not in a front cache. Coalesce with free neighbours, give back a chunk
+ * that went wholly free, list the rest. */
+static inline __attribute__((always_inline)) void heap_free_locked(struct mem_core *core, struct heap_loc loc,
+								      unsigned *steps)
 {
-	uintptr_t b = loc.b, size = hsize(b);
-	owner_release_locked(core, howner(b), size);
+	uintptr_t b = loc.b, h = *word(b), size = h & HEAP_SIZE_MASK;
+	owner_release_locked(core, (k_mem_owner_t)(h >> HEAP_OWNER_SHIFT), size);
+	heap.free_bytes += size;
 	if (K_MEM_DEBUG)
 		mem_fill((void *)(b + W), MEM_JUNK_FREE, size - W);
-	*word(b) = size | HEAP_FREE | (*word(b) & HEAP_PREV_FREE);
-	if (*word(b) & HEAP_PREV_FREE) {
+	uintptr_t prev_bit = h & HEAP_PREV_FREE;
+	if (prev_bit) {
 		uintptr_t prev = *word(b - W);
 		MEM_ASSERT(prev >= loc.region->base && prev < b && hfree(prev) && prev + hsize(prev) == b,
 			   "k_mem_free: heap corrupted before block", b + W);
-		list_remove(prev);
-		*word(prev) = (hsize(prev) + size) | HEAP_FREE | (*word(prev) & HEAP_PREV_FREE);
+		uintptr_t prev_size = hsize(prev);
+		list_remove(prev, prev_size, steps);
+		prev_bit = *word(prev) & HEAP_PREV_FREE;
 		b = prev;
-		heap.steps++;
+		size += prev_size;
 	}
-	uintptr_t next = b + hsize(b);
-	if (hfree(next)) {
-		list_remove(next);
-		*word(b) += hsize(next);
-		heap.steps++;
+	uintptr_t next = b + size, nh = *word(next);
+	if (nh & HEAP_FREE) {
+		uintptr_t next_size = nh & HEAP_SIZE_MASK;
+		list_remove(next, next_size, steps);
+		size += next_size;
+		next = b + size;
+		nh = *word(next);
 	}
-	set_footer(b);
-	next = b + hsize(b);
-	*word(next) |= HEAP_PREV_FREE;
-	struct heap_chunk *whole = chunk_if_whole(b, next);
-	if (whole != NULL && !keep_as_spare(whole)) {
-		chunk_release(whole);
+	*word(b) = size | HEAP_FREE | prev_bit;
+	*word(next - W) = b; /* footer */
+	*word(next) = nh | HEAP_PREV_FREE;
+	if (__builtin_expect((nh & HEAP_SIZE_MASK) == 0u, 0) && chunk_maybe_release(b, next)) {
+		heap.free_bytes -= size;
 		return;
 	}
-	list_insert(b);
+	list_push(b, size, steps);
 }
 
 /* Caller holds core's lock and mem_lock; b allocated. Shrink b to `size`,
  * freeing the tail (merged with a free block after it). */
-static void shrink_locked(struct mem_core *core, uintptr_t b, uintptr_t size)
+static void shrink_locked(struct mem_core *core, uintptr_t b, uintptr_t size, unsigned *steps)
 {
 	uintptr_t have = hsize(b);
 	K_ASSERT(size <= have && (size & (G - 1u)) == 0u && size >= HEAP_BLOCK_MIN);
@@ -520,51 +581,51 @@ static void shrink_locked(struct mem_core *core, uintptr_t b, uintptr_t size)
 		return;
 	uintptr_t next = b + have;
 	uintptr_t tail = have - size;
-	if (hfree(next))
+	bool next_free = hfree(next);
+	if (next_free)
 		tail += hsize(next);
 	if (tail < HEAP_BLOCK_MIN)
 		return;
-	if (hfree(next))
-		list_remove(next);
+	if (next_free)
+		list_remove(next, hsize(next), steps);
 	k_mem_owner_t owner = howner(b);
 	owner_release_locked(core, owner, have);
 	*word(b) = size | (uintptr_t)owner << HEAP_OWNER_SHIFT | (*word(b) & HEAP_PREV_FREE);
 	owner_charge_locked(core, owner, size);
+	heap.free_bytes += have - size;
 	uintptr_t rest = b + size;
 	*word(rest) = tail | HEAP_FREE;
 	set_footer(rest);
 	*word(rest + tail) |= HEAP_PREV_FREE;
-	list_insert(rest);
+	list_push(rest, tail, steps);
 }
 
 /* Caller holds core's lock and mem_lock; b allocated. Grow b in place to at
  * least `size` by taking the free block after it; false if that is not
  * enough. */
-static bool grow_in_place_locked(struct mem_core *core, uintptr_t b, uintptr_t size)
+static bool grow_in_place_locked(struct mem_core *core, uintptr_t b, uintptr_t size, unsigned *steps)
 {
 	uintptr_t have = hsize(b), next = b + have;
 	if (!hfree(next) || have + hsize(next) < size)
 		return false;
-	list_remove(next);
+	list_remove(next, hsize(next), steps);
 	k_mem_owner_t owner = howner(b);
 	owner_release_locked(core, owner, have);
 	uintptr_t total = have + hsize(next);
+	heap.free_bytes -= hsize(next);
 	*word(b) = total | (uintptr_t)owner << HEAP_OWNER_SHIFT | (*word(b) & HEAP_PREV_FREE);
 	*word(b + total) &= ~HEAP_PREV_FREE;
 	owner_charge_locked(core, owner, total);
-	shrink_locked(core, b, size);
+	shrink_locked(core, b, size, steps);
 	return true;
 }
 
-static inline void steps_begin(void)
+/* An operation's steps are a local of it, passed down by pointer (the
+ * inline paths keep it in a register); the most any one took is kept. */
+static inline void steps_note(unsigned steps)
 {
-	heap.steps = 0;
-}
-
-static inline void steps_end(void)
-{
-	if (heap.steps > heap.steps_max)
-		heap.steps_max = heap.steps;
+	if (steps > heap.steps_max)
+		heap.steps_max = steps;
 }
 
 /* ----------------------------------------------------------- front cache */
@@ -583,7 +644,7 @@ static inline uintptr_t front_where(unsigned depth)
 #define FRONT_EXACT_LIMIT ((uintptr_t)2u * SMALL_BLOCK)
 #define FRONT_EXACT_CLASSES ((unsigned)(FRONT_EXACT_LIMIT >> ALIGN_LOG2))
 K_STATIC_ASSERT(FRONT_EXACT_CLASSES == 2u * SL_COUNT, "exact classes are the first two levels");
-K_STATIC_ASSERT(FRONT_FL_COUNT >= 2u, "the front cache covers the exact classes");
+K_STATIC_ASSERT(FRONT_FL_COUNT == 2u, "the front cache holds the exact classes, no more (mem_internal.h)");
 
 /* Front class of a block of `size` (its TLSF list), or FRONT_CLASSES if
  * too big to cache. */
@@ -615,29 +676,6 @@ static uintptr_t front_take(struct mem_core *core, uintptr_t size)
 	*word(b + 2u * W) = 0;
 	f->bytes -= hsize(b);
 	return b;
-}
-
-/* Caller holds core's lock. b (checked, allocated) goes on its list; false
- * when it is not cacheable or the list or the core's budget is full. */
-static bool front_put(struct mem_core *core, uintptr_t b)
-{
-	struct heap_front *f = &core->front;
-	uintptr_t size = hsize(b);
-	unsigned k = front_class(size);
-	if (k >= FRONT_CLASSES || f->count[k] >= FRONT_DEPTH_MAX || f->bytes + size > FRONT_CORE_BYTES_MAX)
-		return false;
-	if (K_MEM_DEBUG)
-		mem_fill((void *)(b + W), MEM_JUNK_FREE, size - W);
-	k_mem_owner_t owner = howner(b);
-	*word(b + W) = f->head[k];
-	*word(b + 2u * W) = b ^ FRONT_MARK;
-	*word(b + 3u * W) = front_where(f->count[k]);
-	f->head[k] = b;
-	f->count[k]++;
-	f->bytes += size;
-	f->owner_bytes[owner] -= (intptr_t)size; /* still charged in owners: net it out */
-	f->owner_blocks[owner]--;
-	return true;
 }
 
 /* Caller holds core's lock. b, just taken from the cache, is owner's now:
@@ -679,9 +717,9 @@ void heap_front_flush_locked(struct mem_core *core)
 			k_mem_owner_t owner = howner(b);
 			uintptr_t size = hsize(b);
 			struct heap_loc loc = {b, frames_region_lookup(b)};
-			steps_begin();
-			heap_free_locked(core, loc);
-			steps_end();
+			unsigned steps = 0;
+			heap_free_locked(core, loc, &steps);
+			steps_note(steps);
 			f->owner_bytes[owner] += (intptr_t)size; /* released from owners just now */
 			f->owner_blocks[owner]++;
 			if (f->owner_bytes[owner] > f->owner_high[owner])
@@ -705,82 +743,126 @@ void heap_front_flush_all(void)
 
 /* ------------------------------------------------------------ public API */
 
-/* Caller holds core (mem_core_lock). The rest of an allocation the hot path
- * did not serve: the front cache (if `front`: the next class up, or a block
- * of another owner, re-charged), then TLSF. Leaves core; block address or
- * 0. */
-static inline __attribute__((always_inline)) uintptr_t heap_alloc_rest(struct mem_core *core, bsp_irq_state_t irq,
-									size_t bytes, size_t align, k_mem_owner_t owner,
-									bool front)
+/* Where each call goes:
+ *   k_mem_alloc   fault hook, then by size: an exact front class
+ *                 (heap_alloc_small: the core's list, else TLSF) or TLSF
+ *                 (heap_alloc_big); aligned requests: heap_alloc_aligned.
+ *   k_mem_free    the block check, then by size: the core's front list
+ *                 (heap_free_small; TLSF when the list or budget is full)
+ *                 or TLSF (heap_free_big).
+ * Each path is one function with its rare branches out of line, so the
+ * common call pays one prologue and no re-computation of what the caller
+ * already knew (size, class, region). */
+
+/* Out of memory in TLSF: what the cores' front caches hold may be enough.
+ * Empty them all, then ask TLSF once more. Block address or 0. */
+static __attribute__((noinline)) uintptr_t heap_alloc_retry(size_t bytes, size_t align, k_mem_owner_t owner)
 {
-	uintptr_t b = front ? front_take(core, block_size_for(bytes)) : 0u;
-	if (b != 0u && howner(b) == owner) {
-		front_hand_out(core, b, owner);
-		fresh_block(b, bytes); /* before another core's k_mem_check can see it */
-		mem_core_unlock(core, irq);
-		return b;
-	}
-	mem_lock_take();
-	if (b != 0u) {
-		front_hand_over_locked(core, b, owner);
-		fresh_block(b, bytes);
-	} else {
-		steps_begin();
-		b = heap_alloc_locked(core, bytes, align, owner);
-		steps_end();
-	}
-	mem_lock_drop();
-	mem_core_unlock(core, irq);
-	if (b != 0u)
-		return b;
-	/* Out of memory: what other cores cache may be enough. */
 	heap_front_flush_all();
-	core = mem_core_lock(&irq);
+	bsp_irq_state_t irq;
+	struct mem_core *core = mem_core_lock(&irq);
 	mem_lock_take();
-	steps_begin();
-	b = heap_alloc_locked(core, bytes, align, owner);
-	steps_end();
+	unsigned steps = 0;
+	uintptr_t b = heap_alloc_locked(core, bytes, align, owner, &steps);
+	steps_note(steps);
 	mem_lock_drop();
 	mem_core_unlock(core, irq);
 	return b;
 }
 
-/* The exact class was empty or its first block another owner's. */
-static __attribute__((noinline)) uintptr_t heap_alloc_slow(struct mem_core *core, bsp_irq_state_t irq,
-							    size_t bytes, size_t align, k_mem_owner_t owner)
+/* Caller holds core (mem_core_lock); leaves it. Requests the exact front
+ * classes cannot hold: TLSF under mem_lock. */
+static __attribute__((noinline)) void *heap_alloc_big(struct mem_core *core, bsp_irq_state_t irq, size_t bytes,
+						      k_mem_owner_t owner)
 {
-	return heap_alloc_rest(core, irq, bytes, align, owner, true);
+	uintptr_t b = 0;
+	if (__builtin_expect(bytes <= HEAP_REQUEST_MAX, 1)) {
+		mem_lock_take();
+		unsigned steps = 0;
+		b = heap_alloc_locked(core, bytes, G, owner, &steps);
+		steps_note(steps);
+		if (b != 0u)
+			fresh_block(b, bytes); /* before another core's k_mem_check can see it */
+		mem_lock_drop();
+	}
+	mem_core_unlock(core, irq);
+	if (__builtin_expect(b == 0u, 0) &&
+	    (bytes > HEAP_REQUEST_MAX || (b = heap_alloc_retry(bytes, G, owner)) == 0u))
+		return NULL;
+	return (void *)(b + W);
 }
 
-/* Requests the exact front classes cannot hold (or aligned ones): TLSF. */
-static __attribute__((noinline)) uintptr_t heap_alloc_big(size_t bytes, size_t align, k_mem_owner_t owner)
+/* Aligned requests (align > G): TLSF, which splits off the leading gap. */
+static __attribute__((noinline)) void *heap_alloc_aligned(size_t bytes, size_t align, k_mem_owner_t owner)
 {
 	if (bytes > HEAP_REQUEST_MAX)
-		return 0;
+		return NULL;
 	bsp_irq_state_t irq;
 	struct mem_core *core = mem_core_lock(&irq);
-	return heap_alloc_rest(core, irq, bytes, align, owner, align <= G && FRONT_FL_COUNT > 2u);
+	mem_lock_take();
+	unsigned steps = 0;
+	uintptr_t b = heap_alloc_locked(core, bytes, align, owner, &steps);
+	steps_note(steps);
+	mem_lock_drop();
+	mem_core_unlock(core, irq);
+	if (b == 0u && (b = heap_alloc_retry(bytes, align, owner)) == 0u)
+		return NULL;
+	return (void *)(b + W);
+}
+
+/* The exact class's list was empty or its first block another owner's:
+ * the next class up, a block re-charged from another owner, or TLSF.
+ * Leaves core. */
+static __attribute__((noinline)) void *heap_alloc_small_miss(struct mem_core *core, bsp_irq_state_t irq,
+							     size_t bytes, k_mem_owner_t owner)
+{
+	uintptr_t b = front_take(core, block_size_for(bytes));
+	if (b != 0u && howner(b) == owner) {
+		front_hand_out(core, b, owner);
+		fresh_block(b, bytes);
+		mem_core_unlock(core, irq);
+		return (void *)(b + W);
+	}
+	mem_lock_take();
+	if (b != 0u) {
+		front_hand_over_locked(core, b, owner);
+	} else {
+		unsigned steps = 0;
+		b = heap_alloc_locked(core, bytes, G, owner, &steps);
+		steps_note(steps);
+	}
+	if (b != 0u)
+		fresh_block(b, bytes);
+	mem_lock_drop();
+	mem_core_unlock(core, irq);
+	if (b == 0u && (b = heap_alloc_retry(bytes, G, owner)) == 0u)
+		return NULL;
+	return (void *)(b + W);
 }
 
 /* Largest request whose block falls in an exact front class. */
 #define FRONT_FAST_BYTES ((size_t)(FRONT_EXACT_LIMIT - G - W - (K_MEM_DEBUG ? W + 1u : 0u)))
 
-/* Block address or 0: the calling core's front cache first, then TLSF;
- * when that fails, every core's front cache is emptied and TLSF tried once
- * more, so an allocation fails only if the heap truly cannot serve it. The
- * hot path (an exact class holding a block of this owner) is inline. */
-static inline __attribute__((always_inline)) uintptr_t heap_alloc(size_t bytes, size_t align, k_mem_owner_t owner)
+static __attribute__((noinline, cold)) void heap_bad_owner(const char *what, k_mem_owner_t owner)
 {
-	if (align > G || bytes > FRONT_FAST_BYTES)
-		return heap_alloc_big(bytes, align, owner);
-	uintptr_t size = block_size_for(bytes); /* 0 as 1: the same block */
+	mem_panic(__FILE__, __LINE__, what, owner);
+}
+
+/* Requests of at most FRONT_FAST_BYTES take the top of the calling core's
+ * list for their exact class, if it is the owner's: no mem_lock, no class
+ * computation beyond a shift. Everything else leaves by a tail call. */
+static inline __attribute__((always_inline)) void *heap_alloc(size_t bytes, k_mem_owner_t owner)
+{
 	bsp_irq_state_t irq;
 	struct mem_core *core = mem_core_lock(&irq);
+	if (bytes > FRONT_FAST_BYTES)
+		return heap_alloc_big(core, irq, bytes, owner);
+	uintptr_t size = block_size_for(bytes); /* 0 and 1: the same block */
 	struct heap_front *f = &core->front;
 	unsigned k = (unsigned)(size >> ALIGN_LOG2);
 	uintptr_t b = f->head[k];
 	if (__builtin_expect(b == 0u || howner(b) != owner, 0))
-		return heap_alloc_slow(core, irq, bytes + (bytes == 0u), align, owner);
+		return heap_alloc_small_miss(core, irq, bytes + (bytes == 0u), owner);
 	MEM_ASSERT(*word(b + 2u * W) == (b ^ FRONT_MARK), "k_mem_alloc: cached block damaged (written after free?) at",
 		   b + W);
 	f->head[k] = *word(b + W);
@@ -790,16 +872,16 @@ static inline __attribute__((always_inline)) uintptr_t heap_alloc(size_t bytes, 
 	front_hand_out(core, b, owner);
 	fresh_block(b, bytes + (bytes == 0u)); /* before another core's k_mem_check can see it */
 	mem_core_unlock(core, irq);
-	return b;
+	return (void *)(b + W);
 }
 
 void *k_mem_alloc(size_t bytes, k_mem_owner_t owner)
 {
-	MEM_ASSERT(MEM_OWNER_VALID(owner), "k_mem_alloc: bad owner", owner);
+	if (__builtin_expect(!MEM_OWNER_VALID(owner), 0))
+		heap_bad_owner("k_mem_alloc: bad owner", owner);
 	if (bsp_fault_inject(BSP_FAULT_ALLOC))
 		return NULL;
-	uintptr_t b = heap_alloc(bytes, G, owner);
-	return b != 0u ? (void *)(b + W) : NULL;
+	return heap_alloc(bytes, owner);
 }
 
 void *k_mem_zalloc(size_t bytes, k_mem_owner_t owner)
@@ -812,62 +894,82 @@ void *k_mem_zalloc(size_t bytes, k_mem_owner_t owner)
 
 void *k_mem_alloc_aligned(size_t bytes, size_t align, k_mem_owner_t owner)
 {
-	MEM_ASSERT(MEM_OWNER_VALID(owner), "k_mem_alloc_aligned: bad owner", owner);
+	if (!MEM_OWNER_VALID(owner))
+		heap_bad_owner("k_mem_alloc_aligned: bad owner", owner);
 	if (!mem_is_pow2(align) || align > K_PAGE_BYTES)
 		return NULL;
 	if (bsp_fault_inject(BSP_FAULT_ALLOC))
 		return NULL;
-	uintptr_t b = heap_alloc(bytes, align, owner);
-	return b != 0u ? (void *)(b + W) : NULL;
+	if (align <= G)
+		return heap_alloc(bytes, owner);
+	return heap_alloc_aligned(bytes, align, owner);
 }
 
+/* No fault injection: the memory manager's own tables (cache.c). */
 void *heap_alloc_internal(size_t bytes)
 {
-	uintptr_t b = heap_alloc(bytes, G, K_MEM_OWNER_KERNEL);
-	return b != 0u ? (void *)(b + W) : NULL;
+	return heap_alloc(bytes, K_MEM_OWNER_KERNEL);
 }
 
-/* Caller holds core. The rest of a free that the exact classes did not
- * take: the inexact classes, else TLSF. Leaves core. */
-static __attribute__((noinline)) void heap_free_slow(struct mem_core *core, bsp_irq_state_t irq, uintptr_t b)
+/* Caller holds core. TLSF frees loc's block (the front cache did not take
+ * it). Leaves core. */
+static inline __attribute__((always_inline)) void heap_free_tlsf(struct mem_core *core, bsp_irq_state_t irq,
+								 struct heap_loc loc)
 {
-	if (!front_put(core, b)) {
-		struct heap_loc loc = {b, frames_region_lookup(b)};
-		mem_lock_take();
-		steps_begin();
-		heap_free_locked(core, loc);
-		steps_end();
-		mem_lock_drop();
-	}
+	mem_lock_take();
+	unsigned steps = 0;
+	heap_free_locked(core, loc, &steps);
+	steps_note(steps);
+	mem_lock_drop();
 	mem_core_unlock(core, irq);
 }
 
+/* A block of an exact class whose list or core budget is full. */
+static __attribute__((noinline)) void heap_free_small_full(struct mem_core *core, bsp_irq_state_t irq,
+							    struct heap_loc loc)
+{
+	heap_free_tlsf(core, irq, loc);
+}
+
+/* Caller holds core; leaves it. A block above the exact classes: TLSF. */
+static __attribute__((noinline)) void heap_free_big(struct mem_core *core, bsp_irq_state_t irq, struct heap_loc loc)
+{
+	heap_free_tlsf(core, irq, loc);
+}
+
+/* A block of an exact class goes onto the calling core's list, if there is
+ * room; anything else leaves by a tail call. */
 void k_mem_free(void *p)
 {
 	if (p == NULL)
 		return;
-	struct heap_loc loc = heap_block_check(p);
-	uintptr_t b = loc.b, size = hsize(b);
+	/* Interrupts off first: then only p lives across the call. */
 	bsp_irq_state_t irq;
 	struct mem_core *core = mem_core_lock(&irq);
-	struct heap_front *f = &core->front;
-	unsigned k = (unsigned)(size >> ALIGN_LOG2);
-	if (size < FRONT_EXACT_LIMIT && f->count[k] < FRONT_DEPTH_MAX && f->bytes + size <= FRONT_CORE_BYTES_MAX) {
-		k_mem_owner_t owner = howner(b);
-		if (K_MEM_DEBUG)
-			mem_fill((void *)(b + W), MEM_JUNK_FREE, size - W);
-		*word(b + W) = f->head[k];
-		*word(b + 2u * W) = b ^ FRONT_MARK;
-		*word(b + 3u * W) = front_where(f->count[k]);
-		f->head[k] = b;
-		f->count[k]++;
-		f->bytes += size;
-		f->owner_bytes[owner] -= (intptr_t)size; /* still charged in owners: net it out */
-		f->owner_blocks[owner]--;
-		mem_core_unlock(core, irq);
+	struct heap_loc loc = heap_block_check(p);
+	uintptr_t b = loc.b, size = hsize(b);
+	if (size >= FRONT_EXACT_LIMIT) {
+		heap_free_big(core, irq, loc);
 		return;
 	}
-	heap_free_slow(core, irq, b);
+	struct heap_front *f = &core->front;
+	unsigned k = (unsigned)(size >> ALIGN_LOG2);
+	if (__builtin_expect(f->count[k] >= FRONT_DEPTH_MAX || f->bytes + size > FRONT_CORE_BYTES_MAX, 0)) {
+		heap_free_small_full(core, irq, loc);
+		return;
+	}
+	k_mem_owner_t owner = howner(b);
+	if (K_MEM_DEBUG)
+		mem_fill((void *)(b + W), MEM_JUNK_FREE, size - W);
+	*word(b + W) = f->head[k];
+	*word(b + 2u * W) = b ^ FRONT_MARK;
+	*word(b + 3u * W) = front_where(f->count[k]);
+	f->head[k] = b;
+	f->count[k]++;
+	f->bytes += size;
+	f->owner_bytes[owner] -= (intptr_t)size; /* still charged in owners: net it out */
+	f->owner_blocks[owner]--;
+	mem_core_unlock(core, irq);
 }
 
 void heap_free_internal(void *p)
@@ -883,28 +985,28 @@ static size_t usable_locked(uintptr_t b)
 	return hsize(b) - W;
 }
 
-static void *realloc_locked(struct mem_core *core, void *p, size_t bytes)
+static void *realloc_locked(struct mem_core *core, void *p, size_t bytes, unsigned *steps)
 {
 	struct heap_loc loc = heap_block_of(p);
 	uintptr_t b = loc.b;
 	size_t old_bytes = usable_locked(b);
 	uintptr_t size = block_size_for(bytes);
 	if (size <= hsize(b)) {
-		shrink_locked(core, b, size);
+		shrink_locked(core, b, size, steps);
 		guard_set(b, bytes);
 		return p;
 	}
-	if (grow_in_place_locked(core, b, size)) {
+	if (grow_in_place_locked(core, b, size, steps)) {
 		guard_set(b, bytes);
 		if (K_MEM_DEBUG)
 			mem_fill((uint8_t *)p + old_bytes, MEM_JUNK_FREE, bytes - old_bytes);
 		return p;
 	}
-	uintptr_t q = heap_alloc_locked(core, bytes, G, howner(b));
+	uintptr_t q = heap_alloc_locked(core, bytes, G, howner(b), steps);
 	if (q == 0u)
 		return NULL;
 	mem_copy((void *)(q + W), p, old_bytes < bytes ? old_bytes : bytes);
-	heap_free_locked(core, heap_block_of(p));
+	heap_free_locked(core, heap_block_of(p), steps);
 	return (void *)(q + W);
 }
 
@@ -922,9 +1024,9 @@ void *k_mem_realloc(void *p, size_t bytes, k_mem_owner_t owner)
 	bsp_irq_state_t irq;
 	struct mem_core *core = mem_core_lock(&irq);
 	mem_lock_take();
-	steps_begin();
-	void *q = realloc_locked(core, p, bytes);
-	steps_end();
+	unsigned steps = 0;
+	void *q = realloc_locked(core, p, bytes, &steps);
+	steps_note(steps);
 	mem_lock_drop();
 	mem_core_unlock(core, irq);
 	return q;
@@ -968,17 +1070,22 @@ void heap_init(void)
 	mem_fill(&heap, 0, sizeof heap);
 }
 
+/* A walk of the chunks (bounded by their count, not constant): k_mem_trim,
+ * and primary memory's retry when no run fits (frames_alloc_locked). Its
+ * list steps are not an operation's: max_steps bounds alloc and free. */
 size_t heap_trim_locked(void)
 {
 	K_ASSERT(mem_lock_held());
 	size_t released = 0, bound = heap.chunk_count;
+	unsigned steps = 0;
 	struct heap_chunk *c = heap.chunks;
 	for (size_t i = 0; c != NULL; i++) {
 		K_ASSERT(i < bound);
 		struct heap_chunk *next = c->next;
 		uintptr_t b = (uintptr_t)c + CHUNK_HEADER;
 		if (hfree(b) && b + hsize(b) == (uintptr_t)c + c->frames * K_PAGE_BYTES - W) {
-			list_remove(b);
+			list_remove(b, hsize(b), &steps);
+			heap.free_bytes -= hsize(b);
 			released += c->frames;
 			chunk_release(c);
 		}
@@ -994,18 +1101,19 @@ void heap_stats_locked(struct k_mem_stats *out)
 	out->heap_free_bytes = heap.free_bytes;
 	out->heap_steps_max = heap.steps_max;
 	out->heap_largest_free_bytes = 0;
-	if (heap.fl_map == 0u)
-		return;
-	unsigned fl = 31u - (unsigned)__builtin_clz(heap.fl_map);
-	unsigned sl = 31u - (unsigned)__builtin_clz(heap.sl_map[fl]);
 	uintptr_t largest = 0;
-	size_t bound = heap.free_blocks;
-	for (uintptr_t b = heap.lists[fl][sl]; b != 0u; b = *link_next(b)) {
-		K_ASSERT(bound-- > 0u);
-		if (hsize(b) > largest)
-			largest = hsize(b);
+	if (heap.fl_map != 0u) {
+		unsigned fl = 31u - (unsigned)__builtin_clz(heap.fl_map);
+		unsigned sl = 31u - (unsigned)__builtin_clz(heap.sl_map[fl]);
+		size_t bound = heap.bytes / HEAP_BLOCK_MIN; /* no more blocks fit */
+		for (uintptr_t b = heap.lists[fl][sl]; b != 0u; b = *link_next(b)) {
+			K_ASSERT(bound-- > 0u);
+			if (hsize(b) > largest)
+				largest = hsize(b);
+		}
 	}
-	out->heap_largest_free_bytes = largest - W - (K_MEM_DEBUG ? W + 1u : 0u);
+	if (largest != 0u)
+		out->heap_largest_free_bytes = largest - W - (K_MEM_DEBUG ? W + 1u : 0u);
 }
 
 /* One chunk's blocks, in address order. */
@@ -1085,8 +1193,8 @@ size_t heap_check_locked(size_t *heap_frames, size_t owner_bytes[K_MEM_OWNERS_MA
 	bool spare_seen = heap.spare == NULL;
 	for (const struct heap_chunk *c = heap.chunks; c != NULL; prev = c, c = c->next) {
 		MEM_ASSERT(n++ < heap.chunk_count, "k_mem_check: heap chunk list longer than its count at", c);
-		spare_seen |= c == heap.spare;
 		MEM_ASSERT(c->prev == prev, "k_mem_check: heap chunk back link broken at", c);
+		spare_seen |= c == heap.spare;
 		items += check_chunk(c, &free_blocks, &free_bytes, &cached, owner_bytes, owner_blocks);
 		bytes += c->frames * K_PAGE_BYTES;
 		*heap_frames += c->frames;
@@ -1094,7 +1202,6 @@ size_t heap_check_locked(size_t *heap_frames, size_t owner_bytes[K_MEM_OWNERS_MA
 	K_ASSERT_MSG(n == heap.chunk_count, "k_mem_check: heap chunk count drifted");
 	MEM_ASSERT(spare_seen, "k_mem_check: spare chunk not in the heap:", heap.spare);
 	K_ASSERT_MSG(bytes == heap.bytes, "k_mem_check: heap byte count drifted");
-	K_ASSERT_MSG(free_blocks == heap.free_blocks, "k_mem_check: heap free block count drifted");
 	K_ASSERT_MSG(free_bytes == heap.free_bytes, "k_mem_check: heap free byte count drifted");
 	items += heap_front_check_locked(&listed);
 	MEM_ASSERT(listed == cached, "k_mem_check: blocks marked cached but in no front cache list:", cached - listed);

@@ -335,15 +335,11 @@ static inline void owner_sync_locked(struct mem_core *core, k_mem_owner_t owner)
 	f->owner_high[owner] = f->owner_bytes[owner];
 }
 
-/* Caller holds core's lock (core may be NULL: boot) and mem_lock, owner
- * valid. Charge (+) or release (-) bytes. */
+/* Caller holds core's lock and mem_lock, owner valid. Charge (+) or release (-) bytes. */
 static inline void owner_charge_locked(struct mem_core *core, k_mem_owner_t owner, size_t bytes)
 {
-	size_t cached = 0;
-	if (core != NULL) {
-		owner_sync_locked(core, owner);
-		cached = (size_t)-core->front.owner_bytes[owner];
-	}
+	owner_sync_locked(core, owner);
+	size_t cached = (size_t)-core->front.owner_bytes[owner];
 	owners.used_bytes[owner] += bytes;
 	owners.blocks[owner]++;
 	if (owners.used_bytes[owner] - cached > owners.peak_bytes[owner])
@@ -352,10 +348,11 @@ static inline void owner_charge_locked(struct mem_core *core, k_mem_owner_t owne
 
 static inline void owner_release_locked(struct mem_core *core, k_mem_owner_t owner, size_t bytes)
 {
-	if (__builtin_expect(owners.used_bytes[owner] < bytes || owners.blocks[owner] == 0u, 0))
+	/* Debug builds only: on the free path of every block (k_mem_check
+	 * recounts these in every build). */
+	if (K_MEM_DEBUG && (owners.used_bytes[owner] < bytes || owners.blocks[owner] == 0u))
 		mem_panic(__FILE__, __LINE__, "k_mem: owner accounting underflow for owner", owner);
-	if (core != NULL)
-		owner_sync_locked(core, owner);
+	owner_sync_locked(core, owner);
 	owners.used_bytes[owner] -= bytes;
 	owners.blocks[owner]--;
 }

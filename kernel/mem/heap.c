@@ -40,7 +40,6 @@
  *   word 1  next block in the list (or 0)
  *   word 2  FRONT_MARK ^ its address: "cached" (a second k_mem_free of it is
  *           a double free; taking it checks the mark is intact)
- *   word 3  its depth in the list (k_mem_check)
  * The front cache reads a block's header without mem_lock and never writes
  * it: the size, FREE and owner bits of an allocated block change only on its
  * holder's own calls, and the one bit TLSF may flip meanwhile under mem_lock
@@ -86,9 +85,8 @@ K_STATIC_ASSERT(FL_MAX <= HEAP_OWNER_SHIFT, "sizes stay below the owner bits");
 K_STATIC_ASSERT((CHUNK_HEADER + W) % G == 0u, "first payload of a chunk is aligned");
 K_STATIC_ASSERT(sizeof(uintptr_t) == 8u || sizeof(uintptr_t) == 4u, "32- or 64-bit words");
 K_STATIC_ASSERT(FRONT_FL_COUNT <= FL_COUNT, "front classes are heap classes");
-K_STATIC_ASSERT(FRONT_DEPTH_MAX <= 255u, "front depth fits its uint8_t count");
 K_STATIC_ASSERT(FRONT_CLASSES <= 0xFFFFu, "front class indexes fit unsigned");
-K_STATIC_ASSERT(HEAP_BLOCK_MIN >= 4u * W, "a cached block holds header, link, mark, where");
+K_STATIC_ASSERT(HEAP_BLOCK_MIN >= 4u * W, "a cached block holds header, link, mark (and a free block its footer)");
 
 /* Beliefs on the alloc/free paths (list links, classes, counters): checked
  * in debug builds, which every unit test, fuzzer and simulated run uses;
@@ -630,15 +628,6 @@ static inline void steps_note(unsigned steps)
 
 /* ----------------------------------------------------------- front cache */
 
-/* Word 3 of a cached block: its depth in its list (0 = bottom). k_mem_check
- * finds a list that loops back on itself by the depths (they must count down
- * along the list), and a block listed twice by the totals (more listed than
- * marked). */
-static inline uintptr_t front_where(unsigned depth)
-{
-	return depth;
-}
-
 /* Classes below this block size are exact (one block size each), so the
  * hot paths index them by size alone. */
 #define FRONT_EXACT_LIMIT ((uintptr_t)2u * SMALL_BLOCK)
@@ -664,15 +653,15 @@ static uintptr_t front_take(struct mem_core *core, uintptr_t size)
 	unsigned k = front_class(size);
 	if (k >= FRONT_CLASSES)
 		return 0;
-	uintptr_t b = f->head[k];
+	uintptr_t b = f->cls[k].head;
 	if (b == 0u || hsize(b) < size) {
-		if (++k >= FRONT_CLASSES || (b = f->head[k]) == 0u)
+		if (++k >= FRONT_CLASSES || (b = f->cls[k].head) == 0u)
 			return 0;
 	}
-	unsigned depth = --f->count[k];
-	MEM_ASSERT(*word(b + 2u * W) == (b ^ FRONT_MARK) && *word(b + 3u * W) == front_where(depth),
+	f->cls[k].count--;
+	MEM_ASSERT(*word(b + 2u * W) == (b ^ FRONT_MARK),
 		   "k_mem: cached block damaged (written after free?) at", b + W);
-	f->head[k] = *word(b + W);
+	f->cls[k].head = *word(b + W);
 	*word(b + 2u * W) = 0;
 	f->bytes -= hsize(b);
 	return b;
@@ -680,13 +669,14 @@ static uintptr_t front_take(struct mem_core *core, uintptr_t size)
 
 /* Caller holds core's lock. b, just taken from the cache, is owner's now:
  * its charge moves back from the cache to the owner. */
-static inline void front_hand_out(struct mem_core *core, uintptr_t b, k_mem_owner_t owner)
+static inline __attribute__((always_inline)) void front_hand_out(struct mem_core *core, uintptr_t size,
+								       k_mem_owner_t owner)
 {
 	struct heap_front *f = &core->front;
-	f->owner_bytes[owner] += (intptr_t)hsize(b);
-	f->owner_blocks[owner]++;
-	if (f->owner_bytes[owner] > f->owner_high[owner])
-		f->owner_high[owner] = f->owner_bytes[owner];
+	f->own[owner].bytes += (intptr_t)size;
+	f->own[owner].blocks++;
+	if (f->own[owner].bytes > f->own[owner].high)
+		f->own[owner].high = f->own[owner].bytes;
 }
 
 /* Caller holds core's lock and mem_lock. b, just taken from the cache, goes
@@ -698,9 +688,9 @@ static void front_hand_over_locked(struct mem_core *core, uintptr_t b, k_mem_own
 	uintptr_t size = hsize(b);
 	K_ASSERT(old != owner);
 	owner_release_locked(core, old, size);
-	f->owner_bytes[old] += (intptr_t)size;
-	f->owner_blocks[old]++;
-	f->owner_high[old] = f->owner_bytes[old]; /* old holds no more than before */
+	f->own[old].bytes += (intptr_t)size;
+	f->own[old].blocks++;
+	f->own[old].high = f->own[old].bytes; /* old holds no more than before */
 	*word(b) = (*word(b) & ~HEAP_OWNER_MASK) | (uintptr_t)owner << HEAP_OWNER_SHIFT;
 	owner_charge_locked(core, owner, size);
 }
@@ -710,9 +700,9 @@ void heap_front_flush_locked(struct mem_core *core)
 	K_ASSERT(mem_core_held(core) && mem_lock_held());
 	struct heap_front *f = &core->front;
 	for (unsigned k = 0; k < FRONT_CLASSES; k++) {
-		for (unsigned n = 0; f->head[k] != 0u; n++) {
+		for (unsigned n = 0; f->cls[k].head != 0u; n++) {
 			K_ASSERT(n < FRONT_DEPTH_MAX);
-			uintptr_t b = front_take(core, hsize(f->head[k]));
+			uintptr_t b = front_take(core, hsize(f->cls[k].head));
 			K_ASSERT(b != 0u);
 			k_mem_owner_t owner = howner(b);
 			uintptr_t size = hsize(b);
@@ -720,10 +710,10 @@ void heap_front_flush_locked(struct mem_core *core)
 			unsigned steps = 0;
 			heap_free_locked(core, loc, &steps);
 			steps_note(steps);
-			f->owner_bytes[owner] += (intptr_t)size; /* released from owners just now */
-			f->owner_blocks[owner]++;
-			if (f->owner_bytes[owner] > f->owner_high[owner])
-				f->owner_high[owner] = f->owner_bytes[owner];
+			f->own[owner].bytes += (intptr_t)size; /* released from owners just now */
+			f->own[owner].blocks++;
+			if (f->own[owner].bytes > f->own[owner].high)
+				f->own[owner].high = f->own[owner].bytes;
 		}
 	}
 	K_ASSERT(f->bytes == 0u);
@@ -818,7 +808,7 @@ static __attribute__((noinline)) void *heap_alloc_small_miss(struct mem_core *co
 {
 	uintptr_t b = front_take(core, block_size_for(bytes));
 	if (b != 0u && howner(b) == owner) {
-		front_hand_out(core, b, owner);
+		front_hand_out(core, hsize(b), owner);
 		fresh_block(b, bytes);
 		mem_core_unlock(core, irq);
 		return (void *)(b + W);
@@ -860,16 +850,16 @@ static inline __attribute__((always_inline)) void *heap_alloc(size_t bytes, k_me
 	uintptr_t size = block_size_for(bytes); /* 0 and 1: the same block */
 	struct heap_front *f = &core->front;
 	unsigned k = (unsigned)(size >> ALIGN_LOG2);
-	uintptr_t b = f->head[k];
+	uintptr_t b = f->cls[k].head;
 	if (__builtin_expect(b == 0u || howner(b) != owner, 0))
 		return heap_alloc_small_miss(core, irq, bytes + (bytes == 0u), owner);
 	MEM_ASSERT(*word(b + 2u * W) == (b ^ FRONT_MARK), "k_mem_alloc: cached block damaged (written after free?) at",
 		   b + W);
-	f->head[k] = *word(b + W);
-	f->count[k]--;
+	f->cls[k].head = *word(b + W);
+	f->cls[k].count--;
 	f->bytes -= size;
 	*word(b + 2u * W) = 0;
-	front_hand_out(core, b, owner);
+	front_hand_out(core, size, owner); /* an exact class: the block is `size` */
 	fresh_block(b, bytes + (bytes == 0u)); /* before another core's k_mem_check can see it */
 	mem_core_unlock(core, irq);
 	return (void *)(b + W);
@@ -954,21 +944,20 @@ void k_mem_free(void *p)
 	}
 	struct heap_front *f = &core->front;
 	unsigned k = (unsigned)(size >> ALIGN_LOG2);
-	if (__builtin_expect(f->count[k] >= FRONT_DEPTH_MAX || f->bytes + size > FRONT_CORE_BYTES_MAX, 0)) {
+	if (__builtin_expect(f->cls[k].count >= FRONT_DEPTH_MAX || f->bytes + size > FRONT_CORE_BYTES_MAX, 0)) {
 		heap_free_small_full(core, irq, loc);
 		return;
 	}
 	k_mem_owner_t owner = howner(b);
 	if (K_MEM_DEBUG)
 		mem_fill((void *)(b + W), MEM_JUNK_FREE, size - W);
-	*word(b + W) = f->head[k];
+	*word(b + W) = f->cls[k].head;
 	*word(b + 2u * W) = b ^ FRONT_MARK;
-	*word(b + 3u * W) = front_where(f->count[k]);
-	f->head[k] = b;
-	f->count[k]++;
+	f->cls[k].head = b;
+	f->cls[k].count++;
 	f->bytes += size;
-	f->owner_bytes[owner] -= (intptr_t)size; /* still charged in owners: net it out */
-	f->owner_blocks[owner]--;
+	f->own[owner].bytes -= (intptr_t)size; /* still charged in owners: net it out */
+	f->own[owner].blocks--;
 	mem_core_unlock(core, irq);
 }
 
@@ -1144,7 +1133,7 @@ static size_t check_chunk(const struct heap_chunk *c, size_t *free_blocks, size_
 			owner_blocks[howner(b)]++;
 			if (*word(b + 2u * W) == (b ^ FRONT_MARK)) {
 				(*cached)++; /* where it is listed: heap_front_check_locked */
-				MEM_ASSERT(!K_MEM_DEBUG || mem_all((void *)(b + 4u * W), MEM_JUNK_FREE, size - 4u * W),
+				MEM_ASSERT(!K_MEM_DEBUG || mem_all((void *)(b + 3u * W), MEM_JUNK_FREE, size - 3u * W),
 					   "k_mem_check: write to a freed (cached) block", b + W);
 			} else if (K_MEM_DEBUG) {
 				guard_check(b, "k_mem_check: write past the end of block");
@@ -1217,32 +1206,33 @@ static size_t front_check_core(const struct mem_core *core, size_t *listed)
 	mem_fill(owner_bytes, 0, sizeof owner_bytes);
 	mem_fill(owner_blocks, 0, sizeof owner_blocks);
 	for (unsigned k = 0; k < FRONT_CLASSES; k++) {
-		MEM_ASSERT(f->count[k] <= FRONT_DEPTH_MAX, "k_mem_check: front cache list overfull, class", k);
+		MEM_ASSERT(f->cls[k].count <= FRONT_DEPTH_MAX, "k_mem_check: front cache list overfull, class", k);
 		unsigned n = 0;
-		for (uintptr_t b = f->head[k]; b != 0u; b = *word(b + W), n++) {
+		for (uintptr_t b = f->cls[k].head; b != 0u; b = *word(b + W), n++) {
 			enum frame_kind kind;
 			uintptr_t base;
 			size_t count;
-			MEM_ASSERT(n < f->count[k], "k_mem_check: front cache list longer than its count at", b + W);
+			MEM_ASSERT(n < f->cls[k].count, "k_mem_check: front cache list longer than its count at", b + W);
 			MEM_ASSERT(frames_lookup(b, &kind, &base, &count) && kind == FRAME_HEAP,
 				   "k_mem_check: front cache holds a block outside the heap:", b + W);
 			MEM_ASSERT(!hfree(b) && front_class(hsize(b)) == k, "k_mem_check: front cache block of the wrong class at", b + W);
-			MEM_ASSERT(*word(b + 2u * W) == (b ^ FRONT_MARK) &&
-					   *word(b + 3u * W) == front_where(f->count[k] - 1u - n),
-				   "k_mem_check: front cache block not marked for its place (listed twice?) at", b + W);
+			/* A list that loops is longer than its count (above); a block
+			 * on two lists makes more listed than marked (the heap walk). */
+			MEM_ASSERT(*word(b + 2u * W) == (b ^ FRONT_MARK), "k_mem_check: front cache block not marked as cached at",
+				   b + W);
 			bytes += hsize(b);
 			blocks++;
 			owner_bytes[howner(b)] += (intptr_t)hsize(b);
 			owner_blocks[howner(b)]++;
 		}
-		MEM_ASSERT(n == f->count[k], "k_mem_check: front cache list shorter than its count, class", k);
+		MEM_ASSERT(n == f->cls[k].count, "k_mem_check: front cache list shorter than its count, class", k);
 	}
 	MEM_ASSERT(bytes == f->bytes && bytes <= FRONT_CORE_BYTES_MAX,
 		   "k_mem_check: front cache totals drifted on core", core->id);
 	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++) {
-		MEM_ASSERT(f->owner_bytes[o] == -owner_bytes[o] && f->owner_blocks[o] == -owner_blocks[o],
+		MEM_ASSERT(f->own[o].bytes == -owner_bytes[o] && f->own[o].blocks == -owner_blocks[o],
 			   "k_mem_check: front cache owner counts drifted for owner", o);
-		MEM_ASSERT(f->owner_high[o] >= f->owner_bytes[o] && f->owner_high[o] <= 0,
+		MEM_ASSERT(f->own[o].high >= f->own[o].bytes && f->own[o].high <= 0,
 			   "k_mem_check: front cache owner high-water wrong for owner", o);
 	}
 	*listed += blocks;

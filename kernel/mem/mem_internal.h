@@ -111,17 +111,26 @@ extern bsp_spinlock_t mem_lock;
  * also keep their neighbours from coalescing (fragmentation). */
 #define FRONT_CORE_BYTES_MAX (8u * K_PAGE_BYTES)
 
+/* Laid out so that one call touches three cache lines of it: the byte
+ * total, its class's entry, its owner's entry. */
+struct heap_front_class {
+	uintptr_t head;  /* first cached block (header address), 0 = none */
+	uintptr_t count; /* blocks on the list, <= FRONT_DEPTH_MAX */
+};
+struct heap_front_owner {
+	/* Minus the bytes / blocks of cached blocks whose header names this
+	 * owner (they stay charged in `owners` until reused or flushed), so
+	 * owners + the sum over cores is what each owner holds. */
+	intptr_t bytes;
+	intptr_t blocks;
+	/* Highest `bytes` since the owner's last owner_sync_locked (peaks). */
+	intptr_t high;
+	intptr_t unused; /* a power-of-two stride */
+};
 struct heap_front {
-	uintptr_t head[FRONT_CLASSES]; /* first cached block (header address), 0 = none */
-	uint8_t count[FRONT_CLASSES];
 	size_t bytes; /* whole sizes of the cached blocks, <= FRONT_CORE_BYTES_MAX */
-	/* Per owner: minus the bytes / blocks of cached blocks whose header
-	 * names that owner (they stay charged in `owners` until reused or
-	 * flushed), so owners + the sum over cores is what each owner holds. */
-	intptr_t owner_bytes[K_MEM_OWNERS_MAX];
-	intptr_t owner_blocks[K_MEM_OWNERS_MAX];
-	/* Highest owner_bytes[o] since o's last owner_sync_locked (for peaks). */
-	intptr_t owner_high[K_MEM_OWNERS_MAX];
+	struct heap_front_class cls[FRONT_CLASSES];
+	struct heap_front_owner own[K_MEM_OWNERS_MAX];
 };
 
 /* One per core, in frames taken at boot (cache.c). A core's entry is touched
@@ -314,10 +323,14 @@ size_t heap_front_check_locked(size_t *listed);
 void owner_init(void);
 
 /* Guarded by mem_lock. */
+struct owner_count {
+	size_t used_bytes;
+	size_t peak_bytes;
+	size_t blocks;
+	size_t unused; /* a power-of-two stride: one owner, one cache line */
+};
 struct owner_counts {
-	size_t used_bytes[K_MEM_OWNERS_MAX];
-	size_t peak_bytes[K_MEM_OWNERS_MAX];
-	size_t blocks[K_MEM_OWNERS_MAX];
+	struct owner_count o[K_MEM_OWNERS_MAX];
 };
 extern struct owner_counts owners;
 
@@ -329,32 +342,32 @@ extern struct owner_counts owners;
 static inline void owner_sync_locked(struct mem_core *core, k_mem_owner_t owner)
 {
 	struct heap_front *f = &core->front;
-	size_t high = owners.used_bytes[owner] + (size_t)f->owner_high[owner];
-	if (high > owners.peak_bytes[owner])
-		owners.peak_bytes[owner] = high;
-	f->owner_high[owner] = f->owner_bytes[owner];
+	size_t high = owners.o[owner].used_bytes + (size_t)f->own[owner].high;
+	if (high > owners.o[owner].peak_bytes)
+		owners.o[owner].peak_bytes = high;
+	f->own[owner].high = f->own[owner].bytes;
 }
 
 /* Caller holds core's lock and mem_lock, owner valid. Charge (+) or release (-) bytes. */
 static inline void owner_charge_locked(struct mem_core *core, k_mem_owner_t owner, size_t bytes)
 {
 	owner_sync_locked(core, owner);
-	size_t cached = (size_t)-core->front.owner_bytes[owner];
-	owners.used_bytes[owner] += bytes;
-	owners.blocks[owner]++;
-	if (owners.used_bytes[owner] - cached > owners.peak_bytes[owner])
-		owners.peak_bytes[owner] = owners.used_bytes[owner] - cached;
+	size_t cached = (size_t)-core->front.own[owner].bytes;
+	owners.o[owner].used_bytes += bytes;
+	owners.o[owner].blocks++;
+	if (owners.o[owner].used_bytes - cached > owners.o[owner].peak_bytes)
+		owners.o[owner].peak_bytes = owners.o[owner].used_bytes - cached;
 }
 
 static inline void owner_release_locked(struct mem_core *core, k_mem_owner_t owner, size_t bytes)
 {
 	/* Debug builds only: on the free path of every block (k_mem_check
 	 * recounts these in every build). */
-	if (K_MEM_DEBUG && (owners.used_bytes[owner] < bytes || owners.blocks[owner] == 0u))
+	if (K_MEM_DEBUG && (owners.o[owner].used_bytes < bytes || owners.o[owner].blocks == 0u))
 		mem_panic(__FILE__, __LINE__, "k_mem: owner accounting underflow for owner", owner);
 	owner_sync_locked(core, owner);
-	owners.used_bytes[owner] -= bytes;
-	owners.blocks[owner]--;
+	owners.o[owner].used_bytes -= bytes;
+	owners.o[owner].blocks--;
 }
 /* Caller holds every core lock and mem_lock. Copy heap+frame counters into
  * out[], net of blocks resting in front caches (peaks synced first). */

@@ -17,16 +17,16 @@ void owner_stats_locked(struct k_mem_owner_stats out[K_MEM_OWNERS_MAX])
 {
 	K_ASSERT(mem_lock_held());
 	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++) {
-		size_t used = owners.used_bytes[o], blocks = owners.blocks[o];
+		size_t used = owners.o[o].used_bytes, blocks = owners.o[o].blocks;
 		for (unsigned c = 0; c < mem_core_count; c++) {
 			const struct heap_front *f = &mem_cores[c].front;
 			owner_sync_locked(&mem_cores[c], o);
-			used += (size_t)f->owner_bytes[o]; /* minus what rests in its cache */
-			blocks += (size_t)f->owner_blocks[o];
+			used += (size_t)f->own[o].bytes; /* minus what rests in its cache */
+			blocks += (size_t)f->own[o].blocks;
 		}
-		K_ASSERT(used <= owners.used_bytes[o] && owners.peak_bytes[o] >= used);
+		K_ASSERT(used <= owners.o[o].used_bytes && owners.o[o].peak_bytes >= used);
 		out[o].used_bytes = used;
-		out[o].peak_bytes = owners.peak_bytes[o];
+		out[o].peak_bytes = owners.o[o].peak_bytes;
 		out[o].blocks = blocks;
 		out[o].cache_bytes = 0;
 	}
@@ -37,14 +37,14 @@ void owner_check_locked(const size_t expect_bytes[K_MEM_OWNERS_MAX],
 {
 	K_ASSERT(mem_lock_held());
 	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++) {
-		MEM_ASSERT(owners.used_bytes[o] == expect_bytes[o], "k_mem_check: bytes charged drifted for owner", o);
-		MEM_ASSERT(owners.blocks[o] == expect_blocks[o], "k_mem_check: block count drifted for owner", o);
-		size_t live = owners.used_bytes[o];
+		MEM_ASSERT(owners.o[o].used_bytes == expect_bytes[o], "k_mem_check: bytes charged drifted for owner", o);
+		MEM_ASSERT(owners.o[o].blocks == expect_blocks[o], "k_mem_check: block count drifted for owner", o);
+		size_t live = owners.o[o].used_bytes;
 		for (unsigned c = 0; c < mem_core_count; c++) {
 			owner_sync_locked(&mem_cores[c], o); /* reuse since the last sync */
-			live += (size_t)mem_cores[c].front.owner_bytes[o]; /* net of cached blocks */
+			live += (size_t)mem_cores[c].front.own[o].bytes; /* net of cached blocks */
 		}
-		MEM_ASSERT(live <= owners.used_bytes[o], "k_mem_check: more cached than charged for owner", o);
-		MEM_ASSERT(owners.peak_bytes[o] >= live, "k_mem_check: peak below use for owner", o);
+		MEM_ASSERT(live <= owners.o[o].used_bytes, "k_mem_check: more cached than charged for owner", o);
+		MEM_ASSERT(owners.o[o].peak_bytes >= live, "k_mem_check: peak below use for owner", o);
 	}
 }

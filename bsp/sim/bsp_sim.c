@@ -26,6 +26,18 @@
 #define BSP_SIM_CONSOLE_MAX (16u << 20)
 
 static struct {
+	/* First, together in one cache line: what every interrupt save/restore
+	 * and every allocation's fault hook reads. */
+	/* Inside bsp_sim_run. Outside (direct mode) there is one core and no
+	 * engine: the primitives below take a path that never calls it, so
+	 * unit tests and benchmarks of kernel code measure the kernel. */
+	bool in_run;
+	bool direct_irq_enabled;
+	/* Bit s: site s has fail_nth or fault decisions set. Lets the common
+	 * call (nothing armed) count and return without reading the rest. */
+	uint32_t fault_armed;
+	uint64_t fault_calls[BSP_FAULT_SITES];
+
 	/* Host memory regions handed to the kernel at boot. */
 	struct bsp_mem_region regions[BSP_SIM_REGIONS_MAX];
 	void *region_alloc[BSP_SIM_REGIONS_MAX];
@@ -34,12 +46,7 @@ static struct {
 	/* Fault injection by count, per site. */
 	uint64_t fail_nth[BSP_FAULT_SITES];
 	bool fail_persist[BSP_FAULT_SITES];
-	uint64_t fault_calls[BSP_FAULT_SITES];
 	bool fault_decisions[BSP_FAULT_SITES];
-	/* Bit s: site s has fail_nth or fault decisions set. Lets the common
-	 * call (nothing armed) count and return without reading the rest; it
-	 * sits on every allocation's path. */
-	uint32_t fault_armed;
 
 	/* Panic catching (direct mode). */
 	jmp_buf *panic_env;
@@ -52,12 +59,6 @@ static struct {
 	size_t console_cap;
 
 	bsp_irq_handler_fn irq_handler;
-
-	/* Inside bsp_sim_run. Outside (direct mode) there is one core and no
-	 * engine: the primitives below take a path that never calls it, so
-	 * unit tests and benchmarks of kernel code measure the kernel. */
-	bool in_run;
-	bool direct_irq_enabled;
 
 	uint64_t publish_count; /* see bsp_sim_publish_count */
 } bsp_sim;

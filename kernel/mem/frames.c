@@ -123,8 +123,7 @@ static size_t frames_find(const struct frame_region *r, size_t count, size_t ali
 	return r->frames;
 }
 
-static void *frames_take_locked(size_t count, size_t align_frames, enum frame_kind kind,
-				k_mem_owner_t owner)
+void *frames_take_locked(size_t count, size_t align_frames, enum frame_kind kind, k_mem_owner_t owner)
 {
 	K_ASSERT(mem_lock_held());
 	K_ASSERT(mem_is_pow2(align_frames));
@@ -149,14 +148,11 @@ static void *frames_take_locked(size_t count, size_t align_frames, enum frame_ki
 	return NULL;
 }
 
-/* When no run fits, the heap gives back the whole free chunks it keeps
- * against churn (heap.c, chunk_maybe_release) and the search runs once
- * more: memory the heap merely keeps never makes a frame allocation fail. */
 void *frames_alloc_locked(size_t count, size_t align_frames, enum frame_kind kind,
 			  k_mem_owner_t owner)
 {
 	void *p = frames_take_locked(count, align_frames, kind, owner);
-	if (p == NULL && heap_trim_locked() != 0u)
+	if (p == NULL && count <= frames.free + heap_spare_frames_locked() && heap_release_spare_locked() != 0u)
 		p = frames_take_locked(count, align_frames, kind, owner);
 	return p;
 }

@@ -5,7 +5,8 @@
  * Free blocks sit in lists indexed by (first level = log2 of the size, second
  * level = SL_COUNT linear steps inside it); one bitmap per level says which
  * lists are non-empty, so finding a fitting block is two bit scans and
- * alloc/free never walk a list: O(1), counted by heap.steps.
+ * alloc/free never walk a list: O(1), counted (each list or bitmap step of
+ * an operation; the most any operation took is heap.steps_max).
  *
  * A block (address B) is one header word then its payload:
  *   header = size | owner << OWNER_SHIFT | PREV_FREE | FREE
@@ -17,12 +18,13 @@
  *
  * The heap is a set of chunks: runs of frames taken from primary memory when
  * no block fits. A chunk is [chunk header][blocks...][sentinel header of size
- * 0]. Chunks grow with the heap (at least 1/HEAP_GROW_DIV of it), so a
- * heap of any size holds a bounded number of them and blocks near the chunk
+ * 0]. Chunks grow with the heap (at least 1/HEAP_GROW_DIV of it), so their
+ * number grows with the log of the heap's size, and blocks near the chunk
  * size do not each take and give back a chunk of their own. A chunk that
  * becomes wholly free goes back to primary memory, except one kept as a
- * spare against churn at a chunk boundary; the spare goes back on
- * k_mem_trim and whenever primary memory runs short (frames_alloc_locked).
+ * spare against churn at a chunk boundary (the larger, when two are free);
+ * the spare goes back on k_mem_trim and when primary memory has no run for
+ * a request (frames_alloc_locked, heap_release_spare_locked).
  *
  * Debug builds (K_MEM_DEBUG): each allocated block ends with a trailer word
  * (requested size, keyed by the block's address) and at least one guard byte
@@ -35,11 +37,13 @@
  * mem_lock; k_mem_alloc takes one from there first (its own class, else the
  * next one up). A cached block stays allocated in TLSF terms (header
  * unchanged, still charged to its owner in `owners`; the core's
- * owner_bytes/owner_blocks hold the matching minus), and its payload says it
- * is cached:
+ * front.own[owner].bytes/blocks hold the matching minus), and its payload
+ * says it is cached:
  *   word 1  next block in the list (or 0)
  *   word 2  FRONT_MARK ^ its address: "cached" (a second k_mem_free of it is
  *           a double free; taking it checks the mark is intact)
+ * Release builds check only those words of a cached block for writes after
+ * its free; debug builds junk-fill the rest and k_mem_check verifies it.
  * The front cache reads a block's header without mem_lock and never writes
  * it: the size, FREE and owner bits of an allocated block change only on its
  * holder's own calls, and the one bit TLSF may flip meanwhile under mem_lock
@@ -47,7 +51,8 @@
  * Changing a reused block's owner rewrites the header, so that happens under
  * mem_lock. A block goes to TLSF instead of the cache when its list or the
  * core's budget is full; every core's cache goes back to TLSF before an
- * allocation fails (then TLSF is asked once more) and on k_mem_trim. The
+ * allocation fails (then TLSF is asked once more; k_mem_realloc does not
+ * retry) and on k_mem_trim. The
  * step counter counts TLSF operations only (the cache has no lists to walk);
  * a flush counts each block it gives back as one operation.
  */
@@ -77,6 +82,7 @@
 #define HEAP_GROW_DIV 16u
 #define HEAP_TRAILER_KEY ((uintptr_t)0x5a17c0de5a17c0deull)
 #define FRONT_MARK ((uintptr_t)0xcac4edb10c4f7ee5ull)
+#define FRONT_SEEN ((uintptr_t)0x40u) /* k_mem_check's visit bit, in the mark */
 #define HEAP_OWNER_MASK (~(uintptr_t)0 << HEAP_OWNER_SHIFT)
 
 K_STATIC_ASSERT(G == ((uintptr_t)1u << ALIGN_LOG2), "grain matches its log");
@@ -209,6 +215,16 @@ static inline __attribute__((always_inline)) void list_remove(uintptr_t b, uintp
 	(*steps)++;
 }
 
+/* `size` rounded up so that its class holds only blocks of at least
+ * `size` bytes: what list_take searches for, and so what a new chunk's
+ * block must reach for a later list_take of `size` to find it. */
+static inline __attribute__((always_inline)) uintptr_t search_size(uintptr_t size)
+{
+	if (size < SMALL_BLOCK)
+		return size;
+	return size + ((uintptr_t)1u << (fls_word(size) - SL_LOG2)) - 1u;
+}
+
 /* Take a free block of at least `size` bytes off its list, or 0: round size
  * up to the next class boundary so any block of the class found fits, then
  * two bit scans and the pop of a list head. `size` < 2^(FL_MAX - 1). */
@@ -219,7 +235,7 @@ static inline __attribute__((always_inline)) uintptr_t list_take(uintptr_t size,
 		fl = 0;
 		sl = (unsigned)(size >> ALIGN_LOG2);
 	} else {
-		uintptr_t r = size + ((uintptr_t)1u << (fls_word(size) - SL_LOG2)) - 1u;
+		uintptr_t r = search_size(size);
 		unsigned f = fls_word(r);
 		sl = (unsigned)((r >> (f - SL_LOG2)) ^ SL_COUNT);
 		fl = f - (FL_SHIFT - 1u);
@@ -294,18 +310,21 @@ static struct heap_chunk *chunk_of_block(uintptr_t b, uintptr_t *first, uintptr_
 	return (struct heap_chunk *)base;
 }
 
-/* A new chunk able to hold a block of `size`; returns its one free block
- * (on no list: the caller takes it), or 0 when primary memory has no such
- * run. Rare: out of line. */
+/* A new chunk able to hold a block of `size`, sized so that list_take(size)
+ * would find its block again once it is free (the spare must serve the
+ * request that made it); returns that one free block (on no list: the
+ * caller takes it), or 0 when primary memory has no such run. The growth
+ * step is only tried where it fits; the spare is given back only for a
+ * chunk the request needs. Rare: out of line. */
 static __attribute__((noinline)) uintptr_t heap_grow(uintptr_t size, unsigned *steps)
 {
-	size_t need = (size + CHUNK_HEADER + W + K_PAGE_BYTES - 1u) / K_PAGE_BYTES;
+	size_t need = (search_size(size) + CHUNK_HEADER + W + K_PAGE_BYTES - 1u) / K_PAGE_BYTES;
 	size_t step = heap.bytes / HEAP_GROW_DIV / K_PAGE_BYTES;
 	size_t count = step < HEAP_GROW_MIN_FRAMES ? HEAP_GROW_MIN_FRAMES : step;
-	if (count < need)
-		count = need;
-	struct heap_chunk *c = frames_alloc_locked(count, 1, FRAME_HEAP, K_MEM_OWNER_KERNEL);
-	if (c == NULL && count > need) {
+	struct heap_chunk *c = NULL;
+	if (count > need)
+		c = frames_take_locked(count, 1, FRAME_HEAP, K_MEM_OWNER_KERNEL);
+	if (c == NULL) {
 		count = need;
 		c = frames_alloc_locked(count, 1, FRAME_HEAP, K_MEM_OWNER_KERNEL);
 	}
@@ -513,9 +532,10 @@ static bool chunk_wholly_free(const struct heap_chunk *c)
 }
 
 /* Free block b (off the lists) may be a whole chunk: give that chunk back
- * to primary memory, unless it becomes the spare (there is none, or the
- * spare is in use again). True if b went back. */
-static __attribute__((noinline)) bool chunk_maybe_release(uintptr_t b, uintptr_t next)
+ * to primary memory, unless it becomes the spare (there is none, the spare
+ * is in use again, or b's chunk is larger: then the old spare goes back).
+ * True if b went back. */
+static __attribute__((noinline)) bool chunk_maybe_release(uintptr_t b, uintptr_t next, unsigned *steps)
 {
 	struct heap_chunk *whole = chunk_if_whole(b, next);
 	if (whole == NULL)
@@ -525,8 +545,37 @@ static __attribute__((noinline)) bool chunk_maybe_release(uintptr_t b, uintptr_t
 		heap.spare = whole;
 		return false;
 	}
+	if (whole->frames > spare->frames) {
+		uintptr_t first = (uintptr_t)spare + CHUNK_HEADER;
+		list_remove(first, hsize(first), steps);
+		heap.free_bytes -= hsize(first);
+		chunk_release(spare);
+		heap.spare = whole;
+		return false;
+	}
 	chunk_release(whole);
 	return true;
+}
+
+size_t heap_spare_frames_locked(void)
+{
+	struct heap_chunk *spare = heap.spare;
+	return spare != NULL && chunk_wholly_free(spare) ? spare->frames : 0u;
+}
+
+size_t heap_release_spare_locked(void)
+{
+	K_ASSERT(mem_lock_held());
+	struct heap_chunk *spare = heap.spare;
+	if (spare == NULL || !chunk_wholly_free(spare))
+		return 0;
+	uintptr_t first = (uintptr_t)spare + CHUNK_HEADER;
+	unsigned steps = 0; /* not an alloc or free's: see heap_trim_locked */
+	list_remove(first, hsize(first), &steps);
+	heap.free_bytes -= hsize(first);
+	size_t frames = spare->frames;
+	chunk_release(spare);
+	return frames;
 }
 
 /* Caller holds core's lock and mem_lock; loc is a checked allocated block,
@@ -562,7 +611,7 @@ static inline __attribute__((always_inline)) void heap_free_locked(struct mem_co
 	*word(b) = size | HEAP_FREE | prev_bit;
 	*word(next - W) = b; /* footer */
 	*word(next) = nh | HEAP_PREV_FREE;
-	if (__builtin_expect((nh & HEAP_SIZE_MASK) == 0u, 0) && chunk_maybe_release(b, next)) {
+	if (__builtin_expect((nh & HEAP_SIZE_MASK) == 0u, 0) && chunk_maybe_release(b, next, steps)) {
 		heap.free_bytes -= size;
 		return;
 	}
@@ -734,12 +783,13 @@ void heap_front_flush_all(void)
 /* ------------------------------------------------------------ public API */
 
 /* Where each call goes:
- *   k_mem_alloc   fault hook, then by size: an exact front class
- *                 (heap_alloc_small: the core's list, else TLSF) or TLSF
- *                 (heap_alloc_big); aligned requests: heap_alloc_aligned.
- *   k_mem_free    the block check, then by size: the core's front list
- *                 (heap_free_small; TLSF when the list or budget is full)
- *                 or TLSF (heap_free_big).
+ *   k_mem_alloc   fault hook, core lock, then by size: an exact front class
+ *                 (inline: the top of the core's list if it is the owner's,
+ *                 else heap_alloc_small_miss: the next class up or TLSF) or
+ *                 TLSF (heap_alloc_big); aligned requests: heap_alloc_aligned.
+ *   k_mem_free    core lock, the block check, then by size: the core's front
+ *                 list (inline; heap_free_small_full: TLSF when the list or
+ *                 budget is full) or TLSF (heap_free_big).
  * Each path is one function with its rare branches out of line, so the
  * common call pays one prologue and no re-computation of what the caller
  * already knew (size, class, region). */
@@ -769,10 +819,8 @@ static __attribute__((noinline)) void *heap_alloc_big(struct mem_core *core, bsp
 	if (__builtin_expect(bytes <= HEAP_REQUEST_MAX, 1)) {
 		mem_lock_take();
 		unsigned steps = 0;
-		b = heap_alloc_locked(core, bytes, G, owner, &steps);
+		b = heap_alloc_locked(core, bytes, G, owner, &steps); /* fresh_block'd inside */
 		steps_note(steps);
-		if (b != 0u)
-			fresh_block(b, bytes); /* before another core's k_mem_check can see it */
 		mem_lock_drop();
 	}
 	mem_core_unlock(core, irq);
@@ -816,13 +864,12 @@ static __attribute__((noinline)) void *heap_alloc_small_miss(struct mem_core *co
 	mem_lock_take();
 	if (b != 0u) {
 		front_hand_over_locked(core, b, owner);
+		fresh_block(b, bytes); /* before another core's k_mem_check can see it */
 	} else {
 		unsigned steps = 0;
-		b = heap_alloc_locked(core, bytes, G, owner, &steps);
+		b = heap_alloc_locked(core, bytes, G, owner, &steps); /* fresh_block'd inside */
 		steps_note(steps);
 	}
-	if (b != 0u)
-		fresh_block(b, bytes);
 	mem_lock_drop();
 	mem_core_unlock(core, irq);
 	if (b == 0u && (b = heap_alloc_retry(bytes, G, owner)) == 0u)
@@ -1059,9 +1106,9 @@ void heap_init(void)
 	mem_fill(&heap, 0, sizeof heap);
 }
 
-/* A walk of the chunks (bounded by their count, not constant): k_mem_trim,
- * and primary memory's retry when no run fits (frames_alloc_locked). Its
- * list steps are not an operation's: max_steps bounds alloc and free. */
+/* A walk of the chunks (bounded by their count, not constant), for
+ * k_mem_trim. Its list steps are not an operation's: steps_max bounds alloc
+ * and free. */
 size_t heap_trim_locked(void)
 {
 	K_ASSERT(mem_lock_held());
@@ -1184,6 +1231,7 @@ size_t heap_check_locked(size_t *heap_frames, size_t owner_bytes[K_MEM_OWNERS_MA
 		MEM_ASSERT(n++ < heap.chunk_count, "k_mem_check: heap chunk list longer than its count at", c);
 		MEM_ASSERT(c->prev == prev, "k_mem_check: heap chunk back link broken at", c);
 		spare_seen |= c == heap.spare;
+		MEM_ASSERT(c == heap.spare || !chunk_wholly_free(c), "k_mem_check: a wholly free chunk other than the spare:", c);
 		items += check_chunk(c, &free_blocks, &free_bytes, &cached, owner_bytes, owner_blocks);
 		bytes += c->frames * K_PAGE_BYTES;
 		*heap_frames += c->frames;
@@ -1216,10 +1264,16 @@ static size_t front_check_core(const struct mem_core *core, size_t *listed)
 			MEM_ASSERT(frames_lookup(b, &kind, &base, &count) && kind == FRAME_HEAP,
 				   "k_mem_check: front cache holds a block outside the heap:", b + W);
 			MEM_ASSERT(!hfree(b) && front_class(hsize(b)) == k, "k_mem_check: front cache block of the wrong class at", b + W);
-			/* A list that loops is longer than its count (above); a block
-			 * on two lists makes more listed than marked (the heap walk). */
+			/* A list that loops is longer than its count (above). Each
+			 * block seen gets FRONT_SEEN in its mark until the walk of
+			 * every core ends, so a block on two lists (or twice on one)
+			 * is caught the second time, even where a corrupted link
+			 * leaves the totals even. */
+			MEM_ASSERT(*word(b + 2u * W) != (b ^ FRONT_MARK ^ FRONT_SEEN),
+				   "k_mem_check: front cache block on two lists at", b + W);
 			MEM_ASSERT(*word(b + 2u * W) == (b ^ FRONT_MARK), "k_mem_check: front cache block not marked as cached at",
 				   b + W);
+			*word(b + 2u * W) = b ^ FRONT_MARK ^ FRONT_SEEN;
 			bytes += hsize(b);
 			blocks++;
 			owner_bytes[howner(b)] += (intptr_t)hsize(b);
@@ -1246,6 +1300,18 @@ size_t heap_front_check_locked(size_t *listed)
 	for (unsigned c = 0; c < mem_core_count; c++) {
 		K_ASSERT(bsp_spin_held(&mem_cores[c].lock));
 		items += front_check_core(&mem_cores[c], listed);
+	}
+	/* Every list was walked to its count without a second visit: put the
+	 * marks back. */
+	for (unsigned c = 0; c < mem_core_count; c++) {
+		const struct heap_front *f = &mem_cores[c].front;
+		for (unsigned k = 0; k < FRONT_CLASSES; k++) {
+			unsigned n = 0;
+			for (uintptr_t b = f->cls[k].head; b != 0u; b = *word(b + W), n++) {
+				K_ASSERT(n < f->cls[k].count);
+				*word(b + 2u * W) = b ^ FRONT_MARK;
+			}
+		}
 	}
 	return items;
 }

@@ -112,7 +112,8 @@ extern bsp_spinlock_t mem_lock;
 #define FRONT_CORE_BYTES_MAX (8u * K_PAGE_BYTES)
 
 /* Laid out so that one call touches three cache lines of it: the byte
- * total, its class's entry, its owner's entry. */
+ * total, its class's entry, its owner's entry (entries of 16 and 32 bytes
+ * from 64-byte boundaries; struct mem_core arrays start on a frame). */
 struct heap_front_class {
 	uintptr_t head;  /* first cached block (header address), 0 = none */
 	uintptr_t count; /* blocks on the list, <= FRONT_DEPTH_MAX */
@@ -129,8 +130,8 @@ struct heap_front_owner {
 };
 struct heap_front {
 	size_t bytes; /* whole sizes of the cached blocks, <= FRONT_CORE_BYTES_MAX */
-	struct heap_front_class cls[FRONT_CLASSES];
-	struct heap_front_owner own[K_MEM_OWNERS_MAX];
+	_Alignas(64) struct heap_front_class cls[FRONT_CLASSES];
+	_Alignas(64) struct heap_front_owner own[K_MEM_OWNERS_MAX];
 };
 
 /* One per core, in frames taken at boot (cache.c). A core's entry is touched
@@ -276,7 +277,16 @@ static inline bool frames_lookup(uintptr_t p, enum frame_kind *kind, uintptr_t *
 
 int frames_init(void);
 /* Caller holds mem_lock. A run of `count` frames whose first frame is aligned
- * to align_frames (a power of two) frames, or NULL. No fault injection. */
+ * to align_frames (a power of two) frames, or NULL. No fault injection.
+ * frames_take_locked searches the free frames only. frames_alloc_locked,
+ * when that fails, has the heap give back its spare chunk (if wholly free
+ * and enough to matter) and searches once more, so the one chunk the heap
+ * keeps against churn never makes a frame allocation fail; blocks resting
+ * in front caches can still pin their chunks (flushing them needs the core
+ * locks, outside mem_lock). The caller of frames_alloc_locked must not be in
+ * the middle of a heap operation with a free block off the lists (heap_grow
+ * calls it only after list_take found nothing). */
+void *frames_take_locked(size_t count, size_t align_frames, enum frame_kind kind, k_mem_owner_t owner);
 void *frames_alloc_locked(size_t count, size_t align_frames, enum frame_kind kind,
 			  k_mem_owner_t owner);
 /* Caller holds mem_lock. p/count must be exactly a run of `kind`. */
@@ -302,6 +312,10 @@ void heap_stats_locked(struct k_mem_stats *out);
 size_t heap_check_locked(size_t *heap_frames, size_t owner_bytes[K_MEM_OWNERS_MAX],
 			 size_t owner_blocks[K_MEM_OWNERS_MAX]);
 size_t heap_trim_locked(void);
+/* Caller holds mem_lock. The spare chunk's frames if it is wholly free, else
+ * 0 (O(1)); heap_release_spare_locked gives it back and returns its frames. */
+size_t heap_spare_frames_locked(void);
+size_t heap_release_spare_locked(void);
 /* Heap alloc/free for other memory-manager files (cache structs): caller
  * holds nothing; charged to the kernel; no fault injection. */
 void *heap_alloc_internal(size_t bytes);
@@ -312,7 +326,7 @@ void heap_front_flush_locked(struct mem_core *core);
 /* Caller holds no lock. Empty every core's front cache, one core at a time. */
 void heap_front_flush_all(void);
 /* Caller holds every core lock and mem_lock. Verify every front cache: each
- * listed block is an allocated heap block of its class marked for its place,
+ * listed block is an allocated heap block of its class marked as cached (and on one list only),
  * counts and per-owner sums agree. Adds the cached blocks to *listed (the
  * heap walk must find exactly that many marked blocks); returns items
  * checked. */
@@ -330,7 +344,7 @@ struct owner_count {
 	size_t unused; /* a power-of-two stride: one owner, one cache line */
 };
 struct owner_counts {
-	struct owner_count o[K_MEM_OWNERS_MAX];
+	_Alignas(64) struct owner_count o[K_MEM_OWNERS_MAX];
 };
 extern struct owner_counts owners;
 

@@ -220,9 +220,62 @@ static void misuse_in_run(void)
 	sim_result_free(&r);
 }
 
+/* A corrupted link that splices core 0's list for a class into core 1's
+ * leaves the counts even (one block orphaned, one listed twice): k_mem_check
+ * must still see the block on two lists. */
+static void *spliced[4];
+static bsp_atomic_t spliced_freed;
+
+static void splice_core1(void *arg)
+{
+	(void)arg;
+	k_mem_free(spliced[2]);
+	k_mem_free(spliced[3]); /* core 1's list: 3 -> 2 */
+	bsp_atomic_store(&spliced_freed, 1);
+}
+
+static void splice_main(void *arg)
+{
+	(void)arg;
+	CHECK_EQ_U64(k_mem_init(), 0);
+	for (unsigned i = 0; i < 4; i++)
+		spliced[i] = k_mem_alloc(100, 0);
+	k_mem_free(spliced[0]);
+	k_mem_free(spliced[1]); /* core 0's list: 1 -> 0 */
+	CHECK_EQ_U64(bsp_core_start(1, splice_core1, NULL), 0);
+	for (unsigned spins = 0; bsp_atomic_load(&spliced_freed) == 0; spins++)
+		CHECK(spins < 1000000u);
+	k_mem_check();
+	/* Block 1's link (its first payload word) now names block 2's header. */
+	((uintptr_t *)spliced[1])[0] = (uintptr_t)spliced[2] - sizeof(uintptr_t);
+	k_mem_check();
+}
+
+static void splice_caught(void)
+{
+	struct bsp_sim_options o;
+	memset(&o, 0, sizeof o);
+	o.region_count = 1;
+	o.region_bytes[0] = 1u << 20;
+	bsp_sim_setup(&o);
+	sim_strategy_t strategy;
+	sim_strategy_storage_t storage;
+	sim_strategy_random(&strategy, &storage, 1, 0);
+	sim_config_t cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.cores = 2;
+	cfg.strategy = &strategy;
+	sim_result_t r;
+	enum sim_outcome out = bsp_sim_run(&cfg, splice_main, NULL, &r);
+	CHECK_EQ_U64(out, SIM_FAIL_ASSERT);
+	CHECK(strstr(r.message, "on two lists") != NULL);
+	sim_result_free(&r);
+}
+
 int main(void)
 {
 	misuse_in_run();
+	splice_caught();
 	for (unsigned cores = 2; cores <= 4; cores++)
 		for (uint64_t seed = 1; seed <= 6; seed++)
 			one_run(cores, seed * 7919u + cores);

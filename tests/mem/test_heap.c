@@ -173,6 +173,55 @@ static void test_growth_and_return(void)
 	mem_expect_empty(tables);
 }
 
+/* A chunk grown for a request serves the same request again once it is the
+ * spare: alloc/free of one big block, over and over, grows the heap once. */
+static void test_spare_serves_same_request(void)
+{
+	CHECK_EQ_U64(mem_boot1(4 * MiB), 0);
+	size_t tables = mem_table_frames();
+	struct k_mem_stats s;
+	size_t first = 0;
+	for (unsigned size = 100 * 1024; size <= 300 * 1024; size += 50 * 1024) {
+		for (unsigned i = 0; i < 20; i++) {
+			void *p = k_mem_alloc(size, 1);
+			CHECK(p != NULL);
+			k_mem_stats(&s);
+			if (i == 0)
+				first = s.heap_bytes;
+			CHECK_EQ_U64(s.heap_bytes, first); /* no chunk taken after the first */
+			k_mem_free(p);
+		}
+		k_mem_trim();
+	}
+	k_mem_check();
+	mem_expect_empty(tables);
+}
+
+/* The spare chunk the heap keeps never makes a frame allocation fail:
+ * primary memory has the heap give it back when no run fits. */
+static void test_spare_given_back(void)
+{
+	CHECK_EQ_U64(mem_boot1(1 * MiB), 0);
+	size_t tables = mem_table_frames();
+	void *big = k_mem_alloc(300 * 1024, 1);
+	CHECK(big != NULL);
+	k_mem_free(big);
+	k_mem_check();
+	struct k_mem_stats s;
+	k_mem_stats(&s);
+	CHECK(s.heap_bytes >= 300u * 1024u); /* kept: the spare */
+	size_t want = s.frames_free + s.heap_bytes / K_PAGE_BYTES;
+	CHECK_EQ_U64(s.frames_largest_free_run, s.frames_free); /* the spare splits nothing */
+	void *run = k_frames_alloc(want, 2);
+	CHECK(run != NULL);
+	k_mem_check();
+	k_mem_stats(&s);
+	CHECK_EQ_U64(s.heap_bytes, 0);
+	CHECK_EQ_U64(s.frames_free, 0);
+	k_frames_free(run, want);
+	mem_expect_empty(tables);
+}
+
 static void test_oom(void)
 {
 	CHECK_EQ_U64(mem_boot1(256 * 1024), 0);
@@ -323,6 +372,8 @@ int main(void)
 	test_aligned();
 	test_realloc();
 	test_growth_and_return();
+	test_spare_given_back();
+	test_spare_serves_same_request();
 	test_oom();
 	test_steps_bounded();
 	test_regions();

@@ -34,8 +34,11 @@
  * least one guard byte (0xA5) between the request and the trailer; cache
  * objects get guard bytes up to the next object's header; guards are checked
  * on free, realloc and k_mem_check; freed memory is filled with junk (0xDD)
- * and fresh heap blocks too. Release keeps the one-word header, the O(1)
- * pointer checks on free (double free, foreign pointer) and every K_ASSERT.
+ * and fresh heap blocks too. Release keeps the one-word header and the O(1)
+ * pointer checks on free (double free, foreign pointer); it leaves out the
+ * heap's internal beliefs on the alloc/free paths (list links, classes,
+ * counters: HEAP_ASSERT in heap.c), which k_mem_check verifies in every
+ * build.
  */
 #ifndef K_MEM_H
 #define K_MEM_H

@@ -794,11 +794,10 @@ void heap_front_flush_all(void)
  * common call pays one prologue and no re-computation of what the caller
  * already knew (size, class, region). */
 
-/* Out of memory in TLSF: what the cores' front caches hold may be enough.
- * Empty them all, then ask TLSF once more. Block address or 0. */
-static __attribute__((noinline)) uintptr_t heap_alloc_retry(size_t bytes, size_t align, k_mem_owner_t owner)
+/* Caller holds nothing. TLSF under the core lock and mem_lock: block
+ * address or 0. */
+static uintptr_t heap_alloc_tlsf(size_t bytes, size_t align, k_mem_owner_t owner)
 {
-	heap_front_flush_all();
 	bsp_irq_state_t irq;
 	struct mem_core *core = mem_core_lock(&irq);
 	mem_lock_take();
@@ -808,6 +807,14 @@ static __attribute__((noinline)) uintptr_t heap_alloc_retry(size_t bytes, size_t
 	mem_lock_drop();
 	mem_core_unlock(core, irq);
 	return b;
+}
+
+/* Out of memory in TLSF: what the cores' front caches hold may be enough.
+ * Empty them all, then ask TLSF once more. Block address or 0. */
+static __attribute__((noinline)) uintptr_t heap_alloc_retry(size_t bytes, size_t align, k_mem_owner_t owner)
+{
+	heap_front_flush_all();
+	return heap_alloc_tlsf(bytes, align, owner);
 }
 
 /* Caller holds core (mem_core_lock); leaves it. Requests the exact front
@@ -835,14 +842,7 @@ static __attribute__((noinline)) void *heap_alloc_aligned(size_t bytes, size_t a
 {
 	if (bytes > HEAP_REQUEST_MAX)
 		return NULL;
-	bsp_irq_state_t irq;
-	struct mem_core *core = mem_core_lock(&irq);
-	mem_lock_take();
-	unsigned steps = 0;
-	uintptr_t b = heap_alloc_locked(core, bytes, align, owner, &steps);
-	steps_note(steps);
-	mem_lock_drop();
-	mem_core_unlock(core, irq);
+	uintptr_t b = heap_alloc_tlsf(bytes, align, owner);
 	if (b == 0u && (b = heap_alloc_retry(bytes, align, owner)) == 0u)
 		return NULL;
 	return (void *)(b + W);

@@ -200,18 +200,28 @@ static void double_free_main(void *arg)
 	k_mem_free(victim);
 }
 
-static void misuse_in_run(void)
+/* A 1 MiB region and a run of `entry` on two cores (random strategy, seed 1). */
+static enum sim_outcome run_two_cores(bsp_entry_fn entry, sim_result_t *r)
 {
 	struct bsp_sim_options o;
 	memset(&o, 0, sizeof o);
 	o.region_count = 1;
 	o.region_bytes[0] = 1u << 20;
 	bsp_sim_setup(&o);
+	sim_strategy_t strategy;
+	sim_strategy_storage_t storage;
+	sim_strategy_random(&strategy, &storage, 1, 0);
 	sim_config_t cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.cores = 2;
+	cfg.strategy = &strategy;
+	return bsp_sim_run(&cfg, entry, NULL, r);
+}
+
+static void misuse_in_run(void)
+{
 	sim_result_t r;
-	enum sim_outcome out = bsp_sim_run(&cfg, double_free_main, NULL, &r);
+	enum sim_outcome out = run_two_cores(double_free_main, &r);
 	CHECK_EQ_U64(out, SIM_FAIL_ASSERT);
 	CHECK(strstr(r.message, "double free") != NULL);
 	char want[32];
@@ -253,20 +263,8 @@ static void splice_main(void *arg)
 
 static void splice_caught(void)
 {
-	struct bsp_sim_options o;
-	memset(&o, 0, sizeof o);
-	o.region_count = 1;
-	o.region_bytes[0] = 1u << 20;
-	bsp_sim_setup(&o);
-	sim_strategy_t strategy;
-	sim_strategy_storage_t storage;
-	sim_strategy_random(&strategy, &storage, 1, 0);
-	sim_config_t cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.cores = 2;
-	cfg.strategy = &strategy;
 	sim_result_t r;
-	enum sim_outcome out = bsp_sim_run(&cfg, splice_main, NULL, &r);
+	enum sim_outcome out = run_two_cores(splice_main, &r);
 	CHECK_EQ_U64(out, SIM_FAIL_ASSERT);
 	CHECK(strstr(r.message, "on two lists") != NULL);
 	sim_result_free(&r);

@@ -52,9 +52,9 @@
  * mem_lock. A block goes to TLSF instead of the cache when its list or the
  * core's budget is full; every core's cache goes back to TLSF before an
  * allocation fails (then TLSF is asked once more; k_mem_realloc does not
- * retry) and on k_mem_trim. The
- * step counter counts TLSF operations only (the cache has no lists to walk);
- * a flush counts each block it gives back as one operation.
+ * retry) and on k_mem_trim. The step counter counts TLSF operations only
+ * (the cache has no lists to walk); a flush counts each block it gives back
+ * as one operation.
  */
 #include "mem_internal.h"
 

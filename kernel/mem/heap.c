@@ -788,8 +788,8 @@ void heap_front_flush_all(void)
  *                 else heap_alloc_small_miss: the next class up or TLSF) or
  *                 TLSF (heap_alloc_big); aligned requests: heap_alloc_aligned.
  *   k_mem_free    core lock, the block check, then by size: the core's front
- *                 list (inline; heap_free_small_full: TLSF when the list or
- *                 budget is full) or TLSF (heap_free_big).
+ *                 list (inline) or, above the exact classes or when the list
+ *                 or budget is full, TLSF (heap_free_tlsf).
  * Each path is one function with its rare branches out of line, so the
  * common call pays one prologue and no re-computation of what the caller
  * already knew (size, class, region). */
@@ -948,10 +948,11 @@ void *heap_alloc_internal(size_t bytes)
 	return heap_alloc(bytes, K_MEM_OWNER_KERNEL);
 }
 
-/* Caller holds core. TLSF frees loc's block (the front cache did not take
- * it). Leaves core. */
-static inline __attribute__((always_inline)) void heap_free_tlsf(struct mem_core *core, bsp_irq_state_t irq,
-								 struct heap_loc loc)
+/* Caller holds core (mem_core_lock); leaves it. TLSF frees loc's block:
+ * a block above the exact classes, or one whose list or core budget is
+ * full. Out of line: the common free stays short. */
+static __attribute__((noinline)) void heap_free_tlsf(struct mem_core *core, bsp_irq_state_t irq,
+						      struct heap_loc loc)
 {
 	mem_lock_take();
 	unsigned steps = 0;
@@ -959,19 +960,6 @@ static inline __attribute__((always_inline)) void heap_free_tlsf(struct mem_core
 	steps_note(steps);
 	mem_lock_drop();
 	mem_core_unlock(core, irq);
-}
-
-/* A block of an exact class whose list or core budget is full. */
-static __attribute__((noinline)) void heap_free_small_full(struct mem_core *core, bsp_irq_state_t irq,
-							    struct heap_loc loc)
-{
-	heap_free_tlsf(core, irq, loc);
-}
-
-/* Caller holds core; leaves it. A block above the exact classes: TLSF. */
-static __attribute__((noinline)) void heap_free_big(struct mem_core *core, bsp_irq_state_t irq, struct heap_loc loc)
-{
-	heap_free_tlsf(core, irq, loc);
 }
 
 /* A block of an exact class goes onto the calling core's list, if there is
@@ -986,13 +974,13 @@ void k_mem_free(void *p)
 	struct heap_loc loc = heap_block_check(p);
 	uintptr_t b = loc.b, size = hsize(b);
 	if (size >= FRONT_EXACT_LIMIT) {
-		heap_free_big(core, irq, loc);
+		heap_free_tlsf(core, irq, loc);
 		return;
 	}
 	struct heap_front *f = &core->front;
 	unsigned k = (unsigned)(size >> ALIGN_LOG2);
 	if (__builtin_expect(f->cls[k].count >= FRONT_DEPTH_MAX || f->bytes + size > FRONT_CORE_BYTES_MAX, 0)) {
-		heap_free_small_full(core, irq, loc);
+		heap_free_tlsf(core, irq, loc);
 		return;
 	}
 	k_mem_owner_t owner = howner(b);

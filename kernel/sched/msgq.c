@@ -104,6 +104,21 @@ static uint8_t *slot(struct k_msgq *q, unsigned i)
 	return q->ring + (size_t)i * q->msg_bytes;
 }
 
+/* Caller holds q->lock, interrupts saved in s. t waits on wq with `data`
+ * (the message to hand over, or the buffer to fill) for the partner to
+ * copy; drops the lock and restores s. Returns sched_block's code. */
+static int msgq_wait(k_msgq_t *q, struct k_thread *t, struct wait_queue *wq, void *data, uint64_t timeout_ns,
+		     bsp_irq_state_t s)
+{
+	wait_prepare(t, wq, &q->lock, &q->obj);
+	t->wait_data = data;
+	int rc = sched_block(&q->lock, timeout_ns);
+	bsp_spin_unlock(&q->lock);
+	sched_exit_if_killed(t);
+	bsp_irq_restore(s);
+	return rc;
+}
+
 int k_msgq_put(k_msgq_t *q, const void *msg, uint64_t timeout_ns)
 {
 	if (!q || q->obj.type != OBJ_MSGQ || !msg)
@@ -123,13 +138,7 @@ int k_msgq_put(k_msgq_t *q, const void *msg, uint64_t timeout_ns)
 	} else if (timeout_ns == K_NO_WAIT || t->is_idle) {
 		rc = -K_ETIMEDOUT;
 	} else {
-		wait_prepare(t, &q->senders, &q->lock, &q->obj);
-		t->wait_data = (void *)(uintptr_t)msg;
-		rc = sched_block(&q->lock, timeout_ns);
-		bsp_spin_unlock(&q->lock);
-		sched_exit_if_killed(t);
-		bsp_irq_restore(s);
-		return rc;
+		return msgq_wait(q, t, &q->senders, (void *)(uintptr_t)msg, timeout_ns, s);
 	}
 	bsp_spin_unlock_irqrestore(&q->lock, s);
 	return rc;
@@ -159,13 +168,7 @@ int k_msgq_get(k_msgq_t *q, void *buf, uint64_t timeout_ns)
 		rc = -K_ETIMEDOUT;
 	} else {
 		K_ASSERT(q->senders.count == 0);
-		wait_prepare(t, &q->receivers, &q->lock, &q->obj);
-		t->wait_data = buf;
-		rc = sched_block(&q->lock, timeout_ns);
-		bsp_spin_unlock(&q->lock);
-		sched_exit_if_killed(t);
-		bsp_irq_restore(s);
-		return rc;
+		return msgq_wait(q, t, &q->receivers, buf, timeout_ns, s);
 	}
 	bsp_spin_unlock_irqrestore(&q->lock, s);
 	return rc;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "same_decisions.h"
 #include "planted_race.h"
 
 #define REPLAY_CORES 4u
@@ -23,17 +24,6 @@ static void to_trace(const sim_result_t *r, uint64_t seed, sim_trace_t *t)
 	t->seed = seed;
 	t->outcome = r->outcome;
 	t->final_hash = r->final_hash;
-}
-
-static bool same_decisions(const sim_trace_t *a, const sim_trace_t *b)
-{
-	if (a->count != b->count)
-		return false;
-	for (size_t i = 0; i < a->count; i++)
-		if (a->decisions[i].kind != b->decisions[i].kind ||
-		    a->decisions[i].value != b->decisions[i].value)
-			return false;
-	return true;
 }
 
 static void test_replay_equals_record(void)

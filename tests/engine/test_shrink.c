@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "same_decisions.h"
 #include "sim.h"
 
 /* Fails iff the values `first` then `second` appear in order. */
@@ -26,18 +27,6 @@ static bool contains_in_order(void *ctx, const sim_trace_t *t)
 			return true;
 	}
 	return false;
-}
-
-/* Field by field: sim_decision_t has padding that memcmp would compare. */
-static bool same_decisions(const sim_trace_t *a, const sim_trace_t *b)
-{
-	if (a->count != b->count)
-		return false;
-	for (size_t i = 0; i < a->count; i++)
-		if (a->decisions[i].kind != b->decisions[i].kind ||
-		    a->decisions[i].value != b->decisions[i].value)
-			return false;
-	return true;
 }
 
 static void fill_random(sim_trace_t *t, uint64_t seed, size_t count, uint32_t values)

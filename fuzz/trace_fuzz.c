@@ -26,20 +26,6 @@ static void check_error_line(int rc, const char *err)
 		fuzz_die("decode failed without one clear error line");
 }
 
-static bool same_trace(const sim_trace_t *a, const sim_trace_t *b)
-{
-	if (a->version != b->version || strcmp(a->build_id, b->build_id) != 0 ||
-	    strcmp(a->scenario, b->scenario) != 0 || strcmp(a->strategy, b->strategy) != 0 ||
-	    a->cores != b->cores || a->seed != b->seed || a->outcome != b->outcome ||
-	    a->final_hash != b->final_hash || a->count != b->count)
-		return false;
-	for (size_t i = 0; i < a->count; i++)
-		if (a->decisions[i].kind != b->decisions[i].kind ||
-		    a->decisions[i].value != b->decisions[i].value)
-			return false;
-	return true;
-}
-
 static void round_trip(const sim_trace_t *t)
 {
 	uint8_t *data;
@@ -52,7 +38,7 @@ static void round_trip(const sim_trace_t *t)
 		fprintf(stderr, "trace_fuzz: re-decode failed: %s\n", err);
 		abort();
 	}
-	if (!same_trace(t, &again))
+	if (!sim_trace_equal(t, &again))
 		fuzz_die("encode -> decode changed the trace");
 	sim_trace_free(&again);
 	free(data);
@@ -77,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(build_id, t.build_id, sizeof build_id);
 	if (sim_trace_decode(data, size, build_id, &same, err, sizeof err) != 0)
 		fuzz_die("decode with its own build id failed");
-	if (!same_trace(&t, &same))
+	if (!sim_trace_equal(&t, &same))
 		fuzz_die("two decodes of one input differ");
 	sim_trace_free(&same);
 	rc = sim_trace_decode(data, size, "\x01not-a-build", &same, err, sizeof err);

@@ -13,17 +13,6 @@
 
 #include "sim.h"
 
-/* First index where the two decision streams differ, or -1. */
-static int64_t first_decision_difference(const sim_trace_t *a, const sim_trace_t *b)
-{
-	size_t n = a->count < b->count ? a->count : b->count;
-	for (size_t i = 0; i < n; i++)
-		if (a->decisions[i].kind != b->decisions[i].kind ||
-		    a->decisions[i].value != b->decisions[i].value)
-			return (int64_t)i;
-	return a->count == b->count ? -1 : (int64_t)n;
-}
-
 /* First step whose hash differs, or -1 if the hashes agree on every step. */
 static int64_t first_step_difference(const sim_result_t *a, const sim_result_t *b)
 {
@@ -40,7 +29,7 @@ static int64_t first_step_difference(const sim_result_t *a, const sim_result_t *
 static void describe(const sim_result_t *a, const sim_result_t *b, int64_t step,
 		     char *msg, size_t cap)
 {
-	int64_t decision = first_decision_difference(&a->decisions, &b->decisions);
+	int64_t decision = sim_trace_first_difference(&a->decisions, &b->decisions);
 	char decision_text[96] = "the decisions agree";
 	if (decision >= 0)
 		snprintf(decision_text, sizeof decision_text, "first differing decision %lld",
@@ -81,7 +70,7 @@ int64_t sim_check_determinism(sim_run_fn run, void *ctx, sim_strategy_t *strateg
 	run(ctx, strategy_b, &b);
 
 	int64_t step = first_step_difference(&a, &b);
-	int64_t decision = first_decision_difference(&a.decisions, &b.decisions);
+	int64_t decision = sim_trace_first_difference(&a.decisions, &b.decisions);
 	bool same_end = a.outcome == b.outcome && a.final_hash == b.final_hash;
 	int64_t verdict = step;
 	if (step >= 0 || decision >= 0 || !same_end) {

@@ -149,6 +149,12 @@ void sim_trace_init(sim_trace_t *t);
 void sim_trace_free(sim_trace_t *t);
 /* Append; returns false if SIM_TRACE_DECISIONS_MAX or memory is exhausted. */
 bool sim_trace_push(sim_trace_t *t, unsigned kind, uint32_t value);
+/* Index of the first decision where a and b differ (kind or value; a
+ * shorter stream differs at its end), or -1 if the streams are the same. */
+int64_t sim_trace_first_difference(const sim_trace_t *a, const sim_trace_t *b);
+/* Same header (version, build id, scenario, strategy, cores, seed, outcome,
+ * final hash) and the same decisions. */
+bool sim_trace_equal(const sim_trace_t *a, const sim_trace_t *b);
 
 /* Encode into a heap buffer (*out, *size); returns false on no memory. */
 bool sim_trace_encode(const sim_trace_t *t, uint8_t **out, size_t *size);

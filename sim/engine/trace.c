@@ -133,6 +133,24 @@ static bool trace_encodable(const sim_trace_t *t)
 /* Returns false on no memory, and also for a trace no decoder would accept
  * (cores outside 1..SIM_CORES_MAX, unknown outcome or decision kind, too
  * many decisions): better refused here than written and refused later. */
+int64_t sim_trace_first_difference(const sim_trace_t *a, const sim_trace_t *b)
+{
+	size_t n = a->count < b->count ? a->count : b->count;
+	for (size_t i = 0; i < n; i++) /* field by field: sim_decision_t has padding */
+		if (a->decisions[i].kind != b->decisions[i].kind ||
+		    a->decisions[i].value != b->decisions[i].value)
+			return (int64_t)i;
+	return a->count == b->count ? -1 : (int64_t)n;
+}
+
+bool sim_trace_equal(const sim_trace_t *a, const sim_trace_t *b)
+{
+	return a->version == b->version && strcmp(a->build_id, b->build_id) == 0 &&
+	       strcmp(a->scenario, b->scenario) == 0 && strcmp(a->strategy, b->strategy) == 0 &&
+	       a->cores == b->cores && a->seed == b->seed && a->outcome == b->outcome &&
+	       a->final_hash == b->final_hash && sim_trace_first_difference(a, b) < 0;
+}
+
 bool sim_trace_encode(const sim_trace_t *t, uint8_t **out, size_t *size)
 {
 	*out = NULL;

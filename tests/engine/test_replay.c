@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "check.h"
-#include "same_decisions.h"
 #include "planted_race.h"
 
 #define REPLAY_CORES 4u
@@ -53,7 +52,7 @@ static void test_replay_equals_record(void)
 		CHECK_EQ_U64(mixed_run(REPLAY_CORES, false, &s, true, &rep), o);
 		CHECK_EQ_U64(st.divergences, 0);
 		CHECK(st.note[0] == '\0');
-		CHECK(same_decisions(&rec.decisions, &rep.decisions));
+		CHECK(sim_trace_first_difference(&rec.decisions, &rep.decisions) < 0);
 		CHECK_EQ_U64(rep.steps, rec.steps);
 		CHECK(rep.steps > 0 && rep.step_hashes && rec.step_hashes &&
 		      memcmp(rep.step_hashes, rec.step_hashes, rep.steps * sizeof(uint64_t)) == 0);
@@ -69,8 +68,8 @@ static void test_replay_equals_record(void)
 		CHECK(strstr(st.note, "replay: trace exhausted after") != NULL);
 		CHECK(rep.final_hash != rec.final_hash);
 		/* The first half is the recorded one, step for step. */
-		CHECK(same_decisions(&loaded, &(sim_trace_t){.count = loaded.count,
-							    .decisions = rep.decisions.decisions}));
+		CHECK(sim_trace_first_difference(&loaded, &(sim_trace_t){.count = loaded.count,
+									.decisions = rep.decisions.decisions}) < 0);
 		sim_result_free(&rep);
 
 		/* Edited: a core decision naming a core that is never ready. */

@@ -46,20 +46,6 @@ static void make_trace(sim_trace_t *t, uint64_t seed, size_t count)
 	}
 }
 
-static bool same_trace(const sim_trace_t *a, const sim_trace_t *b)
-{
-	if (a->version != b->version || strcmp(a->build_id, b->build_id) ||
-	    strcmp(a->scenario, b->scenario) || strcmp(a->strategy, b->strategy) ||
-	    a->cores != b->cores || a->seed != b->seed || a->outcome != b->outcome ||
-	    a->final_hash != b->final_hash || a->count != b->count)
-		return false;
-	for (size_t i = 0; i < a->count; i++)
-		if (a->decisions[i].kind != b->decisions[i].kind ||
-		    a->decisions[i].value != b->decisions[i].value)
-			return false;
-	return true;
-}
-
 /* A clean error: one non-empty line. */
 static bool clean_error(const char *err)
 {
@@ -81,7 +67,7 @@ static void test_round_trip(void)
 			CHECK_EQ_U64(rc, 0);
 			if (rc != 0)
 				fprintf(stderr, "decode: %s\n", err);
-			CHECK(same_trace(&t, &back));
+			CHECK(sim_trace_equal(&t, &back));
 			free(data);
 			sim_trace_free(&back);
 			sim_trace_free(&t);
@@ -101,7 +87,7 @@ static void test_round_trip(void)
 	CHECK(sim_trace_encode(&t, &data, &size));
 	char err[SIM_MESSAGE_MAX];
 	CHECK_EQ_U64(sim_trace_decode(data, size, "", &back, err, sizeof err), 0);
-	CHECK(same_trace(&t, &back));
+	CHECK(sim_trace_equal(&t, &back));
 	free(data);
 	sim_trace_free(&back);
 
@@ -116,7 +102,7 @@ static void test_round_trip(void)
 	CHECK(sim_trace_encode(&t, &data, &size));
 	CHECK(size - header_size < 16);
 	CHECK_EQ_U64(sim_trace_decode(data, size, NULL, &back, err, sizeof err), 0);
-	CHECK(same_trace(&t, &back));
+	CHECK(sim_trace_equal(&t, &back));
 	free(data);
 	sim_trace_free(&back);
 
@@ -219,7 +205,7 @@ static void test_messages(void)
 	close(fd);
 	CHECK_EQ_U64(sim_trace_save(&t, path, err, sizeof err), 0);
 	CHECK_EQ_U64(sim_trace_load(path, "abc123", &back, err, sizeof err), 0);
-	CHECK(same_trace(&t, &back));
+	CHECK(sim_trace_equal(&t, &back));
 	sim_trace_free(&back);
 	CHECK_EQ_U64(sim_trace_load(path, "zzz", &back, err, sizeof err), -1);
 	CHECK(strstr(err, path) && strstr(err, "another build"));

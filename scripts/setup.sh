@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   make cmake ninja-build gcc clang lld llvm libclang-rt-14-dev valgrind python3
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 )
 
 missing=()

@@ -92,6 +92,28 @@ enum bsp_irq {
 	BSP_IRQ_IPI = 1u << 1,   /* another core called bsp_ipi_send on this one */
 };
 
+/* Device interrupt lines 0..BSP_IRQ_LINES-1 arrive as bit BSP_IRQ_LINE(n) of
+ * the handler's mask, always on core 0. The kernel dispatches them to the
+ * handlers of k/irq.h. */
+#define BSP_IRQ_LINES 8u
+#define BSP_IRQ_LINE_SHIFT 8u
+#define BSP_IRQ_LINE(n) (1u << (BSP_IRQ_LINE_SHIFT + (n)))
+#define BSP_IRQ_LINES_MASK (((1u << BSP_IRQ_LINES) - 1u) << BSP_IRQ_LINE_SHIFT)
+
+/* Pend device line `line` on core 0, as the device would; it is taken when
+ * core 0 next has interrupts on (on the simulator: at a point the strategy
+ * decides). Raising a line already pending does nothing more. any.
+ * Returns 0, -BSP_EINVAL for line >= BSP_IRQ_LINES. */
+int bsp_irq_line_raise(unsigned line);
+
+/* The board's test device on `line`: raise it `count` times, about one
+ * arrival every period_ns (the simulator decides each arrival time within
+ * [period_ns/2, 3*period_ns/2] after the previous one and records it; on
+ * hardware a timer peripheral). count 0 stops it; starting it again
+ * replaces the previous program. thread context. Returns 0, -BSP_EINVAL bad
+ * line or period 0 with count > 0, -BSP_ENOSYS no device for that line. */
+int bsp_device_start(unsigned line, uint32_t count, uint64_t period_ns);
+
 /* The kernel's interrupt handler: called on the interrupted core, in isr
  * context, with a mask of enum bsp_irq bits. It may switch context (preempt);
  * the interrupted context resumes when switched back to. */

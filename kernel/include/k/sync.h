@@ -16,7 +16,7 @@
  *
  * Contexts: thread context only, interrupts on; k_sem_give, k_cond_signal,
  * k_cond_broadcast and k_msgq_put with K_NO_WAIT may also be called with
- * interrupts off (never from isr).
+ * interrupts off and from isr (an interrupt handler, k/irq.h).
  */
 #ifndef K_SYNC_H
 #define K_SYNC_H

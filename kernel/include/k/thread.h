@@ -141,6 +141,23 @@ int k_thread_priority_set(k_thread_t *t, unsigned priority);
 int k_thread_affinity_set(k_thread_t *t, k_cpumask_t mask);
 k_cpumask_t k_thread_affinity_get(const k_thread_t *t);
 
+/* Suspend t: it does not run again until k_thread_resume(t). A ready or
+ * running thread leaves its core at once (t == the caller: returns only after
+ * someone resumed it); a blocked or sleeping thread keeps waiting and, when its
+ * wait ends (wake, timeout), becomes suspended instead of ready, its call's
+ * result kept for when it runs. Suspension does not nest: a second suspend
+ * returns -K_EBUSY. A suspended thread still holds its mutexes and is still
+ * killable (a kill resumes it, and it exits). thread context.
+ * Returns 0; -K_EINVAL t NULL; -K_ESRCH t has exited; -K_EBUSY already
+ * suspended. */
+int k_thread_suspend(k_thread_t *t);
+
+/* Make a suspended thread ready again (or, if its wait has not ended yet, let
+ * it wait on as if never suspended). It preempts the caller's core, or gets an
+ * IPI to its own, when more urgent than what runs there. thread or isr
+ * context. Returns 0; -K_EINVAL t NULL or not suspended; -K_ESRCH exited. */
+int k_thread_resume(k_thread_t *t);
+
 /* The core the caller runs on right now (it may move right after unless its
  * affinity pins it). */
 unsigned k_thread_core(void);

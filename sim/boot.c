@@ -221,6 +221,12 @@ enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run
 		.on_step = on_step,
 		.check_every = opts->check_every,
 		.boot_stack_bytes = WEFT_BOOT_STACK_BYTES,
+		/* Time and interrupts are decisions: one core has many
+		 * schedules. One point may take at most a slice of virtual time,
+		 * so the slice end is always in reach and latency bounds of a
+		 * few slices stay meaningful. */
+		.timing_decisions = !opts->fixed_timing,
+		.advance_window_ns = K_SLICE_DEFAULT_NS,
 	};
 	enum sim_outcome o = bsp_sim_run(&cfg, boot_main, (void *)w, out);
 	if (replay_note && note_cap)

@@ -30,6 +30,7 @@ struct weft_run_options {
 	size_t bytes_len;
 	size_t region_bytes;              /* kernel memory; 0: WEFT_REGION_BYTES_DEFAULT */
 	uint64_t check_every;             /* k_sched_check every N steps; 0: every step */
+	bool fixed_timing;                /* no ADVANCE/DEFER decisions (the old fixed timing) */
 };
 
 /* Kernel memory per run. Small on purpose: the host allocates and

@@ -31,7 +31,21 @@ struct engine_core {
 	bool halted;              /* its boot entry returned: never ready again */
 	bool idle;                /* waits for a pending interrupt */
 	bool irq_enabled;
+	bool in_irq;              /* its fiber runs the interrupt handler */
+	/* Its fiber was switched back in after being preempted: it resumes
+	 * inside the handler, and returning from it is an enabled point. */
+	bool resumed_preempted;
+	bool deferred;            /* pending interrupts wait past this point */
+	uint8_t defer_count;      /* deferrals in a row */
+	uint32_t ready_count;     /* contexts known ready here */
+	uint32_t ready[SIM_READY_CONTEXTS_MAX]; /* oldest first */
 };
+
+/* The fiber tag (sim_fiber_tag): the context id in the low 32 bits, and
+ * flags. */
+#define ENGINE_TAG_NAMED (1ull << 32)     /* has a context id */
+#define ENGINE_TAG_PREEMPTED (1ull << 33) /* switched out inside the handler */
+#define ENGINE_TAG_RAN (1ull << 34)       /* has run (counted in contexts) */
 
 struct engine {
 	bool running;
@@ -51,6 +65,13 @@ struct engine {
 	size_t step_hashes_capacity;
 	size_t log_capacity;
 	bool log_truncated;
+	bool timing;              /* cfg.timing_decisions */
+	uint64_t advance_window_ns;
+	/* The context each core runs (core id -> context id), what strategies
+	 * see as sim_choice_t.core_contexts. */
+	uint32_t core_context[SIM_CORES_MAX];
+	uint32_t contexts_ran;    /* distinct contexts that ran */
+	uint64_t preemptions;     /* ADVANCE decisions that moved time */
 	/* The options of the last core decision, kept while the ready set does
 	 * not change (the common case: no rebuild per point). */
 	uint64_t options_mask;
@@ -90,9 +111,13 @@ _Noreturn void sim_engine_end_v(enum sim_outcome outcome, const char *fmt, va_li
 	__attribute__((format(printf, 2, 0)));
 
 /* engine_irq.c */
+void sim_engine_irq_point(unsigned kind);
 void sim_engine_fire_timers(void);
 void sim_engine_recompute_deadline(void);
 void sim_engine_deliver_irqs(void);
+
+/* engine.c: put a choice to the strategy (or take the default), record it. */
+uint32_t sim_engine_decide(const sim_choice_t *choice);
 
 /* engine_log.c */
 void sim_engine_log_begin(void);

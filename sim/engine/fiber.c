@@ -83,6 +83,7 @@ struct sim_fiber {
 	const void *asan_bottom; /* as ASan knows the stack (host: learnt on switch) */
 	size_t asan_size;
 	void *asan_fake_stack;
+	uint64_t tag;           /* the engine's word: context id and state */
 #if !FIBER_ASM
 	ucontext_t uc;
 #endif
@@ -278,6 +279,18 @@ static sim_fiber_t *fiber_carve(void *mem, size_t size)
 	memset(f, 0, sizeof *f);
 	f->magic = FIBER_MAGIC;
 	return f;
+}
+
+uint64_t sim_fiber_tag(const sim_fiber_t *f)
+{
+	SIM_ASSERT(f != NULL && f->magic == FIBER_MAGIC);
+	return f->tag;
+}
+
+void sim_fiber_set_tag(sim_fiber_t *f, uint64_t tag)
+{
+	SIM_ASSERT(f != NULL && f->magic == FIBER_MAGIC);
+	f->tag = tag;
 }
 
 sim_fiber_t *sim_fiber_init_host(void *mem, size_t size)

@@ -417,6 +417,11 @@ static uint32_t pct_choose_defer(sim_strategy_storage_t *st, const sim_choice_t 
 	unsigned core = choice->core < SIM_CORES_MAX ? choice->core : 0;
 	uint32_t running = pct_core_context(choice, core);
 	(void)pct_fire_changes(st, choice->step, running);
+	/* The interrupt of a preemption PCT just decided is taken: deferring
+	 * it would undo the decision. */
+	uint64_t chain_word = st->words[PCT_CHAIN + core];
+	if ((chain_word & PCT_CHAIN_PREEMPTED) && (uint32_t)(chain_word >> 32) == running)
+		return binary_index(choice, false);
 	unsigned bit = choice->site ? (unsigned)__builtin_ctz(choice->site) : 0;
 	bool defer = pct_priority(st, running) > pct_priority(st, SIM_CONTEXT_IRQ(bit));
 	return binary_index(choice, defer);

@@ -27,6 +27,11 @@ struct engine_core {
 	uint64_t timer_deadline_ns; /* ENGINE_TIMER_NONE: disarmed */
 	uint32_t timer_irq_mask;
 	uint32_t pending_irq_mask;
+	/* Pending bits that arrived from outside the core (its timer, another
+	 * core's raise): their arrival may be late, so DEFER may hold them. A
+	 * core's raise on itself is taken at its next enabled point, as a
+	 * processor takes a pending interrupt as soon as it enables them. */
+	uint32_t deferrable_irq_mask;
 	bool started;             /* through sim_run (core 0) or sim_core_start */
 	bool halted;              /* its boot entry returned: never ready again */
 	bool idle;                /* waits for a pending interrupt */

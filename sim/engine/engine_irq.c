@@ -17,9 +17,14 @@
  *  - ADVANCE: if the core's timer is armed and due within the window, the
  *    strategy may run time ahead to the deadline; the timer (and any other
  *    that is due by then) fires here. Default: no.
- *  - DEFER: if interrupts are pending, the strategy may leave them pending
- *    past this point, at most SIM_IRQ_DEFER_POINTS_MAX enabled points in a
- *    row. Default: take them now.
+ *  - DEFER: if interrupts are pending and every one of them came from
+ *    outside the core (its timer, another core's IPI or device raise: their
+ *    arrival may be late), the strategy may leave them pending past this
+ *    point, at most SIM_IRQ_DEFER_POINTS_MAX enabled points in a row.
+ *    Default: take them now. An interrupt a core raised on itself is taken
+ *    at once, as a processor takes a pending interrupt as soon as it
+ *    enables them (kernels rely on it: a self-IPI after lowering the
+ *    running thread's priority preempts it before the call returns).
  * Both defaults are the fixed behaviour of a run without timing decisions,
  * so shrinking towards defaults shrinks towards fewer preemptions.
  */
@@ -52,6 +57,7 @@ void sim_engine_fire_timers(void)
 			continue;
 		SIM_ASSERT(k->timer_irq_mask != 0);
 		k->pending_irq_mask |= k->timer_irq_mask;
+		k->deferrable_irq_mask |= k->timer_irq_mask;
 		k->timer_deadline_ns = ENGINE_TIMER_NONE;
 		engine_update_ready(c);
 	}
@@ -105,7 +111,8 @@ static bool engine_offer_defer(unsigned c)
 {
 	struct engine_core *k = &sim_engine.core[c];
 	SIM_ASSERT(k->pending_irq_mask != 0);
-	if (k->defer_count >= SIM_IRQ_DEFER_POINTS_MAX ||
+	if ((k->pending_irq_mask & ~k->deferrable_irq_mask) != 0 ||
+	    k->defer_count >= SIM_IRQ_DEFER_POINTS_MAX ||
 	    engine_timing_decide(SIM_DECIDE_DEFER, c, k->pending_irq_mask) == 0) {
 		k->defer_count = 0;
 		return false;
@@ -153,6 +160,7 @@ void sim_engine_deliver_irqs(void)
 			return;
 		uint32_t mask = k->pending_irq_mask;
 		k->pending_irq_mask = 0;
+		k->deferrable_irq_mask = 0;
 		k->defer_count = 0;
 		k->irq_enabled = false;
 		k->in_irq = true;
@@ -203,7 +211,12 @@ void sim_irq_raise(unsigned core, unsigned irq_mask)
 	if (!sim_engine.running || irq_mask == 0)
 		return;
 	SIM_ASSERT(core < sim_engine.cores);
-	sim_engine.core[core].pending_irq_mask |= irq_mask;
+	struct engine_core *k = &sim_engine.core[core];
+	k->pending_irq_mask |= irq_mask;
+	if (core != sim_engine.current)
+		k->deferrable_irq_mask |= irq_mask;
+	else
+		k->deferrable_irq_mask &= ~irq_mask;
 	engine_update_ready(core);
 }
 

@@ -73,9 +73,10 @@ enum sim_decision_kind {
 	 * 0 time runs as usual, 1 time runs ahead to that deadline now (the
 	 * timer fires here: a slice end, a timeout). */
 	SIM_DECIDE_ADVANCE = 3,
-	/* At an enabled point of a core with interrupts pending: 0 take them
-	 * now, 1 defer them past this point (at most SIM_IRQ_DEFER_POINTS_MAX
-	 * points in a row). */
+	/* At an enabled point of a core with interrupts pending that all came
+	 * from outside it (timer, another core): 0 take them now, 1 defer them
+	 * past this point (at most SIM_IRQ_DEFER_POINTS_MAX points in a row).
+	 * A core's raise on itself is taken at once. */
 	SIM_DECIDE_DEFER = 4,
 	SIM_DECIDE_KINDS = 5,
 };

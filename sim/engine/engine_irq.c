@@ -56,8 +56,8 @@ void sim_engine_fire_timers(void)
 		if (k->timer_deadline_ns > sim_engine.time_ns)
 			continue;
 		SIM_ASSERT(k->timer_irq_mask != 0);
+		k->deferrable_irq_mask |= k->timer_irq_mask & ~k->pending_irq_mask;
 		k->pending_irq_mask |= k->timer_irq_mask;
-		k->deferrable_irq_mask |= k->timer_irq_mask;
 		k->timer_deadline_ns = ENGINE_TIMER_NONE;
 		engine_update_ready(c);
 	}
@@ -212,9 +212,12 @@ void sim_irq_raise(unsigned core, unsigned irq_mask)
 		return;
 	SIM_ASSERT(core < sim_engine.cores);
 	struct engine_core *k = &sim_engine.core[core];
+	/* A bit already pending keeps its arrival: a self-raised IPI that
+	 * another core raises again is still taken at once. */
+	uint32_t arriving = irq_mask & ~k->pending_irq_mask;
 	k->pending_irq_mask |= irq_mask;
 	if (core != sim_engine.current)
-		k->deferrable_irq_mask |= irq_mask;
+		k->deferrable_irq_mask |= arriving;
 	else
 		k->deferrable_irq_mask &= ~irq_mask;
 	engine_update_ready(core);

@@ -373,6 +373,47 @@ static void test_defer_bound(void)
 	}
 }
 
+/* A self-raised interrupt stays immediate when another core raises the same
+ * bit before it is taken (the bit keeps its first arrival). */
+static volatile bool two_raised_self, two_raised_other;
+
+static void two_core1(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < 1000 && !two_raised_self; i++)
+		sim_point(SIM_POINT_SPIN);
+	sim_irq_raise(0, 1u << TOY_DEVICE_BIT);
+	two_raised_other = true;
+}
+
+static void two_main(void *arg)
+{
+	(void)arg;
+	CHECK(sim_core_start(1, two_core1, NULL));
+	sim_irq_raise(0, 1u << TOY_DEVICE_BIT); /* on itself, interrupts off */
+	two_raised_self = true;
+	for (unsigned i = 0; i < 1000 && !two_raised_other; i++)
+		sim_point(SIM_POINT_SPIN);
+	sim_point(SIM_POINT_IRQ);
+	sim_irq_set_enabled(true); /* taken here, whatever the strategy */
+	CHECK_EQ_U64(toy.device_taken, 1);
+	sim_irq_set_enabled(false);
+}
+
+static void test_self_raise_kept(void)
+{
+	sim_strategy_t yes = {.name = "yes", .choose = yes_choose};
+	sim_config_t cfg = toy_config(&yes, true);
+	cfg.cores = 2;
+	sim_result_t r;
+	two_raised_self = two_raised_other = false;
+	toy.device_taken = 0;
+	CHECK_EQ_U64(sim_run(&cfg, two_main, NULL, &r), SIM_OK);
+	CHECK(two_raised_other);
+	CHECK_EQ_U64(count_kind(&r, SIM_DECIDE_DEFER), 0);
+	sim_result_free(&r);
+}
+
 /* Replay of a run with timing decisions gives the same run; a stream of
  * defaults gives the fixed-timing run. */
 static void test_replay(void)
@@ -462,6 +503,7 @@ int main(void)
 	test_bounds_and_contexts();
 	test_pct_on_contexts();
 	test_defer_bound();
+	test_self_raise_kept();
 	test_replay();
 	test_trace_versions();
 	for (unsigned i = 0; i < 2; i++)

@@ -455,8 +455,6 @@ void sim_point(unsigned kind)
 {
 	if (!sim_engine.running)
 		return;
-	/* A deferral lasts until the deferring core's next point. */
-	sim_engine.core[sim_engine.current].deferred = false;
 	engine_step_begin();
 	unsigned next = engine_pick(kind);
 	sim_engine.hash = engine_mix(sim_engine.hash, ((uint64_t)next << 56) ^ sim_engine.time_ns);
@@ -470,7 +468,10 @@ void sim_point(unsigned kind)
 		/* Resumed by the core that picked this fiber's core. */
 	}
 	/* `kind` is now the resumed fiber's own point. */
-	sim_engine_irq_point(kind);
+	if (__builtin_expect(sim_engine.timing, 1))
+		sim_engine_irq_point(kind);
+	else if (sim_engine.core[sim_engine.current].pending_irq_mask != 0)
+		sim_engine_deliver_irqs();
 }
 
 void sim_core_idle(void)

@@ -40,7 +40,10 @@ struct engine_core {
 	/* Its fiber was switched back in after being preempted: it resumes
 	 * inside the handler, and returning from it is an enabled point. */
 	bool resumed_preempted;
-	bool deferred;            /* pending interrupts wait past this point */
+	/* Pending interrupts wait past the point of step deferred_at - 1 (the
+	 * engine's step stays put while this core runs between two points, so
+	 * the deferral ends by itself at its next point). 0: none. */
+	uint64_t deferred_at;
 	uint8_t defer_count;      /* deferrals in a row */
 	uint32_t ready_count;     /* contexts known ready here */
 	uint32_t ready[SIM_READY_CONTEXTS_MAX]; /* oldest first */
@@ -88,6 +91,11 @@ struct engine {
 };
 
 extern struct engine sim_engine;
+
+static inline bool engine_deferred_now(const struct engine_core *k)
+{
+	return k->deferred_at == sim_engine.step + 1u;
+}
 
 static inline void engine_update_ready(unsigned c)
 {

@@ -118,7 +118,7 @@ static bool engine_offer_defer(unsigned c)
 		return false;
 	}
 	k->defer_count++;
-	k->deferred = true;
+	k->deferred_at = sim_engine.step + 1u;
 	sim_engine.hash = engine_mix(sim_engine.hash, ((uint64_t)SIM_DECIDE_DEFER << 60) | c);
 	return true;
 }
@@ -138,11 +138,7 @@ static bool engine_enabled_point(void)
 void sim_engine_irq_point(unsigned kind)
 {
 	struct engine_core *k = &sim_engine.core[sim_engine.current];
-	if (!sim_engine.timing) {
-		if (k->pending_irq_mask != 0)
-			sim_engine_deliver_irqs();
-		return;
-	}
+	SIM_ASSERT(sim_engine.timing);
 	/* At SIM_POINT_IRQ the flag comes on right after the point: what is
 	 * pending then is taken there (sim_irq_set_enabled), unless deferred. */
 	if (!k->irq_enabled && kind != SIM_POINT_IRQ)
@@ -156,7 +152,7 @@ void sim_engine_deliver_irqs(void)
 	for (unsigned round = 0; round < ENGINE_IRQ_ROUNDS_MAX; round++) {
 		unsigned c = sim_engine.current;
 		struct engine_core *k = &sim_engine.core[c];
-		if (!k->irq_enabled || k->pending_irq_mask == 0 || k->deferred)
+		if (!k->irq_enabled || k->pending_irq_mask == 0 || engine_deferred_now(k))
 			return;
 		uint32_t mask = k->pending_irq_mask;
 		k->pending_irq_mask = 0;
@@ -194,7 +190,7 @@ bool sim_irq_set_enabled(bool enabled)
 	struct engine_core *k = &sim_engine.core[sim_engine.current];
 	bool was = k->irq_enabled;
 	k->irq_enabled = enabled;
-	if (enabled && !was && k->pending_irq_mask != 0 && !k->deferred)
+	if (enabled && !was && k->pending_irq_mask != 0 && !engine_deferred_now(k))
 		sim_engine_deliver_irqs();
 	return was;
 }

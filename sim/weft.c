@@ -498,9 +498,9 @@ static void print_pct_bound(const struct k_workload *w, const struct cli *c, uin
 	if (!weft_strategy_parse(c->strategy, &depth, &given, err, sizeof err) || depth == 0)
 		return;
 	uint64_t k = weft_pct_steps(w, c->cores, c->strategy);
-	printf("explore %s: pct depth %u over n = %u threads and k = %" PRIu64 " points%s: "
+	printf("  pct: depth %u over n = %u threads and k = %" PRIu64 " points%s: "
 	       "bound 1/(n*k^(d-1)) = %.3g per run\n",
-	       weft_workload_name(w), depth, contexts, k, given ? "" : " (measured run length)",
+	       depth, contexts, k, given ? "" : " (measured run length)",
 	       sim_pct_bound(contexts, k, depth));
 }
 
@@ -563,14 +563,15 @@ static int cmd_explore(int argc, char **argv)
 	double elapsed = host_seconds() - start;
 	if (tty && rc == WEFT_EXIT_OK)
 		printf("\n");
+	/* The summary stays the last line (scripts read it). */
+	printf("  contexts: %u at most (threads and idle loops), %.1f preemptions/run\n",
+	       contexts_max, runs ? (double)preemptions_total / (double)runs : 0.0);
+	print_pct_bound(w, &c, contexts_max);
 	printf("explore %s: cores %u, strategy %s, shard %u/%u, %" PRIu64 " runs, %.0f runs/s, "
 	       "%zu distinct schedules, %" PRIu64 " steps/run, %s\n",
 	       weft_workload_name(w), c.cores, c.strategy, c.shard_i, c.shard_n, runs,
 	       runs / (elapsed + 1e-9), distinct.count, runs ? steps_total / runs : 0,
 	       rc == WEFT_EXIT_OK ? "0 failures" : "1 failure");
-	printf("explore %s: %u contexts at most (threads and idle loops), %.1f preemptions/run\n",
-	       weft_workload_name(w), contexts_max, runs ? (double)preemptions_total / (double)runs : 0.0);
-	print_pct_bound(w, &c, contexts_max);
 	free(distinct.slots);
 	return rc;
 }

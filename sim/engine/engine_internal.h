@@ -55,6 +55,13 @@ struct engine_core {
 #define ENGINE_TAG_PREEMPTED (1ull << 33) /* switched out inside the handler */
 #define ENGINE_TAG_RAN (1ull << 34)       /* has run (counted in contexts) */
 
+/* An event timer (sim_event_timer_set). */
+struct engine_event {
+	uint64_t deadline_ns;     /* ENGINE_TIMER_NONE: disarmed */
+	uint32_t core;
+	uint32_t irq_mask;
+};
+
 struct engine {
 	bool running;
 	sim_config_t cfg;
@@ -88,6 +95,7 @@ struct engine {
 	uint8_t options_index[SIM_CORES_MAX]; /* core -> its index in options */
 	sim_fiber_t *host;        /* sim_run's own context */
 	struct engine_core core[SIM_CORES_MAX];
+	struct engine_event event[SIM_EVENT_TIMERS_MAX];
 };
 
 extern struct engine sim_engine;
@@ -128,6 +136,7 @@ void sim_engine_irq_point(unsigned kind);
 void sim_engine_fire_timers(void);
 void sim_engine_recompute_deadline(void);
 void sim_engine_deliver_irqs(void);
+void sim_engine_events_reset(void);
 
 /* engine.c: put a choice to the strategy (or take the default), record it. */
 uint32_t sim_engine_decide(const sim_choice_t *choice);

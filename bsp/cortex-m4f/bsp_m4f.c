@@ -550,6 +550,7 @@ void m4f_put_u64(uint64_t v)
 	bsp_console_write(buf + n, sizeof buf - n);
 }
 
+#define SEMIHOST_SYS_WRITE0 0x04u
 #define SEMIHOST_SYS_GET_CMDLINE 0x15u
 #define SEMIHOST_SYS_EXIT_EXTENDED 0x20u
 #define SEMIHOST_APPLICATION_EXIT 0x20026u
@@ -560,6 +561,11 @@ static uintptr_t semihost(uintptr_t op, void *arg)
 	register void *r1 __asm__("r1") = arg;
 	__asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
 	return r0;
+}
+
+void m4f_puts_err(const char *s)
+{
+	(void)semihost(SEMIHOST_SYS_WRITE0, (void *)(uintptr_t)s);
 }
 
 _Noreturn void m4f_exit(int code)

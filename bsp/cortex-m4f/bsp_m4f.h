@@ -27,9 +27,11 @@ _Noreturn void m4f_exit(int code);
 /* Raw ticks of the free-running clock (64-bit, M4F_TICK_NS each). any. */
 uint64_t m4f_clock_ticks(void);
 
-/* Console helpers (UART0): a NUL-terminated string, an unsigned decimal, a
- * fixed-point value with `decimals` digits after the point (value_x/10^dec). */
+/* Console helpers (UART0): a NUL-terminated string, an unsigned decimal.
+ */
 void m4f_puts(const char *s);
 void m4f_put_u64(uint64_t v);
+/* A NUL-terminated string on the host's stderr (semihosting SYS_WRITE0). */
+void m4f_puts_err(const char *s);
 
 #endif /* BSP_M4F_H */

@@ -103,6 +103,10 @@ static bsp_irq_handler_fn irq_handler;
 static volatile uint32_t clock_wraps;
 /* One-shot timer: the deadline, BSP_TIMER_NONE when none. */
 static volatile uint64_t timer_deadline_ns = BSP_TIMER_NONE;
+/* When SysTick, as programmed, will fire (BSP_TIMER_NONE: stopped). It may
+ * fire before timer_deadline_ns (a lap, or a deadline since moved later),
+ * never after it. */
+static uint64_t systick_fires_ns = BSP_TIMER_NONE;
 /* Test device: arrivals left and the line they raise. */
 static volatile uint32_t device_left;
 static volatile uint32_t device_line;
@@ -255,18 +259,20 @@ uint64_t bsp_clock_ns(void)
 }
 
 /* SysTick toward the stored deadline: at once when it has passed, else
- * min(remaining, 2^24-1 ticks) from now, rounded up to whole ticks so the
- * interrupt never comes early by more than a lap's re-check. Interrupts off. */
+ * min(remaining, 2^24-1 ticks) from now, rounded up to whole ticks. Records
+ * when it will fire (systick_fires_ns). Interrupts off. */
 static void systick_program(uint64_t deadline_ns)
 {
 	SYST_CSR = 0u;
 	if (deadline_ns == BSP_TIMER_NONE) {
 		SCB_ICSR = ICSR_PENDSTCLR;
+		systick_fires_ns = BSP_TIMER_NONE;
 		return;
 	}
 	uint64_t now = bsp_clock_ns();
 	if (deadline_ns <= now) {
 		SCB_ICSR = ICSR_PENDSTSET;
+		systick_fires_ns = now;
 		return;
 	}
 	uint64_t left = deadline_ns - now;
@@ -276,13 +282,20 @@ static void systick_program(uint64_t deadline_ns)
 	SYST_RVR = ticks;
 	SYST_CVR = 0u; /* any write clears it: the count starts from RVR */
 	SYST_CSR = SYST_CSR_RUN;
+	systick_fires_ns = now + (uint64_t)ticks * M4F_TICK_NS;
 }
 
+/* The kernel re-arms on every switch, mostly to move a slice end later.
+ * A SysTick already due no later than the new deadline is left running:
+ * when it fires, m4f_irq_collect finds the deadline not reached and starts
+ * the next lap without bothering the kernel. Only an earlier deadline
+ * reprograms it. */
 void bsp_timer_set(uint64_t deadline_ns)
 {
 	bsp_irq_state_t s = bsp_irq_save();
 	timer_deadline_ns = deadline_ns;
-	systick_program(deadline_ns);
+	if (deadline_ns < systick_fires_ns)
+		systick_program(deadline_ns);
 	bsp_irq_restore(s);
 }
 
@@ -612,10 +625,13 @@ unsigned m4f_irq_collect(void)
 		uint64_t deadline = timer_deadline_ns;
 		if (deadline != BSP_TIMER_NONE && bsp_clock_ns() >= deadline) {
 			SYST_CSR = 0u;
+			systick_fires_ns = BSP_TIMER_NONE;
 			timer_deadline_ns = BSP_TIMER_NONE;
 			return BSP_IRQ_TIMER;
 		}
-		systick_program(deadline); /* another lap, or a stale pend */
+		/* Early: another lap toward a far deadline, one moved later
+		 * since, or none any more (stopped). */
+		systick_program(deadline);
 		return 0u;
 	}
 	if (exc < EXC_IRQ0)
@@ -703,7 +719,7 @@ const char *m4f_cmdline(void)
 	return s + i;
 }
 
-void m4f_fault(void)
+__attribute__((used)) void m4f_fault(void)
 {
 	uint32_t psp;
 	__asm__ volatile("mrs %0, psp" : "=r"(psp));

@@ -72,7 +72,7 @@ __attribute__((naked, noreturn)) void m4f_irq_bad(void)
 	__asm__ volatile("b m4f_fault");
 }
 
-_Noreturn void m4f_start(void)
+__attribute__((used)) _Noreturn void m4f_start(void)
 {
 	size_t n = (size_t)(__data_end - __data_start);
 	for (size_t i = 0; i < n; i++)

@@ -30,7 +30,10 @@ static void preemptive_thread(void *arg)
 			rtos.count[0]++;
 		}
 	} else {
-		for (;;) {
+		/* stop is checked before suspending too: the measuring thread,
+		 * most urgent, sets it and resumes whoever is suspended at that
+		 * moment; a thread it caught between the two finds it here. */
+		while (!rtos.stop) {
 			rc |= k_thread_suspend(k_thread_self());
 			if (rtos.stop)
 				break;
@@ -114,7 +117,7 @@ static void irq_urgent_thread(void *arg)
 {
 	(void)arg;
 	int rc = 0;
-	for (;;) {
+	while (!rtos.stop) { /* checked before suspending too (see above) */
 		rc |= k_thread_suspend(k_thread_self());
 		if (rtos.stop)
 			break;

@@ -166,11 +166,16 @@ static inline uint32_t basepri_get(void)
 	return v;
 }
 
-static inline void basepri_set(uint32_t v)
+/* Interrupts on. The ISB makes a pending interrupt be taken here on
+ * hardware. QEMU 7.2 does not look at pending interrupts again when BASEPRI
+ * is lowered: one that arrived while masked would wait for QEMU's next timer
+ * event (forever, if none is due). Any write to the NVIC makes it look: so
+ * the IPI line, always enabled, is enabled again (a no-op on hardware). */
+static inline void irq_on(void)
 {
-	/* The ISB makes a lowered mask take a pending interrupt here, not
-	 * some instructions later. */
-	__asm__ volatile("msr basepri, %0\n\tisb" : : "r"(v) : "memory");
+	__asm__ volatile("msr basepri, %0" : : "r"(0u) : "memory");
+	NVIC_ISER(0) = 1u << IRQ_IPI;
+	__asm__ volatile("isb" ::: "memory");
 }
 
 bsp_irq_state_t bsp_irq_save(void)
@@ -183,7 +188,7 @@ bsp_irq_state_t bsp_irq_save(void)
 void bsp_irq_restore(bsp_irq_state_t state)
 {
 	if (state == 0u)
-		basepri_set(0u);
+		irq_on();
 }
 
 bool bsp_irq_enabled(void)
@@ -193,7 +198,7 @@ bool bsp_irq_enabled(void)
 
 void bsp_irq_enable(void)
 {
-	basepri_set(0u);
+	irq_on();
 }
 
 void bsp_irq_set_handler(bsp_irq_handler_fn handler)

@@ -95,7 +95,9 @@ void sched_switch(struct sched_core *c)
 	K_ASSERT(!bsp_irq_enabled());
 	struct k_thread *prev = c->current;
 	K_ASSERT(prev != NULL);
-	struct k_thread *next = runq_pick(c);
+	/* One clock read serves the pick's wait accounting and the slice. */
+	uint64_t now = bsp_clock_ns();
+	struct k_thread *next = runq_pick(c, now);
 	if (next && !(next->affinity & core_bit(c->id))) {
 		/* Its mask excludes this core: back in line, and the next
 		 * context here (idle if need be) moves it. */
@@ -121,7 +123,7 @@ void sched_switch(struct sched_core *c)
 	if (prev != &c->idle)
 		prev->on_core = SCHED_CORE_NONE;
 	c->current = next;
-	c->slice_end_ns = bsp_clock_ns() + g_sched.slice_ns;
+	c->slice_end_ns = now + g_sched.slice_ns;
 	c->stats.switches++;
 	bsp_atomic_store(&c->cur_prio, next->is_idle ? 0u : next->prio + 1u);
 	sched_timer_rearm(c);

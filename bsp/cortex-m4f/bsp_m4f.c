@@ -243,19 +243,23 @@ int bsp_device_start(unsigned line, uint32_t count, uint64_t period_ns)
 
 /* ------------------------------------------------------------- time */
 
-/* Consistent with interrupts on or off: a wrap not yet counted shows in
- * TIMER0's interrupt status, and VALUE is read again after seeing it. */
+/* Consistent with interrupts on or off, without masking them: a wrap not
+ * yet counted shows in TIMER0's interrupt status (VALUE is read again after
+ * seeing it), and a wrap interrupt that ran meanwhile changed clock_wraps
+ * (read again). Bounded: a wrap is 2^32 ticks (171 s) away from the next. */
+#define CLOCK_READ_TRIES_MAX 4u
 uint64_t m4f_clock_ticks(void)
 {
-	bsp_irq_state_t s = bsp_irq_save();
-	uint32_t hi = clock_wraps;
-	uint32_t v = TIMER_VALUE(TIMER0_BASE);
-	if (TIMER_INT(TIMER0_BASE) & 1u) {
-		hi++;
-		v = TIMER_VALUE(TIMER0_BASE);
+	for (unsigned n = 0; n < CLOCK_READ_TRIES_MAX; n++) {
+		uint32_t hi = clock_wraps;
+		uint32_t v = TIMER_VALUE(TIMER0_BASE);
+		uint32_t wrapped = TIMER_INT(TIMER0_BASE) & 1u;
+		if (wrapped)
+			v = TIMER_VALUE(TIMER0_BASE);
+		if (hi == clock_wraps)
+			return ((uint64_t)(hi + wrapped) << 32) | (uint64_t)(UINT32_MAX - v);
 	}
-	bsp_irq_restore(s);
-	return ((uint64_t)hi << 32) | (uint64_t)(UINT32_MAX - v);
+	bsp_panic(__FILE__, __LINE__, "clock: wraps kept coming while it was read");
 }
 
 uint64_t bsp_clock_ns(void)

@@ -585,8 +585,20 @@ _Noreturn void bsp_panic(const char *file, int line, const char *msg)
 		if (w.on_panic)
 			w.on_panic();
 	}
+	bsp_wasm_exit(1);
+}
+
+EM_JS(void, wasm_js_exit, (int status), {
+	if (Module["weftExit"])
+		Module["weftExit"](status);
+});
+
+_Noreturn void bsp_wasm_exit(int status)
+{
 	fflush(stdout);
-	exit(1);
+	fflush(stderr);
+	wasm_js_exit(status);
+	exit(status);
 }
 
 bool bsp_fault_inject(unsigned site)

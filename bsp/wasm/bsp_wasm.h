@@ -61,6 +61,11 @@ void bsp_wasm_on_stuck(bsp_wasm_stuck_fn fn);
 typedef void (*bsp_wasm_panic_fn)(void);
 void bsp_wasm_on_panic(bsp_wasm_panic_fn fn);
 
+/* End the run with exit status `status`: flush the console, tell the page
+ * (Module.weftExit(status), if it set one: Emscripten's own onExit is not
+ * called while fibers keep the runtime alive), then exit(). Never returns. */
+_Noreturn void bsp_wasm_exit(int status);
+
 /* Points taken and context switches made since the last setup. */
 uint64_t bsp_wasm_points(void);
 uint64_t bsp_wasm_switches(void);

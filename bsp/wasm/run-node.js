@@ -25,6 +25,7 @@ factory({
   wasmBinary: fs.readFileSync(wasmPath),
   print: (line) => process.stdout.write(line + '\n'),
   printErr: (line) => process.stderr.write(line + '\n'),
+  weftExit: (code) => { exited = true; process.exitCode = code; }, // bsp_wasm_exit
   onExit: (code) => { exited = true; process.exitCode = code; },
 }).catch((e) => {
   if (exited) return;

@@ -54,7 +54,7 @@ static void usage(const char *why)
 {
 	fprintf(stderr, "weft: %s (usage: weft selftest [PREFIX] | run WORKLOAD | workloads | list | order; "
 			"options --seed N, --events)\n", why);
-	exit(2);
+	bsp_wasm_exit(2);
 }
 
 static size_t workload_count(void)
@@ -81,7 +81,7 @@ static _Noreturn void finish(void)
 {
 	printf("%u passed, %u failed\n", run.passed, run.failed);
 	fflush(stdout);
-	exit(run.failed == 0u && run.passed > 0u ? 0 : 1);
+	bsp_wasm_exit(run.failed == 0u && run.passed > 0u ? 0 : 1);
 }
 
 /* bsp_panic already printed where: count the failure and end. */
@@ -163,7 +163,7 @@ static _Noreturn void cmd_selftest(void)
 		printf(", %u skipped", run.tests.skipped);
 	printf("\n");
 	fflush(stdout);
-	exit(failed == 0u && run.tests.passed > 0u ? 0 : 1);
+	bsp_wasm_exit(failed == 0u && run.tests.passed > 0u ? 0 : 1);
 }
 
 /* -------------------------------------------------------------- workloads */
@@ -220,7 +220,7 @@ static _Noreturn void cmd_run(void)
 	const struct k_workload *wl = workload_find(run.arg);
 	if (!wl) {
 		fprintf(stderr, "weft: no workload named '%s' (weft list)\n", run.arg);
-		exit(2);
+		bsp_wasm_exit(2);
 	}
 	workload_once(wl);
 	finish();
@@ -239,7 +239,7 @@ static _Noreturn void cmd_list(void)
 	size_t n = workload_count();
 	for (size_t i = 0; i < n; i++)
 		printf("%s\t%s\n", weft_workloads_table[i]->name, weft_workloads_table[i]->summary);
-	exit(0);
+	bsp_wasm_exit(0);
 }
 
 /* ------------------------------------------------------------------ order */

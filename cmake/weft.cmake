@@ -55,3 +55,31 @@ function(weft_descriptor_table)
     COMMENT "descriptor table ${D_TABLE} (${D_MACRO})"
     VERBATIM)
 endfunction()
+
+# weft_standard_tables(DIR d)
+# The two lists every build has, as generated tables: d/tests_table.c
+# (weft_tests_table: K_TEST in weft_kernel's sources) and d/workloads_table.c
+# (weft_workloads_table: K_WORKLOAD in weft_stress's), in those targets'
+# source order, which is their link order (archive members, object list).
+function(weft_standard_tables)
+  cmake_parse_arguments(S "" "DIR" "" ${ARGN})
+  file(MAKE_DIRECTORY ${S_DIR})
+  foreach(target weft_kernel weft_stress)
+    get_target_property(sources ${target} SOURCES)
+    get_target_property(dir ${target} SOURCE_DIR)
+    set(abs_${target} "")
+    foreach(s ${sources})
+      if(IS_ABSOLUTE "${s}")
+        list(APPEND abs_${target} "${s}")
+      else()
+        list(APPEND abs_${target} "${dir}/${s}")
+      endif()
+    endforeach()
+  endforeach()
+  weft_descriptor_table(OUTPUT ${S_DIR}/tests_table.c MACRO K_TEST
+    PREFIX k_test_desc_ TYPE "struct k_test" HEADER k/test.h TABLE weft_tests_table
+    SOURCES ${abs_weft_kernel})
+  weft_descriptor_table(OUTPUT ${S_DIR}/workloads_table.c MACRO K_WORKLOAD
+    PREFIX k_workload_ TYPE "struct k_workload" HEADER k/workload.h
+    TABLE weft_workloads_table SOURCES ${abs_weft_stress})
+endfunction()

@@ -181,6 +181,7 @@ static uint64_t jitter(uint64_t v)
 /* Every timer or device arrival whose time has come pends its bit. */
 static void fire_due(void)
 {
+	WASM_ASSERT(w.region_count > 0u); /* set up, not torn down */
 	if (w.timer_ns <= w.now_ns) {
 		w.pending |= BSP_IRQ_TIMER;
 		w.timer_ns = BSP_TIMER_NONE;
@@ -216,8 +217,11 @@ static void deliver(void)
  * with interrupts on, taken here. */
 static void point(void)
 {
+	WASM_ASSERT(w.set_up);
+	uint64_t before = w.now_ns;
 	w.points++;
 	w.now_ns += jitter(BSP_WASM_POINT_COST_NS);
+	WASM_ASSERT(w.now_ns > before); /* time only moves on */
 	fire_due();
 	if (w.irq_enabled && w.pending != 0u)
 		deliver();

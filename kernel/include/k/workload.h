@@ -47,4 +47,11 @@ struct k_workload {
 extern const struct k_workload __start_weft_workloads[] __attribute__((weak));
 extern const struct k_workload __stop_weft_workloads[] __attribute__((weak));
 
+/* The same list generated at build time from the K_WORKLOAD lines of the
+ * workload sources, in link order (weft_descriptor_table, cmake/weft.cmake),
+ * for targets without a usable section (wasm). Weak: only such builds link
+ * it. NULL-terminated; _count excludes the NULL. */
+extern const struct k_workload *const weft_workloads_table[] __attribute__((weak));
+extern const size_t weft_workloads_table_count __attribute__((weak));
+
 #endif /* K_WORKLOAD_H */

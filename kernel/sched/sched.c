@@ -93,8 +93,6 @@ void sched_switch(struct sched_core *c)
 {
 	K_ASSERT(bsp_spin_held(&c->rq.lock));
 	K_ASSERT(!bsp_irq_enabled());
-	struct k_thread *prev = c->current;
-	K_ASSERT(prev != NULL);
 	struct k_thread *next = runq_pick(c);
 	if (next && !(next->affinity & core_bit(c->id))) {
 		/* Its mask excludes this core: back in line, and the next
@@ -104,8 +102,17 @@ void sched_switch(struct sched_core *c)
 		c->fix_affinity = true;
 		next = NULL;
 	}
-	if (!next)
-		next = &c->idle;
+	sched_switch_to(c, next ? next : &c->idle);
+}
+
+/* sched_switch with the next context chosen by the caller: the most urgent
+ * runnable one here (in no run queue, homed here, allowed here) or idle. */
+void sched_switch_to(struct sched_core *c, struct k_thread *next)
+{
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	K_ASSERT(next != NULL && !ql_linked(&next->rq_link));
+	struct k_thread *prev = c->current;
+	K_ASSERT(prev != NULL);
 	if (prev->is_idle)
 		K_ASSERT(prev == &c->idle);
 	else

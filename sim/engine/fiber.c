@@ -48,13 +48,11 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
+/* WEFT_HAVE_VALGRIND_H comes from the build (sim/engine/CMakeLists.txt). */
+#if defined(WEFT_HAVE_VALGRIND_H) && WEFT_HAVE_VALGRIND_H
 #include <valgrind/valgrind.h>
 #define FIBER_VALGRIND 1
-#endif
-#endif
-#ifndef FIBER_VALGRIND
+#else
 #define FIBER_VALGRIND 0
 #endif
 

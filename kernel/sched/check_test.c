@@ -132,3 +132,66 @@ K_TEST(sched_check_catches_hidden_ready_thread)
 	K_TEST_CHECK(k_thread_affinity_set(self, K_CPUMASK_ALL) == 0);
 	K_TEST_CHECK(k_thread_join(t, K_FOREVER, NULL) == 0);
 }
+
+static void park_self(void *arg)
+{
+	(void)arg;
+	(void)k_thread_suspend(k_thread_self());
+}
+
+static bool has_text(const char *s, const char *needle)
+{
+	for (size_t i = 0; s[i] != '\0' && i < 200u; i++) {
+		size_t j = 0;
+		while (needle[j] != '\0' && s[i + j] == needle[j])
+			j++;
+		if (needle[j] == '\0')
+			return true;
+	}
+	return false;
+}
+
+/* A suspended thread is in no queue, on no core, with its flag; a ready
+ * thread never has the flag. Each broken in turn, then repaired. */
+K_TEST(sched_check_catches_suspend_corruption)
+{
+	struct k_thread_attr a = K_THREAD_ATTR_DEFAULT;
+	a.name = "parked";
+	k_thread_t *t = NULL;
+	K_TEST_CHECK(k_thread_create(&t, park_self, NULL, &a) == 0);
+	bool parked = false;
+	for (unsigned i = 0; i < 1000u && !parked; i++) {
+		bsp_irq_state_t s = bsp_irq_save();
+		unsigned cpu = sched_lock_thread(t);
+		parked = t->state == TS_SUSPENDED;
+		bsp_spin_unlock(&g_sched.core[cpu].rq.lock);
+		bsp_irq_restore(s);
+		if (!parked)
+			k_thread_sleep_ns(10000u);
+	}
+	K_TEST_CHECK(parked);
+	static char flag_msg[200], core_msg[200], ready_msg[200];
+	int flag_rc = 0, core_rc = 0, ready_rc = 0;
+	bsp_irq_state_t s = bsp_irq_save();
+	if (parked) {
+		t->suspended = false; /* parked without its flag */
+		flag_rc = k_sched_check(flag_msg, sizeof flag_msg);
+		t->suspended = true;
+		t->on_core = 0; /* parked and on a core */
+		core_rc = k_sched_check(core_msg, sizeof core_msg);
+		t->on_core = SCHED_CORE_NONE;
+		t->state = TS_READY; /* ready with a suspension pending */
+		ready_rc = k_sched_check(ready_msg, sizeof ready_msg);
+		t->state = TS_SUSPENDED;
+	}
+	bsp_irq_restore(s);
+	K_TEST_CHECK(flag_rc == -K_SCHED_CHECK_PLACE);
+	K_TEST_CHECK(has_text(flag_msg, "without its flag"));
+	K_TEST_CHECK(core_rc == -K_SCHED_CHECK_PLACE);
+	K_TEST_CHECK(has_text(core_msg, "queued or on a core"));
+	K_TEST_CHECK(ready_rc == -K_SCHED_CHECK_PLACE);
+	K_TEST_CHECK(has_text(ready_msg, "suspension pending"));
+	K_TEST_CHECK(k_sched_check(NULL, 0) == 0);
+	K_TEST_CHECK(k_thread_resume(t) == 0);
+	K_TEST_CHECK(k_thread_join(t, K_FOREVER, NULL) == 0);
+}

@@ -93,8 +93,6 @@ void sched_switch(struct sched_core *c)
 {
 	K_ASSERT(bsp_spin_held(&c->rq.lock));
 	K_ASSERT(!bsp_irq_enabled());
-	struct k_thread *prev = c->current;
-	K_ASSERT(prev != NULL);
 	/* One clock read serves the pick's wait accounting and the slice. */
 	uint64_t now = bsp_clock_ns();
 	struct k_thread *next = runq_pick(c, now);
@@ -106,8 +104,19 @@ void sched_switch(struct sched_core *c)
 		c->fix_affinity = true;
 		next = NULL;
 	}
-	if (!next)
-		next = &c->idle;
+	sched_switch_to(c, next ? next : &c->idle, now);
+}
+
+/* sched_switch with the next context chosen by the caller: the most urgent
+ * runnable one here (in no run queue, homed here, allowed here) or idle.
+ * now_ns: the BSP clock read by the caller (one read serves the pick's wait
+ * accounting and the new slice). */
+void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t now_ns)
+{
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	K_ASSERT(next != NULL && !ql_linked(&next->rq_link));
+	struct k_thread *prev = c->current;
+	K_ASSERT(prev != NULL);
 	if (prev->is_idle)
 		K_ASSERT(prev == &c->idle);
 	else
@@ -123,7 +132,7 @@ void sched_switch(struct sched_core *c)
 	if (prev != &c->idle)
 		prev->on_core = SCHED_CORE_NONE;
 	c->current = next;
-	c->slice_end_ns = now + g_sched.slice_ns;
+	c->slice_end_ns = now_ns + g_sched.slice_ns;
 	c->stats.switches++;
 	bsp_atomic_store(&c->cur_prio, next->is_idle ? 0u : next->prio + 1u);
 	sched_timer_rearm(c);

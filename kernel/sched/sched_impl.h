@@ -363,6 +363,7 @@ void timerq_remove(struct sched_core *c, struct k_thread *t);
 struct sched_core *sched_this_core(void);          /* irq off */
 struct k_thread *sched_current(void);              /* irq off */
 void sched_switch(struct sched_core *c);           /* rq.lock held; returns unlocked */
+void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t now_ns); /* the same, next chosen */
 void sched_finish_switch(void);
 void sched_timer_rearm(struct sched_core *c);
 void sched_kill_point(void);                       /* exit now if killed */

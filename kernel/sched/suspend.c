@@ -89,22 +89,29 @@ int k_thread_suspend(k_thread_t *t)
 }
 
 /* The fast path: t, parked on this core c (lock held), is more urgent than
- * the thread calling from here, in thread context. Queue both, run t now.
- * Returns once the caller runs again. */
+ * the thread calling from here, in thread context. The caller goes back in
+ * line and t runs now: straight to it when it is more urgent than every
+ * ready thread here (what the run queue would pick anyway), else through
+ * the queue. Returns once the caller runs again. */
 static void resume_switch(struct sched_core *c, struct k_thread *t)
 {
 	struct k_thread *self = c->current;
 	K_ASSERT(bsp_spin_held(&c->rq.lock) && c->isr_depth == 0);
 	K_ASSERT(!self->is_idle && self->state == TS_RUNNING && t->prio > self->prio);
-	t->state = TS_READY;
-	runq_enqueue(c, t, false);
+	K_ASSERT(sched_thread_cpu(t) == c->id && (t->affinity & core_bit(c->id)));
 	c->stats.wakeups++;
 	self->on_core = SCHED_CORE_NONE;
 	sched_requeue(c, self, false);
 	if (!(self->affinity & core_bit(c->id)))
 		c->fix_affinity = true;
 	c->stats.preemptions++;
-	sched_switch(c);
+	if (runq_top_prio(&c->rq) <= t->prio) { /* every ready one less urgent */
+		sched_switch_to(c, t, bsp_clock_ns());
+	} else {
+		t->state = TS_READY;
+		runq_enqueue(c, t, false);
+		sched_switch(c);
+	}
 	sched_exit_if_killed(self);
 }
 

@@ -65,6 +65,12 @@ const char *bsp_sim_console(void);
  * run only when the count moved (an exact saving, not sampling). */
 uint64_t bsp_sim_publish_count(void);
 
+/* How many times `core` has enabled interrupts in this run (counted as it
+ * starts to: the point before the enable, where a pending interrupt is
+ * taken right after). The latency oracle (sim/boot.c) counts these while a
+ * more urgent thread waits on the core. 0 for a core out of range. */
+uint64_t bsp_sim_irq_enables(unsigned core);
+
 /* Run main_fn(arg) on the engine with cfg; the adapter installs its own
  * irq_handler (cfg->irq_handler must be NULL). Returns the outcome. */
 enum sim_outcome bsp_sim_run(const sim_config_t *cfg, void (*main_fn)(void *), void *arg,

@@ -13,9 +13,9 @@
 # The scratch copy lives in build/mutants/src (the tracked and untracked
 # files of this worktree, not the build trees); it is configured and built
 # once, then each mutant rebuilds only what its patch touches and is
-# reverted after. ctest runs without the valgrind label (the same tests run
-# natively; not the mutants label, which checks the patches apply to the
-# unmutated tree) and stops nothing early: every failing test is named. The
+# reverted after. ctest runs without the labels valgrind (the same tests run
+# natively), planted (other bugs on top: minutes each) and mutants (it
+# checks the patches apply to the unmutated tree), and stops nothing early: every failing test is named. The
 # exploration runs each workload at 1, 2 and 4 cores with random (--runs,
 # default 300) and pct:3 (--pct-runs, default 100) and stops a workload at
 # its first failure.
@@ -108,7 +108,7 @@ for p in "${patches[@]}"; do
     by_ctest="build failed"
   else
     if [ $do_ctest -eq 1 ]; then
-      (cd "$bin" && timeout 3000 ctest -j2 -LE "valgrind|mutants" --timeout 300 >"$log/$name-ctest.log" 2>&1)
+      (cd "$bin" && timeout 3000 ctest -j2 -LE "valgrind|mutants|planted" --timeout 300 >"$log/$name-ctest.log" 2>&1)
       by_ctest=$(grep -E '^\s+[0-9]+ - ' "$log/$name-ctest.log" | sed -E 's/^\s+[0-9]+ - ([^ ]+).*/\1/' | sort -u | tr '\n' ' ')
       nfail=$(echo "$by_ctest" | wc -w)
       [ "$nfail" -gt 6 ] && by_ctest="$(echo "$by_ctest" | cut -d' ' -f1-6) ... ($nfail tests)"

@@ -210,6 +210,10 @@ static int mem_cores_check(char *msg, size_t cap)
 	return 0;
 }
 
-K_WORKLOAD(mem_cores, "mem_cores",
-	   "cache objects and heap blocks allocated on one core, freed on another; exact accounting, k_mem_check",
-	   mem_cores_main, mem_cores_check);
+/* Two threads per core (up to 8 cores) with their stacks, the queues and
+ * the objects in flight: more than the harness's small default. */
+#define MC_REGION_BYTES (1u << 20)
+
+K_WORKLOAD_MEM(mem_cores, "mem_cores",
+	       "cache objects and heap blocks allocated on one core, freed on another; exact accounting, k_mem_check",
+	       mem_cores_main, mem_cores_check, MC_REGION_BYTES);

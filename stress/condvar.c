@@ -12,6 +12,11 @@
  *                (each takes its ticket under the mutex, and k_cond_wait
  *                queues it before the mutex is free again); signals one at a
  *                time must wake them in ticket order (FIFO among equals).
+ *   poll       — CV_POLL_ROUNDS times, a waiter waits (K_FOREVER) for a flag
+ *                that a signaller, polling the mutex with K_NO_WAIT on
+ *                another core, sets and signals the moment the mutex is
+ *                free: the narrowest race between a waiter giving up the
+ *                mutex and queueing itself (a lost signal: a deadlock).
  *   timed      — a waiter with a short timeout races a single signal: a wait
  *                that returned 0 was woken by that signal (the flag is set
  *                when it holds the mutex again: no spurious wake-up), and
@@ -26,6 +31,7 @@
 #define CV_TIMED_NS 3000u      /* ~30 steps: the timeout races the signal */
 #define CV_TIMED_LOOPS_MAX 100000u
 #define CV_PAUSE_NS 1000u
+#define CV_POLL_ROUNDS 6u
 
 static struct {
 	k_mutex_t *m;
@@ -40,7 +46,8 @@ static struct {
 	unsigned queued;               /* order: waiters inside k_cond_wait */
 	unsigned wake_order[CV_WAITERS];
 	unsigned woken;
-	bool flag;                     /* timed: set by the signaller */
+	bool flag;                     /* timed, poll: set by the signaller */
+	unsigned polled;               /* poll: waits that saw the flag */
 	unsigned signals_sent;
 	unsigned timed_ok;             /* timed waits that returned 0 */
 	unsigned spurious;             /* returned 0 with the flag clear */
@@ -99,6 +106,29 @@ static void cv_order_waiter(void *arg)
 		cv.wake_order[cv.woken++] = ticket;
 	cv_note(k_mutex_unlock(cv.m));
 	cv_note(k_sem_give(cv.ack));
+}
+
+static void cv_poll_waiter(void *arg)
+{
+	(void)arg;
+	cv_note(k_mutex_lock(cv.m, K_FOREVER));
+	for (unsigned n = 0; !cv.flag && n < CV_TIMED_LOOPS_MAX; n++)
+		cv_wait_forever();
+	cv.polled++;
+	cv_note(k_mutex_unlock(cv.m));
+}
+
+/* Take the mutex the moment it is free (K_NO_WAIT in a loop: no sleep, so
+ * on another core it is taken at the waiter's unlock), set, signal. */
+static void cv_poll_signaller(void *arg)
+{
+	(void)arg;
+	unsigned n = 0;
+	while (k_mutex_lock(cv.m, K_NO_WAIT) != 0 && n++ < CV_TIMED_LOOPS_MAX)
+		k_thread_yield();
+	cv.flag = true;
+	cv_note(k_cond_signal(cv.c));
+	cv_note(k_mutex_unlock(cv.m));
 }
 
 static void cv_timed_waiter(void *arg)
@@ -204,6 +234,21 @@ static int cv_phase_order(void)
 	return cv_join_all(t, CV_WAITERS);
 }
 
+static int cv_phase_poll(void)
+{
+	for (unsigned r = 0; r < CV_POLL_ROUNDS; r++) {
+		k_thread_t *t[2];
+		int rc;
+		cv.flag = false;
+		if ((rc = cv_spawn(&t[0], cv_poll_waiter, NULL, "pwait")) < 0 ||
+		    (rc = cv_spawn(&t[1], cv_poll_signaller, NULL, "psignal")) < 0)
+			return rc;
+		if ((rc = cv_join_all(t, 2)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int cv_phase_timed(void)
 {
 	for (unsigned r = 0; r < CV_TIMED_ROUNDS; r++) {
@@ -233,7 +278,7 @@ static int condvar_main(void)
 	    (rc = k_sem_create(&cv.ack, "cv.ack", 0, CV_WAITERS)) < 0)
 		return rc;
 	if ((rc = cv_phase_handshake()) < 0 || (rc = cv_phase_broadcast()) < 0 ||
-	    (rc = cv_phase_order()) < 0 || (rc = cv_phase_timed()) < 0)
+	    (rc = cv_phase_order()) < 0 || (rc = cv_phase_poll()) < 0 || (rc = cv_phase_timed()) < 0)
 		return rc;
 	if ((rc = k_cond_destroy(cv.c)) < 0 || (rc = k_mutex_destroy(cv.m)) < 0)
 		return rc;
@@ -255,6 +300,8 @@ static int condvar_check(char *msg, size_t cap)
 		if (cv.wake_order[i] != i)
 			return stress_fail2(msg, cap, "signal ", i, " woke the waiter with ticket ", cv.wake_order[i],
 					    " (equal priorities: FIFO promised)");
+	if (cv.polled != CV_POLL_ROUNDS)
+		return stress_fail(msg, cap, "poll: ", cv.polled, " waiters saw the flag");
 	if (cv.spurious)
 		return stress_fail(msg, cap, "", cv.spurious, " timed waits returned 0 with no signal sent");
 	if (cv.timed_ok > cv.signals_sent)

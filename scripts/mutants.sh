@@ -64,8 +64,17 @@ log=$work/logs
 rm -rf "$log"; mkdir -p "$log"
 
 echo "mutants.sh: scratch copy in $src (preset $preset)" >&2
-rm -rf "$src"; mkdir -p "$src"
-(cd "$here" && git ls-files -co --exclude-standard -z | grep -zv '^build/' | tar --null -T - -cf -) | (cd "$src" && tar -xf -)
+# A fresh copy the first time; later, only the files whose contents changed
+# are copied over (so the scratch build stays incremental).
+mkdir -p "$src" "$work/new"
+rm -rf "$work/new"; mkdir -p "$work/new"
+(cd "$here" && git ls-files -co --exclude-standard -z | grep -zv '^build/' | tar --null -T - -cf -) | (cd "$work/new" && tar -xf -)
+(cd "$work/new" && find . -type f -print0) | while IFS= read -r -d '' f; do
+  if ! cmp -s "$work/new/$f" "$src/$f"; then
+    mkdir -p "$(dirname "$src/$f")"; cp -p "$work/new/$f" "$src/$f"
+  fi
+done
+rm -rf "$work/new"
 (cd "$src" && cmake --preset "$preset" >"$log/configure.log" 2>&1) || { echo "mutants.sh: configure failed ($log/configure.log)" >&2; exit 2; }
 if ! cmake --build "$bin" -j2 >"$log/build-clean.log" 2>&1; then
   echo "mutants.sh: the unmutated tree does not build ($log/build-clean.log)" >&2; exit 2
@@ -100,7 +109,11 @@ table="| mutant | caught | caught by (first failing ctest names; first explorati
 for p in "${patches[@]}"; do
   name=$(basename "$p" .patch)
   t0=$(date +%s)
-  if ! (cd "$src" && git apply "$p"); then
+  # The scratch copy sits inside this worktree (build/ is ignored): without
+  # the ceiling, git would take it for a subdirectory of the worktree and
+  # silently skip every path of the patch.
+  if ! (cd "$src" && GIT_CEILING_DIRECTORIES=$work git apply "$p" &&
+        GIT_CEILING_DIRECTORIES=$work git apply --check -R "$p"); then
     echo "mutants.sh: $name does not apply (run --check)" >&2; exit 2
   fi
   by_ctest="" by_explore=""
@@ -115,7 +128,7 @@ for p in "${patches[@]}"; do
     fi
     by_explore=$(explore_all)
   fi
-  (cd "$src" && git apply -R "$p") || { echo "mutants.sh: cannot revert $name" >&2; exit 2; }
+  (cd "$src" && GIT_CEILING_DIRECTORIES=$work git apply -R "$p") || { echo "mutants.sh: cannot revert $name" >&2; exit 2; }
   secs=$(( $(date +%s) - t0 ))
   what=""
   [ -n "$by_ctest" ] && what="ctest: ${by_ctest% }"

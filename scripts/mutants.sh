@@ -71,7 +71,7 @@ rm -rf "$work/new"; mkdir -p "$work/new"
 (cd "$here" && git ls-files -co --exclude-standard -z | grep -zv '^build/' | tar --null -T - -cf -) | (cd "$work/new" && tar -xf -)
 (cd "$work/new" && find . -type f -print0) | while IFS= read -r -d '' f; do
   if ! cmp -s "$work/new/$f" "$src/$f"; then
-    mkdir -p "$(dirname "$src/$f")"; cp -p "$work/new/$f" "$src/$f"
+    mkdir -p "$(dirname "$src/$f")"; cp "$work/new/$f" "$src/$f" # a new mtime: rebuilt
   fi
 done
 rm -rf "$work/new"

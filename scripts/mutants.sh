@@ -117,8 +117,9 @@ for p in "${patches[@]}"; do
     echo "mutants.sh: $name does not apply (run --check)" >&2; exit 2
   fi
   by_ctest="" by_explore=""
+  build_failed=0
   if ! cmake --build "$bin" -j2 >"$log/$name-build.log" 2>&1; then
-    by_ctest="build failed"
+    build_failed=1 # a patch that does not compile is no catch: fix the patch
   else
     if [ $do_ctest -eq 1 ]; then
       (cd "$bin" && timeout 3000 ctest -j2 -LE "valgrind|mutants|planted" --timeout 300 >"$log/$name-ctest.log" 2>&1)
@@ -133,7 +134,8 @@ for p in "${patches[@]}"; do
   what=""
   [ -n "$by_ctest" ] && what="ctest: ${by_ctest% }"
   [ -n "$by_explore" ] && what="${what:+$what; }$by_explore"
-  if [ -n "$what" ]; then caught=$((caught + 1)); verdict=yes; else missed=$((missed + 1)); verdict=NO; what="nothing"; fi
+  if [ $build_failed -eq 1 ]; then missed=$((missed + 1)); verdict=NO; what="the mutant does not build ($log/$name-build.log)"
+  elif [ -n "$what" ]; then caught=$((caught + 1)); verdict=yes; else missed=$((missed + 1)); verdict=NO; what="nothing"; fi
   row="| $name | $verdict | ${what//|/\\|} | ${secs} s |"
   echo "$row" >&2
   table="$table

@@ -233,6 +233,13 @@ static void host_malloc_tune(void)
 	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 }
 
+static char console_tail[WEFT_CONSOLE_TAIL_BYTES];
+
+const char *weft_run_console(void)
+{
+	return console_tail;
+}
+
 enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run_options *opts,
 			       sim_result_t *out, char *replay_note, size_t note_cap)
 {
@@ -250,6 +257,9 @@ enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run
 		.region_misalign = WEFT_REGION_MISALIGN,
 	};
 	bsp_sim_setup(&mem);
+	console_tail[0] = '\0';
+	if (opts->quiet_console)
+		bsp_sim_console_capture(true);
 	if (opts->fault_per_million)
 		bsp_sim_fault_decisions(BSP_FAULT_ALLOC, true);
 
@@ -291,6 +301,12 @@ enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run
 	enum sim_outcome o = bsp_sim_run(&cfg, boot_main, (void *)w, out);
 	if (replay_note && note_cap)
 		snprintf(replay_note, note_cap, "%s", opts->replay ? storage.note : "");
+	if (opts->quiet_console) {
+		const char *text = bsp_sim_console();
+		size_t len = strlen(text);
+		size_t from = len > WEFT_CONSOLE_TAIL_BYTES - 1u ? len - (WEFT_CONSOLE_TAIL_BYTES - 1u) : 0u;
+		snprintf(console_tail, sizeof console_tail, "%s", text + from);
+	}
 	bsp_sim_teardown();
 	return o;
 }

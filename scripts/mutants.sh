@@ -7,7 +7,7 @@
 # one was missed, 2 on bad usage or a tree that does not build clean.
 #
 #   scripts/mutants.sh [--preset release|dev] [--runs N] [--pct-runs N]
-#                      [--only SUBSTRING] [--no-ctest]
+#                      [--only REGEX] [--no-ctest]
 #   scripts/mutants.sh --check      # each patch still applies (ctest: mutants)
 #
 # The scratch copy lives in build/mutants/src (the tracked and untracked
@@ -38,7 +38,7 @@ case "$preset" in release|dev|clang) ;; *) echo "mutants.sh: preset must be rele
 patches=()
 for p in "$here"/tests/mutants/*.patch; do
   [ -e "$p" ] || continue
-  [ -n "$only" ] && [[ "$(basename "$p")" != *"$only"* ]] && continue
+  [ -n "$only" ] && ! [[ "$(basename "$p")" =~ $only ]] && continue
   patches+=("$p")
 done
 [ ${#patches[@]} -gt 0 ] || { echo "mutants.sh: no patch in tests/mutants matches" >&2; exit 2; }

@@ -15,6 +15,8 @@ struct k_workload;
 
 #define WEFT_STRATEGY_MAX 64u
 #define WEFT_PCT_DEPTH_DEFAULT 3u
+/* PCT's k (points per run) when pct:D gives none and nothing can be
+ * measured. */
 #define WEFT_PCT_STEPS_DEFAULT 20000u
 
 struct weft_run_options {
@@ -32,6 +34,7 @@ struct weft_run_options {
 	uint64_t check_every;             /* k_sched_check every N steps; 0: every step */
 	bool quiet_console;               /* keep the kernel console's output (see
 					     weft_run_console) instead of printing it */
+	bool fixed_timing;                /* no ADVANCE/DEFER decisions (the old fixed timing) */
 };
 
 /* With quiet_console: the end of what the kernel wrote on its console in the
@@ -52,7 +55,8 @@ const struct k_workload *weft_workload_find(const char *name);
 const char *weft_workload_name(const struct k_workload *w);
 const char *weft_workload_summary(const struct k_workload *w);
 
-/* Parse a strategy string; returns false with a message on a bad one. */
+/* Parse a strategy string; returns false with a message on a bad one.
+ * *depth 0: random (or default); *steps 0: pct without an explicit k. */
 bool weft_strategy_parse(const char *text, unsigned *depth, uint64_t *steps, char *err,
 			 size_t cap);
 
@@ -61,6 +65,13 @@ bool weft_strategy_parse(const char *text, unsigned *depth, uint64_t *steps, cha
  * NULL it receives the replay strategy's divergence note ("" if none). */
 enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run_options *opts,
 			       sim_result_t *out, char *replay_note, size_t note_cap);
+
+/* PCT's k for `strategy` on w at `cores`: the explicit pct:D:K, or else the
+ * length in points of one calibration run (random, seed 0) of the same
+ * workload and cores — deterministic for a binary, measured once per
+ * process — so the d-1 change points fall inside the run. 0 for a
+ * strategy that is not pct. */
+uint64_t weft_pct_steps(const struct k_workload *w, unsigned cores, const char *strategy);
 
 /* This binary's build id (ELF GNU build-id as hex), for trace headers. */
 const char *weft_build_id(void);

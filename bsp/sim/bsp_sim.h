@@ -70,6 +70,9 @@ uint64_t bsp_sim_publish_count(void);
  * taken right after). The latency oracle (sim/boot.c) counts these while a
  * more urgent thread waits on the core. 0 for a core out of range. */
 uint64_t bsp_sim_irq_enables(unsigned core);
+/* Arrivals the test device of `line` made (bsp_device_start) since the last
+ * bsp_sim_setup; each arrival time was a decision of its run. */
+uint64_t bsp_sim_device_arrivals(unsigned line);
 
 /* Run main_fn(arg) on the engine with cfg; the adapter installs its own
  * irq_handler (cfg->irq_handler must be NULL). Returns the outcome. */

@@ -240,6 +240,8 @@ static char console_tail[WEFT_CONSOLE_TAIL_BYTES];
 const char *weft_run_console(void)
 {
 	return console_tail;
+}
+
 /* Calibrated k per (workload, cores), measured once per process. */
 #define WEFT_PCT_CALIBRATIONS_MAX 64u
 static struct {
@@ -258,6 +260,7 @@ static uint64_t pct_calibrate(const struct k_workload *w, unsigned cores)
 	memset(&o, 0, sizeof o);
 	o.cores = cores;
 	o.seed = 0;
+	o.quiet_console = true; /* a measurement, not a run to show */
 	snprintf(o.strategy, sizeof o.strategy, "random");
 	sim_result_t r;
 	(void)weft_run_once(w, &o, &r, NULL, 0);

@@ -103,7 +103,7 @@ static int sw_check(char *msg, size_t cap)
 	return 0;
 }
 
-static const struct k_workload sw_workload = {"bench-switch", "yielders", sw_main, sw_check};
+static const struct k_workload sw_workload = {"bench-switch", "yielders", sw_main, sw_check, 0};
 
 struct run_cost {
 	double ns;

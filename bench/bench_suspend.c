@@ -108,7 +108,7 @@ static int bs_check(char *msg, size_t cap)
 }
 
 static const struct k_workload bs_workload = {"bench-suspend", "resume/suspend rounds", bs_main,
-					      bs_check};
+					      bs_check, 0};
 
 struct run_cost {
 	double ns;

@@ -319,7 +319,7 @@ static int fz_check(char *msg, size_t cap)
 }
 
 /* Not in the weft_workloads section: only this target runs it. */
-static const struct k_workload fz_workload = {"sched_fuzz", "fuzz program", fz_main, fz_check};
+static const struct k_workload fz_workload = {"sched_fuzz", "fuzz program", fz_main, fz_check, 0};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

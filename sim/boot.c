@@ -3,8 +3,10 @@
  * boot a fresh kernel on the simulated cores, run the workload's main and end
  * check on the first kernel thread, and judge the run with the oracles:
  * K_ASSERT (a panic fails the run), k_sched_check between steps, a
- * starvation bound, the deadlock report when every core idles with threads
- * blocked, the step budget, a leak check after every thread has exited.
+ * starvation bound, the latency bound (a more urgent ready thread gets its
+ * core at the core's next interrupt window), the deadlock report when every
+ * core idles with threads blocked, the step budget, a leak check after every
+ * thread has exited.
  *
  * Strategies: random (seeded), pct:D (the engine's PCT), replay (a trace),
  * bytes (fuzzer input, then random once spent: see bytes_then_random).
@@ -83,13 +85,74 @@ static uint64_t steps_since_starvation_check;
  * nothing the checker can see has changed (it skips held locks). */
 static uint64_t publish_count_checked;
 
+/* Latency: once a thread more urgent than the one running on core C is
+ * ready in C's run queue, the kernel has interrupted C (an IPI from the
+ * waker, or the waker is C itself), and C takes that interrupt the next time
+ * it enables interrupts; its handler preempts. So C may enable interrupts at
+ * most this many times (or make this many points with interrupts on) before
+ * it switches: 1 for the enable that takes the
+ * IPI, 1 because the count moves at the point before an enable (the waker's
+ * own enable may be counted while its IPI is still in flight), and 1 spare
+ * for an IPI raised right after C's enable point; plus the engine's interrupt
+ * window: a strategy may defer an interrupt that came from outside the core
+ * past SIM_IRQ_DEFER_POINTS_MAX enabled points in a row (sim.h). An
+ * idle core is judged alike (its wake-up IPI is taken at its first enable);
+ * one left asleep makes no step to count, and shows as starvation or
+ * deadlock instead. */
+#define WEFT_LATENCY_ENABLES_MAX (3u + SIM_IRQ_DEFER_POINTS_MAX)
+
+/* Points a core made with interrupts on (a thread polling an atomic, say):
+ * a pending interrupt is taken when it resumes from each, so each counts as
+ * an enable. */
+static uint64_t latency_irq_on_points[SIM_CORES_MAX];
+
+static struct latency_watch {
+	bool waiting;        /* an urgent thread waits on this core */
+	uint64_t switches;   /* the core's switch count when that began */
+	uint64_t enables;    /* its interrupt-enable count then */
+} latency[SIM_CORES_MAX];
+
+static bool latency_check(char *msg, size_t cap)
+{
+	unsigned cores = k_sched_cores();
+	for (unsigned c = 0; c < cores && c < SIM_CORES_MAX; c++) {
+		struct latency_watch *w = &latency[c];
+		uint64_t switches = 0;
+		int urgent = k_sched_urgent_waiting(c, &switches);
+		if (urgent < 0)
+			continue; /* its run queue is mid-update: judge it later */
+		if (urgent == 0 || (w->waiting && switches != w->switches)) {
+			w->waiting = false;
+			if (urgent == 0)
+				continue;
+		}
+		uint64_t enables = bsp_sim_irq_enables(c) + latency_irq_on_points[c];
+		if (!w->waiting) {
+			*w = (struct latency_watch){.waiting = true, .switches = switches, .enables = enables};
+			continue;
+		}
+		if (enables - w->enables > WEFT_LATENCY_ENABLES_MAX) {
+			snprintf(msg, cap,
+				 "latency: core %u enabled interrupts %" PRIu64 " times without switching to a more urgent ready thread (bound %u)",
+				 c, enables - w->enables, WEFT_LATENCY_ENABLES_MAX);
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool on_step(void *ctx, char *msg, size_t cap)
 {
 	(void)ctx;
+	unsigned core = sim_core_id();
+	if (core < SIM_CORES_MAX && sim_irq_enabled())
+		latency_irq_on_points[core]++;
 	uint64_t published = bsp_sim_publish_count();
 	if (published != publish_count_checked) {
 		publish_count_checked = published;
 		if (k_sched_check(msg, cap) != 0)
+			return false;
+		if (!latency_check(msg, cap))
 			return false;
 	}
 	if (++steps_since_starvation_check < WEFT_STARVATION_CHECK_EVERY)
@@ -172,6 +235,13 @@ static void host_malloc_tune(void)
 	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 }
 
+static char console_tail[WEFT_CONSOLE_TAIL_BYTES];
+
+const char *weft_run_console(void)
+{
+	return console_tail;
+}
+
 /* Calibrated k per (workload, cores), measured once per process. */
 #define WEFT_PCT_CALIBRATIONS_MAX 64u
 static struct {
@@ -190,6 +260,7 @@ static uint64_t pct_calibrate(const struct k_workload *w, unsigned cores)
 	memset(&o, 0, sizeof o);
 	o.cores = cores;
 	o.seed = 0;
+	o.quiet_console = true; /* a measurement, not a run to show */
 	snprintf(o.strategy, sizeof o.strategy, "random");
 	sim_result_t r;
 	(void)weft_run_once(w, &o, &r, NULL, 0);
@@ -222,13 +293,20 @@ enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run
 	uint64_t pct_steps = opts->replay || opts->bytes ? 0 : weft_pct_steps(w, opts->cores, opts->strategy);
 	steps_since_starvation_check = 0;
 	publish_count_checked = UINT64_MAX; /* the first step is checked */
+	memset(latency, 0, sizeof latency);
+	memset(latency_irq_on_points, 0, sizeof latency_irq_on_points);
 	struct bsp_sim_options mem = {
 		.region_count = 2,
-		.region_bytes = {opts->region_bytes ? opts->region_bytes : WEFT_REGION_BYTES_DEFAULT,
+		.region_bytes = {opts->region_bytes	 ? opts->region_bytes
+				 : w->region_bytes ? w->region_bytes
+						   : WEFT_REGION_BYTES_DEFAULT,
 				 WEFT_REGION_SMALL_BYTES},
 		.region_misalign = WEFT_REGION_MISALIGN,
 	};
 	bsp_sim_setup(&mem);
+	console_tail[0] = '\0';
+	if (opts->quiet_console)
+		bsp_sim_console_capture(true);
 	if (opts->fault_per_million)
 		bsp_sim_fault_decisions(BSP_FAULT_ALLOC, true);
 
@@ -277,6 +355,12 @@ enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run
 	enum sim_outcome o = bsp_sim_run(&cfg, boot_main, (void *)w, out);
 	if (replay_note && note_cap)
 		snprintf(replay_note, note_cap, "%s", opts->replay ? storage.note : "");
+	if (opts->quiet_console) {
+		const char *text = bsp_sim_console();
+		size_t len = strlen(text);
+		size_t from = len > WEFT_CONSOLE_TAIL_BYTES - 1u ? len - (WEFT_CONSOLE_TAIL_BYTES - 1u) : 0u;
+		snprintf(console_tail, sizeof console_tail, "%s", text + from);
+	}
 	bsp_sim_teardown();
 	return o;
 }

@@ -32,8 +32,15 @@ struct weft_run_options {
 	size_t bytes_len;
 	size_t region_bytes;              /* kernel memory; 0: WEFT_REGION_BYTES_DEFAULT */
 	uint64_t check_every;             /* k_sched_check every N steps; 0: every step */
+	bool quiet_console;               /* keep the kernel console's output (see
+					     weft_run_console) instead of printing it */
 	bool fixed_timing;                /* no ADVANCE/DEFER decisions (the old fixed timing) */
 };
+
+/* With quiet_console: the end of what the kernel wrote on its console in the
+ * last weft_run_once (at most WEFT_CONSOLE_TAIL_BYTES), else "". */
+#define WEFT_CONSOLE_TAIL_BYTES 2048u
+const char *weft_run_console(void);
 
 /* Kernel memory per run. Small on purpose: the host allocates and
  * junk-fills it for every run, thousands of times per second. The largest

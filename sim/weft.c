@@ -532,6 +532,9 @@ static int cmd_explore(int argc, char **argv)
 		snprintf(path, sizeof path, "%s%s%s-c%u-s%" PRIu64 ".trace",
 			 c.out_path ? c.out_path : "", c.out_path ? "/" : "", weft_workload_name(w),
 			 o.cores, o.seed);
+		/* Thousands of runs: what the kernel prints (the self-tests' lines)
+		 * is shown only for the failing one. */
+		o.quiet_console = true;
 		crash_arm(w, &o, &r, path);
 		enum sim_outcome out = weft_run_once(w, &o, &r, NULL, 0);
 		crash_disarm();
@@ -545,6 +548,8 @@ static int cmd_explore(int argc, char **argv)
 			bool saved = save_run_trace(path, w, o.cores, o.seed, o.strategy, &r);
 			if (tty)
 				printf("\n");
+			if (weft_run_console()[0])
+				printf("console of the failing run (its end):\n%s\n", weft_run_console());
 			printf("weft: explore found a failure after %" PRIu64 " runs\n", runs);
 			print_failure(w, &o, &r, saved ? path : NULL);
 			sim_result_free(&r);

@@ -71,12 +71,26 @@ static struct {
 	} device[BSP_IRQ_LINES];
 
 	uint64_t publish_count; /* see bsp_sim_publish_count */
+	uint64_t irq_enables[BSP_CORES_MAX]; /* see bsp_sim_irq_enables */
 
 	/* Context ids handed to the engine (sim_context_init), in creation
 	 * order from SIM_CONTEXT_FIRST; restarted by every run, so the same
 	 * thread has the same id in every run of a schedule. */
 	uint32_t next_context;
 } bsp_sim;
+
+uint64_t bsp_sim_irq_enables(unsigned core)
+{
+	return core < BSP_CORES_MAX ? bsp_sim.irq_enables[core] : 0u;
+}
+
+/* A core is about to enable interrupts (called before its point). */
+static void irq_enable_count(void)
+{
+	unsigned core = sim_core_id();
+	if (core < BSP_CORES_MAX)
+		bsp_sim.irq_enables[core]++;
+}
 
 uint64_t bsp_sim_publish_count(void)
 {
@@ -116,6 +130,7 @@ void bsp_sim_setup(const struct bsp_sim_options *options)
 	memset(bsp_sim.fail_nth, 0, sizeof bsp_sim.fail_nth);
 	memset(bsp_sim.fail_persist, 0, sizeof bsp_sim.fail_persist);
 	memset(bsp_sim.fault_calls, 0, sizeof bsp_sim.fault_calls);
+	memset(bsp_sim.irq_enables, 0, sizeof bsp_sim.irq_enables);
 	for (unsigned site = 0; site < BSP_FAULT_SITES; site++)
 		fault_rearm(site);
 	for (unsigned i = 0; i < options->region_count; i++) {
@@ -361,6 +376,7 @@ void bsp_irq_restore(bsp_irq_state_t state)
 	if (state) {
 		/* Enabling is where a pending interrupt gets in: a point. */
 		bsp_sim.publish_count++;
+		irq_enable_count();
 		sim_point(SIM_POINT_IRQ);
 		sim_irq_set_enabled(true);
 	} else {
@@ -376,6 +392,7 @@ void bsp_irq_enable(void)
 	}
 	/* Enabling is where a pending interrupt gets in: a point. */
 	bsp_sim.publish_count++;
+	irq_enable_count();
 	sim_point(SIM_POINT_IRQ);
 	sim_irq_set_enabled(true);
 }

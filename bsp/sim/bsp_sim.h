@@ -65,6 +65,11 @@ const char *bsp_sim_console(void);
  * run only when the count moved (an exact saving, not sampling). */
 uint64_t bsp_sim_publish_count(void);
 
+/* How many times `core` has enabled interrupts in this run (counted as it
+ * starts to: the point before the enable, where a pending interrupt is
+ * taken right after). The latency oracle (sim/boot.c) counts these while a
+ * more urgent thread waits on the core. 0 for a core out of range. */
+uint64_t bsp_sim_irq_enables(unsigned core);
 /* Arrivals the test device of `line` made (bsp_device_start) since the last
  * bsp_sim_setup; each arrival time was a decision of its run. */
 uint64_t bsp_sim_device_arrivals(unsigned line);

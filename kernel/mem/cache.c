@@ -220,6 +220,7 @@ static void slab_push(struct slab **list, struct slab *s)
 /* Caller holds c->lock; s is empty and in c->partial. */
 static void slab_release(k_cache_t *c, struct slab *s)
 {
+	K_ASSERT(bsp_spin_held(&c->lock));
 	K_ASSERT(s->free_count == s->total && c->empty_slabs > 0u && c->slabs > 0u);
 	slab_unlink(&c->partial, s);
 	c->slabs--;
@@ -233,6 +234,7 @@ static void slab_release(k_cache_t *c, struct slab *s)
 /* Caller holds c->lock. One object out of the slabs, or NULL. */
 static void *depot_take(k_cache_t *c)
 {
+	K_ASSERT_MSG(bsp_spin_held(&c->lock), "k_cache: depot taken from without its lock");
 	struct slab *s = c->partial;
 	if (s == NULL && (s = slab_new(c)) == NULL)
 		return NULL;
@@ -253,6 +255,7 @@ static void *depot_take(k_cache_t *c)
 /* Caller holds c->lock. obj (free-tagged) goes back to its slab. */
 static void depot_put(k_cache_t *c, void *obj)
 {
+	K_ASSERT_MSG(bsp_spin_held(&c->lock), "k_cache: depot given to without its lock");
 	struct slab *s = slab_of(c, obj, "k_cache: magazine object not of its cache:");
 	K_ASSERT(s->free_count < s->total && c->out > 0u);
 	*(uintptr_t *)obj = s->free_list;
@@ -272,6 +275,8 @@ static void depot_put(k_cache_t *c, void *obj)
 /* Caller holds the core lock of m. Move up to n objects from the depot in. */
 static void mag_refill(k_cache_t *c, struct magazine *m, uint32_t n)
 {
+	K_ASSERT(m >= c->mag && m < c->mag + mem_core_count);
+	K_ASSERT_MSG(bsp_spin_held(&mem_cores[m - c->mag].lock), "k_cache: magazine refilled without its core's lock");
 	bsp_spin_lock(&c->lock);
 	while (n-- > 0u && m->count < MAG_MAX) {
 		void *obj = depot_take(c);
@@ -285,6 +290,8 @@ static void mag_refill(k_cache_t *c, struct magazine *m, uint32_t n)
 /* Caller holds the core lock of m. Give the oldest n objects back. */
 static void mag_flush(k_cache_t *c, struct magazine *m, uint32_t n)
 {
+	K_ASSERT(m >= c->mag && m < c->mag + mem_core_count);
+	K_ASSERT_MSG(bsp_spin_held(&mem_cores[m - c->mag].lock), "k_cache: magazine flushed without its core's lock");
 	if (n > m->count)
 		n = m->count;
 	if (n == 0u)
@@ -406,6 +413,7 @@ void k_cache_free(k_cache_t *c, void *obj)
 /* Caller holds caches_lock. Empty every core's magazine of c into its slabs. */
 static void cache_flush_all(k_cache_t *c)
 {
+	K_ASSERT(bsp_spin_held(&caches_lock));
 	for (unsigned i = 0; i < mem_core_count; i++) {
 		bsp_spin_lock(&mem_cores[i].lock);
 		mag_flush(c, &c->mag[i], MAG_MAX);
@@ -416,6 +424,7 @@ static void cache_flush_all(k_cache_t *c)
 /* Caller holds c->lock. Release every empty slab; returns frames released. */
 static size_t cache_release_empty(k_cache_t *c)
 {
+	K_ASSERT(bsp_spin_held(&c->lock));
 	size_t frames = 0, bound = c->slabs;
 	struct slab *s = c->partial;
 	for (size_t i = 0; s != NULL; i++) {

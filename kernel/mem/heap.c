@@ -380,6 +380,9 @@ static inline __attribute__((always_inline)) uintptr_t block_size_for(size_t byt
 static inline __attribute__((always_inline)) uintptr_t heap_take_locked(struct mem_core *core, uintptr_t size,
 									   k_mem_owner_t owner, unsigned *steps)
 {
+	/* Debug builds: a lock check on every call would be a tenth of a release
+	 * operation (the same rule as HEAP_ASSERT). */
+	HEAP_ASSERT(mem_core_held(core) && mem_lock_held());
 	uintptr_t b = list_take(size, steps);
 	if (__builtin_expect(b == 0u, 0) && (b = heap_grow(size, steps)) == 0u)
 		return 0;
@@ -418,6 +421,7 @@ static __attribute__((noinline)) uintptr_t heap_take_aligned_locked(struct mem_c
 								       size_t align, k_mem_owner_t owner,
 								       unsigned *steps)
 {
+	K_ASSERT(mem_core_held(core) && mem_lock_held());
 	uintptr_t search = size + align + HEAP_BLOCK_MIN;
 	uintptr_t b = list_take(search, steps);
 	if (b == 0u && (b = heap_grow(search, steps)) == 0u)
@@ -458,6 +462,7 @@ static inline __attribute__((always_inline)) uintptr_t heap_alloc_locked(struct 
 									    size_t align, k_mem_owner_t owner,
 									    unsigned *steps)
 {
+	HEAP_ASSERT(mem_core_held(core) && mem_lock_held());
 	uintptr_t size = block_size_for(bytes);
 	uintptr_t b = align <= G ? heap_take_locked(core, size, owner, steps)
 				 : heap_take_aligned_locked(core, size, align, owner, steps);
@@ -584,6 +589,7 @@ size_t heap_release_spare_locked(void)
 static inline __attribute__((always_inline)) void heap_free_locked(struct mem_core *core, struct heap_loc loc,
 								      unsigned *steps)
 {
+	HEAP_ASSERT(mem_core_held(core) && mem_lock_held());
 	uintptr_t b = loc.b, h = *word(b), size = h & HEAP_SIZE_MASK;
 	owner_release_locked(core, (k_mem_owner_t)(h >> HEAP_OWNER_SHIFT), size);
 	heap.free_bytes += size;
@@ -622,6 +628,7 @@ static inline __attribute__((always_inline)) void heap_free_locked(struct mem_co
  * freeing the tail (merged with a free block after it). */
 static void shrink_locked(struct mem_core *core, uintptr_t b, uintptr_t size, unsigned *steps)
 {
+	K_ASSERT(mem_core_held(core) && mem_lock_held());
 	uintptr_t have = hsize(b);
 	K_ASSERT(size <= have && (size & (G - 1u)) == 0u && size >= HEAP_BLOCK_MIN);
 	if (size == have)
@@ -652,6 +659,7 @@ static void shrink_locked(struct mem_core *core, uintptr_t b, uintptr_t size, un
  * enough. */
 static bool grow_in_place_locked(struct mem_core *core, uintptr_t b, uintptr_t size, unsigned *steps)
 {
+	K_ASSERT(mem_core_held(core) && mem_lock_held());
 	uintptr_t have = hsize(b), next = b + have;
 	if (!hfree(next) || have + hsize(next) < size)
 		return false;
@@ -698,6 +706,7 @@ static inline unsigned front_class(uintptr_t size)
  * block is big enough, else from the next class, all of whose blocks are. */
 static uintptr_t front_take(struct mem_core *core, uintptr_t size)
 {
+	HEAP_ASSERT(mem_core_held(core));
 	struct heap_front *f = &core->front;
 	unsigned k = front_class(size);
 	if (k >= FRONT_CLASSES)
@@ -721,6 +730,7 @@ static uintptr_t front_take(struct mem_core *core, uintptr_t size)
 static inline __attribute__((always_inline)) void front_hand_out(struct mem_core *core, uintptr_t size,
 								       k_mem_owner_t owner)
 {
+	HEAP_ASSERT(mem_core_held(core));
 	struct heap_front *f = &core->front;
 	f->own[owner].bytes += (intptr_t)size;
 	f->own[owner].blocks++;
@@ -732,6 +742,7 @@ static inline __attribute__((always_inline)) void front_hand_out(struct mem_core
  * to `owner` though its header names another: re-charge and rewrite it. */
 static void front_hand_over_locked(struct mem_core *core, uintptr_t b, k_mem_owner_t owner)
 {
+	K_ASSERT(mem_core_held(core) && mem_lock_held());
 	struct heap_front *f = &core->front;
 	k_mem_owner_t old = howner(b);
 	uintptr_t size = hsize(b);
@@ -1004,6 +1015,7 @@ void heap_free_internal(void *p)
 /* Caller holds mem_lock. */
 static size_t usable_locked(uintptr_t b)
 {
+	K_ASSERT(mem_lock_held());
 	if (K_MEM_DEBUG)
 		return *word(b + hsize(b) - W) ^ trailer_key(b);
 	return hsize(b) - W;

@@ -365,6 +365,8 @@ static inline void owner_sync_locked(struct mem_core *core, k_mem_owner_t owner)
 /* Caller holds core's lock and mem_lock, owner valid. Charge (+) or release (-) bytes. */
 static inline void owner_charge_locked(struct mem_core *core, k_mem_owner_t owner, size_t bytes)
 {
+	if (K_MEM_DEBUG) /* on every allocation: debug builds only */
+		K_ASSERT(mem_core_held(core) && mem_lock_held());
 	owner_sync_locked(core, owner);
 	size_t cached = (size_t)-core->front.own[owner].bytes;
 	owners.o[owner].used_bytes += bytes;
@@ -375,6 +377,8 @@ static inline void owner_charge_locked(struct mem_core *core, k_mem_owner_t owne
 
 static inline void owner_release_locked(struct mem_core *core, k_mem_owner_t owner, size_t bytes)
 {
+	if (K_MEM_DEBUG) /* on every free: debug builds only */
+		K_ASSERT(mem_core_held(core) && mem_lock_held());
 	/* Debug builds only: on the free path of every block (k_mem_check
 	 * recounts these in every build). */
 	if (K_MEM_DEBUG && (owners.o[owner].used_bytes < bytes || owners.o[owner].blocks == 0u))

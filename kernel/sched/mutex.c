@@ -29,6 +29,7 @@ static void held_remove(struct k_thread *t, struct k_mutex *m)
 /* max(base, most urgent waiter of every held mutex). mutex_lock held. */
 unsigned mutex_effective_prio(const struct k_thread *t)
 {
+	K_ASSERT(bsp_spin_held(&g_sched.mutex_lock));
 	unsigned prio = t->base_prio;
 	unsigned n = 0;
 	for (const struct qlink *l = t->held.next; l != &t->held; l = l->next) {

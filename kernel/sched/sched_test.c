@@ -239,14 +239,16 @@ K_TEST(yield_alternates_equals)
 struct wake_ctx {
 	k_sem_t *sem;
 	bsp_atomic_t woke;
-	bsp_atomic_t woke_at_ns;
+	bsp_atomic_t woke_at_spins; /* spin_count when it ran */
 };
+
+static bsp_atomic_t spin_count; /* spin_until_stop's iterations so far */
 
 static void wait_then_mark(void *arg)
 {
 	struct wake_ctx *w = arg;
 	K_TEST_CHECK(k_sem_take(w->sem, K_FOREVER) == 0);
-	bsp_atomic_store(&w->woke_at_ns, (uintptr_t)bsp_clock_ns());
+	bsp_atomic_store(&w->woke_at_spins, bsp_atomic_load(&spin_count));
 	bsp_atomic_store(&w->woke, 1);
 }
 
@@ -272,8 +274,15 @@ static void spin_until_stop(void *arg)
 {
 	(void)arg;
 	for (unsigned i = 0; i < SPIN_MAX && bsp_atomic_load(&spin_stop) == 0; i++)
-		;
+		bsp_atomic_store(&spin_count, i + 1u);
 }
+
+/* Spins the busy thread may make between the give (which raised the IPI)
+ * and the urgent thread's run: each spin is a point with interrupts on, where
+ * a pending IPI is taken, so 1 or 2 today; the rest is room for an engine
+ * that defers a pending interrupt within a bounded window. Without the IPI
+ * the busy thread would spin until its slice tick (hundreds). */
+#define PREEMPT_SPINS_MAX 64u
 
 K_TEST(preempt_on_wake_other_core)
 {
@@ -284,16 +293,20 @@ K_TEST(preempt_on_wake_other_core)
 	K_TEST_CHECK(k_sem_create(&w.sem, "wake", 0, 1) == 0);
 	bsp_atomic_store(&w.woke, 0);
 	bsp_atomic_store(&spin_stop, 0);
+	bsp_atomic_store(&spin_count, 0);
 	k_thread_t *hi = spawn(wait_then_mark, &w, 30, K_CPUMASK_CORE(1), "hi1");
 	k_thread_sleep_ns(POLL_SLEEP_NS); /* hi1 blocks on the semaphore */
 	k_thread_t *lo = spawn(spin_until_stop, NULL, 10, K_CPUMASK_CORE(1), "lo1");
 	k_thread_sleep_ns(POLL_SLEEP_NS); /* lo1 holds core 1 */
-	uint64_t given_at = bsp_clock_ns();
 	K_TEST_CHECK(k_sem_give(w.sem) == 0);
+	uintptr_t spins_at_give = bsp_atomic_load(&spin_count);
 	K_TEST_CHECK(wait_value(&w.woke, 1));
-	uint64_t latency = (uint64_t)bsp_atomic_load(&w.woke_at_ns) - given_at;
-	/* An IPI, not the next slice tick, got hi1 onto core 1. */
-	K_TEST_CHECK(latency < K_SLICE_DEFAULT_NS / 2u);
+	/* An IPI, not the next slice tick, got hi1 onto core 1: lo1 hardly
+	 * spun between the give and hi1's run. Counted in lo1's own steps, not
+	 * in virtual time, so it holds under any schedule (a strategy may
+	 * leave core 1 waiting for as long as it likes). */
+	uintptr_t spins_at_wake = bsp_atomic_load(&w.woke_at_spins);
+	K_TEST_CHECK(spins_at_wake <= spins_at_give + PREEMPT_SPINS_MAX);
 	bsp_atomic_store(&spin_stop, 1);
 	join(hi);
 	join(lo);

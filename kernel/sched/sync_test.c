@@ -199,7 +199,11 @@ K_TEST(mutex_priority_inheritance_chain)
 	K_TEST_CHECK(k_mutex_create(&c.b, "chain-b") == 0);
 	K_TEST_CHECK(k_sem_create(&c.go, "go", 0, 1) == 0);
 	k_thread_t *low = spawn(chain_low, &c, 10, "low");
-	k_thread_sleep_ns(POLL_SLEEP_NS);
+	/* low must own a before mid comes: a sleep is not enough once time
+	 * and preemption are decisions (mid could take a first). */
+	for (unsigned i = 0; i < POLL_MAX && k_mutex_owner(c.a) != low; i++)
+		k_thread_sleep_ns(POLL_SLEEP_NS);
+	K_TEST_CHECK(k_mutex_owner(c.a) == low);
 	k_thread_t *mid = spawn(chain_mid, &c, 20, "mid");
 	K_TEST_CHECK(wait_prio(low, 20));
 	k_thread_t *high = spawn(chain_high, &c, 50, "high");

@@ -23,6 +23,7 @@ void wq_init(struct wait_queue *wq)
 /* Most urgent first, FIFO among equals. */
 void wq_insert(struct wait_queue *wq, struct k_thread *t)
 {
+	K_ASSERT_MSG(t->wait_lock != NULL && bsp_spin_held(t->wait_lock), "wq_insert: wait queue's lock not held");
 	K_ASSERT(wq->count < SCHED_WAITERS_MAX);
 	K_ASSERT(!ql_linked(&t->wq_link));
 	struct qlink *pos = wq->head.next;
@@ -38,6 +39,7 @@ void wq_insert(struct wait_queue *wq, struct k_thread *t)
 
 void wq_remove(struct wait_queue *wq, struct k_thread *t)
 {
+	K_ASSERT_MSG(t->wait_lock != NULL && bsp_spin_held(t->wait_lock), "wq_remove: wait queue's lock not held");
 	K_ASSERT(wq->count > 0);
 	K_ASSERT(t->wait_q == wq);
 	ql_remove(&t->wq_link);

@@ -107,6 +107,18 @@ size_t k_sched_deadlock_report(char *buf, size_t cap);
  * core, in ns (0 if none waits). No lock. */
 uint64_t k_sched_starvation_ns(void);
 
+/* Latency oracle: 1 if a thread ready in core's run queue, allowed on core,
+ * is more urgent than the thread running there (for an idle core: any such
+ * thread), else 0; -K_EBUSY the core's run-queue lock is held (mid-update:
+ * ask again later); -K_EINVAL no such core or no kernel booted. *switches
+ * (may be NULL) receives the core's context-switch count, so a caller can
+ * tell one wait from the next. The kernel's promise: such a core switches the
+ * next time it takes interrupts (the waker sent it an IPI, or it is the
+ * waker's own core), so a harness may fail a run in which the core enables
+ * interrupts more than a small bound of times without switching (sim/boot.c:
+ * WEFT_LATENCY_ENABLES_MAX). No lock, no scheduling point. */
+int k_sched_urgent_waiting(unsigned core, uint64_t *switches);
+
 struct k_sched_stats {
 	uint64_t switches;        /* context switches, all cores */
 	uint64_t preemptions;     /* switches forced by tick or wake-up */

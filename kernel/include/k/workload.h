@@ -23,6 +23,9 @@ struct k_workload {
 	/* Thread context, after main returned. Returns 0 if the end state is
 	 * right; otherwise writes one line into msg[cap] and returns < 0. */
 	int (*check)(char *msg, size_t cap);
+	/* Kernel memory the workload needs, in bytes; 0: the harness's default
+	 * (small, for speed). Set with K_WORKLOAD_MEM. */
+	size_t region_bytes;
 };
 
 /* A build whose toolchain ignores `retain` (arm-none-eabi-gcc 12 warns that
@@ -42,7 +45,14 @@ struct k_workload {
 #define K_WORKLOAD(ident, name_, summary_, main_, check_)                          \
 	const struct k_workload k_workload_##ident                                 \
 		__attribute__((section("weft_workloads"), used, aligned(sizeof(void *)))) \
-		K_SECTION_RETAIN = {name_, summary_, main_, check_}
+		K_SECTION_RETAIN = {name_, summary_, main_, check_, 0}
+
+/* As K_WORKLOAD, for a workload that needs more kernel memory than the
+ * harness gives by default. */
+#define K_WORKLOAD_MEM(ident, name_, summary_, main_, check_, region_bytes_)       \
+	const struct k_workload k_workload_##ident                                 \
+		__attribute__((section("weft_workloads"), used, aligned(sizeof(void *)))) \
+		K_SECTION_RETAIN = {name_, summary_, main_, check_, region_bytes_}
 
 extern const struct k_workload __start_weft_workloads[] __attribute__((weak));
 extern const struct k_workload __stop_weft_workloads[] __attribute__((weak));

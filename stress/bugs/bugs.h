@@ -75,6 +75,30 @@ static inline int bug_join(k_thread_t **t, unsigned count)
 	return first;
 }
 
+/* A start gate: threads spawned one after another start tens of steps
+ * apart, and a race between the first one's opening steps and the last
+ * one's would hardly ever be tried. Each thread takes the gate first; main
+ * opens it (one give per thread) once all exist, so they start together. */
+static inline int bug_gate_create(k_sem_t **gate)
+{
+	K_ASSERT(gate != NULL);
+	*gate = NULL;
+	return k_sem_create(gate, "start", 0, BUG_THREADS_MAX);
+}
+
+static inline void bug_gate_pass(k_sem_t *gate, int *error)
+{
+	K_ASSERT(gate != NULL);
+	bug_note(error, k_sem_take(gate, K_FOREVER));
+}
+
+static inline void bug_gate_open(k_sem_t *gate, unsigned count, int *error)
+{
+	K_ASSERT(count <= BUG_THREADS_MAX);
+	for (unsigned i = 0; i < count; i++)
+		bug_note(error, k_sem_give(gate));
+}
+
 /* The two entry points of a program whose body is `int run(bool fixed)`. */
 #define BUG_MAINS(prefix)                                  \
 	static int prefix##_bug(void) { return prefix##_run(false); } \

@@ -37,6 +37,20 @@ static inline void bug_note(int *slot, int rc)
 		*slot = rc;
 }
 
+/* Create one thread running entry(arg); *t is NULL on failure. */
+static inline int bug_spawn_one(k_thread_t **t, k_thread_entry_fn entry, void *arg,
+				const char *name, unsigned prio, k_cpumask_t mask)
+{
+	K_ASSERT(t != NULL && entry != NULL);
+	K_ASSERT(prio <= K_PRIO_MAX);
+	struct k_thread_attr a = stress_attr(name, prio, mask);
+	a.stack_bytes = BUG_STACK_BYTES;
+	int rc = k_thread_create(t, entry, arg, &a);
+	if (rc < 0)
+		*t = NULL;
+	return rc;
+}
+
 /* Create `count` threads running entry((void *)i), i = 0..count-1, named
  * `name`, at priority prio, on the cores of mask (0: any). Returns 0 or the
  * first error (threads made before it still run: join them). */
@@ -46,13 +60,9 @@ static inline int bug_spawn(k_thread_t **t, unsigned count, k_thread_entry_fn en
 	K_ASSERT(count <= BUG_THREADS_MAX);
 	K_ASSERT(t != NULL && entry != NULL);
 	for (unsigned i = 0; i < count; i++) {
-		struct k_thread_attr a = stress_attr(name, prio, mask);
-		a.stack_bytes = BUG_STACK_BYTES;
-		int rc = k_thread_create(&t[i], entry, (void *)(uintptr_t)i, &a);
-		if (rc < 0) {
-			t[i] = NULL;
+		int rc = bug_spawn_one(&t[i], entry, (void *)(uintptr_t)i, name, prio, mask);
+		if (rc < 0)
 			return rc;
-		}
 	}
 	return 0;
 }

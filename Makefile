@@ -4,13 +4,17 @@
 
 all: test
 
+# On a machine without make, the README's commands run scripts/setup.sh
+# first (it needs only bash and apt); here it runs again and finds all present.
 setup:
-	@bash scripts/setup.sh
+	@bash scripts/setup.sh test
 
-run: setup
+run:
+	@bash scripts/setup.sh run
 	@bash scripts/run.sh
 
-test: setup
+test:
+	@bash scripts/setup.sh test
 	@bash scripts/test.sh
 
 clean:

@@ -25,9 +25,13 @@
  * (fresh kernel, every oracle). Host time is read only for the summary on
  * stderr.
  *
- * --quick (also --smoke, for ctest's bench-smoke label): 3 explorations,
- * CAP 2000, 50 twin schedules, cores 1 and 2. Exit 1 if a twin failed or a
- * bug was not found within CAP at 2 cores by any strategy: a regression test.
+ * --quick (ctest's bench-smoke entry in the release preset, a few seconds):
+ * 3 explorations, CAP 2000, 50 twin schedules, cores 1 and 2. Exit 1 if a
+ * twin failed or a bug was not found within CAP at 2 cores by any strategy:
+ * a regression test. --smoke (the same entry in the sanitizer presets, where
+ * a schedule costs ~30 times more): 1 exploration, CAP 1000, 20 twin
+ * schedules, 2 cores, strategies in the order random, pct:3, pct:2, pct:1
+ * up to the first that finds the bug; the same exit rule.
  * Full run: exit 1 only if a twin failed (the targets are for the report).
  * --only NAME: one program. --cores LIST, --seeds N, --cap N, --twin-runs N.
  */
@@ -50,6 +54,8 @@
 #define BB_SEED_STRIDE (1ull << 32)
 
 static const char *const strategies[BB_STRATEGIES] = {"random", "pct:1", "pct:2", "pct:3"};
+/* --smoke's order: the strategies likeliest to find a bug first. */
+static const unsigned smoke_order[BB_STRATEGIES] = {0, 3, 2, 1};
 
 struct bb_options {
 	unsigned seeds;
@@ -58,7 +64,8 @@ struct bb_options {
 	unsigned cores[BB_CORES_MAX];
 	unsigned cores_count;
 	const char *only;
-	bool quick;
+	bool quick; /* --quick or --smoke: exit 1 on a bug missed at 2 cores */
+	bool smoke; /* stop at the first strategy that finds the bug */
 };
 
 static _Noreturn void usage(const char *what)
@@ -105,7 +112,16 @@ static void parse_args(struct bb_options *o, int argc, char **argv)
 				 .cores = {1, 2, 4}, .cores_count = 3};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--quick") || !strcmp(a, "--smoke")) {
+		if (!strcmp(a, "--smoke")) {
+			o->quick = o->smoke = true;
+			o->seeds = 1;
+			o->cap = 1000;
+			o->twin_runs = 20;
+			o->cores[0] = 2;
+			o->cores_count = 1;
+			continue;
+		}
+		if (!strcmp(a, "--quick")) {
 			o->quick = true;
 			o->seeds = 3;
 			o->cap = 2000;
@@ -262,7 +278,9 @@ int main(int argc, char **argv)
 		bool found_at_2 = false, tried_2 = false;
 		for (unsigned c = 0; c < o.cores_count; c++) {
 			unsigned cores = o.cores[c];
-			for (unsigned s = 0; s < BB_STRATEGIES; s++) {
+			bool found_here = false;
+			for (unsigned k = 0; k < BB_STRATEGIES && !(o.smoke && found_here); k++) {
+				unsigned s = o.smoke ? smoke_order[k] : k;
 				struct bb_setting r = bb_explore(&b->workload, cores, strategies[s], &o,
 								 &runs_total);
 				char extra[256];
@@ -274,6 +292,7 @@ int main(int argc, char **argv)
 					 r.single_schedule ? ",\"schedules_distinct_max\":1" : "");
 				print_line(b, strategies[s], cores, "schedules_to_failure_median",
 					   r.median, "schedules", extra);
+				found_here |= r.median <= o.cap;
 				if (cores == 2) {
 					tried_2 = true;
 					found_at_2 |= r.median <= o.cap;

@@ -26,7 +26,7 @@
  * stderr.
  *
  * --quick (ctest's bench-smoke entry in the release preset, a few seconds):
- * 3 explorations, CAP 2000, 50 twin schedules, cores 1 and 2. Exit 1 if a
+ * 3 explorations, CAP 1000, 50 twin schedules, cores 1 and 2. Exit 1 if a
  * twin failed or a bug was not found within CAP at 2 cores by any strategy:
  * a regression test. --smoke (the same entry in the sanitizer presets, where
  * a schedule costs ~30 times more): 1 exploration, CAP 1000, 20 twin
@@ -124,7 +124,7 @@ static void parse_args(struct bb_options *o, int argc, char **argv)
 		if (!strcmp(a, "--quick")) {
 			o->quick = true;
 			o->seeds = 3;
-			o->cap = 2000;
+			o->cap = 1000;
 			o->twin_runs = 50;
 			o->cores[0] = 1;
 			o->cores[1] = 2;

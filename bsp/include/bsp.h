@@ -109,8 +109,10 @@ int bsp_irq_line_raise(unsigned line);
 /* The board's test device on `line`: raise it `count` times, about one
  * arrival every period_ns (the simulator decides each arrival time within
  * [period_ns/2, 3*period_ns/2] after the previous one and records it; on
- * hardware a timer peripheral). count 0 stops it; starting it again
- * replaces the previous program. thread context. Returns 0, -BSP_EINVAL bad
+ * hardware a timer peripheral). count 0 stops it (an arrival already
+ * pending is still taken); starting it again replaces the previous program.
+ * The next arrival is programmed when core 0 takes the previous one, so each
+ * arrival is one take of the line. thread context. Returns 0, -BSP_EINVAL bad
  * line or period 0 with count > 0, -BSP_ENOSYS no device for that line. */
 int bsp_device_start(unsigned line, uint32_t count, uint64_t period_ns);
 

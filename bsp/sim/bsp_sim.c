@@ -60,6 +60,16 @@ static struct {
 
 	bsp_irq_handler_fn irq_handler;
 
+	/* The test device of each line (bsp_device_start): arrivals still to
+	 * come and the period. Its next arrival is engine event timer `line`;
+	 * armed while remaining > 0. */
+	struct sim_device {
+		uint32_t remaining;
+		uint64_t period_ns;
+		uint64_t due_ns;
+		uint64_t arrivals; /* since the last setup: for tests and logs */
+	} device[BSP_IRQ_LINES];
+
 	uint64_t publish_count; /* see bsp_sim_publish_count */
 } bsp_sim;
 
@@ -97,6 +107,7 @@ void bsp_sim_setup(const struct bsp_sim_options *options)
 		abort();
 	}
 	regions_free();
+	memset(bsp_sim.device, 0, sizeof bsp_sim.device);
 	memset(bsp_sim.fail_nth, 0, sizeof bsp_sim.fail_nth);
 	memset(bsp_sim.fail_persist, 0, sizeof bsp_sim.fail_persist);
 	memset(bsp_sim.fault_calls, 0, sizeof bsp_sim.fault_calls);
@@ -176,10 +187,97 @@ const char *bsp_sim_console(void)
 	return bsp_sim.console ? bsp_sim.console : "";
 }
 
+/* ------------------------------------------------------ the test device */
+
+/* Each arrival's delay after the previous one is period/2 + k*period/64,
+ * k in 0..64 chosen by the run: 65 points spread over the documented
+ * window [period/2, 3*period/2]. */
+#define BSP_SIM_DEVICE_STEPS 64u
+
+_Static_assert(BSP_IRQ_LINES <= SIM_EVENT_TIMERS_MAX, "one event timer per device line");
+
+static uint64_t device_delay(uint64_t period_ns)
+{
+	uint64_t k = sim_decide_value(BSP_SIM_DEVICE_STEPS + 1u);
+	uint64_t step = period_ns / BSP_SIM_DEVICE_STEPS;
+	uint64_t rest = (period_ns % BSP_SIM_DEVICE_STEPS) * k / BSP_SIM_DEVICE_STEPS;
+	return period_ns / 2u + step * k + rest;
+}
+
+/* Program the next arrival of `line`, `delay` after `from` (saturating). */
+static void device_arm(unsigned line, uint64_t from)
+{
+	struct sim_device *d = &bsp_sim.device[line];
+	uint64_t delay = device_delay(d->period_ns);
+	d->due_ns = from > UINT64_MAX - 1u - delay ? UINT64_MAX - 1u : from + delay;
+	sim_event_timer_set(line, 0, d->due_ns, BSP_IRQ_LINE_SHIFT + line);
+	sim_log("device %u next %llu", line, (unsigned long long)d->due_ns);
+}
+
+/* Core 0 takes line bits: a device whose event timer fired has arrived.
+ * The next arrival is counted from this one's due time (not from when core
+ * 0 took it), so a late take does not stretch the program; it is armed only
+ * now, so no arrival is ever merged into another: the handler runs once per
+ * arrival. */
+static void device_arrivals(unsigned irq_mask)
+{
+	for (unsigned line = 0; line < BSP_IRQ_LINES; line++) {
+		struct sim_device *d = &bsp_sim.device[line];
+		if (!(irq_mask & BSP_IRQ_LINE(line)) || d->remaining == 0 ||
+		    sim_event_timer_deadline(line) != UINT64_MAX)
+			continue;
+		d->remaining--;
+		d->arrivals++;
+		sim_hash_mix(0xde71ce00u + line);
+		sim_log("device %u arrival (%u to come)", line, d->remaining);
+		if (d->remaining > 0)
+			device_arm(line, d->due_ns);
+	}
+}
+
+int bsp_irq_line_raise(unsigned line)
+{
+	if (line >= BSP_IRQ_LINES)
+		return -BSP_EINVAL;
+	/* Another core's interrupt controller: a point, as an IPI is. */
+	sim_point(SIM_POINT_IPI);
+	sim_irq_raise(0, BSP_IRQ_LINE(line));
+	return 0;
+}
+
+int bsp_device_start(unsigned line, uint32_t count, uint64_t period_ns)
+{
+	if (line >= BSP_IRQ_LINES || (count > 0 && period_ns == 0))
+		return -BSP_EINVAL;
+	struct sim_device *d = &bsp_sim.device[line];
+	if (count == 0) {
+		d->remaining = 0;
+		sim_event_timer_set(line, 0, UINT64_MAX, 0);
+		return 0;
+	}
+	/* Outside a run there is no engine to deliver arrivals. */
+	if (!bsp_sim.in_run)
+		return -BSP_ENOSYS;
+	sim_point(SIM_POINT_IPI);
+	d->remaining = count;
+	d->period_ns = period_ns;
+	device_arm(line, sim_time_ns());
+	return 0;
+}
+
+uint64_t bsp_sim_device_arrivals(unsigned line)
+{
+	return line < BSP_IRQ_LINES ? bsp_sim.device[line].arrivals : 0;
+}
+
 static void adapter_irq(void *ctx, unsigned core, unsigned irq_mask)
 {
 	(void)ctx;
-	(void)core;
+	if (irq_mask & BSP_IRQ_LINES_MASK) {
+		if (core != 0)
+			bsp_panic(__FILE__, __LINE__, "device line taken on a core other than 0");
+		device_arrivals(irq_mask);
+	}
 	if (bsp_sim.irq_handler)
 		bsp_sim.irq_handler(irq_mask);
 }
@@ -193,6 +291,10 @@ enum sim_outcome bsp_sim_run(const sim_config_t *cfg, void (*main_fn)(void *), v
 	}
 	sim_config_t c = *cfg;
 	c.irq_handler = adapter_irq;
+	/* The engine disarms every event timer when a run begins: so do the
+	 * devices. */
+	for (unsigned line = 0; line < BSP_IRQ_LINES; line++)
+		bsp_sim.device[line].remaining = 0;
 	bsp_sim.in_run = true;
 	enum sim_outcome o = sim_run(&c, main_fn, arg, out);
 	bsp_sim.in_run = false;

@@ -65,6 +65,10 @@ const char *bsp_sim_console(void);
  * run only when the count moved (an exact saving, not sampling). */
 uint64_t bsp_sim_publish_count(void);
 
+/* Arrivals the test device of `line` made (bsp_device_start) since the last
+ * bsp_sim_setup; each arrival time was a decision of its run. */
+uint64_t bsp_sim_device_arrivals(unsigned line);
+
 /* Run main_fn(arg) on the engine with cfg; the adapter installs its own
  * irq_handler (cfg->irq_handler must be NULL). Returns the outcome. */
 enum sim_outcome bsp_sim_run(const sim_config_t *cfg, void (*main_fn)(void *), void *arg,

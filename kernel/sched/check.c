@@ -144,6 +144,8 @@ static bool check_thread_place(struct chk *k, const struct k_thread *t)
 		return fail(k, K_SCHED_CHECK_PLACE, "home core out of range", t, t->cpu.value);
 	if (t->exited != (t->state == TS_DEAD) && !(t->exited && t->state == TS_RUNNING))
 		return fail(k, K_SCHED_CHECK_PLACE, "exited flag and state disagree", t, t->state);
+	if (t->suspended && t->state == TS_READY)
+		return fail(k, K_SCHED_CHECK_PLACE, "ready thread with a suspension pending", t, 0);
 	switch (t->state) {
 	case TS_NEW:
 		if (in_rq || in_tq || in_wq)
@@ -174,6 +176,14 @@ static bool check_thread_place(struct chk *k, const struct k_thread *t)
 	case TS_DEAD:
 		if (in_rq || in_tq || in_wq)
 			return fail(k, K_SCHED_CHECK_PLACE, "dead thread still queued", t, 0);
+		break;
+	case TS_SUSPENDED:
+		/* It may still be in a wait queue: a timeout ended its wait and
+		 * it leaves the queue itself when it next runs. */
+		if (in_rq || in_tq || t->on_core != SCHED_CORE_NONE)
+			return fail(k, K_SCHED_CHECK_PLACE, "suspended thread queued or on a core", t, 0);
+		if (!t->suspended)
+			return fail(k, K_SCHED_CHECK_PLACE, "suspended thread without its flag", t, 0);
 		break;
 	default:
 		return fail(k, K_SCHED_CHECK_PLACE, "unknown thread state", t, t->state);

@@ -124,7 +124,10 @@ int k_msgq_put(k_msgq_t *q, const void *msg, uint64_t timeout_ns)
 	if (!q || q->obj.type != OBJ_MSGQ || !msg)
 		return -K_EINVAL;
 	bsp_irq_state_t s = bsp_irq_save();
-	struct k_thread *t = sched_current();
+	/* From isr only K_NO_WAIT: the current thread is the interrupted one,
+	 * never the caller, and nothing may block. */
+	K_ASSERT_MSG(timeout_ns == K_NO_WAIT || sched_this_core()->isr_depth == 0,
+		     "k_msgq_put from isr must not wait");
 	bsp_spin_lock(&q->lock);
 	int rc = 0;
 	struct k_thread *r = wq_first(&q->receivers);
@@ -135,9 +138,10 @@ int k_msgq_put(k_msgq_t *q, const void *msg, uint64_t timeout_ns)
 	} else if (q->count < q->capacity) {
 		copy_bytes(slot(q, (q->head + q->count) % q->capacity), msg, q->msg_bytes);
 		q->count++;
-	} else if (timeout_ns == K_NO_WAIT || t->is_idle) {
+	} else if (timeout_ns == K_NO_WAIT || sched_this_core()->current->is_idle) {
 		rc = -K_ETIMEDOUT;
 	} else {
+		struct k_thread *t = sched_current();
 		return msgq_wait(q, t, &q->senders, (void *)(uintptr_t)msg, timeout_ns, s);
 	}
 	bsp_spin_unlock_irqrestore(&q->lock, s);

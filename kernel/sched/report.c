@@ -109,10 +109,14 @@ static void put_chain(struct kbuf *b, const struct k_thread *start)
 		if (t->state != TS_BLOCKED || !t->wait_obj) {
 			if (t->state == TS_SLEEPING)
 				kbuf_puts(b, " (sleeping)");
+			else if (t->state == TS_SUSPENDED)
+				kbuf_puts(b, " (suspended)");
 			else if (t->state != TS_BLOCKED)
 				kbuf_puts(b, " (not blocked)");
 			return;
 		}
+		if (t->suspended)
+			kbuf_puts(b, " (suspension pending)");
 		kbuf_puts(b, " waits ");
 		put_obj(b, t->wait_obj);
 		if (t->wait_obj->type == OBJ_THREAD_JOIN) {
@@ -154,7 +158,7 @@ size_t k_sched_deadlock_report(char *buf, size_t cap)
 	const struct qlink *head = &g_sched.threads;
 	for (const struct qlink *l = head->next; l != head && n < K_THREADS_MAX; l = l->next, n++) {
 		const struct k_thread *t = ql_entry(l, struct k_thread, all_link);
-		if (t->state != TS_BLOCKED)
+		if (t->state != TS_BLOCKED && t->state != TS_SUSPENDED)
 			continue;
 		kbuf_puts(&b, blocked == 0 ? "deadlock: " : "; ");
 		blocked++;
@@ -166,7 +170,10 @@ size_t k_sched_deadlock_report(char *buf, size_t cap)
 			kbuf_putu(&b, t->proc->id);
 		}
 		kbuf_puts(&b, ")");
-		put_chain(&b, t);
+		if (t->state == TS_SUSPENDED)
+			kbuf_puts(&b, " suspended");
+		else
+			put_chain(&b, t);
 	}
 	if (blocked == 0)
 		kbuf_puts(&b, "no thread is blocked");

@@ -20,11 +20,34 @@ struct sched_core *sched_this_core(void)
 	return &g_sched.core[id];
 }
 
+/* The calling thread. Never from isr: there the current thread is the
+ * interrupted one, not the caller (every "self" call asserts this here). */
 struct k_thread *sched_current(void)
 {
 	struct sched_core *c = sched_this_core();
 	K_ASSERT(c->current != NULL);
+	K_ASSERT_MSG(c->isr_depth == 0, "a thread-context call made from isr");
 	return c->current;
+}
+
+/* t stops running or waiting and goes to c's run queue — unless a
+ * suspension is pending (k_thread_suspend), then it is suspended instead
+ * (in no queue). A killed thread is never suspended: the kill resumes it so
+ * it can exit. c->rq.lock held; t homed on c, in no run queue. */
+void sched_requeue(struct sched_core *c, struct k_thread *t, bool at_head)
+{
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	K_ASSERT(t->on_core == SCHED_CORE_NONE && !ql_linked(&t->rq_link));
+	if (__builtin_expect(t->suspended, 0)) {
+		if (!sched_killed(t)) {
+			t->state = TS_SUSPENDED;
+			sched_trace("suspended", t->id, c->id);
+			return;
+		}
+		t->suspended = false;
+	}
+	t->state = TS_READY;
+	runq_enqueue(c, t, at_head);
 }
 
 bool sched_killed(struct k_thread *t)
@@ -184,9 +207,8 @@ static void sched_preempt(struct sched_core *c)
 	struct k_thread *t = c->current;
 	K_ASSERT(t != NULL && !t->is_idle);
 	K_ASSERT(t->state == TS_RUNNING);
-	t->state = TS_READY;
 	t->on_core = SCHED_CORE_NONE;
-	runq_enqueue(c, t, false);
+	sched_requeue(c, t, false);
 	if (!(t->affinity & core_bit(c->id)))
 		c->fix_affinity = true;
 	c->stats.preemptions++;
@@ -212,14 +234,14 @@ static bool sched_tick(struct sched_core *c, bool *fix)
 		K_ASSERT(t->state == TS_BLOCKED || t->state == TS_SLEEPING);
 		K_ASSERT(sched_thread_cpu(t) == c->id);
 		timerq_remove(c, t);
-		t->state = TS_READY;
-		runq_enqueue(c, t, false);
+		sched_requeue(c, t, false);
 		c->stats.wakeups++;
 		sched_trace("timeout", t->id, c->id);
 	}
 	unsigned top = runq_top_prio(&c->rq); /* 0: none, else prio + 1 */
 	if (!cur->is_idle) {
-		if (top > cur->prio + 1u || !(cur->affinity & core_bit(c->id)))
+		/* cur->suspended: k_thread_suspend from another core (its IPI). */
+		if (top > cur->prio + 1u || !(cur->affinity & core_bit(c->id)) || cur->suspended)
 			resched = true;
 		if (now >= c->slice_end_ns) {
 			c->stats.ticks++;
@@ -238,14 +260,24 @@ static bool sched_tick(struct sched_core *c, bool *fix)
 	return resched;
 }
 
+/* The kernel's interrupt entry (bsp_irq_set_handler): device line handlers
+ * first (core 0), then timeouts, slice and preemption. The core is in isr
+ * context (k_in_isr) until it may switch: handlers and the tick never
+ * switch, so a thread they make ready runs when they are all done. */
 static void sched_irq(unsigned irq_mask)
 {
 	struct sched_core *c = sched_this_core();
-	K_ASSERT((irq_mask & ~(unsigned)(BSP_IRQ_TIMER | BSP_IRQ_IPI)) == 0);
+	K_ASSERT((irq_mask & ~(unsigned)(BSP_IRQ_TIMER | BSP_IRQ_IPI | BSP_IRQ_LINES_MASK)) == 0);
+	K_ASSERT_MSG(c->isr_depth == 0, "sched_irq: nested interrupt entry");
+	c->isr_depth = 1;
+	if (irq_mask & BSP_IRQ_LINES_MASK)
+		irq_lines_dispatch(c, irq_mask);
 	/* Whatever the mask says (an IPI may also carry a timer moved here),
 	 * the clock and the run queue decide. */
 	bool fix = false;
 	bool resched = sched_tick(c, &fix);
+	K_ASSERT(c == sched_this_core());
+	c->isr_depth = 0;
 	if (c->current->is_idle)
 		return; /* the idle loop looks at its run queue itself */
 	if (fix)
@@ -308,6 +340,7 @@ static void sched_core_init(struct sched_core *c, unsigned id)
 	c->slice_end_ns = 0;
 	c->timer_armed_ns = BSP_TIMER_NONE;
 	c->fix_affinity = false;
+	c->isr_depth = 0;
 	c->stats = (struct sched_core_stats){0};
 	c->cur_prio.value = 0;
 	c->nr_ready.value = 0;
@@ -341,6 +374,7 @@ static void sched_globals_init(const struct k_boot_config *cfg, unsigned cores)
 	g_sched.check_spot = 0;
 	for (unsigned i = 0; i < cores; i++)
 		sched_core_init(&g_sched.core[i], i);
+	irq_lines_init();
 	proc_boot_init();
 }
 

@@ -5,6 +5,9 @@
  *
  * Lock order (outermost first; never take an earlier lock while holding a
  * later one):
+ *   0. irq line run locks     — held while a line's handler runs (isr, core
+ *                               0), then the irq table lock (irq_lines.c);
+ *                               the handler itself takes what its calls need
  *   1. g_sched.registry_lock  — thread and process lists, ids, refcounts,
  *                               join and process-wait queues
  *   2. object locks           — k_cond.lock, k_sem.lock, k_msgq.lock, then
@@ -169,6 +172,9 @@ enum thread_state {
 	TS_BLOCKED,    /* in a wait queue (wait_q), maybe in timerq of `cpu` */
 	TS_SLEEPING,   /* in timerq of `cpu` */
 	TS_DEAD,       /* exited: in no queue */
+	TS_SUSPENDED,  /* k_thread_suspend: in no run or timer queue, home `cpu`;
+			* still in a wait queue if a timeout ended its wait and it
+			* has not run since (it leaves the queue when it runs) */
 };
 
 struct k_thread {
@@ -194,6 +200,11 @@ struct k_thread {
 	struct qlink tq_link;    /* in rq.timers when it has a deadline */
 	uint64_t deadline_ns;
 	uint64_t ready_since_ns;
+	/* k_thread_suspend asked and k_thread_resume not yet: true in state
+	 * SUSPENDED, and in BLOCKED, SLEEPING, RUNNING (an IPI on its way) or
+	 * NEW until the thread would next become ready, which it then does not
+	 * (sched_requeue); never true in READY. A kill clears it. */
+	bool suspended;
 
 	/* The lock of the object it waits on (wait_lock). */
 	struct qlink wq_link;
@@ -289,6 +300,9 @@ struct sched_core {
 	uint64_t slice_end_ns;
 	uint64_t timer_armed_ns;
 	bool fix_affinity;           /* a thread here may not be allowed here */
+	/* This core only, interrupts off: 1 while sched_irq runs handlers and
+	 * the tick (k_in_isr), 0 before it switches or returns. */
+	unsigned isr_depth;
 	/* Atomic hints, read without the lock. */
 	bsp_atomic_t cur_prio;       /* running thread's prio + 1; 0 when idle */
 	bsp_atomic_t nr_ready;       /* rq.count */
@@ -358,13 +372,15 @@ void sched_kill_allow(void);                       /* leave it (kill point) */
 bool sched_killed(struct k_thread *t);
 void sched_irq_enable(void);
 void sched_ipi(unsigned core);                     /* make core re-judge its queue */
+void sched_requeue(struct sched_core *c, struct k_thread *t, bool at_head); /* -> ready or suspended */
 void sched_trace(const char *kind, uintptr_t a, uintptr_t b);
 
 /* smp.c */
 void sched_lock_two(unsigned a, unsigned b);
 void sched_unlock_two(unsigned a, unsigned b);
 unsigned sched_lock_thread(struct k_thread *t);    /* lock rq of t->cpu; returns it */
-bool sched_wake(struct k_thread *t);               /* blocked/sleeping -> ready */
+bool sched_wake(struct k_thread *t);               /* blocked/sleeping -> ready (or suspended) */
+void sched_wake_from(struct k_thread *t, unsigned src); /* home lock held -> ready; unlocks */
 void sched_place_new(struct k_thread *t);          /* choose a new thread's home */
 void sched_make_ready(struct k_thread *t);         /* new thread -> ready */
 bool sched_pull(struct sched_core *c);
@@ -399,6 +415,10 @@ void thread_reap_stack(struct k_thread *t);        /* no lock; irq off */
 void thread_free_locked(struct k_thread *t);       /* registry_lock held */
 _Noreturn void thread_exit_now(int exit_code);
 void thread_init_idle(struct sched_core *c);
+
+/* irq_lines.c */
+void irq_lines_init(void);                         /* k_boot */
+void irq_lines_dispatch(struct sched_core *c, unsigned irq_mask); /* sched_irq, core 0 */
 
 /* proc.c */
 void proc_boot_init(void);

@@ -51,13 +51,18 @@ unsigned sched_lock_thread(struct k_thread *t)
 	K_PANIC("sched_lock_thread: thread keeps moving between cores");
 }
 
-/* With core d's lock held and t ready there: IPI d if t should run now. */
+/* With core d's lock held and t ready there: IPI d if t should run now.
+ * Not to itself from isr: sched_irq judges the queue once the handlers are
+ * done (or the idle loop does), so that IPI would only be taken in vain. */
 static void preempt_check(struct sched_core *d, const struct k_thread *t)
 {
 	K_ASSERT(bsp_spin_held(&d->rq.lock));
 	K_ASSERT(d->current != NULL);
-	if (d->current->is_idle || t->prio > d->current->prio)
+	if (d->current->is_idle || t->prio > d->current->prio) {
+		if (d->id == bsp_core_id() && d->isr_depth != 0)
+			return;
 		sched_ipi(d->id);
+	}
 }
 
 static unsigned lowest_allowed(k_cpumask_t allowed)
@@ -90,12 +95,14 @@ static unsigned wake_target(const struct k_thread *t, unsigned src)
 	return home_ok ? src : lowest_allowed(allowed);
 }
 
-/* Both locks held (src == dst possible); t blocked or sleeping at home src. */
+/* Both locks held (src == dst possible); t blocked, sleeping or suspended
+ * at home src, with no suspension pending. */
 static void wake_locked(struct k_thread *t, unsigned src, unsigned dst)
 {
 	struct sched_core *s = &g_sched.core[src], *d = &g_sched.core[dst];
 	K_ASSERT(bsp_spin_held(&s->rq.lock) && bsp_spin_held(&d->rq.lock));
-	K_ASSERT(t->state == TS_BLOCKED || t->state == TS_SLEEPING);
+	K_ASSERT(t->state == TS_BLOCKED || t->state == TS_SLEEPING || t->state == TS_SUSPENDED);
+	K_ASSERT(!t->suspended);
 	if (ql_linked(&t->tq_link))
 		timerq_remove(s, t);
 	if (dst != src) {
@@ -132,21 +139,27 @@ static bool wake_planted_double_enqueue(struct k_thread *t)
 	return true;
 }
 
-/* Make a blocked or sleeping thread ready (no-op, false, if it is not: a
- * timeout or a kill got there first). Interrupts off; the caller holds the
- * lock of the object t waited on, or registry_lock, so t cannot exit under
- * us. */
-bool sched_wake(struct k_thread *t)
+/* t's home lock (src) held; t blocked or sleeping with a suspension
+ * pending: its wait ends, it stays off every queue until resumed. */
+static void wake_into_suspended(struct k_thread *t, unsigned src)
 {
-	K_ASSERT(!bsp_irq_enabled());
-	K_ASSERT(!t->is_idle);
-	if (PLANTED_DOUBLE_ENQUEUE)
-		return wake_planted_double_enqueue(t);
-	unsigned src = sched_lock_thread(t);
-	if (t->state != TS_BLOCKED && t->state != TS_SLEEPING) {
-		bsp_spin_unlock(&g_sched.core[src].rq.lock);
-		return false;
-	}
+	struct sched_core *s = &g_sched.core[src];
+	K_ASSERT(bsp_spin_held(&s->rq.lock));
+	K_ASSERT(t->suspended && (t->state == TS_BLOCKED || t->state == TS_SLEEPING));
+	if (ql_linked(&t->tq_link))
+		timerq_remove(s, t);
+	t->state = TS_SUSPENDED;
+	s->stats.wakeups++;
+	sched_trace("suspended", t->id, src);
+}
+
+/* t's home lock (src) held, t's wait over or its suspension lifted: make it
+ * ready where it should run (its home, or an idle allowed core), preempting
+ * as needed. Releases src's lock. */
+void sched_wake_from(struct k_thread *t, unsigned src)
+{
+	K_ASSERT(bsp_spin_held(&g_sched.core[src].rq.lock));
+	K_ASSERT(!t->suspended);
 	unsigned dst = wake_target(t, src);
 	/* Ascending order: a lower core is only tried, never waited for. */
 	if (dst > src)
@@ -155,6 +168,40 @@ bool sched_wake(struct k_thread *t)
 		dst = src;
 	wake_locked(t, src, dst);
 	sched_unlock_two(src, dst);
+}
+
+/* Make a blocked or sleeping thread ready (no-op, false, if it is not: a
+ * timeout or a kill got there first) — or suspended, if a suspension is
+ * pending. A suspended thread that was killed is made ready too (the kill
+ * resumes it, and it exits). Interrupts off; the caller holds the lock of
+ * the object t waited on, or registry_lock, so t cannot exit under us. */
+bool sched_wake(struct k_thread *t)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	K_ASSERT(!t->is_idle);
+	if (PLANTED_DOUBLE_ENQUEUE)
+		return wake_planted_double_enqueue(t);
+	unsigned src = sched_lock_thread(t);
+	bool waiting = t->state == TS_BLOCKED || t->state == TS_SLEEPING;
+	if (!waiting && t->state != TS_SUSPENDED) {
+		bsp_spin_unlock(&g_sched.core[src].rq.lock);
+		return false;
+	}
+	if (t->suspended) {
+		bool killed = sched_killed(t);
+		if (!killed && waiting) {
+			wake_into_suspended(t, src);
+			bsp_spin_unlock(&g_sched.core[src].rq.lock);
+			return true;
+		}
+		if (!killed) { /* suspended and not killed: stays */
+			bsp_spin_unlock(&g_sched.core[src].rq.lock);
+			return false;
+		}
+		t->suspended = false; /* the kill resumes it */
+	}
+	K_ASSERT(!t->suspended);
+	sched_wake_from(t, src);
 	return true;
 }
 
@@ -190,10 +237,10 @@ void sched_make_ready(struct k_thread *t)
 	unsigned dst = sched_lock_thread(t);
 	struct sched_core *d = &g_sched.core[dst];
 	K_ASSERT(t->state == TS_NEW);
-	t->state = TS_READY;
-	runq_enqueue(d, t, false);
 	sched_trace("start", t->id, dst);
-	preempt_check(d, t);
+	sched_requeue(d, t, false); /* suspended already if asked while new */
+	if (t->state == TS_READY)
+		preempt_check(d, t);
 	bsp_spin_unlock(&d->rq.lock);
 }
 

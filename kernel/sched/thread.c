@@ -277,12 +277,11 @@ void k_thread_yield(void)
 {
 	bsp_irq_state_t s = bsp_irq_save();
 	struct sched_core *c = sched_this_core();
-	struct k_thread *t = c->current;
+	struct k_thread *t = sched_current(); /* asserts: not from isr */
 	K_ASSERT(!t->is_idle);
 	bsp_spin_lock(&c->rq.lock);
-	t->state = TS_READY;
 	t->on_core = SCHED_CORE_NONE;
-	runq_enqueue(c, t, false);
+	sched_requeue(c, t, false);
 	if (!(t->affinity & core_bit(c->id)))
 		c->fix_affinity = true;
 	sched_trace("yield", t->id, c->id);
@@ -299,7 +298,7 @@ int k_thread_sleep_ns(uint64_t duration_ns)
 	}
 	bsp_irq_state_t s = bsp_irq_save();
 	struct sched_core *c = sched_this_core();
-	struct k_thread *t = c->current;
+	struct k_thread *t = sched_current(); /* asserts: not from isr */
 	K_ASSERT(!t->is_idle);
 	bsp_spin_lock(&c->rq.lock);
 	if (sched_killed(t) && t->kill_defer == 0) {
@@ -372,13 +371,14 @@ int k_thread_priority_set(k_thread_t *t, unsigned priority)
 	return dead ? -K_ESRCH : 0;
 }
 
-/* t blocked or sleeping at home `src`, which its new mask excludes: move its
- * home (and its timer) to an allowed core. Both locks held. */
+/* t blocked, sleeping or suspended at home `src`, which its new mask
+ * excludes: move its home (and its timer) to an allowed core. Both locks
+ * held. */
 static void move_home_locked(struct k_thread *t, unsigned src, unsigned dst)
 {
 	struct sched_core *s = &g_sched.core[src], *d = &g_sched.core[dst];
 	K_ASSERT(bsp_spin_held(&s->rq.lock) && bsp_spin_held(&d->rq.lock));
-	K_ASSERT(t->state == TS_BLOCKED || t->state == TS_SLEEPING);
+	K_ASSERT(t->state == TS_BLOCKED || t->state == TS_SLEEPING || t->state == TS_SUSPENDED);
 	bool timed = ql_linked(&t->tq_link);
 	uint64_t deadline = t->deadline_ns;
 	if (timed)
@@ -387,6 +387,13 @@ static void move_home_locked(struct k_thread *t, unsigned src, unsigned dst)
 	if (timed)
 		timerq_insert(d, t, deadline);
 	d->stats.migrations++;
+}
+
+/* Off every run queue and off every core, with a home: what moves with its
+ * home when its affinity changes. */
+static bool thread_parked(const struct k_thread *t)
+{
+	return t->state == TS_BLOCKED || t->state == TS_SLEEPING || t->state == TS_SUSPENDED;
 }
 
 /* One attempt; returns false to retry (t's home changed meanwhile). A
@@ -407,7 +414,7 @@ static bool affinity_apply(struct k_thread *t, k_cpumask_t mask)
 	unsigned dst = (unsigned)__builtin_ctzll(mask);
 	K_ASSERT(dst != src && dst < g_sched.cores);
 	bool dst_locked = false;
-	if (t->state == TS_BLOCKED || t->state == TS_SLEEPING) {
+	if (thread_parked(t)) {
 		if (dst > src) {
 			bsp_spin_lock(&g_sched.core[dst].rq.lock);
 		} else {
@@ -421,7 +428,7 @@ static bool affinity_apply(struct k_thread *t, k_cpumask_t mask)
 		dst_locked = true;
 	}
 	/* t may have been woken while src's lock was dropped: judge it again. */
-	if (t->state == TS_BLOCKED || t->state == TS_SLEEPING) {
+	if (thread_parked(t)) {
 		K_ASSERT(dst_locked);
 		move_home_locked(t, src, dst);
 		sched_unlock_two(dst, src);

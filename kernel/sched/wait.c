@@ -102,6 +102,7 @@ int sched_block(bsp_spinlock_t *lock, uint64_t timeout_ns)
 	K_ASSERT(bsp_spin_held(lock));
 	K_ASSERT(timeout_ns != K_NO_WAIT);
 	struct sched_core *c = sched_this_core();
+	K_ASSERT_MSG(c->isr_depth == 0, "a blocking call made from isr");
 	struct k_thread *t = c->current;
 	K_ASSERT(!t->is_idle && t->wait_q != NULL && t->wait_lock == lock);
 	K_ASSERT_MSG(t->kill_defer == 0, "sched_block: blocking inside a kill-deferred section");

@@ -412,6 +412,7 @@ static void engine_begin(const sim_config_t *cfg, sim_result_t *out)
 	sim_engine.next_deadline_ns = ENGINE_TIMER_NONE;
 	for (unsigned c = 0; c < SIM_CORES_MAX; c++)
 		sim_engine.core[c].timer_deadline_ns = ENGINE_TIMER_NONE;
+	sim_engine_events_reset();
 	sim_engine.hash = engine_mix(0x6a09e667f3bcc908ull, cfg->cores);
 	if (cfg->record_step_hashes) {
 		sim_engine.step_hashes_capacity = ENGINE_STEP_HASHES_INITIAL;

@@ -33,6 +33,13 @@ struct engine_core {
 	bool irq_enabled;
 };
 
+/* An event timer (sim_event_timer_set). */
+struct engine_event {
+	uint64_t deadline_ns;     /* ENGINE_TIMER_NONE: disarmed */
+	uint32_t core;
+	uint32_t irq_mask;
+};
+
 struct engine {
 	bool running;
 	sim_config_t cfg;
@@ -59,6 +66,7 @@ struct engine {
 	uint8_t options_index[SIM_CORES_MAX]; /* core -> its index in options */
 	sim_fiber_t *host;        /* sim_run's own context */
 	struct engine_core core[SIM_CORES_MAX];
+	struct engine_event event[SIM_EVENT_TIMERS_MAX];
 };
 
 extern struct engine sim_engine;
@@ -93,6 +101,7 @@ _Noreturn void sim_engine_end_v(enum sim_outcome outcome, const char *fmt, va_li
 void sim_engine_fire_timers(void);
 void sim_engine_recompute_deadline(void);
 void sim_engine_deliver_irqs(void);
+void sim_engine_events_reset(void);
 
 /* engine_log.c */
 void sim_engine_log_begin(void);

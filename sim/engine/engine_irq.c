@@ -25,7 +25,57 @@ void sim_engine_recompute_deadline(void)
 	for (unsigned c = 0; c < sim_engine.cores; c++)
 		if (sim_engine.core[c].timer_deadline_ns < earliest)
 			earliest = sim_engine.core[c].timer_deadline_ns;
+	for (unsigned e = 0; e < SIM_EVENT_TIMERS_MAX; e++)
+		if (sim_engine.event[e].deadline_ns < earliest)
+			earliest = sim_engine.event[e].deadline_ns;
 	sim_engine.next_deadline_ns = earliest;
+}
+
+/* ------------------------------------------------------- event timers */
+
+void sim_engine_events_reset(void)
+{
+	for (unsigned e = 0; e < SIM_EVENT_TIMERS_MAX; e++)
+		sim_engine.event[e] = (struct engine_event){ENGINE_TIMER_NONE, 0u, 0u};
+	SIM_ASSERT(sim_engine.event[0].deadline_ns == ENGINE_TIMER_NONE);
+}
+
+/* Every event timer whose deadline has come sets its bit on its core. */
+static void sim_engine_fire_events(void)
+{
+	for (unsigned e = 0; e < SIM_EVENT_TIMERS_MAX; e++) {
+		struct engine_event *v = &sim_engine.event[e];
+		if (v->deadline_ns > sim_engine.time_ns)
+			continue;
+		SIM_ASSERT(v->core < sim_engine.cores && v->irq_mask != 0);
+		sim_engine.core[v->core].pending_irq_mask |= v->irq_mask;
+		v->deadline_ns = ENGINE_TIMER_NONE;
+		engine_update_ready(v->core);
+	}
+}
+
+void sim_event_timer_set(unsigned slot, unsigned core, uint64_t deadline_ns, unsigned irq)
+{
+	SIM_ASSERT(slot < SIM_EVENT_TIMERS_MAX);
+	if (!sim_engine.running)
+		return;
+	struct engine_event *v = &sim_engine.event[slot];
+	if (deadline_ns == ENGINE_TIMER_NONE) {
+		v->deadline_ns = ENGINE_TIMER_NONE;
+		v->irq_mask = 0;
+	} else {
+		SIM_ASSERT(core < sim_engine.cores && irq < ENGINE_IRQ_BITS);
+		v->deadline_ns = deadline_ns;
+		v->core = core;
+		v->irq_mask = 1u << irq;
+	}
+	sim_engine_recompute_deadline();
+}
+
+uint64_t sim_event_timer_deadline(unsigned slot)
+{
+	SIM_ASSERT(slot < SIM_EVENT_TIMERS_MAX);
+	return sim_engine.running ? sim_engine.event[slot].deadline_ns : ENGINE_TIMER_NONE;
 }
 
 /* Every timer whose deadline has come sets its irq bit pending. */
@@ -41,6 +91,7 @@ void sim_engine_fire_timers(void)
 		k->timer_deadline_ns = ENGINE_TIMER_NONE;
 		engine_update_ready(c);
 	}
+	sim_engine_fire_events();
 	sim_engine_recompute_deadline();
 	SIM_ASSERT(sim_engine.next_deadline_ns > sim_engine.time_ns);
 }

@@ -290,6 +290,19 @@ void sim_irq_raise(unsigned core, unsigned irq_mask); /* e.g. IPI; not a point *
 uint64_t sim_time_ns(void);
 void sim_timer_set(uint64_t deadline_ns, unsigned timer_irq); /* UINT64_MAX cancels */
 
+/* Event timers: extra one-shot timers for simulated devices (the adapter's
+ * test device, say), apart from each core's own timer. When slot `slot`
+ * (0..SIM_EVENT_TIMERS_MAX-1) reaches deadline_ns, core `core` gets bit
+ * number `irq` (an index, 0..31) pending, as a timer would. Like core timers
+ * they end an all-idle wait (virtual time jumps to the earliest), so a run
+ * waiting for a device is not a deadlock. Setting a slot replaces its
+ * previous program; UINT64_MAX cancels. Any core may arm any slot; not a
+ * point. Every slot is disarmed when a run begins. */
+#define SIM_EVENT_TIMERS_MAX 8u
+void sim_event_timer_set(unsigned slot, unsigned core, uint64_t deadline_ns, unsigned irq);
+/* The slot's armed deadline, or UINT64_MAX once it fired or was cancelled. */
+uint64_t sim_event_timer_deadline(unsigned slot);
+
 /* Decisions other than core choice, drawn from the same stream and recorded. */
 bool sim_decide_fault(unsigned site);
 uint32_t sim_decide_value(uint32_t n); /* in [0, n); n <= 1 returns 0 unrecorded */

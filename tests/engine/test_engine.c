@@ -349,6 +349,57 @@ static void test_irq_wakes_idle(void)
 	sim_result_free(&r);
 }
 
+/* Event timers: an all-idle system jumps to the earliest one, which raises
+ * its bit on its core; a cancelled one never fires; a fired one reads as
+ * disarmed. */
+static uint64_t ev_time;
+static uint64_t ev_deadline_after;
+static void ev_sleeper(void *arg)
+{
+	(void)arg;
+	sim_irq_set_enabled(true);
+	sim_core_idle();
+	ev_time = sim_time_ns();
+	ev_deadline_after = sim_event_timer_deadline(2);
+	sim_irq_raise(0, 1u << 1); /* wake core 0 so the run can end */
+	for (;;)
+		sim_core_idle();
+}
+static void ev_main(void *arg)
+{
+	(void)arg;
+	sim_core_start(1, ev_sleeper, NULL);
+	sim_event_timer_set(3, 1, 1000, 7);
+	sim_event_timer_set(3, 1, UINT64_MAX, 0); /* cancelled */
+	sim_event_timer_set(2, 1, 50000, 9);
+	EXPECT(sim_event_timer_deadline(2) == 50000);
+	EXPECT(sim_event_timer_deadline(3) == UINT64_MAX);
+	sim_irq_set_enabled(true);
+	for (unsigned i = 0; i < 100 && ev_time == 0; i++)
+		sim_core_idle();
+	sim_finish();
+}
+static void test_event_timer(void)
+{
+	irq_calls = 0;
+	irq_flag_wrong = 0;
+	irq_script_bad = 0;
+	ev_time = 0;
+	ev_deadline_after = 0;
+	sim_config_t cfg = config(2, &rr_strategy);
+	cfg.irq_handler = count_irq;
+	sim_result_t r;
+	CHECK_EQ_U64(sim_run(&cfg, ev_main, NULL, &r), SIM_OK);
+	CHECK_EQ_U64(irq_script_bad, 0);
+	CHECK_EQ_U64(irq_calls, 2);            /* core 1's event, then core 0's wake */
+	CHECK(ev_time >= 50000 && ev_time < 60000);
+	CHECK_EQ_U64(ev_deadline_after, UINT64_MAX);
+	CHECK_EQ_U64(irq_flag_wrong, 0);
+	CHECK(r.time_ns < 1000000);
+	sim_result_free(&r);
+	CHECK_EQ_U64(sim_event_timer_deadline(2), UINT64_MAX); /* outside a run */
+}
+
 /* ------------------------------------ preemption from the irq handler */
 
 static sim_fiber_t *pre_main_fiber, *pre_thread;
@@ -914,6 +965,7 @@ int main(void)
 	test_default_fixed();
 	test_irq();
 	test_irq_wakes_idle();
+	test_event_timer();
 	test_preempt();
 	test_migrate();
 	test_timer_jump();

@@ -37,8 +37,10 @@ int k_irq_connect(unsigned line, k_irq_handler_fn fn, void *arg);
 
 /* Remove line's handler and stop its test device. On return the handler is
  * not running on any core and will not be called again (a raise still pending
- * is dropped). thread context. Returns 0; -K_EINVAL bad line; -K_ENOENT
- * nothing connected. */
+ * is dropped when core 0 takes it — unless a handler was connected to the
+ * line again by then: the line, not the raise, is what the controller
+ * keeps). thread context. Returns 0; -K_EINVAL bad line; -K_ENOENT nothing
+ * connected. */
 int k_irq_disconnect(unsigned line);
 
 /* Pend `line` as a device would (software trigger). The handler runs once per
@@ -51,8 +53,11 @@ int k_irq_raise(unsigned line);
  * about one arrival every period_ns, the first about period_ns from now. On
  * the simulator each arrival time is a decision of the run (within
  * [period_ns/2, 3*period_ns/2] after the previous one, so virtual time stays
- * monotonic and timeouts keep their meaning); on hardware it is a timer
- * peripheral. count 0 stops the device. thread context. Returns 0;
+ * monotonic and timeouts keep their meaning), recorded in the trace, and the
+ * next arrival is programmed only once core 0 took the previous one, so the
+ * handler runs exactly once per arrival; on hardware it is a timer
+ * peripheral. count 0 stops the device (an arrival already pending is still
+ * taken); starting it again replaces the program. thread context. Returns 0;
  * -K_EINVAL bad line, period_ns 0 with count > 0; -K_ENOENT nothing connected;
  * -K_ENOSYS the target has no test device on that line. */
 int k_irq_device_start(unsigned line, uint32_t count, uint64_t period_ns);

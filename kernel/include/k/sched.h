@@ -94,11 +94,13 @@ enum k_sched_check_error {
 int k_sched_check(char *msg, size_t cap);
 
 /* Describe every blocked thread and what it waits for, following wait-for
- * chains (thread -> mutex -> owner -> ...) and naming cycles, e.g.
+ * chains (thread -> mutex -> owner -> ...) and naming cycles, and every
+ * suspended thread, e.g.
  *   "deadlock: T3 'philo0' waits mutex#2 'fork1' held by T4 'philo1'
- *    waits mutex#3 'fork2' held by T3 (cycle); T7 'c' waits sem#1 'items'"
+ *    waits mutex#3 'fork2' held by T3 (cycle); T7 'c' waits sem#1 'items';
+ *    T9 'worker' (prio 32) suspended"
  * Writes at most cap bytes (NUL-terminated, truncated with "..."); returns
- * the number of blocked threads (0: nothing blocked). No lock. */
+ * the number of blocked or suspended threads (0: none). No lock. */
 size_t k_sched_deadlock_report(char *buf, size_t cap);
 
 /* Starvation measure: the longest a currently ready thread has waited for a

@@ -141,15 +141,18 @@ int k_thread_priority_set(k_thread_t *t, unsigned priority);
 int k_thread_affinity_set(k_thread_t *t, k_cpumask_t mask);
 k_cpumask_t k_thread_affinity_get(const k_thread_t *t);
 
-/* Suspend t: it does not run again until k_thread_resume(t). A ready or
- * running thread leaves its core at once (t == the caller: returns only after
- * someone resumed it); a blocked or sleeping thread keeps waiting and, when its
- * wait ends (wake, timeout), becomes suspended instead of ready, its call's
- * result kept for when it runs. Suspension does not nest: a second suspend
- * returns -K_EBUSY. A suspended thread still holds its mutexes and is still
- * killable (a kill resumes it, and it exits). thread context.
- * Returns 0; -K_EINVAL t NULL; -K_ESRCH t has exited; -K_EBUSY already
- * suspended. */
+/* Suspend t: it does not run again until k_thread_resume(t). A ready thread
+ * leaves its run queue at once; t == the caller returns only after someone
+ * resumed it; a thread running on another core leaves it when that core
+ * takes the IPI this sends (its next interrupt-enabled point); a blocked or
+ * sleeping thread keeps waiting and, when its wait ends (wake, timeout),
+ * becomes suspended instead of ready, its call's result kept for when it
+ * runs. Suspension does not nest: a second suspend returns -K_EBUSY (also
+ * when t is the caller and another thread's suspend is on its way). A
+ * suspended thread still holds its mutexes (priority inheritance still
+ * raises it) and is still killable (a kill resumes it, and it exits).
+ * thread context. Returns 0; -K_EINVAL t NULL; -K_ESRCH t has exited or is
+ * being killed; -K_EBUSY already suspended. */
 int k_thread_suspend(k_thread_t *t);
 
 /* Make a suspended thread ready again (or, if its wait has not ended yet, let

@@ -1,0 +1,183 @@
+/*
+ * irq_lines.c — device interrupt lines (k/irq.h): the handler table, the
+ * dispatch from the kernel's interrupt entry (sched_irq), software raise,
+ * the board's test device, and the isr depth behind k_in_isr.
+ *
+ * Locks (sched_impl.h, level 0): each line's run_lock is held while its
+ * handler runs, so k_irq_disconnect can wait for a running handler by taking
+ * it; g_irq.lock guards the table and is taken after a run_lock (a handler
+ * may call k_irq_raise), never before one. A handler is called with no
+ * other kernel lock held: the calls it may make take their own.
+ *
+ * Device lines are taken on core 0 only (bsp.h), one handler call per take,
+ * with interrupts off and the core's isr depth at 1. A thread a handler makes
+ * ready is judged when the handlers are done: sched_irq's tick preempts the
+ * interrupted thread on this core if the new one is more urgent, and wake-ups
+ * on other cores send their IPI as from a thread.
+ */
+#include <k/irq.h>
+
+#include "sched_impl.h"
+
+K_STATIC_ASSERT(K_IRQ_LINES == BSP_IRQ_LINES, "kernel and BSP agree on the device lines");
+K_STATIC_ASSERT(BSP_IRQ_LINE(K_IRQ_LINES - 1u) <= (1u << 31), "line bits fit the mask");
+
+struct irq_line {
+	bsp_spinlock_t run_lock; /* held across the handler call; level 0 */
+	/* g_irq.lock */
+	k_irq_handler_fn fn;
+	void *arg;
+	/* run_lock */
+	uint64_t taken;   /* handler calls since boot */
+	uint64_t dropped; /* takes with nothing connected (raise before a disconnect) */
+};
+
+static struct {
+	bsp_spinlock_t lock; /* the table; level 0, after any run_lock */
+	struct irq_line line[K_IRQ_LINES];
+} g_irq;
+
+/* At boot (k_boot, interrupts off, one core running): empty table, every
+ * test device stopped (a device left running by a previous boot must not
+ * raise into this one). */
+void irq_lines_init(void)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	bsp_spin_init(&g_irq.lock);
+	for (unsigned n = 0; n < K_IRQ_LINES; n++) {
+		struct irq_line *l = &g_irq.line[n];
+		bsp_spin_init(&l->run_lock);
+		l->fn = NULL;
+		l->arg = NULL;
+		l->taken = 0;
+		l->dropped = 0;
+		int rc = bsp_device_start(n, 0, 0);
+		K_ASSERT_MSG(rc == 0 || rc == -BSP_ENOSYS, "irq_lines_init: cannot stop a device");
+	}
+	K_ASSERT(g_irq.line[0].fn == NULL);
+}
+
+/* One take of line n on this core (core 0), in isr context. */
+static void irq_line_run(unsigned n)
+{
+	struct irq_line *l = &g_irq.line[n];
+	bsp_spin_lock(&l->run_lock);
+	bsp_spin_lock(&g_irq.lock);
+	k_irq_handler_fn fn = l->fn;
+	void *arg = l->arg;
+	bsp_spin_unlock(&g_irq.lock);
+	if (fn) {
+		l->taken++;
+		sched_trace("irq", n, (uintptr_t)l->taken);
+		fn(n, arg);
+		K_ASSERT_MSG(!bsp_irq_enabled(), "irq handler returned with interrupts on");
+		K_ASSERT_MSG(sched_this_core()->isr_depth == 1u, "irq handler left isr context");
+	} else {
+		l->dropped++;
+		sched_trace("irq-drop", n, (uintptr_t)l->dropped);
+	}
+	bsp_spin_unlock(&l->run_lock);
+}
+
+/* Called by sched_irq with the line bits of its mask, before the tick. */
+void irq_lines_dispatch(struct sched_core *c, unsigned irq_mask)
+{
+	K_ASSERT_MSG(c->id == 0, "device line taken on a core other than 0");
+	K_ASSERT(c->isr_depth == 1u);
+	unsigned lines = (irq_mask & BSP_IRQ_LINES_MASK) >> BSP_IRQ_LINE_SHIFT;
+	/* Lowest line first: a fixed order, as an interrupt controller's. */
+	for (unsigned n = 0; lines != 0 && n < K_IRQ_LINES; n++, lines >>= 1)
+		if (lines & 1u)
+			irq_line_run(n);
+	K_ASSERT(lines == 0);
+}
+
+bool k_in_isr(void)
+{
+	if (!g_sched.booted.value)
+		return false;
+	bsp_irq_state_t s = bsp_irq_save();
+	bool in = sched_this_core()->isr_depth != 0;
+	bsp_irq_restore(s);
+	return in;
+}
+
+/* Thread-context entry check shared by the calls k/irq.h reserves to
+ * threads. Interrupts off. */
+static void assert_thread_context(const char *msg)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	K_ASSERT_MSG(!g_sched.booted.value || sched_this_core()->isr_depth == 0, msg);
+}
+
+int k_irq_connect(unsigned line, k_irq_handler_fn fn, void *arg)
+{
+	if (line >= K_IRQ_LINES || !fn)
+		return -K_EINVAL;
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_irq.lock);
+	assert_thread_context("k_irq_connect: not from isr");
+	struct irq_line *l = &g_irq.line[line];
+	int rc = l->fn ? -K_EBUSY : 0;
+	if (rc == 0) {
+		l->fn = fn;
+		l->arg = arg;
+	}
+	bsp_spin_unlock_irqrestore(&g_irq.lock, s);
+	return rc;
+}
+
+int k_irq_disconnect(unsigned line)
+{
+	if (line >= K_IRQ_LINES)
+		return -K_EINVAL;
+	struct irq_line *l = &g_irq.line[line];
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_irq.lock);
+	assert_thread_context("k_irq_disconnect: not from isr (a handler would wait for itself)");
+	int rc = l->fn ? 0 : -K_ENOENT;
+	if (rc == 0) {
+		l->fn = NULL;
+		l->arg = NULL;
+		/* Under the table lock, so a connect + device start that comes
+		 * right after is never stopped by this late stop. */
+		int stop = bsp_device_start(line, 0, 0);
+		K_ASSERT(stop == 0 || stop == -BSP_ENOSYS);
+	}
+	bsp_spin_unlock(&g_irq.lock);
+	if (rc == 0) {
+		/* A take that read the handler before it was cleared holds
+		 * run_lock until the handler returns: wait for it. Takes after
+		 * this see no handler and drop the raise. */
+		bsp_spin_lock(&l->run_lock);
+		bsp_spin_unlock(&l->run_lock);
+	}
+	bsp_irq_restore(s);
+	return rc;
+}
+
+int k_irq_raise(unsigned line)
+{
+	if (line >= K_IRQ_LINES)
+		return -K_EINVAL;
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_irq.lock);
+	int rc = g_irq.line[line].fn ? 0 : -K_ENOENT;
+	if (rc == 0) {
+		int raised = bsp_irq_line_raise(line);
+		K_ASSERT(raised == 0);
+	}
+	bsp_spin_unlock_irqrestore(&g_irq.lock, s);
+	return rc;
+}
+
+int k_irq_device_start(unsigned line, uint32_t count, uint64_t period_ns)
+{
+	if (line >= K_IRQ_LINES || (count > 0 && period_ns == 0))
+		return -K_EINVAL;
+	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_irq.lock);
+	assert_thread_context("k_irq_device_start: not from isr");
+	int rc = g_irq.line[line].fn ? 0 : -K_ENOENT;
+	if (rc == 0)
+		rc = bsp_device_start(line, count, period_ns);
+	bsp_spin_unlock_irqrestore(&g_irq.lock, s);
+	K_ASSERT(rc == 0 || rc == -K_ENOENT || rc == -K_ENOSYS);
+	return rc;
+}

@@ -14,10 +14,10 @@
 #define IE_LINE 3u
 #define IE_EVENTS 3u
 #define IE_PERIOD_NS 2000u
-#define IE_WAIT_NS (20u * 1000u) /* a little more than every arrival */
 
 static struct {
 	k_mutex_t *lock; /* the driver's lock, made with its buffer */
+	k_sem_t *arrived; /* given by the handler at every arrival */
 	uint32_t *buf; /* published by main, appended to by the handler */
 	unsigned count;
 	unsigned dropped;
@@ -32,10 +32,11 @@ static void ie_handler(unsigned line, void *arg)
 	uint32_t *b = ie.buf;
 	if (!b || ie.count >= IE_EVENTS) {
 		ie.dropped++;
-		return;
+	} else {
+		b[ie.count] = ie.count;
+		ie.count++;
 	}
-	b[ie.count] = ie.count;
-	ie.count++;
+	(void)k_sem_give(ie.arrived);
 }
 
 static int ie_alloc(void)
@@ -54,9 +55,12 @@ static int ie_run(bool fixed)
 {
 	ie.buf = NULL;
 	ie.lock = NULL;
+	ie.arrived = NULL;
 	ie.count = ie.dropped = 0;
 	ie.fixed = fixed;
-	int rc = k_irq_connect(IE_LINE, ie_handler, NULL);
+	int rc = k_sem_create(&ie.arrived, "arrived", 0, IE_EVENTS);
+	if (rc == 0)
+		rc = k_irq_connect(IE_LINE, ie_handler, NULL);
 	if (rc < 0)
 		return rc;
 	if (fixed)
@@ -65,15 +69,16 @@ static int ie_run(bool fixed)
 		rc = k_irq_device_start(IE_LINE, IE_EVENTS, IE_PERIOD_NS);
 	if (rc == 0 && !fixed)
 		rc = ie_alloc();
-	/* Let every arrival come (the last one within 3/2 period of the one
-	 * before), then stop the device. */
-	if (rc == 0)
-		rc = k_thread_sleep_ns(IE_WAIT_NS);
+	/* Wait for every arrival (counted by the handler), then stop. */
+	for (unsigned i = 0; i < IE_EVENTS && rc == 0; i++)
+		rc = k_sem_take(ie.arrived, K_FOREVER);
 	int dr = k_irq_disconnect(IE_LINE);
 	if (ie.buf)
 		k_mem_free(ie.buf);
 	if (ie.lock && rc == 0)
 		rc = k_mutex_destroy(ie.lock);
+	if (rc == 0)
+		rc = k_sem_destroy(ie.arrived);
 	return rc < 0 ? rc : dr;
 }
 

@@ -102,6 +102,17 @@ def main():
     print(f"- Median bug (best strategy's median at 2 cores): {med(at2)} schedules; "
           f"best over every core count: {med(overall)} schedules.")
     print(f"- Twins clean in every setting: {twins_clean} of {n}.")
+    for c in cores_seen:
+        parts = []
+        for s in STRATEGIES:
+            vals = [p["median"].get((c, s)) for p in rows.values()]
+            vals = [v for v in vals if v is not None]
+            if not vals:
+                continue
+            found = sum(v <= cap_ for v, cap_ in vals)
+            parts.append(f"{s} {found}/{len(vals)} found, median "
+                         f"{med([v if v <= cap_ else None for v, cap_ in vals])}")
+        print(f"- {c} core{'s' if c > 1 else ''}: " + "; ".join(parts) + ".")
 
 
 if __name__ == "__main__":

@@ -86,6 +86,8 @@ static void ab_push(uint16_t node)
  * both starting together. */
 static void ab_worker(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < 2u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	bug_gate_pass(ab.gate, &ab.error);
 	for (unsigned i = 0; i < AB_ITERATIONS; i++) {
 		if ((uintptr_t)arg == 0u) {

@@ -22,6 +22,8 @@ static struct {
 
 static void ac_worker(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < AC_THREADS); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	for (unsigned r = 0; r < AC_ROUNDS; r++) {
 		bug_note(&ac.error, k_mutex_lock(ac.m, K_FOREVER));

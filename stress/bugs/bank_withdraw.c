@@ -37,6 +37,8 @@ static void bw_unlock(void)
 
 static void bw_clerk(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < BW_CLERKS); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	bug_gate_pass(bw.gate, &bw.error);
 	bw_lock();

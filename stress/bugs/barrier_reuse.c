@@ -49,6 +49,8 @@ static void br_wait(unsigned round)
 
 static void br_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < BR_THREADS); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	bug_gate_pass(br.gate, &br.error);
 	for (unsigned r = 0; r < BR_ROUNDS; r++)

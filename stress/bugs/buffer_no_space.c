@@ -57,6 +57,8 @@ static void bn_consumer(void)
 
 static void bn_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < 2u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	if ((uintptr_t)arg == 0u)
 		bn_producer();
 	else

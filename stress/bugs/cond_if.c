@@ -52,6 +52,8 @@ static void ci_producer(void)
 
 static void ci_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < CI_CONSUMERS + 1u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	if ((uintptr_t)arg < CI_CONSUMERS)
 		ci_consumer();
 	else

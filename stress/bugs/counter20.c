@@ -24,6 +24,8 @@ static struct {
 
 static void c20_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < C20_THREADS); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	bug_gate_pass(c20.gate, &c20.error);
 	bug_note(&c20.error, k_sem_take(c20.lock, K_FOREVER));

@@ -37,6 +37,8 @@ static void di_init(void)
 
 static void di_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < DI_THREADS); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	bug_gate_pass(di.gate, &di.error);
 	if (di.fixed) {

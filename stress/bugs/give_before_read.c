@@ -26,6 +26,8 @@ static struct {
 
 static void gb_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < 2u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	if ((uintptr_t)arg == 0u) { /* producer: one producer, so no index lock */
 		for (unsigned s = 0; s < GB_ITEMS; s++) {
 			bug_note(&gb.error, k_sem_take(gb.free, K_FOREVER));

@@ -47,6 +47,8 @@ static void im_handler(unsigned line, void *arg)
 
 static void im_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < 1u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	for (unsigned i = 0; i < IM_EVENTS; i++) {
 		uint32_t n = 0;

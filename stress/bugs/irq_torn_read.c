@@ -56,6 +56,8 @@ static bool it_sample(void)
 
 static void it_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < 1u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	for (unsigned i = 0; i < IT_READS; i++) {
 		for (unsigned r = 0; r < IT_RETRIES_MAX && !it_sample(); r++)

@@ -24,6 +24,8 @@ static struct {
 
 static void jt_worker(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < JT_WORKERS); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	unsigned i = (unsigned)(uintptr_t)arg;
 	K_ASSERT(i < JT_WORKERS);
 	for (unsigned w = 0; w < JT_WORK; w++)

@@ -23,6 +23,8 @@ static struct {
 
 static void jl_child(void *arg)
 {
+	K_ASSERT(arg == NULL);
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	bug_note(&jl.error, k_mutex_lock(jl.m, K_FOREVER));
 	jl.logged++;
@@ -31,6 +33,8 @@ static void jl_child(void *arg)
 
 static void jl_parent(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < 1u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	k_thread_t *c = NULL;
 	int rc = bug_spawn_one(&c, jl_child, NULL, "child", K_PRIO_DEFAULT, 0);

@@ -26,6 +26,8 @@ static struct {
 
 static void kh_worker(void *arg)
 {
+	K_ASSERT(arg == NULL);
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	for (unsigned i = 0; i < KH_LOOPS_MAX; i++) {
 		if (kh.fixed)

@@ -25,6 +25,8 @@ static struct {
 
 static void km_worker(void *arg)
 {
+	K_ASSERT(arg == NULL);
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	for (unsigned i = 0; i < KM_MOVES_MAX; i++) {
 		bug_note(&km.error, k_mutex_lock(km.m, K_FOREVER));

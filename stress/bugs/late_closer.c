@@ -26,6 +26,8 @@ static struct {
 
 static void lc_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < LC_WORKERS + 1u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	if ((uintptr_t)arg < LC_WORKERS) {
 		for (unsigned i = 0; i < LC_USES; i++) {
 			bug_note(&lc.error, k_mutex_lock(lc.m, K_FOREVER));

@@ -22,6 +22,8 @@ static struct {
 
 static void lo_worker(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < LO_THREADS); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	unsigned self = (unsigned)(uintptr_t)arg;
 	K_ASSERT(self < LO_THREADS);
 	/* Thread 1 of the bug takes the locks the other way round. */

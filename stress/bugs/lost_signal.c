@@ -59,6 +59,8 @@ static void ls_signaller(void)
 
 static void ls_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < 2u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	if ((uintptr_t)arg == 0u)
 		ls_waiter();
 	else

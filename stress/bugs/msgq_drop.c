@@ -25,6 +25,8 @@ static struct {
 
 static void md_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < 2u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	if ((uintptr_t)arg == 0u) {
 		for (uint32_t s = 0; s < MD_ITEMS; s++) {
 			int rc = k_msgq_put(md.q, &s, md.fixed ? K_FOREVER : K_NO_WAIT);

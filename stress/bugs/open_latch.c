@@ -56,6 +56,8 @@ static void ol_opener(void)
 
 static void ol_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < OL_WAITERS + 1u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	bug_gate_pass(ol.gate, &ol.error);
 	if ((uintptr_t)arg < OL_WAITERS)
 		ol_waiter();

@@ -23,6 +23,8 @@ static struct {
 
 static void oi_worker(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < 1u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	uint32_t report = OI_REPORT;
 	k_msgq_t *q = oi.q;

@@ -25,6 +25,8 @@ static struct {
 
 static void ph_philosopher(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < PH_SEATS); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	unsigned i = (unsigned)(uintptr_t)arg;
 	K_ASSERT(i < PH_SEATS);
 	unsigned left = i, right = (i + 1u) % PH_SEATS;

@@ -48,6 +48,8 @@ static void pv_unlock(void)
 
 static void pv_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < 3u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	unsigned role = (unsigned)(uintptr_t)arg;
 	K_ASSERT(role < 3u);
 	if (role == 0u) { /* LOW */

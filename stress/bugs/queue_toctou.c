@@ -25,6 +25,8 @@ static struct {
 
 static void qt_consumer(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < QT_CONSUMERS); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	bug_gate_pass(qt.gate, &qt.error);
 	for (unsigned i = 0; i < QT_TRIES_MAX; i++) {

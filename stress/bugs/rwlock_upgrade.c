@@ -38,6 +38,8 @@ static bool ru_empty(void) { return !ru.writer && ru.readers == 0u; }
 
 static void ru_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < RU_THREADS); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	bug_gate_pass(ru.gate, &ru.error);
 	bug_note(&ru.error, k_mutex_lock(ru.m, K_FOREVER));

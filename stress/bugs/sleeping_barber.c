@@ -68,6 +68,8 @@ static void sb_customer(void)
 
 static void sb_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < SB_CUSTOMERS + 1u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	bug_gate_pass(sb.gate, &sb.error);
 	if ((uintptr_t)arg == 0u)
 		sb_barber();

@@ -63,6 +63,8 @@ static void sr_client(void)
 
 static void sr_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < 2u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	if ((uintptr_t)arg == 0u)
 		sr_server();
 	else

@@ -28,6 +28,8 @@ static struct {
 
 static void sp_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < 2u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	if ((uintptr_t)arg == 0u) { /* SETTER */
 		for (unsigned i = 0; i < SP_SETTER_WORK; i++)
 			k_thread_yield();

@@ -29,6 +29,8 @@ static struct {
 
 static void sh_worker(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < 1u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	(void)arg;
 	for (unsigned i = 0; i < SH_LOOPS_MAX && !sh.stop; i++) {
 		bug_note(&sh.error, k_mutex_lock(sh.m, K_FOREVER));

@@ -28,6 +28,8 @@ static struct {
 
 static void tw_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < 2u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	if ((uintptr_t)arg == 0u) { /* producer */
 		for (unsigned i = 0; i < TW_PRODUCER_WORK; i++)
 			k_thread_yield();

@@ -24,6 +24,8 @@ static struct {
 
 static void tr_member(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < TR_THREADS); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	unsigned i = (unsigned)(uintptr_t)arg;
 	K_ASSERT(i < TR_THREADS);
 	unsigned next = (i + 1u) % TR_THREADS;

@@ -25,6 +25,8 @@ static struct {
 
 static void tp_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < TP_READERS + 1u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	bug_gate_pass(tp.gate, &tp.error);
 	if ((uintptr_t)arg == 0u) { /* the writer */
 		for (unsigned r = 1; r <= TP_ROUNDS; r++) {

@@ -98,6 +98,8 @@ static void uf_closer(void)
 
 static void uf_thread(void *arg)
 {
+	K_ASSERT((uintptr_t)arg < UF_USERS + 1u); /* its index among the threads made */
+	K_ASSERT(!k_in_isr());
 	bug_gate_pass(uf.gate, &uf.error);
 	if ((uintptr_t)arg < UF_USERS)
 		uf_user();

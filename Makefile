@@ -1,6 +1,6 @@
 # weft front door. `make run`: set up, build, run the main campaign.
 # `make test`: set up, build every preset, run every test; ends "N passed, N failed".
-.PHONY: all setup run test clean
+.PHONY: all setup run test web clean
 
 all: test
 
@@ -16,6 +16,13 @@ run:
 test:
 	@bash scripts/setup.sh test
 	@bash scripts/test.sh
+
+# The kernel in a browser page: build the wasm preset, serve the page on
+# http://127.0.0.1:8811/ until Ctrl-C (WEFT_WEB_PORT to change the port).
+web:
+	@bash scripts/setup.sh test
+	@cmake --preset wasm >/dev/null && cmake --build --preset wasm
+	@node bsp/wasm/web/serve.js build/wasm/bsp/wasm --port $${WEFT_WEB_PORT:-8811}
 
 clean:
 	rm -rf build

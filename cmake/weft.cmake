@@ -27,3 +27,59 @@ function(weft_test)
                          LABELS "${T_LABELS};valgrind" TIMEOUT 1200)
   endif()
 endfunction()
+
+# weft_descriptor_table(OUTPUT f.c MACRO K_TEST PREFIX k_test_desc_
+#                       TYPE "struct k_test" HEADER k/test.h TABLE weft_tests_table
+#                       SOURCES s...)
+# The build-generated form of a descriptor section, for targets whose object
+# format cannot collect one (wasm), and the form static modules take there:
+# OUTPUT defines TABLE[] (pointers to every descriptor, in link order, NULL
+# at the end) and TABLE_count. SOURCES must be given in link order. The file
+# is regenerated when a source changes. One generator for every list:
+# cmake/gen-descriptor-table.cmake.
+function(weft_descriptor_table)
+  cmake_parse_arguments(D "" "OUTPUT;MACRO;PREFIX;TYPE;HEADER;TABLE" "SOURCES" ${ARGN})
+  set(abs "")
+  foreach(s IN LISTS D_SOURCES)
+    get_filename_component(a "${s}" ABSOLUTE)
+    list(APPEND abs "${a}")
+  endforeach()
+  # '|' between sources: a ';' would not survive the command line.
+  string(REPLACE ";" "|" abs_arg "${abs}")
+  add_custom_command(OUTPUT ${D_OUTPUT}
+    COMMAND ${CMAKE_COMMAND} -DOUTPUT=${D_OUTPUT} -DMACRO=${D_MACRO}
+            -DPREFIX=${D_PREFIX} "-DTYPE=${D_TYPE}" -DHEADER=${D_HEADER}
+            -DTABLE=${D_TABLE} "-DSOURCES=${abs_arg}"
+            -P ${PROJECT_SOURCE_DIR}/cmake/gen-descriptor-table.cmake
+    DEPENDS ${abs} ${PROJECT_SOURCE_DIR}/cmake/gen-descriptor-table.cmake
+    COMMENT "descriptor table ${D_TABLE} (${D_MACRO})"
+    VERBATIM)
+endfunction()
+
+# weft_standard_tables(DIR d)
+# The two lists every build has, as generated tables: d/tests_table.c
+# (weft_tests_table: K_TEST in weft_kernel's sources) and d/workloads_table.c
+# (weft_workloads_table: K_WORKLOAD in weft_stress's), in those targets'
+# source order, which is their link order (archive members, object list).
+function(weft_standard_tables)
+  cmake_parse_arguments(S "" "DIR" "" ${ARGN})
+  file(MAKE_DIRECTORY ${S_DIR})
+  foreach(target weft_kernel weft_stress)
+    get_target_property(sources ${target} SOURCES)
+    get_target_property(dir ${target} SOURCE_DIR)
+    set(abs_${target} "")
+    foreach(s ${sources})
+      if(IS_ABSOLUTE "${s}")
+        list(APPEND abs_${target} "${s}")
+      else()
+        list(APPEND abs_${target} "${dir}/${s}")
+      endif()
+    endforeach()
+  endforeach()
+  weft_descriptor_table(OUTPUT ${S_DIR}/tests_table.c MACRO K_TEST
+    PREFIX k_test_desc_ TYPE "struct k_test" HEADER k/test.h TABLE weft_tests_table
+    SOURCES ${abs_weft_kernel})
+  weft_descriptor_table(OUTPUT ${S_DIR}/workloads_table.c MACRO K_WORKLOAD
+    PREFIX k_workload_ TYPE "struct k_workload" HEADER k/workload.h
+    TABLE weft_workloads_table SOURCES ${abs_weft_stress})
+endfunction()

@@ -4,6 +4,8 @@
 # (stddef.h, stdint.h, stdbool.h, stdarg.h, limits.h) plus kernel/include and
 # bsp/include. Fails (exit 1) naming each file that needs anything else.
 # Run from anywhere; CC defaults to cc. Compiles only (-fsyntax-only).
+# WEFT_FREESTANDING_FLAGS adds a target's flags (the m4f build's ctest passes
+# its CPU flags and build constants, e.g. -DBSP_CORES_MAX=1u).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 cc=${1:-cc}
@@ -13,10 +15,12 @@ if [ ! -d "$inc" ]; then
 	exit 2
 fi
 page=${WEFT_PAGE_BYTES:-4096}
+extra=${WEFT_FREESTANDING_FLAGS:-}
 passed=0
 failed=0
 for f in $(find kernel -name '*.c' | sort); do
-	if "$cc" -std=c11 -ffreestanding -nostdinc -isystem "$inc" -Ikernel/include -Ibsp/include \
+	# shellcheck disable=SC2086 # extra is a list of flags
+	if "$cc" $extra -std=c11 -ffreestanding -nostdinc -isystem "$inc" -Ikernel/include -Ibsp/include \
 		-DWEFT_PAGE_BYTES="$page" -Wall -Wextra -Werror -fsyntax-only "$f"; then
 		passed=$((passed + 1))
 	else

@@ -21,6 +21,7 @@
 
 #include "bsp_sim.h"
 #include "harness.h"
+#include "sim_assert.h"
 
 /* Limits of one run. A workload that needs more is a workload to split. */
 #define WEFT_STEP_BUDGET_DEFAULT 4000000u
@@ -171,10 +172,54 @@ static void host_malloc_tune(void)
 	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 }
 
+/* Calibrated k per (workload, cores), measured once per process. */
+#define WEFT_PCT_CALIBRATIONS_MAX 64u
+static struct {
+	const struct k_workload *w;
+	unsigned cores;
+	uint64_t steps;
+} pct_calibrations[WEFT_PCT_CALIBRATIONS_MAX];
+static size_t pct_calibration_count;
+
+static uint64_t pct_calibrate(const struct k_workload *w, unsigned cores)
+{
+	for (size_t i = 0; i < pct_calibration_count; i++)
+		if (pct_calibrations[i].w == w && pct_calibrations[i].cores == cores)
+			return pct_calibrations[i].steps;
+	struct weft_run_options o;
+	memset(&o, 0, sizeof o);
+	o.cores = cores;
+	o.seed = 0;
+	snprintf(o.strategy, sizeof o.strategy, "random");
+	sim_result_t r;
+	(void)weft_run_once(w, &o, &r, NULL, 0);
+	uint64_t steps = r.steps ? r.steps : WEFT_PCT_STEPS_DEFAULT;
+	sim_result_free(&r);
+	if (pct_calibration_count < WEFT_PCT_CALIBRATIONS_MAX) {
+		pct_calibrations[pct_calibration_count].w = w;
+		pct_calibrations[pct_calibration_count].cores = cores;
+		pct_calibrations[pct_calibration_count].steps = steps;
+		pct_calibration_count++;
+	}
+	return steps;
+}
+
+uint64_t weft_pct_steps(const struct k_workload *w, unsigned cores, const char *strategy)
+{
+	unsigned depth = 0;
+	uint64_t steps = 0;
+	char err[160];
+	if (!weft_strategy_parse(strategy, &depth, &steps, err, sizeof err) || depth == 0)
+		return 0;
+	return steps ? steps : pct_calibrate(w, cores);
+}
+
 enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run_options *opts,
 			       sim_result_t *out, char *replay_note, size_t note_cap)
 {
 	host_malloc_tune();
+	/* Before this run's set-up: calibrating is a run of its own. */
+	uint64_t pct_steps = opts->replay || opts->bytes ? 0 : weft_pct_steps(w, opts->cores, opts->strategy);
 	steps_since_starvation_check = 0;
 	publish_count_checked = UINT64_MAX; /* the first step is checked */
 	struct bsp_sim_options mem = {
@@ -204,7 +249,8 @@ enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run
 		fprintf(stderr, "weft: %s\n", err);
 		s = NULL;
 	} else if (depth > 0) {
-		sim_strategy_pct(s, &storage, opts->seed, depth, steps);
+		SIM_ASSERT(pct_steps >= 1);
+		sim_strategy_pct(s, &storage, opts->seed, depth, pct_steps);
 	} else if (strcmp(opts->strategy, "default") == 0) {
 		s = NULL;
 	} else {
@@ -221,6 +267,12 @@ enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run
 		.on_step = on_step,
 		.check_every = opts->check_every,
 		.boot_stack_bytes = WEFT_BOOT_STACK_BYTES,
+		/* Time and interrupts are decisions: one core has many
+		 * schedules. One point may take at most a slice of virtual time,
+		 * so the slice end is always in reach and latency bounds of a
+		 * few slices stay meaningful. */
+		.timing_decisions = !opts->fixed_timing,
+		.advance_window_ns = K_SLICE_DEFAULT_NS,
 	};
 	enum sim_outcome o = bsp_sim_run(&cfg, boot_main, (void *)w, out);
 	if (replay_note && note_cap)

@@ -149,10 +149,10 @@ bool weft_strategy_parse(const char *text, unsigned *depth, uint64_t *steps, cha
 		return true;
 	if (strncmp(text, "pct", 3) == 0 && (text[3] == '\0' || text[3] == ':')) {
 		unsigned d = WEFT_PCT_DEPTH_DEFAULT;
-		unsigned long long k = WEFT_PCT_STEPS_DEFAULT;
+		unsigned long long k = 0; /* not given: the run's measured length */
 		char tail;
 		int n = text[3] ? sscanf(text + 4, "%u:%llu%c", &d, &k, &tail) : 2;
-		if (n < 1 || n > 2 || d < 1 || d > 16 || k < 1 || k > (1ull << 40)) {
+		if (n < 1 || n > 2 || d < 1 || d > 16 || (n == 2 && k < 1) || k > (1ull << 40)) {
 			snprintf(err, cap, "bad strategy '%s': use pct:D with D in 1..16 (or pct:D:STEPS)", text);
 			return false;
 		}

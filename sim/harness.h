@@ -16,6 +16,8 @@ struct k_bug_program;
 
 #define WEFT_STRATEGY_MAX 64u
 #define WEFT_PCT_DEPTH_DEFAULT 3u
+/* PCT's k (points per run) when pct:D gives none and nothing can be
+ * measured. */
 #define WEFT_PCT_STEPS_DEFAULT 20000u
 
 struct weft_run_options {
@@ -31,6 +33,7 @@ struct weft_run_options {
 	size_t bytes_len;
 	size_t region_bytes;              /* kernel memory; 0: WEFT_REGION_BYTES_DEFAULT */
 	uint64_t check_every;             /* k_sched_check every N steps; 0: every step */
+	bool fixed_timing;                /* no ADVANCE/DEFER decisions (the old fixed timing) */
 };
 
 /* Kernel memory per run. Small on purpose: the host allocates and
@@ -53,7 +56,8 @@ const struct k_bug_program *weft_bug_of(const struct k_workload *w);
 const char *weft_workload_name(const struct k_workload *w);
 const char *weft_workload_summary(const struct k_workload *w);
 
-/* Parse a strategy string; returns false with a message on a bad one. */
+/* Parse a strategy string; returns false with a message on a bad one.
+ * *depth 0: random (or default); *steps 0: pct without an explicit k. */
 bool weft_strategy_parse(const char *text, unsigned *depth, uint64_t *steps, char *err,
 			 size_t cap);
 
@@ -62,6 +66,13 @@ bool weft_strategy_parse(const char *text, unsigned *depth, uint64_t *steps, cha
  * NULL it receives the replay strategy's divergence note ("" if none). */
 enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run_options *opts,
 			       sim_result_t *out, char *replay_note, size_t note_cap);
+
+/* PCT's k for `strategy` on w at `cores`: the explicit pct:D:K, or else the
+ * length in points of one calibration run (random, seed 0) of the same
+ * workload and cores — deterministic for a binary, measured once per
+ * process — so the d-1 change points fall inside the run. 0 for a
+ * strategy that is not pct. */
+uint64_t weft_pct_steps(const struct k_workload *w, unsigned cores, const char *strategy);
 
 /* This binary's build id (ELF GNU build-id as hex), for trace headers. */
 const char *weft_build_id(void);

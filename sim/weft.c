@@ -514,6 +514,24 @@ static void file_stem(char *out, size_t cap, const char *name)
 		out[i < cap ? i : cap - 1] = '\0';
 }
 
+/* PCT's guarantee in the terms of the paper: n threads (every context the
+ * strategy ranks, idle loops included), k points (its change-point range),
+ * depth d: a bug of depth d is hit with probability >= 1/(n k^(d-1)) per
+ * run. */
+static void print_pct_bound(const struct k_workload *w, const struct cli *c, uint32_t contexts)
+{
+	unsigned depth;
+	uint64_t given;
+	char err[160];
+	if (!weft_strategy_parse(c->strategy, &depth, &given, err, sizeof err) || depth == 0)
+		return;
+	uint64_t k = weft_pct_steps(w, c->cores, c->strategy);
+	printf("  pct: depth %u over n = %u threads and k = %" PRIu64 " points%s: "
+	       "bound 1/(n*k^(d-1)) = %.3g per run\n",
+	       depth, contexts, k, given ? "" : " (measured run length)",
+	       sim_pct_bound(contexts, k, depth));
+}
+
 static int cmd_explore(int argc, char **argv)
 {
 	struct cli c = {.strategy = "random", .shard_i = 1, .shard_n = 1};
@@ -527,7 +545,8 @@ static int cmd_explore(int argc, char **argv)
 	bool tty = isatty(STDOUT_FILENO);
 	struct hash_set distinct = {0};
 	double start = host_seconds(), last_draw = 0;
-	uint64_t runs = 0, steps_total = 0;
+	uint64_t runs = 0, steps_total = 0, preemptions_total = 0;
+	uint32_t contexts_max = 0;
 	int rc = WEFT_EXIT_OK;
 	for (uint64_t i = 0; c.runs ? i < c.runs : true; i++) {
 		if (c.time_s > 0 && host_seconds() - start >= c.time_s)
@@ -546,6 +565,9 @@ static int cmd_explore(int argc, char **argv)
 		crash_disarm();
 		runs++;
 		steps_total += r.steps;
+		preemptions_total += r.preemptions;
+		if (r.contexts > contexts_max)
+			contexts_max = r.contexts;
 		hash_set_add(&distinct, r.final_hash);
 		if (out != SIM_OK) {
 			bool saved = save_run_trace(path, w, o.cores, o.seed, o.strategy, &r);
@@ -569,6 +591,10 @@ static int cmd_explore(int argc, char **argv)
 	double elapsed = host_seconds() - start;
 	if (tty && rc == WEFT_EXIT_OK)
 		printf("\n");
+	/* The summary stays the last line (scripts read it). */
+	printf("  contexts: %u at most (threads and idle loops), %.1f preemptions/run\n",
+	       contexts_max, runs ? (double)preemptions_total / (double)runs : 0.0);
+	print_pct_bound(w, &c, contexts_max);
 	printf("explore %s: cores %u, strategy %s, shard %u/%u, %" PRIu64 " runs, %.0f runs/s, "
 	       "%zu distinct schedules, %" PRIu64 " steps/run, %s\n",
 	       weft_workload_name(w), c.cores, c.strategy, c.shard_i, c.shard_n, runs,

@@ -6,7 +6,8 @@
  * own affinity each round, then check they now run on an allowed core) and
  * MOVED threads are moved by main (which rewrites their affinity while they
  * yield, then hands each its final mask through a semaphore; the thread then
- * checks its core against it). Idle cores pull ready threads from busy ones
+ * yields once — a move reaches a thread running on another core by IPI, with
+ * latency — and checks its core against it). Idle cores pull ready threads from busy ones
  * all along, so migrations race with wake-ups and picks; the kernel's own
  * invariant check (a thread on a core its mask excludes) runs between steps.
  * End check: every thread completed, no thread ever ran outside its mask.
@@ -78,6 +79,11 @@ static void mg_moved(void *arg)
 	for (unsigned r = 0; r < MIG_ROUNDS; r++)
 		k_thread_yield();
 	mg_note(k_sem_take(w->final, K_FOREVER));
+	/* Main moved us from another core: its IPI reaches our core with
+	 * latency (a decision of the run), and until then we may still run on
+	 * the old core although the semaphore came after the move. Our own
+	 * next switch applies the mask: check after one. */
+	k_thread_yield();
 	mg_check_core(w, w->final_mask);
 	if (k_thread_affinity_get(k_thread_self()) != w->final_mask)
 		w->outside_mask++;

@@ -28,8 +28,12 @@
 
 /* ------------------------------------------------------------------ limits */
 
-/* Most cores any target reports; the kernel sizes per-core arrays with it. */
+/* Most cores any target reports; the kernel sizes per-core arrays with it.
+ * Every such array is static RAM, so a target build may set it lower
+ * (-DBSP_CORES_MAX=1u on Cortex-M4F); all files of one build see one value. */
+#ifndef BSP_CORES_MAX
 #define BSP_CORES_MAX 64u
+#endif
 
 /* Error codes (negated when returned). Kept equal to K_E* in k/errno.h. */
 #define BSP_EPERM 1

@@ -71,6 +71,11 @@ static struct {
 	} device[BSP_IRQ_LINES];
 
 	uint64_t publish_count; /* see bsp_sim_publish_count */
+
+	/* Context ids handed to the engine (sim_context_init), in creation
+	 * order from SIM_CONTEXT_FIRST; restarted by every run, so the same
+	 * thread has the same id in every run of a schedule. */
+	uint32_t next_context;
 } bsp_sim;
 
 uint64_t bsp_sim_publish_count(void)
@@ -291,6 +296,7 @@ enum sim_outcome bsp_sim_run(const sim_config_t *cfg, void (*main_fn)(void *), v
 	}
 	sim_config_t c = *cfg;
 	c.irq_handler = adapter_irq;
+	bsp_sim.next_context = SIM_CONTEXT_FIRST;
 	/* The engine disarms every event timer when a run begins: so do the
 	 * devices. */
 	for (unsigned line = 0; line < BSP_IRQ_LINES; line++)
@@ -403,7 +409,13 @@ bsp_context_t bsp_context_init(void *stack, size_t size, bsp_entry_fn entry, voi
 {
 	if (!stack || size < BSP_STACK_MIN_BYTES || ((uintptr_t)stack & 15u) != 0)
 		return NULL;
-	return sim_fiber_init(stack, size, entry, arg);
+	sim_fiber_t *f = sim_fiber_init(stack, size, entry, arg);
+	/* Tell the engine which context this is (a small stable id, never the
+	 * address), so strategies can rank threads: the engine then knows
+	 * which context each core runs, and this new one as ready. */
+	if (f && bsp_sim.in_run && bsp_sim.next_context < SIM_CONTEXT_IRQ(0))
+		sim_context_init(f, bsp_sim.next_context++);
+	return f;
 }
 
 void bsp_context_switch(bsp_context_t *save, bsp_context_t to)

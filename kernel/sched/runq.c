@@ -72,8 +72,9 @@ unsigned runq_top_prio(const struct runq *rq)
 	return p + 1u;
 }
 
-/* Take the most urgent ready thread (head of its list), or NULL. */
-struct k_thread *runq_pick(struct sched_core *c)
+/* Take the most urgent ready thread (head of its list), or NULL. now_ns:
+ * the clock as the caller read it (for the ready-wait accounting). */
+struct k_thread *runq_pick(struct sched_core *c, uint64_t now_ns)
 {
 	struct runq *rq = &c->rq;
 	K_ASSERT(bsp_spin_held(&rq->lock));
@@ -85,7 +86,7 @@ struct k_thread *runq_pick(struct sched_core *c)
 	struct k_thread *t = ql_entry(rq->lists[top - 1u].next, struct k_thread, rq_link);
 	K_ASSERT(t->prio == top - 1u);
 	runq_remove(c, t);
-	uint64_t waited = bsp_clock_ns() - t->ready_since_ns;
+	uint64_t waited = now_ns >= t->ready_since_ns ? now_ns - t->ready_since_ns : 0u;
 	if (waited > c->stats.ready_wait_max_ns)
 		c->stats.ready_wait_max_ns = waited;
 	return t;

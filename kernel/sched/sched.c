@@ -95,7 +95,9 @@ void sched_switch(struct sched_core *c)
 	K_ASSERT(!bsp_irq_enabled());
 	struct k_thread *prev = c->current;
 	K_ASSERT(prev != NULL);
-	struct k_thread *next = runq_pick(c);
+	/* One clock read serves the pick's wait accounting and the slice. */
+	uint64_t now = bsp_clock_ns();
+	struct k_thread *next = runq_pick(c, now);
 	if (next && !(next->affinity & core_bit(c->id))) {
 		/* Its mask excludes this core: back in line, and the next
 		 * context here (idle if need be) moves it. */
@@ -121,7 +123,7 @@ void sched_switch(struct sched_core *c)
 	if (prev != &c->idle)
 		prev->on_core = SCHED_CORE_NONE;
 	c->current = next;
-	c->slice_end_ns = bsp_clock_ns() + g_sched.slice_ns;
+	c->slice_end_ns = now + g_sched.slice_ns;
 	c->stats.switches++;
 	bsp_atomic_store(&c->cur_prio, next->is_idle ? 0u : next->prio + 1u);
 	sched_timer_rearm(c);
@@ -216,34 +218,38 @@ static void sched_preempt(struct sched_core *c)
 	sched_switch(c);
 }
 
-/* Timeouts and the slice of this core, judged by the clock. Returns true
+/* Timeouts and the slice of this core, judged by the clock (only when
+ * `timers`: a timer or IPI interrupt; else just the run queue). Returns true
  * if the running thread should give way: a more urgent thread is ready here
  * (woken, moved here, or the running one lost priority), its slice ended
  * with an equal one waiting, or its affinity now excludes this core. Sets
  * *fix when ready threads here must move elsewhere. */
-static bool sched_tick(struct sched_core *c, bool *fix)
+static bool sched_tick(struct sched_core *c, bool timers, bool *fix)
 {
 	bool resched = false;
 	bsp_spin_lock(&c->rq.lock);
-	uint64_t now = bsp_clock_ns();
 	struct k_thread *cur = c->current;
-	for (unsigned n = 0; n < SCHED_TIMER_EXPIRE_MAX && !ql_empty(&c->rq.timers); n++) {
-		struct k_thread *t = ql_entry(c->rq.timers.next, struct k_thread, tq_link);
-		if (t->deadline_ns > now)
-			break;
-		K_ASSERT(t->state == TS_BLOCKED || t->state == TS_SLEEPING);
-		K_ASSERT(sched_thread_cpu(t) == c->id);
-		timerq_remove(c, t);
-		sched_requeue(c, t, false);
-		c->stats.wakeups++;
-		sched_trace("timeout", t->id, c->id);
+	uint64_t now = 0;
+	if (timers) {
+		now = bsp_clock_ns();
+		for (unsigned n = 0; n < SCHED_TIMER_EXPIRE_MAX && !ql_empty(&c->rq.timers); n++) {
+			struct k_thread *t = ql_entry(c->rq.timers.next, struct k_thread, tq_link);
+			if (t->deadline_ns > now)
+				break;
+			K_ASSERT(t->state == TS_BLOCKED || t->state == TS_SLEEPING);
+			K_ASSERT(sched_thread_cpu(t) == c->id);
+			timerq_remove(c, t);
+			sched_requeue(c, t, false);
+			c->stats.wakeups++;
+			sched_trace("timeout", t->id, c->id);
+		}
 	}
 	unsigned top = runq_top_prio(&c->rq); /* 0: none, else prio + 1 */
 	if (!cur->is_idle) {
 		/* cur->suspended: k_thread_suspend from another core (its IPI). */
 		if (top > cur->prio + 1u || !(cur->affinity & core_bit(c->id)) || cur->suspended)
 			resched = true;
-		if (now >= c->slice_end_ns) {
+		if (timers && now >= c->slice_end_ns) {
 			c->stats.ticks++;
 			sched_trace("tick", cur->id, c->id);
 			if (top >= cur->prio + 1u)
@@ -255,7 +261,8 @@ static bool sched_tick(struct sched_core *c, bool *fix)
 	*fix = c->fix_affinity && !cur->is_idle && !resched;
 	if (*fix)
 		c->fix_affinity = false;
-	sched_timer_rearm(c);
+	if (timers)
+		sched_timer_rearm(c);
 	bsp_spin_unlock(&c->rq.lock);
 	return resched;
 }
@@ -272,10 +279,16 @@ static void sched_irq(unsigned irq_mask)
 	c->isr_depth = 1;
 	if (irq_mask & BSP_IRQ_LINES_MASK)
 		irq_lines_dispatch(c, irq_mask);
-	/* Whatever the mask says (an IPI may also carry a timer moved here),
-	 * the clock and the run queue decide. */
+	/* With a timer or an IPI in the mask, the clock and the run queue
+	 * decide, whatever the mask says (an IPI may carry a timer moved
+	 * here). Device lines alone move no deadline (the BSP raises
+	 * BSP_IRQ_TIMER whenever one passes): then only what their handlers
+	 * made ready is judged, without the clock, the timer queue or a
+	 * re-arm (the one-core interrupt fast path; a timer still armed for
+	 * a thread a handler woke fires early and is re-armed then). */
+	bool timers = (irq_mask & (BSP_IRQ_TIMER | BSP_IRQ_IPI)) != 0u;
 	bool fix = false;
-	bool resched = sched_tick(c, &fix);
+	bool resched = sched_tick(c, timers, &fix);
 	K_ASSERT(c == sched_this_core());
 	c->isr_depth = 0;
 	if (c->current->is_idle)

@@ -1,7 +1,8 @@
 /*
  * test.c — the self-test runner: every K_TEST descriptor in the `weft_tests`
  * section, in section order, one console line each, then
- * "N passed, N failed" (", N skipped").
+ * "N passed, N failed" (", N skipped"). The list comes from the section or,
+ * in a build that links one (wasm), from the generated table (k/test.h).
  *
  * Failures may be recorded from any thread on any core (tests start helper
  * threads), so the counters are BSP atomics.
@@ -39,11 +40,24 @@ static void out_u(unsigned long long v)
 	bsp_console_write(buf, i);
 }
 
+/* A generated table (k/test.h), when the build links one, else the section. */
+static bool test_from_table(void)
+{
+	return &weft_tests_table_count != NULL && weft_tests_table != NULL;
+}
+
 size_t k_test_count(void)
 {
+	size_t n;
+	if (test_from_table()) {
+		n = weft_tests_table_count;
+		K_ASSERT(n <= TEST_COUNT_MAX);
+		K_ASSERT(weft_tests_table[n] == NULL);
+		return n;
+	}
 	if (!__start_weft_tests || !__stop_weft_tests)
 		return 0;
-	size_t n = (size_t)(__stop_weft_tests - __start_weft_tests);
+	n = (size_t)(__stop_weft_tests - __start_weft_tests);
 	K_ASSERT(n <= TEST_COUNT_MAX);
 	return n;
 }
@@ -51,7 +65,9 @@ size_t k_test_count(void)
 const struct k_test *k_test_at(size_t index)
 {
 	K_ASSERT(index < k_test_count());
-	const struct k_test *t = &__start_weft_tests[index];
+	const struct k_test *t =
+		test_from_table() ? weft_tests_table[index] : &__start_weft_tests[index];
+	K_ASSERT(t != NULL);
 	K_ASSERT(t->name != NULL && t->fn != NULL);
 	return t;
 }

@@ -6,7 +6,12 @@
  * sim_point the engine counts a step, advances virtual time, fires due timers,
  * checks the oracle and the budget, then picks the next core among the ready
  * ones (through the strategy when there are two or more) and switches host
- * fibers only when the pick differs from the running core.
+ * fibers only when the pick differs from the running core. The core that
+ * resumes then passes its enabled-point decisions (engine_irq.c).
+ *
+ * Contexts: each fiber's tag carries its context id; sim_core_switch keeps
+ * core_context[] and each core's list of contexts known ready (switched out
+ * inside the interrupt handler, i.e. preempted, or new), for strategies.
  *
  * A run ends by switching back to sim_run's own context (sim_engine.host) from
  * whatever fiber ends it; every fiber still suspended is abandoned there.
@@ -90,6 +95,78 @@ _Noreturn void sim_fail(enum sim_outcome outcome, const char *fmt, ...)
 
 /* -------------------------------------------------------------- cores */
 
+/* ----------------------------------------------------------- contexts */
+
+static uint32_t engine_tag_context(uint64_t tag)
+{
+	return (tag & ENGINE_TAG_NAMED) ? (uint32_t)tag : SIM_CONTEXT_NONE;
+}
+
+/* File `id` as ready on core c (newest last; the oldest is forgotten when
+ * the list is full: it is a hint). */
+static void engine_ready_add(unsigned c, uint32_t id)
+{
+	struct engine_core *k = &sim_engine.core[c];
+	SIM_ASSERT(k->ready_count <= SIM_READY_CONTEXTS_MAX);
+	if (id == SIM_CONTEXT_NONE)
+		return;
+	if (k->ready_count == SIM_READY_CONTEXTS_MAX) {
+		memmove(k->ready, k->ready + 1, (SIM_READY_CONTEXTS_MAX - 1) * sizeof k->ready[0]);
+		k->ready_count--;
+	}
+	k->ready[k->ready_count++] = id;
+}
+
+/* `id` runs now: no core lists it as ready any more. */
+static void engine_ready_remove(uint32_t id)
+{
+	for (unsigned c = 0; c < sim_engine.cores; c++) {
+		struct engine_core *k = &sim_engine.core[c];
+		for (uint32_t i = 0; i < k->ready_count; i++) {
+			if (k->ready[i] != id)
+				continue;
+			memmove(k->ready + i, k->ready + i + 1, (k->ready_count - i - 1) * sizeof k->ready[0]);
+			k->ready_count--;
+			SIM_ASSERT(k->ready_count < SIM_READY_CONTEXTS_MAX);
+			return;
+		}
+	}
+}
+
+/* Core c now runs fiber f: count it the first time, learn its context. */
+static void engine_context_enter(unsigned c, sim_fiber_t *f)
+{
+	uint64_t tag = sim_fiber_tag(f);
+	uint32_t id = engine_tag_context(tag);
+	if (!(tag & ENGINE_TAG_RAN)) {
+		sim_engine.contexts_ran++;
+		tag |= ENGINE_TAG_RAN;
+	}
+	struct engine_core *k = &sim_engine.core[c];
+	/* A preempted fiber resumes inside the handler that switched it out. */
+	k->in_irq = (tag & ENGINE_TAG_PREEMPTED) != 0;
+	k->resumed_preempted = k->in_irq;
+	sim_fiber_set_tag(f, tag & ~ENGINE_TAG_PREEMPTED);
+	if (sim_engine.core_context[c] != id && id != SIM_CONTEXT_NONE)
+		engine_ready_remove(id);
+	sim_engine.core_context[c] = id;
+	sim_engine.hash = engine_mix(sim_engine.hash, ((uint64_t)c << 32) | id);
+}
+
+void sim_context_init(sim_fiber_t *f, uint32_t id)
+{
+	SIM_ASSERT(f != NULL);
+	SIM_ASSERT(id >= SIM_CONTEXT_FIRST && id < SIM_CONTEXT_IRQ(0));
+	sim_fiber_set_tag(f, ENGINE_TAG_NAMED | id);
+	if (sim_engine.running)
+		engine_ready_add(sim_engine.current, id);
+}
+
+uint32_t sim_context_current(void)
+{
+	return sim_engine.running ? sim_engine.core_context[sim_engine.current] : 0;
+}
+
 static void engine_boot_entry(void *p)
 {
 	struct engine_core *k = p;
@@ -119,6 +196,9 @@ static void engine_core_boot(unsigned c, void (*entry)(void *), void *arg)
 	k->arg = arg;
 	k->boot_fiber = sim_fiber_init(k->boot_stack, sim_engine.boot_stack_bytes, engine_boot_entry, k);
 	SIM_ASSERT(k->boot_fiber != NULL);
+	sim_fiber_set_tag(k->boot_fiber, ENGINE_TAG_NAMED | ENGINE_TAG_RAN | c);
+	sim_engine.contexts_ran++;
+	sim_engine.core_context[c] = c;
 	k->fiber = k->boot_fiber;
 	k->started = true;
 	k->idle = false;
@@ -178,7 +258,19 @@ void sim_core_switch(sim_fiber_t *to, bool from_finished)
 			sim_engine_end(SIM_FAIL_ASSERT,
 				       "core %u: context switch to a context core %u is running", c, i);
 	}
-	sim_engine.core[c].fiber = to;
+	struct engine_core *k = &sim_engine.core[c];
+	if (!from_finished) {
+		/* Switched out inside the handler: preempted, still runnable
+		 * (and it will resume inside the handler). Otherwise it blocked,
+		 * slept or yielded: the engine cannot tell which. */
+		uint64_t tag = sim_fiber_tag(from);
+		if (k->in_irq) {
+			sim_fiber_set_tag(from, tag | ENGINE_TAG_PREEMPTED);
+			engine_ready_add(c, engine_tag_context(tag));
+		}
+	}
+	k->fiber = to;
+	engine_context_enter(c, to);
 	sim_fiber_switch(from_finished ? NULL : from, to);
 	/* Resumed: some core switched back to `from`, maybe not core c. */
 	SIM_ASSERT(!from_finished);
@@ -201,32 +293,40 @@ static void engine_record(unsigned kind, uint32_t value)
 }
 
 /* Put a choice to the strategy (or take the default); record the value. */
-static uint32_t engine_decide(unsigned kind, uint32_t n, const uint32_t *options,
-			      uint32_t default_index, uint32_t current_index, uint32_t site)
+uint32_t sim_engine_decide(const sim_choice_t *choice)
 {
-	SIM_ASSERT(n >= 2 && default_index < n);
-	uint32_t index = default_index;
+	SIM_ASSERT(choice->n >= 2 && choice->default_index < choice->n);
+	SIM_ASSERT(choice->kind < SIM_DECIDE_KINDS);
+	uint32_t index = choice->default_index;
 	sim_strategy_t *s = sim_engine.cfg.strategy;
 	if (s != NULL) {
-		sim_choice_t choice = {
-			.kind = kind,
-			.n = n,
-			.options = options,
-			.default_index = default_index,
-			.current_index = current_index,
-			.site = site,
-			.step = sim_engine.step,
-		};
-		index = s->choose(s, &choice);
-		if (index >= n) {
+		index = s->choose(s, choice);
+		if (index >= choice->n) {
 			fprintf(stderr, "sim: strategy %s chose %" PRIu32 " of %" PRIu32 " options\n",
-				s->name ? s->name : "?", index, n);
+				s->name ? s->name : "?", index, choice->n);
 			abort();
 		}
 	}
-	uint32_t value = options[index];
-	engine_record(kind, value);
+	uint32_t value = choice->options[index];
+	engine_record(choice->kind, value);
 	return value;
+}
+
+static uint32_t engine_decide(unsigned kind, uint32_t n, const uint32_t *options,
+			      uint32_t default_index, uint32_t current_index, uint32_t site)
+{
+	sim_choice_t choice = {
+		.kind = kind,
+		.n = n,
+		.options = options,
+		.default_index = default_index,
+		.current_index = current_index,
+		.site = site,
+		.step = sim_engine.step,
+		.core = sim_engine.current,
+		.core_contexts = sim_engine.core_context,
+	};
+	return sim_engine_decide(&choice);
 }
 
 bool sim_decide_fault(unsigned site)
@@ -367,7 +467,10 @@ void sim_point(unsigned kind)
 		sim_fiber_switch(sim_engine.core[cur].fiber, sim_engine.core[next].fiber);
 		/* Resumed by the core that picked this fiber's core. */
 	}
-	if (sim_engine.core[sim_engine.current].pending_irq_mask != 0)
+	/* `kind` is now the resumed fiber's own point. */
+	if (__builtin_expect(sim_engine.timing, 1))
+		sim_engine_irq_point(kind);
+	else if (sim_engine.core[sim_engine.current].pending_irq_mask != 0)
 		sim_engine_deliver_irqs();
 }
 
@@ -409,6 +512,9 @@ static void engine_begin(const sim_config_t *cfg, sim_result_t *out)
 	/* on_step with check_every 0: check at every step. */
 	sim_engine.check_every = cfg->check_every ? cfg->check_every : 1;
 	sim_engine.check_countdown = sim_engine.check_every;
+	sim_engine.timing = cfg->timing_decisions;
+	sim_engine.advance_window_ns =
+		cfg->advance_window_ns ? cfg->advance_window_ns : SIM_ADVANCE_WINDOW_NS_DEFAULT;
 	sim_engine.next_deadline_ns = ENGINE_TIMER_NONE;
 	for (unsigned c = 0; c < SIM_CORES_MAX; c++)
 		sim_engine.core[c].timer_deadline_ns = ENGINE_TIMER_NONE;
@@ -464,6 +570,8 @@ enum sim_outcome sim_run(const sim_config_t *cfg, void (*main_fn)(void *), void 
 	out->steps = sim_engine.step;
 	out->time_ns = sim_engine.time_ns;
 	out->final_hash = sim_engine.hash;
+	out->contexts = sim_engine.contexts_ran;
+	out->preemptions = sim_engine.preemptions;
 	if (out->outcome != SIM_OK && out->message[0] == '\0')
 		snprintf(out->message, sizeof out->message, "run failed (outcome %d)", (int)out->outcome);
 	engine_release();

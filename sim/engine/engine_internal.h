@@ -27,11 +27,33 @@ struct engine_core {
 	uint64_t timer_deadline_ns; /* ENGINE_TIMER_NONE: disarmed */
 	uint32_t timer_irq_mask;
 	uint32_t pending_irq_mask;
+	/* Pending bits that arrived from outside the core (its timer, another
+	 * core's raise): their arrival may be late, so DEFER may hold them. A
+	 * core's raise on itself is taken at its next enabled point, as a
+	 * processor takes a pending interrupt as soon as it enables them. */
+	uint32_t deferrable_irq_mask;
 	bool started;             /* through sim_run (core 0) or sim_core_start */
 	bool halted;              /* its boot entry returned: never ready again */
 	bool idle;                /* waits for a pending interrupt */
 	bool irq_enabled;
+	bool in_irq;              /* its fiber runs the interrupt handler */
+	/* Its fiber was switched back in after being preempted: it resumes
+	 * inside the handler, and returning from it is an enabled point. */
+	bool resumed_preempted;
+	/* Pending interrupts wait past the point of step deferred_at - 1 (the
+	 * engine's step stays put while this core runs between two points, so
+	 * the deferral ends by itself at its next point). 0: none. */
+	uint64_t deferred_at;
+	uint8_t defer_count;      /* deferrals in a row */
+	uint32_t ready_count;     /* contexts known ready here */
+	uint32_t ready[SIM_READY_CONTEXTS_MAX]; /* oldest first */
 };
+
+/* The fiber tag (sim_fiber_tag): the context id in the low 32 bits, and
+ * flags. */
+#define ENGINE_TAG_NAMED (1ull << 32)     /* has a context id */
+#define ENGINE_TAG_PREEMPTED (1ull << 33) /* switched out inside the handler */
+#define ENGINE_TAG_RAN (1ull << 34)       /* has run (counted in contexts) */
 
 /* An event timer (sim_event_timer_set). */
 struct engine_event {
@@ -58,6 +80,13 @@ struct engine {
 	size_t step_hashes_capacity;
 	size_t log_capacity;
 	bool log_truncated;
+	bool timing;              /* cfg.timing_decisions */
+	uint64_t advance_window_ns;
+	/* The context each core runs (core id -> context id), what strategies
+	 * see as sim_choice_t.core_contexts. */
+	uint32_t core_context[SIM_CORES_MAX];
+	uint32_t contexts_ran;    /* distinct contexts that ran */
+	uint64_t preemptions;     /* ADVANCE decisions that moved time */
 	/* The options of the last core decision, kept while the ready set does
 	 * not change (the common case: no rebuild per point). */
 	uint64_t options_mask;
@@ -70,6 +99,11 @@ struct engine {
 };
 
 extern struct engine sim_engine;
+
+static inline bool engine_deferred_now(const struct engine_core *k)
+{
+	return k->deferred_at == sim_engine.step + 1u;
+}
 
 static inline void engine_update_ready(unsigned c)
 {
@@ -98,10 +132,14 @@ _Noreturn void sim_engine_end_v(enum sim_outcome outcome, const char *fmt, va_li
 	__attribute__((format(printf, 2, 0)));
 
 /* engine_irq.c */
+void sim_engine_irq_point(unsigned kind);
 void sim_engine_fire_timers(void);
 void sim_engine_recompute_deadline(void);
 void sim_engine_deliver_irqs(void);
 void sim_engine_events_reset(void);
+
+/* engine.c: put a choice to the strategy (or take the default), record it. */
+uint32_t sim_engine_decide(const sim_choice_t *choice);
 
 /* engine_log.c */
 void sim_engine_log_begin(void);

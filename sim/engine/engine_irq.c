@@ -8,6 +8,25 @@
  * handler may switch fibers (preemption); when the interrupted fiber runs
  * again, on whatever core, that core's flag comes back on, as a return from
  * interrupt restores the interrupted context's flag.
+ *
+ * Timing decisions (cfg.timing_decisions). An enabled point is a point after
+ * which the resuming core could take an interrupt before its next point: its
+ * flag is on, or the point is the one that precedes turning it on
+ * (SIM_POINT_IRQ), or its fiber returns from a handler that preempted it.
+ * There, in this order:
+ *  - ADVANCE: if the core's timer is armed and due within the window, the
+ *    strategy may run time ahead to the deadline; the timer (and any other
+ *    that is due by then) fires here. Default: no.
+ *  - DEFER: if interrupts are pending and every one of them came from
+ *    outside the core (its timer, another core's IPI or device raise: their
+ *    arrival may be late), the strategy may leave them pending past this
+ *    point, at most SIM_IRQ_DEFER_POINTS_MAX enabled points in a row.
+ *    Default: take them now. An interrupt a core raised on itself is taken
+ *    at once, as a processor takes a pending interrupt as soon as it
+ *    enables them (kernels rely on it: a self-IPI after lowering the
+ *    running thread's priority preempts it before the call returns).
+ * Both defaults are the fixed behaviour of a run without timing decisions,
+ * so shrinking towards defaults shrinks towards fewer preemptions.
  */
 #include "engine_internal.h"
 
@@ -48,7 +67,11 @@ static void sim_engine_fire_events(void)
 		if (v->deadline_ns > sim_engine.time_ns)
 			continue;
 		SIM_ASSERT(v->core < sim_engine.cores && v->irq_mask != 0);
-		sim_engine.core[v->core].pending_irq_mask |= v->irq_mask;
+		struct engine_core *k = &sim_engine.core[v->core];
+		/* A device's arrival comes from outside the core: DEFER may
+		 * hold it (unless the bit is already pending). */
+		k->deferrable_irq_mask |= v->irq_mask & ~k->pending_irq_mask;
+		k->pending_irq_mask |= v->irq_mask;
 		v->deadline_ns = ENGINE_TIMER_NONE;
 		engine_update_ready(v->core);
 	}
@@ -87,6 +110,7 @@ void sim_engine_fire_timers(void)
 		if (k->timer_deadline_ns > sim_engine.time_ns)
 			continue;
 		SIM_ASSERT(k->timer_irq_mask != 0);
+		k->deferrable_irq_mask |= k->timer_irq_mask & ~k->pending_irq_mask;
 		k->pending_irq_mask |= k->timer_irq_mask;
 		k->timer_deadline_ns = ENGINE_TIMER_NONE;
 		engine_update_ready(c);
@@ -96,23 +120,118 @@ void sim_engine_fire_timers(void)
 	SIM_ASSERT(sim_engine.next_deadline_ns > sim_engine.time_ns);
 }
 
+static const uint32_t engine_binary_options[2] = {0, 1};
+
+static uint32_t engine_timing_decide(unsigned kind, unsigned c, uint32_t site)
+{
+	struct engine_core *k = &sim_engine.core[c];
+	sim_choice_t choice = {
+		.kind = kind,
+		.n = 2,
+		.options = engine_binary_options,
+		.default_index = 0,
+		.current_index = 2,
+		.site = site,
+		.step = sim_engine.step,
+		.core = c,
+		.core_contexts = sim_engine.core_context,
+		.ready = k->ready,
+		.ready_count = k->ready_count,
+	};
+	return sim_engine_decide(&choice);
+}
+
+/* ADVANCE: run time ahead to core c's timer deadline, if the strategy says
+ * so and it is due within the window. */
+static void engine_offer_advance(unsigned c)
+{
+	struct engine_core *k = &sim_engine.core[c];
+	uint64_t deadline = k->timer_deadline_ns, now = sim_engine.time_ns;
+	/* A due timer fired at the step's start: an armed one lies ahead. */
+	if (deadline == ENGINE_TIMER_NONE || deadline <= now ||
+	    deadline - now > sim_engine.advance_window_ns)
+		return;
+	SIM_ASSERT(deadline > now);
+	if (engine_timing_decide(SIM_DECIDE_ADVANCE, c, 0) == 0)
+		return;
+	sim_engine.time_ns = deadline;
+	sim_engine.preemptions++;
+	sim_engine_fire_timers();
+	SIM_ASSERT(k->pending_irq_mask != 0); /* its timer fired */
+	sim_engine.hash = engine_mix(sim_engine.hash, deadline ^ ((uint64_t)SIM_DECIDE_ADVANCE << 60));
+}
+
+/* DEFER: true if core c's pending interrupts wait past this point. */
+static bool engine_offer_defer(unsigned c)
+{
+	struct engine_core *k = &sim_engine.core[c];
+	SIM_ASSERT(k->pending_irq_mask != 0);
+	if ((k->pending_irq_mask & ~k->deferrable_irq_mask) != 0 ||
+	    k->defer_count >= SIM_IRQ_DEFER_POINTS_MAX ||
+	    engine_timing_decide(SIM_DECIDE_DEFER, c, k->pending_irq_mask) == 0) {
+		k->defer_count = 0;
+		return false;
+	}
+	k->defer_count++;
+	k->deferred_at = sim_engine.step + 1u;
+	sim_engine.hash = engine_mix(sim_engine.hash, ((uint64_t)SIM_DECIDE_DEFER << 60) | c);
+	return true;
+}
+
+/* The decisions of an enabled point of the running core. Returns true if
+ * pending interrupts may be taken now. */
+static bool engine_enabled_point(void)
+{
+	unsigned c = sim_engine.current;
+	engine_offer_advance(c);
+	struct engine_core *k = &sim_engine.core[c];
+	if (k->pending_irq_mask == 0)
+		return false;
+	return !engine_offer_defer(c);
+}
+
+void sim_engine_irq_point(unsigned kind)
+{
+	struct engine_core *k = &sim_engine.core[sim_engine.current];
+	SIM_ASSERT(sim_engine.timing);
+	/* At SIM_POINT_IRQ the flag comes on right after the point: what is
+	 * pending then is taken there (sim_irq_set_enabled), unless deferred. */
+	if (!k->irq_enabled && kind != SIM_POINT_IRQ)
+		return;
+	if (engine_enabled_point() && k->irq_enabled)
+		sim_engine_deliver_irqs();
+}
+
 void sim_engine_deliver_irqs(void)
 {
 	for (unsigned round = 0; round < ENGINE_IRQ_ROUNDS_MAX; round++) {
 		unsigned c = sim_engine.current;
 		struct engine_core *k = &sim_engine.core[c];
-		if (!k->irq_enabled || k->pending_irq_mask == 0)
+		if (!k->irq_enabled || k->pending_irq_mask == 0 || engine_deferred_now(k))
 			return;
 		uint32_t mask = k->pending_irq_mask;
 		k->pending_irq_mask = 0;
+		k->deferrable_irq_mask = 0;
+		k->defer_count = 0;
 		k->irq_enabled = false;
+		k->in_irq = true;
+		k->resumed_preempted = false;
 		engine_update_ready(c);
 		if (sim_engine.cfg.irq_handler != NULL)
 			sim_engine.cfg.irq_handler(sim_engine.cfg.ctx, c, mask);
 		/* The handler may have switched away and been resumed on
 		 * another core: the flag returns on the core running now. */
 		SIM_ASSERT(sim_engine.running);
-		sim_engine.core[sim_engine.current].irq_enabled = true;
+		struct engine_core *now = &sim_engine.core[sim_engine.current];
+		now->irq_enabled = true;
+		now->in_irq = false;
+		/* Back from a preemption: returning to the thread is an enabled
+		 * point (a chain of preemptions walks a run queue). */
+		if (sim_engine.timing && now->resumed_preempted) {
+			now->resumed_preempted = false;
+			if (!engine_enabled_point())
+				return;
+		}
 	}
 }
 
@@ -126,7 +245,7 @@ bool sim_irq_set_enabled(bool enabled)
 	struct engine_core *k = &sim_engine.core[sim_engine.current];
 	bool was = k->irq_enabled;
 	k->irq_enabled = enabled;
-	if (enabled && !was && k->pending_irq_mask != 0)
+	if (enabled && !was && k->pending_irq_mask != 0 && !engine_deferred_now(k))
 		sim_engine_deliver_irqs();
 	return was;
 }
@@ -143,7 +262,15 @@ void sim_irq_raise(unsigned core, unsigned irq_mask)
 	if (!sim_engine.running || irq_mask == 0)
 		return;
 	SIM_ASSERT(core < sim_engine.cores);
-	sim_engine.core[core].pending_irq_mask |= irq_mask;
+	struct engine_core *k = &sim_engine.core[core];
+	/* A bit already pending keeps its arrival: a self-raised IPI that
+	 * another core raises again is still taken at once. */
+	uint32_t arriving = irq_mask & ~k->pending_irq_mask;
+	k->pending_irq_mask |= irq_mask;
+	if (core != sim_engine.current)
+		k->deferrable_irq_mask |= arriving;
+	else
+		k->deferrable_irq_mask &= ~irq_mask;
 	engine_update_ready(core);
 }
 

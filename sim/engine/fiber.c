@@ -48,13 +48,11 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
+/* WEFT_HAVE_VALGRIND_H comes from the build (sim/engine/CMakeLists.txt). */
+#if defined(WEFT_HAVE_VALGRIND_H) && WEFT_HAVE_VALGRIND_H
 #include <valgrind/valgrind.h>
 #define FIBER_VALGRIND 1
-#endif
-#endif
-#ifndef FIBER_VALGRIND
+#else
 #define FIBER_VALGRIND 0
 #endif
 
@@ -83,6 +81,7 @@ struct sim_fiber {
 	const void *asan_bottom; /* as ASan knows the stack (host: learnt on switch) */
 	size_t asan_size;
 	void *asan_fake_stack;
+	uint64_t tag;           /* the engine's word: context id and state */
 #if !FIBER_ASM
 	ucontext_t uc;
 #endif
@@ -278,6 +277,18 @@ static sim_fiber_t *fiber_carve(void *mem, size_t size)
 	memset(f, 0, sizeof *f);
 	f->magic = FIBER_MAGIC;
 	return f;
+}
+
+uint64_t sim_fiber_tag(const sim_fiber_t *f)
+{
+	SIM_ASSERT(f != NULL && f->magic == FIBER_MAGIC);
+	return f->tag;
+}
+
+void sim_fiber_set_tag(sim_fiber_t *f, uint64_t tag)
+{
+	SIM_ASSERT(f != NULL && f->magic == FIBER_MAGIC);
+	f->tag = tag;
 }
 
 sim_fiber_t *sim_fiber_init_host(void *mem, size_t size)

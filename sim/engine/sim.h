@@ -4,10 +4,20 @@
  * Generic: it knows nothing of the kernel (bsp/sim is the adapter). It runs N
  * virtual cores as host fibers on one host thread. Code running on a virtual
  * core calls sim_point() at every operation another core could observe; there
- * the engine asks a strategy which core runs next. Interrupts (timer, IPI) are
- * delivered at points where the core has them enabled. Virtual time advances
- * by a fixed cost per point and jumps to the next timer deadline when every
- * core idles.
+ * the engine asks a strategy which core runs next. Interrupts (timer, IPI,
+ * device lines) are delivered at points where the core has them enabled.
+ * Virtual time advances by a fixed cost per point and jumps to the next timer
+ * deadline when every core idles. With timing decisions on (sim_config_t),
+ * the strategy also decides, at each point where the running core could take
+ * an interrupt, whether time runs ahead to that core's next timer deadline
+ * (the slice ends, a timeout fires: a preemption can land at any enabled
+ * point, so one core has many schedules) and whether pending interrupts are
+ * taken now or a few points later — each within a bounded window.
+ *
+ * Contexts: every fiber may carry a small stable id (sim_context_init), and
+ * the engine knows which context each core runs, which were switched out by
+ * an interrupt handler (preempted: still runnable) and which are new, so
+ * strategies can reason about threads, not only cores (PCT does).
  *
  * Determinism: the same binary, config and decision stream give the same run,
  * bit for bit. Nothing here reads host time, host randomness, or orders by
@@ -49,6 +59,9 @@ void sim_fiber_release(sim_fiber_t *f);
  * the running fiber is finished and never resumes. Used by the engine; code on
  * a virtual core uses sim_core_switch(). */
 void sim_fiber_switch(sim_fiber_t *from, sim_fiber_t *to);
+/* The engine's word per fiber (its context id and state), 0 when made. */
+uint64_t sim_fiber_tag(const sim_fiber_t *f);
+void sim_fiber_set_tag(sim_fiber_t *f, uint64_t tag);
 
 /* -------------------------------------------------------------- decisions */
 
@@ -56,8 +69,40 @@ enum sim_decision_kind {
 	SIM_DECIDE_CORE = 0,  /* which ready core runs next (options: core ids) */
 	SIM_DECIDE_FAULT = 1, /* inject a fault here? (options: 0 no, 1 yes) */
 	SIM_DECIDE_VALUE = 2, /* a value a workload asked for (options: 0..n-1) */
-	SIM_DECIDE_KINDS = 3,
+	/* At an enabled point of a core whose timer is due within the window:
+	 * 0 time runs as usual, 1 time runs ahead to that deadline now (the
+	 * timer fires here: a slice end, a timeout). */
+	SIM_DECIDE_ADVANCE = 3,
+	/* At an enabled point of a core with interrupts pending that all came
+	 * from outside it (timer, another core): 0 take them now, 1 defer them
+	 * past this point (at most SIM_IRQ_DEFER_POINTS_MAX points in a row).
+	 * A core's raise on itself is taken at once. */
+	SIM_DECIDE_DEFER = 4,
+	SIM_DECIDE_KINDS = 5,
 };
+
+/* Bounds of the timing decisions. A pending interrupt is deferred for at
+ * most this many enabled points in a row, then taken: an IPI or a slice end
+ * is late by a few kernel calls, never lost. */
+#define SIM_IRQ_DEFER_POINTS_MAX 4u
+/* Time may run ahead at one point to a timer deadline at most this far away
+ * (sim_config_t.advance_window_ns; 0 means this). Time only ever moves
+ * forward, and a timer fires only once time has reached its deadline, so
+ * timeouts keep their meaning; the window bounds how much virtual time one
+ * point may take. */
+#define SIM_ADVANCE_WINDOW_NS_DEFAULT 100000u
+
+/* Context ids: 0..SIM_CORES_MAX-1 are the cores' boot contexts (the engine
+ * names them); ids from SIM_CONTEXT_FIRST are the caller's (sim_context_init),
+ * small and stable (creation order, never an address). SIM_CONTEXT_IRQ(b) is
+ * the pseudo-context of interrupt bit b (strategies may rank a handler like
+ * a thread); SIM_CONTEXT_NONE a fiber nobody named. */
+#define SIM_CONTEXT_FIRST SIM_CORES_MAX
+#define SIM_CONTEXT_IRQ(bit) (0x80000000u + (bit))
+#define SIM_CONTEXT_NONE UINT32_MAX
+/* Contexts the engine remembers as ready per core (preempted there, or new).
+ * A hint for strategies: past this many the oldest are forgotten. */
+#define SIM_READY_CONTEXTS_MAX 32u
 
 /* One choice put to a strategy. options[0..n-1] are the values it may pick
  * (sorted ascending); default_index is what the engine does with no strategy
@@ -72,8 +117,18 @@ typedef struct sim_choice {
 	const uint32_t *options;
 	uint32_t default_index;
 	uint32_t current_index;
-	uint32_t site;   /* fault site, or the point kind for cores */
+	uint32_t site;   /* fault site; the point kind for cores; the pending
+			  * interrupt mask for DEFER; 0 for ADVANCE */
 	uint64_t step;   /* step number of this choice */
+	uint32_t core;   /* the calling core (CORE), the core at its enabled point
+			  * (ADVANCE, DEFER) */
+	/* The context each core runs, indexed by core id (NULL outside the
+	 * engine: strategies then take the core id as the context). */
+	const uint32_t *core_contexts;
+	/* ADVANCE, DEFER: contexts known ready to run on `core` (preempted
+	 * there, or new), oldest first. */
+	const uint32_t *ready;
+	uint32_t ready_count;
 } sim_choice_t;
 
 /* A strategy is a source of bounded decisions. choose() returns an index in
@@ -89,7 +144,7 @@ typedef struct sim_strategy {
 /* Built-in strategies (strategy.c). Each fills *s; state lives in *storage
  * (caller-owned, lives as long as s). */
 typedef struct sim_strategy_storage {
-	uint64_t words[40 + SIM_CORES_MAX]; /* pct: 40 words + one per core */
+	uint64_t words[96 + 2 * SIM_CORES_MAX]; /* pct: 96 words + two per core */
 	const void *ptr;
 	size_t len;
 	size_t pos;
@@ -97,28 +152,46 @@ typedef struct sim_strategy_storage {
 	char note[SIM_MESSAGE_MAX];/* replay: first divergence, said once */
 } sim_strategy_storage_t;
 
-/* random: uniform over options; a fault with probability fault_per_million. */
+/* random: uniform over core choices and values; a fault with probability
+ * fault_per_million; time runs ahead (a preemption) at an enabled point with
+ * a probability drawn per run from 1/2 .. 1/SIM_RANDOM_ADVANCE_RATE_MIN (so
+ * some runs preempt often, others rarely); pending interrupts are deferred
+ * with probability 1/2. */
+#define SIM_RANDOM_ADVANCE_RATE_MIN 64u
 void sim_strategy_random(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t seed,
 			 uint32_t fault_per_million);
-/* PCT (Burckhardt et al.) with depth d over `cores` cores and an estimate of
- * `steps` points per run. Two departures keep it from reporting livelocks no
- * hardware has: a core at a spin point is passed over until some core
- * unlocks, and a core that was ready but passed over for half of
- * SIM_PCT_FAIR_CHOICES choices in a row may get the next one (surely once it
- * waited SIM_PCT_FAIR_CHOICES; the longest-waiting first). */
+/* PCT (Burckhardt et al.) with depth d over the run's contexts (threads) and
+ * an estimate of `steps` points per run: every context gets a random
+ * priority when first seen, d-1 change points in [1, steps] demote the
+ * context running there below every other. At a core choice the core running
+ * the highest-priority context runs; at an enabled point the running context
+ * is preempted (time runs ahead to its slice end) when a context known ready
+ * on that core outranks it, or a change point just demoted it; a pending
+ * interrupt is deferred while the running context outranks the interrupt's
+ * pseudo-context. The kernel still picks which thread runs after a
+ * preemption, so a chain of at most SIM_PCT_PREEMPT_CHAIN_MAX preemptions
+ * per core walks its queue to the top context. Two departures keep it from
+ * reporting livelocks no hardware has: a core at a spin point is passed over
+ * until some core unlocks, and a core that was ready but passed over for
+ * half of SIM_PCT_FAIR_CHOICES choices in a row may get the next one (surely
+ * once it waited SIM_PCT_FAIR_CHOICES; the longest-waiting first). */
 #define SIM_PCT_FAIR_CHOICES 200u
+#define SIM_PCT_PREEMPT_CHAIN_MAX 16u
 void sim_strategy_pct(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t seed,
 		      unsigned depth, uint64_t steps);
-/* The probability bound PCT guarantees per run for one bug of depth d:
- * 1 / (n * k^(d-1)). */
-double sim_pct_bound(unsigned cores, uint64_t steps, unsigned depth);
+/* The probability bound PCT guarantees per run for one bug of depth d over
+ * n threads (contexts) and k points: 1 / (n * k^(d-1)). */
+double sim_pct_bound(unsigned threads, uint64_t steps, unsigned depth);
 /* bytes: decisions drawn from a buffer (libFuzzer input); default when spent. */
 void sim_strategy_bytes(sim_strategy_t *s, sim_strategy_storage_t *st, const uint8_t *data,
 			size_t size);
 
 /* ----------------------------------------------------------------- traces */
 
-#define SIM_TRACE_VERSION 1u
+/* Version 2 added the ADVANCE and DEFER decisions (3 bits of kind per run
+ * header); version 1 traces still load and replay, their runs never having
+ * asked for either (replay takes the default there without consuming). */
+#define SIM_TRACE_VERSION 2u
 #define SIM_TRACE_NAME_MAX 64u
 #define SIM_TRACE_DECISIONS_MAX (1u << 24)
 
@@ -224,6 +297,11 @@ typedef struct sim_config {
 	 * message) to fail the run SIM_FAIL_ORACLE. */
 	bool (*on_step)(void *ctx, char *msg, size_t cap);
 	uint64_t check_every;
+	/* Time and interrupts as decisions (SIM_DECIDE_ADVANCE, _DEFER). Off:
+	 * timers fire when time reaches them and pending interrupts are taken
+	 * at the first enabled point, as the defaults of those decisions do. */
+	bool timing_decisions;
+	uint64_t advance_window_ns; /* 0: SIM_ADVANCE_WINDOW_NS_DEFAULT */
 } sim_config_t;
 
 typedef struct sim_result {
@@ -232,6 +310,8 @@ typedef struct sim_result {
 	uint64_t steps;
 	uint64_t time_ns;
 	uint64_t final_hash;
+	uint32_t contexts;       /* distinct contexts that ran (boot ones included) */
+	uint64_t preemptions;    /* timer deadlines reached by an ADVANCE decision */
 	sim_trace_t decisions;   /* every decision taken (kind, value): the trace body */
 	uint64_t *step_hashes;   /* [steps] if record_step_hashes, else NULL */
 	char *log;               /* NUL-terminated event log if cfg.log, else NULL */
@@ -279,6 +359,14 @@ void sim_core_idle(void);
  * on another core. */
 void sim_core_switch(sim_fiber_t *to, bool from_finished);
 sim_fiber_t *sim_core_fiber(void);
+
+/* Name fiber f as context `id` (>= SIM_CONTEXT_FIRST, unique in the run,
+ * stable across runs). Inside a run the context counts as ready on the
+ * calling core until it first runs. */
+void sim_context_init(sim_fiber_t *f, uint32_t id);
+/* The context the calling core runs (its boot context's id outside a named
+ * fiber; 0 outside a run). */
+uint32_t sim_context_current(void);
 
 /* Interrupts: per-core flag and pending mask. */
 bool sim_irq_set_enabled(bool enabled); /* returns the previous flag; enabling delivers pending */

@@ -52,18 +52,23 @@ static uint32_t option_index(const sim_choice_t *choice, uint32_t value)
 	return choice->n;
 }
 
-/* A fault choice: `yes` picks option 1 (inject), otherwise option 0. Falls
- * back to the default when the options are not the documented {0, 1}. */
-static uint32_t fault_index(const sim_choice_t *choice, bool yes)
+/* A yes/no choice (fault, advance, defer): `yes` picks option 1, otherwise
+ * option 0. Falls back to the default when the options are not the
+ * documented {0, 1}. */
+static uint32_t binary_index(const sim_choice_t *choice, bool yes)
 {
 	uint32_t i = option_index(choice, yes ? 1u : 0u);
 	return i < choice->n ? i : choice->default_index;
 }
 
 /* ------------------------------------------------------------------ random */
-/* words: [0..3] rng, [4] seed, [5] fault_per_million. */
+/* words: [0..3] rng, [4] seed, [5] fault_per_million, [6] this run's
+ * preemption rate as a shift: time runs ahead with probability 2^-shift. */
 
-enum { RANDOM_SEED = 4, RANDOM_FAULT_PPM = 5 };
+enum { RANDOM_SEED = 4, RANDOM_FAULT_PPM = 5, RANDOM_ADVANCE_SHIFT = 6 };
+#define RANDOM_ADVANCE_SHIFT_MAX ((uint64_t)__builtin_ctz(SIM_RANDOM_ADVANCE_RATE_MIN))
+_Static_assert((SIM_RANDOM_ADVANCE_RATE_MIN & (SIM_RANDOM_ADVANCE_RATE_MIN - 1)) == 0,
+	       "the slowest preemption rate is a power of two");
 
 static void random_begin(sim_strategy_t *s, unsigned cores)
 {
@@ -71,6 +76,11 @@ static void random_begin(sim_strategy_t *s, unsigned cores)
 	sim_strategy_storage_t *st = storage_of(s);
 	sim_rng_t r;
 	sim_rng_seed(&r, st->words[RANDOM_SEED]);
+	/* One rate per run, from 1/2 to 1/SIM_RANDOM_ADVANCE_RATE_MIN: a bug
+	 * needing one preemption at one point is found by sparse runs, one
+	 * needing several close together by dense ones. */
+	st->words[RANDOM_ADVANCE_SHIFT] = 1 + sim_rng_below(&r, RANDOM_ADVANCE_SHIFT_MAX);
+	SIM_ASSERT(st->words[RANDOM_ADVANCE_SHIFT] <= RANDOM_ADVANCE_SHIFT_MAX);
 	rng_store(st, &r);
 }
 
@@ -82,7 +92,12 @@ static uint32_t random_choose(sim_strategy_t *s, const sim_choice_t *choice)
 	sim_rng_t *r = (sim_rng_t *)(void *)st->words;
 	if (choice->kind == SIM_DECIDE_FAULT) {
 		bool yes = sim_rng_below(r, 1000000u) < st->words[RANDOM_FAULT_PPM];
-		return fault_index(choice, yes);
+		return binary_index(choice, yes);
+	}
+	if (choice->kind == SIM_DECIDE_ADVANCE) {
+		uint64_t shift = st->words[RANDOM_ADVANCE_SHIFT];
+		bool yes = (sim_rng_next(r) & ((1ull << shift) - 1u)) == 0;
+		return binary_index(choice, yes);
 	}
 	return (uint32_t)sim_rng_below(r, choice->n);
 }
@@ -102,52 +117,102 @@ void sim_strategy_random(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t
 
 /* --------------------------------------------------------------------- pct */
 /*
- * PCT (Burckhardt, Kothari, Musuvathi, Nagarakatte, ASPLOS'10). At the start
- * of a run every core gets a distinct random priority in [d, d+cores); d-1
- * change points k_1..k_{d-1} are drawn uniformly in [1, steps]. At every core
- * choice the ready core with the highest priority runs; when the run reaches
- * change point k_i, the core that would run gets priority i (below every
- * initial one), so a bug needing d ordering constraints is hit with
- * probability at least 1/(n * k^(d-1)).
+ * PCT (Burckhardt, Kothari, Musuvathi, Nagarakatte, ASPLOS'10) over the
+ * run's contexts (threads). Each context gets a random initial priority the
+ * first time a choice names it: a hash of the run's salt and its id, above
+ * every change priority (random keys rank the contexts like a random
+ * permutation, without knowing their number in advance). d-1 change points
+ * k_1..k_{d-1} are drawn uniformly in [1, steps]; at the first decision of a
+ * step >= k_i the context that would run there gets priority i, below every
+ * initial one. A bug needing d ordering constraints over n threads and k
+ * points is then hit with probability at least 1/(n * k^(d-1)).
  *
- * Our steps differ from the paper's in one way: the engine only asks at
- * points with two or more ready cores, so a change point that falls in a
- * stretch with a single ready core fires at the next choice (still in order).
+ * The levers the engine gives:
+ *  - CORE: the core whose context ranks highest runs (spinners passed over,
+ *    weak fairness: see below);
+ *  - ADVANCE at an enabled point: preempt the running context (time runs to
+ *    its slice end) when a context known ready on that core outranks it, or
+ *    a change point just demoted it. The kernel then picks the next thread by
+ *    its own rules; if that one is outranked too it is preempted at its first
+ *    enabled point, at most min(ready + 1, SIM_PCT_PREEMPT_CHAIN_MAX) times
+ *    in a row per core (a ready thread the kernel will not run here must not
+ *    turn into a storm of preemptions);
+ *  - DEFER: an interrupt is a pseudo-context (SIM_CONTEXT_IRQ(bit)) with its
+ *    own random priority; it waits (within the engine's bound) while the
+ *    running context outranks it.
+ * Contexts the engine cannot know to be ready (woken from a block) rank only
+ * once they run.
  *
- * words: [0..3] rng, [4] seed, [5] steps, [6] depth, [7] cores,
- * [8..15] priorities, one byte per core (values < d + 64 <= 89 fit),
- * [16..39] change points: step in the low 63 bits, bit 63 = fired.
+ * words: [0..3] rng, [4] seed, [5] steps, [6] depth, [7] cores, [8] salt,
+ * [9] spinning cores, [10] ready cores at the last core choice, [11] change
+ * points fired, [12..33] change points: step in the low 63 bits, bit 63 =
+ * fired; [34..55] demotions: context id (low 32) and priority (high 32), one
+ * per fired change point; [64..127] per core: choices waited (fairness);
+ * [128..191] per core: preemption chain (bits 0..7), last answer was a
+ * preemption (bit 8), last context seen (high 32).
  * Faults and values come from the same rng (after the schedule was drawn):
  * values uniform, a fault with probability PCT_FAULT_PER_MILLION.
  */
 
-enum { PCT_SEED = 4, PCT_STEPS = 5, PCT_DEPTH = 6, PCT_CORES = 7, PCT_PRIO = 8,
-       PCT_CHANGE = 16, PCT_SPIN = 38, PCT_OPTIONS = 39, PCT_WAIT = 40 };
-_Static_assert(PCT_WAIT + SIM_CORES_MAX <= WORDS_COUNT, "pct wait counters overflow the storage");
-#define PCT_CHANGES_MAX ((unsigned)(PCT_SPIN - PCT_CHANGE))
+enum { PCT_SEED = 4, PCT_STEPS = 5, PCT_DEPTH = 6, PCT_CORES = 7, PCT_SALT = 8, PCT_SPIN = 9,
+       PCT_OPTIONS = 10, PCT_FIRED_COUNT = 11, PCT_CHANGE = 12, PCT_DEMOTED = 34,
+       PCT_WAIT = 64, PCT_CHAIN = 128 };
+#define PCT_CHANGES_MAX ((unsigned)(PCT_DEMOTED - PCT_CHANGE))
 #define PCT_DEPTH_MAX (1u + PCT_CHANGES_MAX)
+_Static_assert(PCT_DEMOTED + PCT_CHANGES_MAX <= PCT_WAIT, "pct demotions overlap");
+_Static_assert(PCT_WAIT + SIM_CORES_MAX <= PCT_CHAIN, "pct wait counters overlap");
+_Static_assert(PCT_CHAIN + SIM_CORES_MAX <= WORDS_COUNT, "pct chains overflow the storage");
 /* Weak fairness (SIM_PCT_FAIR_CHOICES): real cores all progress at once;
  * without it a core whose thread polls (a timed wait in a loop) would keep a
  * lower core from ever running, a livelock no hardware has. */
 #define PCT_FAIR_CHOICES SIM_PCT_FAIR_CHOICES
 #define PCT_FIRED (1ull << 63)
+/* Initial priorities lie above this bit; change priorities 1..d-1 below. */
+#define PCT_INITIAL_BIT (1ull << 62)
+#define PCT_CHAIN_MASK 0xffull
+#define PCT_CHAIN_PREEMPTED (1ull << 8)
 /* PCT is about schedules; faults still come, rarely, so a PCT campaign also
  * walks error paths without drowning in them. */
 #define PCT_FAULT_PER_MILLION 10000u
 
-_Static_assert(PCT_DEPTH_MAX + 64u < 256u, "pct priorities must fit a byte");
-_Static_assert(PCT_PRIO + SIM_CORES_MAX / 8u <= PCT_CHANGE, "pct priority bytes overlap");
+_Static_assert(SIM_PCT_PREEMPT_CHAIN_MAX <= PCT_CHAIN_MASK, "a chain count fits its byte");
 
-static unsigned pct_priority(const sim_strategy_storage_t *st, unsigned core)
+/* The context a core choice's option runs: the engine names it; a caller
+ * without contexts (unit tests) ranks cores. */
+static uint32_t pct_core_context(const sim_choice_t *choice, uint32_t core)
 {
-	return (unsigned)(st->words[PCT_PRIO + core / 8] >> (8 * (core % 8))) & 0xffu;
+	if (choice->core_contexts == NULL || core >= SIM_CORES_MAX)
+		return core;
+	return choice->core_contexts[core];
 }
 
-static void pct_set_priority(sim_strategy_storage_t *st, unsigned core, unsigned priority)
+static uint64_t pct_priority(const sim_strategy_storage_t *st, uint32_t context)
 {
-	uint64_t *w = &st->words[PCT_PRIO + core / 8];
-	unsigned shift = 8 * (core % 8);
-	*w = (*w & ~(0xffull << shift)) | ((uint64_t)(priority & 0xffu) << shift);
+	uint64_t fired = st->words[PCT_FIRED_COUNT];
+	SIM_ASSERT(fired <= PCT_CHANGES_MAX);
+	for (uint64_t i = 0; i < fired; i++) {
+		uint64_t w = st->words[PCT_DEMOTED + i];
+		if ((uint32_t)w == context)
+			return w >> 32;
+	}
+	return PCT_INITIAL_BIT | (sim_hash64(st->words[PCT_SALT], context) >> 2);
+}
+
+/* Demote `context` to change priority `priority` (1..d-1). */
+static void pct_demote(sim_strategy_storage_t *st, uint32_t context, unsigned priority)
+{
+	uint64_t fired = st->words[PCT_FIRED_COUNT];
+	SIM_ASSERT(priority >= 1 && priority < PCT_DEPTH_MAX);
+	uint64_t w = ((uint64_t)priority << 32) | context;
+	for (uint64_t i = 0; i < fired; i++) {
+		if ((uint32_t)st->words[PCT_DEMOTED + i] == context) {
+			st->words[PCT_DEMOTED + i] = w;
+			return;
+		}
+	}
+	SIM_ASSERT(fired < PCT_CHANGES_MAX);
+	st->words[PCT_DEMOTED + fired] = w;
+	st->words[PCT_FIRED_COUNT] = fired + 1;
 }
 
 static void pct_begin(sim_strategy_t *s, unsigned cores)
@@ -157,68 +222,61 @@ static void pct_begin(sim_strategy_t *s, unsigned cores)
 		cores = SIM_CORES_MAX;
 	unsigned depth = (unsigned)st->words[PCT_DEPTH];
 	uint64_t steps = st->words[PCT_STEPS];
+	SIM_ASSERT(depth >= 1 && depth <= PCT_DEPTH_MAX);
 	sim_rng_t r;
 	sim_rng_seed(&r, st->words[PCT_SEED]);
-	st->words[PCT_CORES] = cores;
-
-	/* Distinct initial priorities: a random permutation of [d, d+cores). */
-	unsigned perm[SIM_CORES_MAX];
-	for (unsigned i = 0; i < cores; i++)
-		perm[i] = depth + i;
-	for (unsigned i = cores - 1; i > 0; i--) {
-		unsigned j = (unsigned)sim_rng_below(&r, (uint64_t)i + 1);
-		unsigned tmp = perm[i];
-		perm[i] = perm[j];
-		perm[j] = tmp;
-	}
-	for (unsigned i = PCT_PRIO; i < PCT_CHANGE; i++)
+	for (unsigned i = PCT_CORES; i < WORDS_COUNT; i++)
 		st->words[i] = 0;
-	for (unsigned c = 0; c < cores; c++)
-		pct_set_priority(st, c, perm[c]);
-
+	st->words[PCT_CORES] = cores;
+	st->words[PCT_SALT] = sim_rng_next(&r);
 	/* Change point i (priority i) for i in 1..d-1, at a step in [1, steps]. */
-	for (unsigned i = PCT_CHANGE; i < (unsigned)PCT_SPIN; i++)
+	for (unsigned i = PCT_CHANGE; i < (unsigned)PCT_DEMOTED; i++)
 		st->words[i] = PCT_FIRED;
-	st->words[PCT_SPIN] = 0;
-	st->words[PCT_OPTIONS] = 0;
-	for (unsigned c = 0; c < SIM_CORES_MAX; c++)
-		st->words[PCT_WAIT + c] = 0;
 	for (unsigned i = 1; i < depth; i++)
 		st->words[PCT_CHANGE + i - 1] = 1 + sim_rng_below(&r, steps);
 	rng_store(st, &r);
 }
 
-/* The earliest change point not yet fired with step <= now, or -1. Ties go
- * to the lower index, so the order is fixed. */
-static int pct_next_change(const sim_strategy_storage_t *st, uint64_t now)
+/* Fire every change point due at `step` (in step order, ties to the lower
+ * index): each demotes `context`, the one about to run. Returns whether one
+ * fired. At most depth-1 fire per run: the loop is bounded. */
+static bool pct_fire_changes(sim_strategy_storage_t *st, uint64_t step, uint32_t context)
 {
-	int found = -1;
-	uint64_t found_step = 0;
-	for (unsigned i = 0; i < PCT_CHANGES_MAX; i++) {
-		uint64_t w = st->words[PCT_CHANGE + i];
-		if ((w & PCT_FIRED) || w > now)
-			continue;
-		if (found < 0 || w < found_step) {
-			found = (int)i;
-			found_step = w;
+	bool any = false;
+	for (unsigned fired = 0; fired < PCT_CHANGES_MAX; fired++) {
+		int found = -1;
+		uint64_t found_step = 0;
+		for (unsigned i = 0; i < PCT_CHANGES_MAX; i++) {
+			uint64_t w = st->words[PCT_CHANGE + i];
+			if ((w & PCT_FIRED) || w > step)
+				continue;
+			if (found < 0 || w < found_step) {
+				found = (int)i;
+				found_step = w;
+			}
 		}
+		if (found < 0)
+			break;
+		st->words[PCT_CHANGE + (unsigned)found] |= PCT_FIRED;
+		pct_demote(st, context, (unsigned)found + 1);
+		any = true;
 	}
-	return found;
+	return any;
 }
 
-/* Index of the highest-priority option whose core is not in `skip_mask`,
- * or n if every option is in it. */
+/* Index of the option whose context ranks highest, skipping cores in
+ * `skip_mask`; n if every option is skipped. */
 static uint32_t pct_top_except(const sim_strategy_storage_t *st, const sim_choice_t *choice,
 			       uint64_t skip_mask)
 {
 	uint32_t best = choice->n;
-	unsigned best_priority = 0;
+	uint64_t best_priority = 0;
 	for (uint32_t i = 0; i < choice->n; i++) {
 		uint32_t core = choice->options[i];
 		if (core >= SIM_CORES_MAX || (skip_mask >> core) & 1u)
 			continue;
-		unsigned p = pct_priority(st, core);
-		if (p > best_priority) {
+		uint64_t p = pct_priority(st, pct_core_context(choice, core));
+		if (best == choice->n || p > best_priority) {
 			best_priority = p;
 			best = i;
 		}
@@ -304,17 +362,69 @@ static uint32_t pct_choose_core(sim_strategy_storage_t *st, const sim_choice_t *
 		rng_store(st, &r);
 		return pct_fair(st, choice, top);
 	}
-	/* At most depth-1 change points can fire: the loop is bounded. */
-	for (unsigned fired = 0; fired < PCT_DEPTH_MAX; fired++) {
-		int i = pct_next_change(st, choice->step);
-		if (i < 0)
-			break;
-		st->words[PCT_CHANGE + (unsigned)i] |= PCT_FIRED;
-		pct_set_priority(st, choice->options[top], (unsigned)i + 1);
+	if (pct_fire_changes(st, choice->step, pct_core_context(choice, choice->options[top]))) {
 		top = pct_top_except(st, choice, spin);
 		SIM_ASSERT(top < choice->n);
 	}
 	return pct_fair(st, choice, top);
+}
+
+/* The highest priority among the contexts known ready on the choice's core,
+ * other than `running`; 0 if none. */
+static uint64_t pct_ready_top(const sim_strategy_storage_t *st, const sim_choice_t *choice,
+			      uint32_t running)
+{
+	uint64_t best = 0;
+	SIM_ASSERT(choice->ready_count <= SIM_READY_CONTEXTS_MAX);
+	for (uint32_t i = 0; i < choice->ready_count && choice->ready != NULL; i++) {
+		uint64_t p = choice->ready[i] == running ? 0 : pct_priority(st, choice->ready[i]);
+		if (p > best)
+			best = p;
+	}
+	return best;
+}
+
+/* ADVANCE: preempt the running context if it is outranked (see above). */
+static uint32_t pct_choose_advance(sim_strategy_storage_t *st, const sim_choice_t *choice)
+{
+	unsigned core = choice->core < SIM_CORES_MAX ? choice->core : 0;
+	uint32_t running = pct_core_context(choice, core);
+	uint64_t *chain_word = &st->words[PCT_CHAIN + core];
+	uint64_t chain = *chain_word & PCT_CHAIN_MASK;
+	/* A context that came in by itself (not through our preemption)
+	 * starts a new chain. */
+	if ((uint32_t)(*chain_word >> 32) != running && !(*chain_word & PCT_CHAIN_PREEMPTED))
+		chain = 0;
+	bool demoted = pct_fire_changes(st, choice->step, running);
+	bool outranked = pct_ready_top(st, choice, running) > pct_priority(st, running);
+	uint64_t chain_max = (uint64_t)choice->ready_count + 1u;
+	if (chain_max > SIM_PCT_PREEMPT_CHAIN_MAX)
+		chain_max = SIM_PCT_PREEMPT_CHAIN_MAX;
+	bool preempt = (demoted || outranked) && chain < chain_max;
+	if (preempt)
+		chain++;
+	else if (!outranked)
+		chain = 0;
+	SIM_ASSERT(chain <= SIM_PCT_PREEMPT_CHAIN_MAX);
+	*chain_word = ((uint64_t)running << 32) | (preempt ? PCT_CHAIN_PREEMPTED : 0) | chain;
+	return binary_index(choice, preempt);
+}
+
+/* DEFER: the pending interrupt waits while the running context outranks
+ * the pseudo-context of its lowest pending bit. */
+static uint32_t pct_choose_defer(sim_strategy_storage_t *st, const sim_choice_t *choice)
+{
+	unsigned core = choice->core < SIM_CORES_MAX ? choice->core : 0;
+	uint32_t running = pct_core_context(choice, core);
+	(void)pct_fire_changes(st, choice->step, running);
+	/* The interrupt of a preemption PCT just decided is taken: deferring
+	 * it would undo the decision. */
+	uint64_t chain_word = st->words[PCT_CHAIN + core];
+	if ((chain_word & PCT_CHAIN_PREEMPTED) && (uint32_t)(chain_word >> 32) == running)
+		return binary_index(choice, false);
+	unsigned bit = choice->site ? (unsigned)__builtin_ctz(choice->site) : 0;
+	bool defer = pct_priority(st, running) > pct_priority(st, SIM_CONTEXT_IRQ(bit));
+	return binary_index(choice, defer);
 }
 
 static uint32_t pct_choose(sim_strategy_t *s, const sim_choice_t *choice)
@@ -322,11 +432,15 @@ static uint32_t pct_choose(sim_strategy_t *s, const sim_choice_t *choice)
 	sim_strategy_storage_t *st = storage_of(s);
 	if (choice->kind == SIM_DECIDE_CORE)
 		return pct_choose_core(st, choice);
+	if (choice->kind == SIM_DECIDE_ADVANCE)
+		return pct_choose_advance(st, choice);
+	if (choice->kind == SIM_DECIDE_DEFER)
+		return pct_choose_defer(st, choice);
 	sim_rng_t r;
 	rng_load(st, &r);
 	uint32_t index;
 	if (choice->kind == SIM_DECIDE_FAULT)
-		index = fault_index(choice, sim_rng_below(&r, 1000000u) < PCT_FAULT_PER_MILLION);
+		index = binary_index(choice, sim_rng_below(&r, 1000000u) < PCT_FAULT_PER_MILLION);
 	else
 		index = (uint32_t)sim_rng_below(&r, choice->n);
 	rng_store(st, &r);
@@ -356,9 +470,9 @@ void sim_strategy_pct(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t se
 	pct_begin(s, SIM_CORES_MAX);
 }
 
-double sim_pct_bound(unsigned cores, uint64_t steps, unsigned depth)
+double sim_pct_bound(unsigned threads, uint64_t steps, unsigned depth)
 {
-	double n = cores ? (double)cores : 1.0;
+	double n = threads ? (double)threads : 1.0;
 	double k = steps ? (double)steps : 1.0;
 	double denominator = n;
 	for (unsigned i = 1; i < depth && denominator < 1e300; i++)
@@ -420,6 +534,10 @@ static const char *kind_name(unsigned kind)
 		return "fault";
 	case SIM_DECIDE_VALUE:
 		return "value";
+	case SIM_DECIDE_ADVANCE:
+		return "advance";
+	case SIM_DECIDE_DEFER:
+		return "defer";
 	default:
 		return "unknown";
 	}
@@ -469,6 +587,11 @@ static uint32_t replay_choose(sim_strategy_t *s, const sim_choice_t *choice)
 	sim_strategy_storage_t *st = storage_of(s);
 	const sim_trace_t *t = st->ptr;
 	size_t count = t ? t->count : 0;
+	/* A version 1 run never asked for timing decisions: its stream has
+	 * none to consume, and the default is what that run did. */
+	if (t != NULL && t->version == 1 &&
+	    (choice->kind == SIM_DECIDE_ADVANCE || choice->kind == SIM_DECIDE_DEFER))
+		return choice->default_index;
 	if (st->pos >= count)
 		return replay_diverge(st, choice, NULL, count);
 	size_t index = st->pos++;

@@ -1,11 +1,11 @@
 /*
  * trace.c — the trace file format: encode, decode, save, load.
  *
- * Format v1 (all integers unsigned LEB128 varints unless said otherwise; a
+ * Format v2 (all integers unsigned LEB128 varints unless said otherwise; a
  * varint is at most 10 bytes and must fit its field):
  *
  *   magic        8 bytes  "WEFTTRC\0"
- *   version      varint   1
+ *   version      varint   2 (1 is still read and written, see below)
  *   build id     string   varint length (<= SIM_TRACE_NAME_MAX-1) + bytes
  *   scenario     string   (no control bytes, no NUL, in any string)
  *   strategy     string
@@ -14,7 +14,7 @@
  *   outcome      varint   an enum sim_outcome
  *   count        varint   decisions, <= SIM_TRACE_DECISIONS_MAX
  *   runs         until `count` decisions are described, each run is
- *                  header varint  (repeat - 1) << 2 | kind   (kind < 3)
+ *                  header varint  (repeat - 1) << 3 | kind   (kind < 5)
  *                  value  varint  (value + 1) mod 2^32, so
  *                                 SIM_DECISION_DEFAULT is the single byte 0
  *                repeat identical (kind, value) pairs; repeat <= the
@@ -23,6 +23,10 @@
  *   checksum     4 bytes  little endian CRC-32 (IEEE, reflected) of every
  *                         byte before it
  *   nothing after the checksum.
+ *
+ * Version 1 is the same but for the run header, (repeat - 1) << 2 | kind
+ * with kind < 3 (no timing decisions): a trace keeps the version it was read
+ * with, so an old trace round-trips byte for byte.
  *
  * Decoding never reads past `size`, bounds every count before trusting it,
  * allocates only once the whole file has been checked, and fails with one
@@ -118,14 +122,31 @@ static void out_string(out_buf_t *o, const char *s)
 	out_bytes(o, s, n);
 }
 
+#define TRACE_V1_KINDS 3u
+#define TRACE_V1_KIND_BITS 2u
+#define TRACE_KIND_BITS 3u
+_Static_assert(SIM_DECIDE_KINDS <= (1u << TRACE_KIND_BITS), "kinds fit the run header");
+
+/* Bits of kind in a run header of format `version`. */
+static unsigned trace_kind_bits(uint32_t version)
+{
+	return version == 1 ? TRACE_V1_KIND_BITS : TRACE_KIND_BITS;
+}
+
+static uint32_t trace_kinds(uint32_t version)
+{
+	return version == 1 ? TRACE_V1_KINDS : SIM_DECIDE_KINDS;
+}
+
 static bool trace_encodable(const sim_trace_t *t)
 {
 	if (t->cores < 1 || t->cores > SIM_CORES_MAX || t->outcome > SIM_FAIL_ORACLE)
 		return false;
 	if (t->count > SIM_TRACE_DECISIONS_MAX || (t->count && !t->decisions))
 		return false;
+	uint32_t kinds = trace_kinds(t->version);
 	for (size_t i = 0; i < t->count; i++)
-		if (t->decisions[i].kind >= SIM_DECIDE_KINDS)
+		if (t->decisions[i].kind >= kinds)
 			return false;
 	return true;
 }
@@ -158,8 +179,12 @@ bool sim_trace_encode(const sim_trace_t *t, uint8_t **out, size_t *size)
 	if (!trace_encodable(t))
 		return false;
 	out_buf_t o = {0};
+	/* A trace read as version 1 is written as version 1; anything else
+	 * (0: filled by hand) as the current one. */
+	uint32_t version = t->version == 1 ? 1u : SIM_TRACE_VERSION;
+	unsigned kind_bits = trace_kind_bits(version);
 	out_bytes(&o, trace_magic, sizeof trace_magic);
-	out_varint(&o, SIM_TRACE_VERSION);
+	out_varint(&o, version);
 	out_string(&o, t->build_id);
 	out_string(&o, t->scenario);
 	out_string(&o, t->strategy);
@@ -173,7 +198,7 @@ bool sim_trace_encode(const sim_trace_t *t, uint8_t **out, size_t *size)
 		while (i + repeat < t->count && t->decisions[i + repeat].kind == d->kind &&
 		       t->decisions[i + repeat].value == d->value)
 			repeat++;
-		out_varint(&o, (uint64_t)(repeat - 1) << 2 | d->kind);
+		out_varint(&o, (uint64_t)(repeat - 1) << kind_bits | d->kind);
 		out_varint(&o, (uint32_t)(d->value + 1u));
 		i += repeat;
 	}
@@ -297,8 +322,8 @@ static bool decode_header(in_buf_t *in, sim_trace_t *t, uint64_t *count)
 	uint64_t v;
 	if (!in_varint(in, UINT64_MAX, "format version", &v))
 		return false;
-	if (v != SIM_TRACE_VERSION)
-		return in_fail(in, "trace format version %llu is not supported (this build reads %u)",
+	if (v != SIM_TRACE_VERSION && v != 1)
+		return in_fail(in, "trace format version %llu is not supported (this build reads 1..%u)",
 			       (unsigned long long)v, SIM_TRACE_VERSION);
 	t->version = (uint32_t)v;
 	if (!in_string(in, "build id", t->build_id) || !in_string(in, "scenario", t->scenario) ||
@@ -322,14 +347,16 @@ static bool decode_header(in_buf_t *in, sim_trace_t *t, uint64_t *count)
 static bool decode_runs(in_buf_t *in, uint64_t count, sim_trace_t *t)
 {
 	uint64_t done = 0;
+	unsigned kind_bits = trace_kind_bits(t->version);
+	uint32_t kinds = trace_kinds(t->version);
 	char what[64];
 	while (done < count) {
 		snprintf(what, sizeof what, "decision %llu", (unsigned long long)done);
 		uint64_t header, value;
 		if (!in_varint(in, UINT64_MAX, what, &header))
 			return false;
-		uint64_t kind = header & 3u, repeat = (header >> 2) + 1;
-		if (kind >= SIM_DECIDE_KINDS)
+		uint64_t kind = header & ((1u << kind_bits) - 1u), repeat = (header >> kind_bits) + 1;
+		if (kind >= kinds)
 			return in_fail(in, "trace damaged: decision %llu has unknown kind %llu",
 				       (unsigned long long)done, (unsigned long long)kind);
 		if (repeat > count - done)

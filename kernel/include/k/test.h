@@ -32,7 +32,10 @@ struct k_test {
 	int line;
 };
 
-#if defined(__has_attribute)
+/* A build whose toolchain ignores `retain` (arm-none-eabi-gcc 12 warns that
+ * it does) defines K_TEST_RETAIN empty and keeps the section in its linker
+ * script instead. */
+#if !defined(K_TEST_RETAIN) && defined(__has_attribute)
 #if __has_attribute(retain)
 #define K_TEST_RETAIN __attribute__((retain))
 #endif
@@ -52,6 +55,15 @@ struct k_test {
 
 extern const struct k_test __start_weft_tests[] __attribute__((weak));
 extern const struct k_test __stop_weft_tests[] __attribute__((weak));
+
+/* The same list as a table the build generates from the K_TEST lines of the
+ * kernel's sources, in link order (weft_descriptor_table, cmake/weft.cmake):
+ * the form descriptor collection takes where the object format has no
+ * usable section (wasm). A build that links the table gets its order from
+ * it; any other build leaves these undefined (weak) and reads the section.
+ * NULL-terminated; _count excludes the NULL. */
+extern const struct k_test *const weft_tests_table[] __attribute__((weak));
+extern const size_t weft_tests_table_count __attribute__((weak));
 
 /* Record a failed check of the running test (file, line, expression printed
  * on the console). Use through the macros. */
@@ -84,7 +96,8 @@ struct k_test_result {
 unsigned k_test_run(const char *prefix, struct k_test_result *out);
 /* k_test_run(NULL, NULL). */
 unsigned k_test_run_all(void);
-/* Registered tests (section order). */
+/* Registered tests: the generated table's order when the build links one,
+ * else section order (the two agree; the wasm build's ctest checks it). */
 size_t k_test_count(void);
 const struct k_test *k_test_at(size_t index);
 

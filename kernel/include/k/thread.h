@@ -135,7 +135,10 @@ unsigned k_thread_priority_effective(const k_thread_t *t);
 int k_thread_priority_set(k_thread_t *t, unsigned priority);
 
 /* Restrict t to the cores in mask (bits of cores not started are ignored; the
- * rest must not be empty). A running or ready thread moves at once. Returns 0,
+ * rest must not be empty). The calling thread and a ready thread move at once;
+ * a thread running on another core moves when that core takes the IPI this
+ * sends (interrupt latency: it may run a few more kernel calls there), at the
+ * latest at its next switch. Returns 0,
  * -K_EINVAL empty mask, -K_ESRCH t has exited, -K_EAGAIN t's home core changed
  * under every one of SCHED_WAKE_RETRIES_MAX attempts (other cores moving it). */
 int k_thread_affinity_set(k_thread_t *t, k_cpumask_t mask);

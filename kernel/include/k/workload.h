@@ -26,7 +26,10 @@ struct k_workload {
 	int (*check)(char *msg, size_t cap);
 };
 
-#if defined(__has_attribute)
+/* A build whose toolchain ignores `retain` (arm-none-eabi-gcc 12 warns that
+ * it does) defines K_SECTION_RETAIN empty and keeps the section in its linker
+ * script instead. */
+#if !defined(K_SECTION_RETAIN) && defined(__has_attribute)
 #if __has_attribute(retain)
 #define K_SECTION_RETAIN __attribute__((retain))
 #endif
@@ -78,5 +81,12 @@ struct k_bug_program {
 
 extern const struct k_bug_program __start_weft_bugs[] __attribute__((weak));
 extern const struct k_bug_program __stop_weft_bugs[] __attribute__((weak));
+
+/* The same list generated at build time from the K_WORKLOAD lines of the
+ * workload sources, in link order (weft_descriptor_table, cmake/weft.cmake),
+ * for targets without a usable section (wasm). Weak: only such builds link
+ * it. NULL-terminated; _count excludes the NULL. */
+extern const struct k_workload *const weft_workloads_table[] __attribute__((weak));
+extern const size_t weft_workloads_table_count __attribute__((weak));
 
 #endif /* K_WORKLOAD_H */

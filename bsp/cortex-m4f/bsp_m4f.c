@@ -1,0 +1,743 @@
+/*
+ * bsp_m4f.c — bsp.h on one Cortex-M4F core: QEMU's mps2-an386 board (ARM
+ * AN386 FPGA image), no vendor HAL, no CMSIS: the few registers used are
+ * named here.
+ *
+ * Interrupt masking: BASEPRI, not PRIMASK. "Interrupts off" is BASEPRI =
+ * M4F_KERNEL_MASK, which masks every interrupt the kernel sees (SysTick, the
+ * clock and test-device timers, the IPI line and the device lines, all at
+ * priority M4F_KERNEL_PRIO) but not PendSV and SVCall (priority 0): the
+ * context switch (PendSV) and the return from a kernel interrupt (SVCall)
+ * must run while the kernel holds interrupts off. PRIMASK is used only for
+ * the instant of WFI in bsp_core_idle.
+ *
+ * Spinlocks and atomics: one core, so a spinlock is a flag that every caller
+ * takes with interrupts off (the contract): nobody else can hold it, and
+ * finding it held is a deadlock, reported by panic instead of spinning
+ * forever. Atomic read-modify-writes use LDREX/STREX: an interrupt between
+ * the two clears the exclusive monitor (exception entry does CLREX), so the
+ * store fails and the loop retries. Aligned word loads and stores are atomic
+ * as they are; one core needs no barrier to see its own stores in order.
+ *
+ * Time: TIMER0 (CMSDK APB timer) counts down from 2^32-1 at 25 MHz; its wrap
+ * interrupt extends it to 64 bits (m4f_clock_ticks). SysTick is the one-shot
+ * timer: a deadline beyond its 24-bit range is reached in several laps, and
+ * BSP_IRQ_TIMER is raised only once the clock has passed the deadline, so
+ * the kernel never sees an early timer.
+ *
+ * Device interrupt lines 0..7 are NVIC external interrupts 24..31 (no
+ * peripheral of the board drives them), pended by software through the
+ * NVIC's ISPR; the IPI is line 23 the same way. The test device is TIMER1.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bsp.h>
+
+#include "bsp_m4f.h"
+
+/* ------------------------------------------------------------ registers */
+
+#define REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#define REG8(addr) (*(volatile uint8_t *)(uintptr_t)(addr))
+
+/* System control block, SysTick, NVIC (ARMv7-M). */
+#define SCB_ICSR REG32(0xE000ED04u)
+#define ICSR_PENDSTSET (1u << 26)
+#define ICSR_PENDSTCLR (1u << 25)
+#define ICSR_VECTACTIVE_MASK 0x1FFu
+#define SCB_CCR REG32(0xE000ED14u)
+#define SCB_SHPR_SVCALL REG8(0xE000ED1Fu)
+#define SCB_SHPR_PENDSV REG8(0xE000ED22u)
+#define SCB_SHPR_SYSTICK REG8(0xE000ED23u)
+#define SCB_CFSR REG32(0xE000ED28u)
+#define FPU_FPCCR REG32(0xE000EF34u)
+#define FPCCR_ASPEN (1u << 31)
+#define FPCCR_LSPEN (1u << 30)
+
+#define SYST_CSR REG32(0xE000E010u)
+#define SYST_RVR REG32(0xE000E014u)
+#define SYST_CVR REG32(0xE000E018u)
+#define SYST_CSR_RUN 7u /* enable, interrupt, processor clock */
+#define SYST_MAX_TICKS 0x00FFFFFFu
+
+#define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
+#define NVIC_ISPR(n) REG32(0xE000E200u + 4u * (n))
+#define NVIC_ICPR(n) REG32(0xE000E280u + 4u * (n))
+#define NVIC_IPR(irq) REG8(0xE000E400u + (irq))
+
+/* CMSDK APB timers and UART0. */
+#define TIMER0_BASE 0x40000000u
+#define TIMER1_BASE 0x40001000u
+#define TIMER_CTRL(b) REG32((b) + 0x0u)
+#define TIMER_VALUE(b) REG32((b) + 0x4u)
+#define TIMER_RELOAD(b) REG32((b) + 0x8u)
+#define TIMER_INT(b) REG32((b) + 0xCu)
+#define TIMER_CTRL_RUN 9u /* enable, interrupt enable */
+#define UART0_DATA REG32(0x40004000u)
+#define UART0_STATE REG32(0x40004004u)
+#define UART0_CTRL REG32(0x40004008u)
+#define UART0_BAUDDIV REG32(0x40004010u)
+
+/* NVIC lines. */
+#define IRQ_TIMER0 8u
+#define IRQ_TIMER1 9u
+#define IRQ_IPI 23u
+#define IRQ_LINE0 24u
+#define EXC_SYSTICK 15u
+#define EXC_IRQ0 16u
+
+/* Priorities (upper bits only, so any number of implemented bits works). */
+#define M4F_KERNEL_PRIO 0x80u
+#define M4F_KERNEL_MASK 0x80u
+
+_Static_assert(IRQ_LINE0 + BSP_IRQ_LINES <= 32u, "device lines fit the board's 32 NVIC lines");
+_Static_assert(BSP_CORES_MAX >= 1u, "one core at least");
+
+/* ------------------------------------------------------------- state */
+
+static bsp_irq_handler_fn irq_handler;
+/* Clock: wraps of TIMER0 (each 2^32 ticks). Written by the wrap interrupt
+ * only; read with interrupts off. */
+static volatile uint32_t clock_wraps;
+/* One-shot timer: the deadline, BSP_TIMER_NONE when none. */
+static volatile uint64_t timer_deadline_ns = BSP_TIMER_NONE;
+/* When SysTick, as programmed, will fire (BSP_TIMER_NONE: stopped). It may
+ * fire before timer_deadline_ns (a lap, or a deadline since moved later),
+ * never after it. */
+static uint64_t systick_fires_ns = BSP_TIMER_NONE;
+/* Test device: arrivals left and the line they raise. */
+static volatile uint32_t device_left;
+static volatile uint32_t device_line;
+
+/* ------------------------------------------------------------ cores */
+
+unsigned bsp_core_count(void)
+{
+	return 1u;
+}
+
+unsigned bsp_core_id(void)
+{
+	return 0u;
+}
+
+int bsp_core_start(unsigned core, bsp_entry_fn entry, void *arg)
+{
+	(void)core;
+	(void)entry;
+	(void)arg;
+	return -BSP_EINVAL; /* one core: there is no secondary to start */
+}
+
+/* WFI with PRIMASK set wakes on any pending interrupt, masked or not, and
+ * leaves it pending; BASEPRI is lowered only under PRIMASK so nothing is
+ * taken here. The caller takes it by turning interrupts on. */
+void bsp_core_idle(void)
+{
+	uint32_t mask = M4F_KERNEL_MASK;
+	__asm__ volatile("cpsid i\n\t"
+			 "msr basepri, %0\n\t"
+			 "dsb\n\t"
+			 "wfi\n\t"
+			 "msr basepri, %1\n\t"
+			 "cpsie i\n\t"
+			 "isb"
+			 :
+			 : "r"(0u), "r"(mask)
+			 : "memory");
+}
+
+void bsp_ipi_send(unsigned core)
+{
+	if (core != 0u)
+		bsp_panic(__FILE__, __LINE__, "bsp_ipi_send: no such core");
+	NVIC_ISPR(0) = 1u << IRQ_IPI;
+	__asm__ volatile("dsb\n\tisb" ::: "memory");
+}
+
+/* -------------------------------------------------------- interrupts */
+
+static inline uint32_t basepri_get(void)
+{
+	uint32_t v;
+	__asm__ volatile("mrs %0, basepri" : "=r"(v));
+	return v;
+}
+
+/* Interrupts on. The ISB makes a pending interrupt be taken here on
+ * hardware. QEMU 7.2 does not look at pending interrupts again when BASEPRI
+ * is lowered: one that arrived while masked would wait for QEMU's next timer
+ * event (forever, if none is due). Any write to the NVIC makes it look: so
+ * the IPI line, always enabled, is enabled again (a no-op on hardware). */
+static inline void irq_on(void)
+{
+	__asm__ volatile("msr basepri, %0" : : "r"(0u) : "memory");
+	NVIC_ISER(0) = 1u << IRQ_IPI;
+	__asm__ volatile("isb" ::: "memory");
+}
+
+bsp_irq_state_t bsp_irq_save(void)
+{
+	uint32_t old = basepri_get();
+	__asm__ volatile("msr basepri, %0" : : "r"(M4F_KERNEL_MASK) : "memory");
+	return old;
+}
+
+void bsp_irq_restore(bsp_irq_state_t state)
+{
+	if (state == 0u)
+		irq_on();
+}
+
+bool bsp_irq_enabled(void)
+{
+	return basepri_get() == 0u;
+}
+
+void bsp_irq_enable(void)
+{
+	irq_on();
+}
+
+void bsp_irq_set_handler(bsp_irq_handler_fn handler)
+{
+	if (handler == NULL)
+		bsp_panic(__FILE__, __LINE__, "bsp_irq_set_handler: NULL");
+	irq_handler = handler;
+}
+
+int bsp_irq_line_raise(unsigned line)
+{
+	if (line >= BSP_IRQ_LINES)
+		return -BSP_EINVAL;
+	NVIC_ISPR(0) = 1u << (IRQ_LINE0 + line);
+	__asm__ volatile("dsb\n\tisb" ::: "memory");
+	return 0;
+}
+
+int bsp_device_start(unsigned line, uint32_t count, uint64_t period_ns)
+{
+	if (line >= BSP_IRQ_LINES || (count > 0u && period_ns == 0u))
+		return -BSP_EINVAL;
+	bsp_irq_state_t s = bsp_irq_save();
+	TIMER_CTRL(TIMER1_BASE) = 0u;
+	TIMER_INT(TIMER1_BASE) = 1u;
+	NVIC_ICPR(0) = 1u << IRQ_TIMER1;
+	device_left = count;
+	device_line = line;
+	if (count > 0u) {
+		uint64_t ticks = (period_ns + M4F_TICK_NS - 1u) / M4F_TICK_NS;
+		if (ticks > UINT32_MAX)
+			ticks = UINT32_MAX;
+		if (ticks == 0u)
+			ticks = 1u;
+		TIMER_RELOAD(TIMER1_BASE) = (uint32_t)ticks;
+		TIMER_VALUE(TIMER1_BASE) = (uint32_t)ticks;
+		TIMER_CTRL(TIMER1_BASE) = TIMER_CTRL_RUN;
+	}
+	bsp_irq_restore(s);
+	return 0;
+}
+
+/* ------------------------------------------------------------- time */
+
+/* Consistent with interrupts on or off, without masking them: a wrap not
+ * yet counted shows in TIMER0's interrupt status (VALUE is read again after
+ * seeing it), and a wrap interrupt that ran meanwhile changed clock_wraps
+ * (read again). Bounded: a wrap is 2^32 ticks (171 s) away from the next. */
+#define CLOCK_READ_TRIES_MAX 4u
+uint64_t m4f_clock_ticks(void)
+{
+	for (unsigned n = 0; n < CLOCK_READ_TRIES_MAX; n++) {
+		uint32_t hi = clock_wraps;
+		uint32_t v = TIMER_VALUE(TIMER0_BASE);
+		uint32_t wrapped = TIMER_INT(TIMER0_BASE) & 1u;
+		if (wrapped)
+			v = TIMER_VALUE(TIMER0_BASE);
+		if (hi == clock_wraps)
+			return ((uint64_t)(hi + wrapped) << 32) | (uint64_t)(UINT32_MAX - v);
+	}
+	bsp_panic(__FILE__, __LINE__, "clock: wraps kept coming while it was read");
+}
+
+uint64_t bsp_clock_ns(void)
+{
+	return m4f_clock_ticks() * M4F_TICK_NS;
+}
+
+/* SysTick toward the stored deadline: at once when it has passed, else
+ * min(remaining, 2^24-1 ticks) from now, rounded up to whole ticks. Records
+ * when it will fire (systick_fires_ns). Interrupts off. */
+static void systick_program(uint64_t deadline_ns)
+{
+	SYST_CSR = 0u;
+	if (deadline_ns == BSP_TIMER_NONE) {
+		SCB_ICSR = ICSR_PENDSTCLR;
+		systick_fires_ns = BSP_TIMER_NONE;
+		return;
+	}
+	uint64_t now = bsp_clock_ns();
+	if (deadline_ns <= now) {
+		SCB_ICSR = ICSR_PENDSTSET;
+		systick_fires_ns = now;
+		return;
+	}
+	uint64_t left = deadline_ns - now;
+	uint32_t ticks = SYST_MAX_TICKS;
+	if (left < (uint64_t)SYST_MAX_TICKS * M4F_TICK_NS)
+		ticks = ((uint32_t)left + M4F_TICK_NS - 1u) / M4F_TICK_NS;
+	SYST_RVR = ticks;
+	SYST_CVR = 0u; /* any write clears it: the count starts from RVR */
+	SYST_CSR = SYST_CSR_RUN;
+	systick_fires_ns = now + (uint64_t)ticks * M4F_TICK_NS;
+}
+
+/* The kernel re-arms on every switch, mostly to move a slice end later.
+ * A SysTick already due no later than the new deadline is left running:
+ * when it fires, m4f_irq_collect finds the deadline not reached and starts
+ * the next lap without bothering the kernel. Only an earlier deadline
+ * reprograms it. */
+void bsp_timer_set(uint64_t deadline_ns)
+{
+	bsp_irq_state_t s = bsp_irq_save();
+	timer_deadline_ns = deadline_ns;
+	if (deadline_ns < systick_fires_ns)
+		systick_program(deadline_ns);
+	bsp_irq_restore(s);
+}
+
+/* ---------------------------------------------------------- context */
+
+/* The first run of a context: PendSV "returns" into entry(arg) through this
+ * frame, in Thread mode on PSP with no FPU context. entry must not return:
+ * if it does, the lr in the frame panics. */
+struct m4f_initial_frame {
+	uint32_t r4_r11[8];
+	uint32_t exc_return;
+	uint32_t r0, r1, r2, r3, r12, lr, pc, xpsr;
+};
+
+#define M4F_EXC_RETURN_THREAD_PSP 0xFFFFFFFDu
+#define M4F_XPSR_THUMB 0x01000000u
+
+static void context_returned(void)
+{
+	bsp_panic(__FILE__, __LINE__, "a context's entry returned");
+}
+
+bsp_context_t bsp_context_init(void *stack, size_t size, bsp_entry_fn entry, void *arg)
+{
+	if (stack == NULL || entry == NULL || size < BSP_STACK_MIN_BYTES ||
+	    ((uintptr_t)stack & 7u) != 0u)
+		return NULL;
+	uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)7u;
+	struct m4f_initial_frame *f = (struct m4f_initial_frame *)(top - sizeof *f);
+	for (unsigned i = 0; i < 8u; i++)
+		f->r4_r11[i] = 0u;
+	f->exc_return = M4F_EXC_RETURN_THREAD_PSP;
+	f->r0 = (uint32_t)(uintptr_t)arg;
+	f->r1 = f->r2 = f->r3 = f->r12 = 0u;
+	f->lr = (uint32_t)(uintptr_t)context_returned;
+	f->pc = (uint32_t)(uintptr_t)entry & ~1u;
+	f->xpsr = M4F_XPSR_THUMB;
+	return f;
+}
+
+void bsp_context_release(bsp_context_t ctx)
+{
+	(void)ctx; /* the context lives in its stack: nothing else to free */
+}
+
+/* --------------------------------------------------------- spinlocks */
+
+void bsp_spin_init(bsp_spinlock_t *lock)
+{
+	lock->locked = 0u;
+	lock->owner = 0u;
+}
+
+void bsp_spin_lock(bsp_spinlock_t *lock)
+{
+	if (lock->locked != 0u)
+		bsp_panic(__FILE__, __LINE__, "spinlock already held on the only core (deadlock)");
+	lock->locked = 1u;
+	lock->owner = 1u;
+}
+
+bool bsp_spin_trylock(bsp_spinlock_t *lock)
+{
+	if (lock->locked != 0u)
+		return false;
+	lock->locked = 1u;
+	lock->owner = 1u;
+	return true;
+}
+
+void bsp_spin_unlock(bsp_spinlock_t *lock)
+{
+	if (lock->locked == 0u)
+		bsp_panic(__FILE__, __LINE__, "spinlock released but not held");
+	lock->owner = 0u;
+	lock->locked = 0u;
+}
+
+bool bsp_spin_held(const bsp_spinlock_t *lock)
+{
+	return lock->locked != 0u;
+}
+
+bsp_irq_state_t bsp_spin_lock_irqsave(bsp_spinlock_t *lock)
+{
+	bsp_irq_state_t s = bsp_irq_save();
+	bsp_spin_lock(lock);
+	return s;
+}
+
+void bsp_spin_unlock_irqrestore(bsp_spinlock_t *lock, bsp_irq_state_t state)
+{
+	bsp_spin_unlock(lock);
+	bsp_irq_restore(state);
+}
+
+/* ----------------------------------------------------------- atomics */
+
+uintptr_t bsp_atomic_load(const bsp_atomic_t *a)
+{
+	return a->value;
+}
+
+void bsp_atomic_store(bsp_atomic_t *a, uintptr_t v)
+{
+	a->value = v;
+}
+
+uintptr_t bsp_atomic_fetch_add(bsp_atomic_t *a, uintptr_t delta)
+{
+	uintptr_t old, sum, fail;
+	do {
+		/* strex needs a status register apart from the value stored. */
+		__asm__ volatile("ldrex %0, [%3]\n\t"
+				 "add %1, %0, %4\n\t"
+				 "strex %2, %1, [%3]"
+				 : "=&r"(old), "=&r"(sum), "=&r"(fail)
+				 : "r"(&a->value), "r"(delta)
+				 : "memory");
+	} while (fail != 0u);
+	return old;
+}
+
+uintptr_t bsp_atomic_swap(bsp_atomic_t *a, uintptr_t v)
+{
+	uintptr_t old, fail;
+	do {
+		__asm__ volatile("ldrex %0, [%2]\n\t"
+				 "strex %1, %3, [%2]"
+				 : "=&r"(old), "=&r"(fail)
+				 : "r"(&a->value), "r"(v)
+				 : "memory");
+	} while (fail != 0u);
+	return old;
+}
+
+bool bsp_atomic_cas(bsp_atomic_t *a, uintptr_t *expected, uintptr_t desired)
+{
+	uintptr_t old, fail;
+	do {
+		__asm__ volatile("ldrex %0, [%1]" : "=&r"(old) : "r"(&a->value) : "memory");
+		if (old != *expected) {
+			__asm__ volatile("clrex" ::: "memory");
+			*expected = old;
+			return false;
+		}
+		__asm__ volatile("strex %0, %2, [%1]"
+				 : "=&r"(fail)
+				 : "r"(&a->value), "r"(desired)
+				 : "memory");
+	} while (fail != 0u);
+	return true;
+}
+
+/* ------------------------------------------------------------ memory */
+
+extern char __heap0_start[], __heap0_end[], __heap1_start[], __heap1_end[];
+
+static struct bsp_mem_region regions[2];
+
+size_t bsp_mem_regions(const struct bsp_mem_region **out)
+{
+	regions[0].base = (uintptr_t)__heap0_start;
+	regions[0].size = (size_t)(__heap0_end - __heap0_start);
+	regions[1].base = (uintptr_t)__heap1_start;
+	regions[1].size = (size_t)(__heap1_end - __heap1_start);
+	*out = regions;
+	return 2u;
+}
+
+/* No loader runs on this target yet: no executable memory is handed out
+ * (the contract's "exhausted" answer). */
+void *bsp_mem_exec_alloc(size_t size)
+{
+	(void)size;
+	return NULL;
+}
+
+void bsp_mem_exec_free(void *p, size_t size)
+{
+	(void)size;
+	if (p != NULL)
+		bsp_panic(__FILE__, __LINE__, "bsp_mem_exec_free: never handed out");
+}
+
+/* -------------------------------------------------------- host files */
+
+int bsp_file_open(const char *path, unsigned flags)
+{
+	(void)path;
+	(void)flags;
+	return -BSP_ENOSYS;
+}
+
+long bsp_file_read(int handle, void *buf, size_t size)
+{
+	(void)handle;
+	(void)buf;
+	(void)size;
+	return -BSP_ENOSYS;
+}
+
+long bsp_file_write(int handle, const void *buf, size_t size)
+{
+	(void)handle;
+	(void)buf;
+	(void)size;
+	return -BSP_ENOSYS;
+}
+
+int64_t bsp_file_seek(int handle, int64_t offset, int whence)
+{
+	(void)handle;
+	(void)offset;
+	(void)whence;
+	return -BSP_ENOSYS;
+}
+
+int bsp_file_close(int handle)
+{
+	(void)handle;
+	return -BSP_ENOSYS;
+}
+
+int bsp_dir_entry(const char *path, size_t index, char *name, size_t cap)
+{
+	(void)path;
+	(void)index;
+	(void)name;
+	(void)cap;
+	return -BSP_ENOSYS;
+}
+
+/* ----------------------------------------- console, panic, semihosting */
+
+#define M4F_LINE_MAX 4096u
+
+void bsp_console_write(const char *s, size_t size)
+{
+	for (size_t i = 0; i < size; i++) {
+		/* Bounded: QEMU's UART drains at once; real hardware within a
+		 * character time. */
+		for (unsigned spin = 0; (UART0_STATE & 1u) != 0u && spin < 1000000u; spin++)
+			;
+		UART0_DATA = (uint8_t)s[i];
+	}
+}
+
+void m4f_puts(const char *s)
+{
+	size_t n = 0;
+	while (n < M4F_LINE_MAX && s[n] != '\0')
+		n++;
+	bsp_console_write(s, n);
+}
+
+void m4f_put_u64(uint64_t v)
+{
+	char buf[24];
+	unsigned n = sizeof buf;
+	do {
+		buf[--n] = (char)('0' + (unsigned)(v % 10u));
+		v /= 10u;
+	} while (v != 0u && n > 0u);
+	bsp_console_write(buf + n, sizeof buf - n);
+}
+
+#define SEMIHOST_SYS_WRITE0 0x04u
+#define SEMIHOST_SYS_GET_CMDLINE 0x15u
+#define SEMIHOST_SYS_EXIT_EXTENDED 0x20u
+#define SEMIHOST_APPLICATION_EXIT 0x20026u
+
+static uintptr_t semihost(uintptr_t op, void *arg)
+{
+	register uintptr_t r0 __asm__("r0") = op;
+	register void *r1 __asm__("r1") = arg;
+	__asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
+	return r0;
+}
+
+void m4f_puts_err(const char *s)
+{
+	(void)semihost(SEMIHOST_SYS_WRITE0, (void *)(uintptr_t)s);
+}
+
+_Noreturn void m4f_exit(int code)
+{
+	uint32_t block[2] = {SEMIHOST_APPLICATION_EXIT, (uint32_t)code};
+	for (;;)
+		(void)semihost(SEMIHOST_SYS_EXIT_EXTENDED, block);
+}
+
+_Noreturn void bsp_panic(const char *file, int line, const char *msg)
+{
+	__asm__ volatile("msr basepri, %0" : : "r"(M4F_KERNEL_MASK) : "memory");
+	m4f_puts("panic: ");
+	m4f_puts(file ? file : "?");
+	m4f_puts(":");
+	m4f_put_u64((uint64_t)(line > 0 ? line : 0));
+	m4f_puts(": ");
+	m4f_puts(msg ? msg : "");
+	m4f_puts("\n");
+	m4f_exit(1);
+}
+
+bool bsp_fault_inject(unsigned site)
+{
+	(void)site;
+	return false; /* hardware never fails on purpose */
+}
+
+void bsp_trace_event(const char *kind, uintptr_t a, uintptr_t b)
+{
+	(void)kind;
+	(void)a;
+	(void)b;
+}
+
+/* ------------------------------------------------- interrupt plumbing */
+
+/* Called by m4f_irq_entry (switch.S) in Handler mode: acknowledge the source
+ * and say what the kernel must see (0: nothing). */
+unsigned m4f_irq_collect(void)
+{
+	unsigned exc = SCB_ICSR & ICSR_VECTACTIVE_MASK;
+	if (exc == EXC_SYSTICK) {
+		uint64_t deadline = timer_deadline_ns;
+		if (deadline != BSP_TIMER_NONE && bsp_clock_ns() >= deadline) {
+			SYST_CSR = 0u;
+			systick_fires_ns = BSP_TIMER_NONE;
+			timer_deadline_ns = BSP_TIMER_NONE;
+			return BSP_IRQ_TIMER;
+		}
+		/* Early: another lap toward a far deadline, one moved later
+		 * since, or none any more (stopped). */
+		systick_program(deadline);
+		return 0u;
+	}
+	if (exc < EXC_IRQ0)
+		bsp_panic(__FILE__, __LINE__, "unexpected system exception");
+	unsigned irq = exc - EXC_IRQ0;
+	if (irq == IRQ_TIMER0) {
+		TIMER_INT(TIMER0_BASE) = 1u;
+		clock_wraps = clock_wraps + 1u;
+		return 0u;
+	}
+	if (irq == IRQ_TIMER1) {
+		TIMER_INT(TIMER1_BASE) = 1u;
+		if (device_left == 0u)
+			return 0u;
+		device_left = device_left - 1u;
+		if (device_left == 0u)
+			TIMER_CTRL(TIMER1_BASE) = 0u;
+		return BSP_IRQ_LINE(device_line);
+	}
+	if (irq == IRQ_IPI)
+		return BSP_IRQ_IPI;
+	if (irq >= IRQ_LINE0 && irq < IRQ_LINE0 + BSP_IRQ_LINES)
+		return BSP_IRQ_LINE(irq - IRQ_LINE0);
+	bsp_panic(__FILE__, __LINE__, "unexpected interrupt line");
+}
+
+/* Called by m4f_irq_tramp in Thread mode, interrupts off, on the
+ * interrupted thread's stack. */
+void m4f_irq_dispatch(unsigned mask)
+{
+	if (irq_handler == NULL)
+		bsp_panic(__FILE__, __LINE__, "interrupt before bsp_irq_set_handler");
+	irq_handler(mask);
+	if (!(basepri_get() != 0u))
+		bsp_panic(__FILE__, __LINE__, "the kernel's handler returned with interrupts on");
+}
+
+/* ------------------------------------------------------------- boot */
+
+void m4f_board_init(void)
+{
+	SCB_SHPR_SVCALL = 0u;
+	SCB_SHPR_PENDSV = 0u;
+	SCB_SHPR_SYSTICK = M4F_KERNEL_PRIO;
+	/* Lazy stacking on (both are the reset values on a Cortex-M4F; set
+	 * here so the port does not depend on it). */
+	FPU_FPCCR = FPU_FPCCR | FPCCR_ASPEN | FPCCR_LSPEN;
+	UART0_BAUDDIV = 16u;
+	UART0_CTRL = 1u; /* TX enable */
+	/* Clock: TIMER0 free-running over the full 32 bits. */
+	TIMER_CTRL(TIMER0_BASE) = 0u;
+	TIMER_RELOAD(TIMER0_BASE) = UINT32_MAX;
+	TIMER_VALUE(TIMER0_BASE) = UINT32_MAX;
+	TIMER_INT(TIMER0_BASE) = 1u;
+	TIMER_CTRL(TIMER0_BASE) = TIMER_CTRL_RUN;
+	static const unsigned lines[] = {IRQ_TIMER0, IRQ_TIMER1, IRQ_IPI};
+	for (unsigned i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		NVIC_IPR(lines[i]) = M4F_KERNEL_PRIO;
+		NVIC_ISER(0) = 1u << lines[i];
+	}
+	for (unsigned n = 0; n < BSP_IRQ_LINES; n++) {
+		NVIC_IPR(IRQ_LINE0 + n) = M4F_KERNEL_PRIO;
+		NVIC_ISER(0) = 1u << (IRQ_LINE0 + n);
+	}
+}
+
+/* The command line after the image name: QEMU gives "image args" (-append)
+ * or "image"; "" when semihosting has none. */
+const char *m4f_cmdline(void)
+{
+	static char buf[256];
+	struct {
+		char *p;
+		uint32_t len;
+	} block = {buf, sizeof buf - 1u};
+	if (semihost(SEMIHOST_SYS_GET_CMDLINE, &block) != 0u)
+		return "";
+	buf[sizeof buf - 1u] = '\0';
+	const char *s = buf;
+	unsigned i = 0;
+	while (i < sizeof buf && s[i] != '\0' && s[i] != ' ')
+		i++;
+	while (i < sizeof buf && s[i] == ' ')
+		i++;
+	return s + i;
+}
+
+__attribute__((used)) void m4f_fault(void)
+{
+	uint32_t psp;
+	__asm__ volatile("mrs %0, psp" : "=r"(psp));
+	m4f_puts("fault: exception ");
+	m4f_put_u64(SCB_ICSR & ICSR_VECTACTIVE_MASK);
+	m4f_puts(" CFSR ");
+	m4f_put_u64(SCB_CFSR);
+	m4f_puts(" thread pc ");
+	m4f_put_u64(((const uint32_t *)(uintptr_t)psp)[6]);
+	m4f_puts("\n");
+	m4f_exit(1);
+}

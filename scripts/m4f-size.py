@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Flash and static RAM of the kernel as linked into an image, from GNU ld
+map files (the m4f build's `size` target and its budget test).
+
+Usage: m4f-size.py --lib LIB CASE=MAP... [--budget CASE:METRIC=BYTES]...
+
+For each CASE, sums the input sections that came from archive LIB (the
+kernel) in the map's "Linker script and memory map" part: flash_bytes counts
+what the image stores (.text, .rodata, descriptor tables, the .data image),
+ram_bytes what it occupies in RAM besides heap and stacks (.data, .bss).
+Prints one JSON line per case and metric. With --budget, exits 1 when a
+figure is not below its budget (saying which), 0 otherwise; 2 on bad usage
+or an unreadable map.
+"""
+import json
+import re
+import sys
+
+FLASH_ONLY = ("text", "rodata", "weft_tests", "weft_workloads", "ARM.exidx", "vectors")
+
+
+def usage(msg):
+    print(f"m4f-size: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def kernel_bytes(map_path, lib):
+    try:
+        lines = open(map_path, encoding="utf-8", errors="replace").read().splitlines()
+    except OSError as e:
+        usage(f"cannot read {map_path}: {e}")
+    try:
+        start = next(i for i, l in enumerate(lines) if l.startswith("Linker script and memory map"))
+    except StopIteration:
+        usage(f"{map_path} is not a GNU ld map file")
+    flash = ram = 0
+    out_sec = None
+    pending = None  # an input section name whose numbers are on the next line
+    entry = re.compile(r"^\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(\S.*)$")
+    for line in lines[start + 1:]:
+        m = re.match(r"^(\.?[A-Za-z_][\w.]*)\b", line)
+        if m and not line.startswith(" "):
+            out_sec = m.group(1).lstrip(".")
+            pending = None
+            continue
+        m = re.match(r"^ (\.?\S+)\s*$", line)
+        if m:
+            pending = m.group(1)
+            continue
+        m = re.match(r"^ (\.?\S+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(\S.*)$", line)
+        if m:
+            size, origin = int(m.group(3), 16), m.group(4)
+        else:
+            m = entry.match(line)
+            if not m or pending is None:
+                continue
+            size, origin = int(m.group(2), 16), m.group(3)
+        pending = None
+        if lib + "(" not in origin or out_sec is None or size == 0:
+            continue
+        if out_sec == "data":
+            flash += size
+            ram += size
+        elif out_sec == "bss":
+            ram += size
+        elif out_sec in FLASH_ONLY:
+            flash += size
+    return flash, ram
+
+
+def main(argv):
+    lib = None
+    cases = []
+    budgets = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--lib" and i + 1 < len(argv):
+            lib = argv[i + 1]
+            i += 2
+            continue
+        if a == "--budget" and i + 1 < len(argv):
+            m = re.match(r"^(\w+):(\w+)=(\d+)$", argv[i + 1])
+            if not m:
+                usage(f"bad budget {argv[i + 1]!r} (want CASE:METRIC=BYTES)")
+            budgets.append((m.group(1), m.group(2), int(m.group(3))))
+            i += 2
+            continue
+        if "=" in a and not a.startswith("-"):
+            name, path = a.split("=", 1)
+            cases.append((name, path))
+            i += 1
+            continue
+        usage(f"unexpected argument {a!r}")
+    if not lib or not cases:
+        usage("usage: m4f-size.py --lib LIB CASE=MAP... [--budget CASE:METRIC=BYTES]...")
+    figures = {}
+    for name, path in cases:
+        flash, ram = kernel_bytes(path, lib)
+        if flash == 0:
+            usage(f"{path}: no section from {lib}: wrong map or library name")
+        figures[(name, "flash_bytes")] = flash
+        figures[(name, "ram_bytes")] = ram
+        for metric, value in (("flash_bytes", flash), ("ram_bytes", ram)):
+            print(json.dumps({"bench": "size", "case": name, "metric": metric,
+                              "value": value, "unit": "bytes"}, separators=(",", ":")))
+    over = 0
+    for name, metric, limit in budgets:
+        if (name, metric) not in figures:
+            usage(f"budget for unknown figure {name}:{metric}")
+        value = figures[(name, metric)]
+        if value >= limit:
+            print(f"m4f-size: {name} {metric} {value} is not below its budget {limit}", file=sys.stderr)
+            over += 1
+    if budgets:
+        print(f"{len(budgets) - over} passed, {over} failed")
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -27,8 +27,9 @@
  *
  * --quick (ctest's bench-smoke entry in the release preset, a few seconds):
  * 3 explorations, CAP 1000, 50 twin schedules, cores 1 and 2. Exit 1 if a
- * twin failed or a bug was not found within CAP at 2 cores by any strategy:
- * a regression test. --smoke (the same entry in the sanitizer presets, where
+ * twin failed, a bug was not found within CAP at 2 cores by any strategy, or
+ * a bug that can happen on one core was not found at 1 core: a regression
+ * test. --smoke (the same entry in the sanitizer presets, where
  * a schedule costs ~30 times more): 1 exploration, CAP 1000, 20 twin
  * schedules, 2 cores, strategies in the order random, pct:3, pct:2, pct:1
  * up to the first that finds the bug; the same exit rule.
@@ -261,7 +262,7 @@ int main(int argc, char **argv)
 	parse_args(&o, argc, argv);
 	double start = now_ns();
 	uint64_t runs_total = 0;
-	unsigned programs = 0, twin_failed = 0, missed_at_2 = 0;
+	unsigned programs = 0, twin_failed = 0, missed_at_2 = 0, missed_at_1 = 0;
 	size_t n = weft_bug_count();
 	for (size_t i = 0; i < n; i++) {
 		const struct k_bug_program *b = weft_bug_at(i);
@@ -275,7 +276,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		programs++;
-		bool found_at_2 = false, tried_2 = false;
+		bool found_at_2 = false, tried_2 = false, found_at_1 = false, tried_1 = false;
 		for (unsigned c = 0; c < o.cores_count; c++) {
 			unsigned cores = o.cores[c];
 			bool found_here = false;
@@ -293,6 +294,10 @@ int main(int argc, char **argv)
 				print_line(b, strategies[s], cores, "schedules_to_failure_median",
 					   r.median, "schedules", extra);
 				found_here |= r.median <= o.cap;
+				if (cores == 1) {
+					tried_1 = true;
+					found_at_1 |= r.median <= o.cap;
+				}
 				if (cores == 2) {
 					tried_2 = true;
 					found_at_2 |= r.median <= o.cap;
@@ -309,6 +314,11 @@ int main(int argc, char **argv)
 				}
 			}
 		}
+		if (tried_1 && b->one_core && !found_at_1) {
+			missed_at_1++;
+			fprintf(stderr, "bench_bugs: %s (a one-core bug) not found within %" PRIu64
+				" schedules at 1 core by any strategy\n", b->workload.name, o.cap);
+		}
 		if (tried_2 && !found_at_2) {
 			missed_at_2++;
 			fprintf(stderr, "bench_bugs: %s not found within %" PRIu64
@@ -318,9 +328,9 @@ int main(int argc, char **argv)
 	if (o.only && programs == 0)
 		usage("no bug program by that name (weft list --bugs)");
 	fprintf(stderr, "bench_bugs: %u programs, %" PRIu64 " schedules in %.1f s; %u twins failed, "
-		"%u bugs not found at 2 cores\n", programs, runs_total, (now_ns() - start) / 1e9,
-		twin_failed, missed_at_2);
-	if (twin_failed || (o.quick && missed_at_2))
+		"%u bugs not found at 2 cores, %u one-core bugs not found at 1 core\n", programs,
+		runs_total, (now_ns() - start) / 1e9, twin_failed, missed_at_2, missed_at_1);
+	if (twin_failed || (o.quick && (missed_at_2 || missed_at_1)))
 		return 1;
 	return 0;
 }

@@ -60,12 +60,74 @@ const struct k_workload *weft_workload_at(size_t i)
 	return i < sorted_count ? sorted[i] : NULL;
 }
 
+/* Bug programs (k/workload.h): a registry of their own, also in name
+ * order, so a bug and its twin sit side by side. */
+static const struct k_bug_program *bugs_sorted[WEFT_WORKLOADS_MAX];
+static size_t bugs_count;
+static bool bugs_ready;
+
+static int bug_by_name(const void *a, const void *b)
+{
+	const struct k_bug_program *const *x = a, *const *y = b;
+	return strcmp((*x)->workload.name, (*y)->workload.name);
+}
+
+static void bugs_load(void)
+{
+	if (bugs_ready)
+		return;
+	bugs_ready = true;
+	if (!__start_weft_bugs || !__stop_weft_bugs)
+		return;
+	for (const struct k_bug_program *b = __start_weft_bugs; b < __stop_weft_bugs; b++) {
+		if (bugs_count == WEFT_WORKLOADS_MAX) {
+			fprintf(stderr, "weft: more than %u bug programs; raise WEFT_WORKLOADS_MAX\n",
+				WEFT_WORKLOADS_MAX);
+			abort();
+		}
+		bugs_sorted[bugs_count++] = b;
+	}
+	qsort(bugs_sorted, bugs_count, sizeof bugs_sorted[0], bug_by_name);
+	for (size_t i = 1; i < bugs_count; i++) {
+		if (strcmp(bugs_sorted[i - 1]->workload.name, bugs_sorted[i]->workload.name) == 0) {
+			fprintf(stderr, "weft: two bug programs named '%s'\n",
+				bugs_sorted[i]->workload.name);
+			abort();
+		}
+	}
+}
+
+size_t weft_bug_count(void)
+{
+	bugs_load();
+	return bugs_count;
+}
+
+const struct k_bug_program *weft_bug_at(size_t i)
+{
+	bugs_load();
+	return i < bugs_count ? bugs_sorted[i] : NULL;
+}
+
+const struct k_bug_program *weft_bug_of(const struct k_workload *w)
+{
+	bugs_load();
+	for (size_t i = 0; i < bugs_count; i++)
+		if (&bugs_sorted[i]->workload == w)
+			return bugs_sorted[i];
+	return NULL;
+}
+
 const struct k_workload *weft_workload_find(const char *name)
 {
 	registry_load();
 	for (size_t i = 0; i < sorted_count; i++)
 		if (strcmp(sorted[i]->name, name) == 0)
 			return sorted[i];
+	bugs_load();
+	for (size_t i = 0; i < bugs_count; i++)
+		if (strcmp(bugs_sorted[i]->workload.name, name) == 0)
+			return &bugs_sorted[i]->workload;
 	return NULL;
 }
 

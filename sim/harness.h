@@ -12,6 +12,7 @@
 #include "sim.h"
 
 struct k_workload;
+struct k_bug_program;
 
 #define WEFT_STRATEGY_MAX 64u
 #define WEFT_PCT_DEPTH_DEFAULT 3u
@@ -48,10 +49,17 @@ const char *weft_run_console(void);
  * not yet reaped, per-core caches) needs about 160 KiB. */
 #define WEFT_REGION_BYTES_DEFAULT (256u * 1024u)
 
-/* Workloads linked into this binary, in name order (stable). */
+/* Workloads linked into this binary, in name order (stable). find also
+ * knows the bug programs ("bug/..."), which count/at leave out. */
 size_t weft_workload_count(void);
 const struct k_workload *weft_workload_at(size_t i);
 const struct k_workload *weft_workload_find(const char *name);
+/* Bug programs (stress/bugs/, k/workload.h) linked in, in name order (each
+ * bug right before its twin). weft_bug_of: w's descriptor, or NULL if w is
+ * an ordinary workload. */
+size_t weft_bug_count(void);
+const struct k_bug_program *weft_bug_at(size_t i);
+const struct k_bug_program *weft_bug_of(const struct k_workload *w);
 const char *weft_workload_name(const struct k_workload *w);
 const char *weft_workload_summary(const struct k_workload *w);
 

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <k/workload.h>
+
 #include "harness.h"
 
 #define WEFT_EXIT_OK 0
@@ -31,7 +33,7 @@
 #define WEFT_SHRINK_STEPS_SLACK 10000u
 
 static const char *const usage_text =
-	"usage: weft list\n"
+	"usage: weft list [--bugs]\n"
 	"       weft run WORKLOAD --cores N --seed S [--strategy random|pct:D] [--trace FILE] [--log]\n"
 	"                [--steps MAX]\n"
 	"       weft explore WORKLOAD --cores N (--runs K | --time 60s) [--shard I/N]\n"
@@ -44,6 +46,8 @@ static const char *const usage_text =
 	"chain), starvation, the step budget (--steps, default 4000000), leaks and\n"
 	"the workload's own end check. explore tries seeds S, S+1, ... (shard I/N\n"
 	"takes every N-th), stops at the first failure and writes its trace (in DIR).\n"
+	"WORKLOAD may also be a bug program of `weft list --bugs` (bug/NAME, each\n"
+	"meant to fail, or bug/NAME-twin, its fixed twin, meant to hold).\n"
 	"Exit codes: 0 all held, 1 a failure was found, 2 bad usage or input.\n";
 
 /* How the user called us (weft, or a planted-bug variant): the commands we
@@ -382,6 +386,19 @@ static void crash_install(void)
 
 /* --------------------------------------------------------------- list */
 
+/* --bugs: the bug programs of stress/bugs/ (never part of `list` or the
+ * campaign: each bug is meant to fail). */
+static int cmd_list_bugs(void)
+{
+	size_t n = weft_bug_count();
+	for (size_t i = 0; i < n; i++) {
+		const struct k_bug_program *b = weft_bug_at(i);
+		printf("%-34s %-30s threads %-2u %s  %s\n", b->workload.name, b->kind, b->threads,
+		       b->one_core ? "one-core " : "multicore", b->twin ? "twin" : "bug");
+	}
+	return WEFT_EXIT_OK;
+}
+
 static int cmd_list(void)
 {
 	size_t n = weft_workload_count();
@@ -486,6 +503,17 @@ static void hash_set_add(struct hash_set *s, uint64_t h)
 	}
 }
 
+/* The workload's name as a file name: a bug program's "bug/x" becomes
+ * "bug_x", so the trace lands in DIR and not in a folder that may not exist. */
+static void file_stem(char *out, size_t cap, const char *name)
+{
+	size_t i = 0;
+	for (; name[i] && i + 1 < cap; i++)
+		out[i] = name[i] == '/' ? '_' : name[i];
+	if (cap)
+		out[i < cap ? i : cap - 1] = '\0';
+}
+
 /* PCT's guarantee in the terms of the paper: n threads (every context the
  * strategy ranks, idle loops included), k points (its change-point range),
  * depth d: a bug of depth d is hit with probability >= 1/(n k^(d-1)) per
@@ -528,10 +556,10 @@ static int cmd_explore(int argc, char **argv)
 		/* Shard I/N takes every N-th seed: shards never overlap. */
 		o.seed = c.seed + i * c.shard_n + (c.shard_i - 1);
 		sim_result_t r;
-		char path[WEFT_PATH_MAX];
+		char path[WEFT_PATH_MAX], stem[SIM_TRACE_NAME_MAX];
+		file_stem(stem, sizeof stem, weft_workload_name(w));
 		snprintf(path, sizeof path, "%s%s%s-c%u-s%" PRIu64 ".trace",
-			 c.out_path ? c.out_path : "", c.out_path ? "/" : "", weft_workload_name(w),
-			 o.cores, o.seed);
+			 c.out_path ? c.out_path : "", c.out_path ? "/" : "", stem, o.cores, o.seed);
 		/* Thousands of runs: what the kernel prints (the self-tests' lines)
 		 * is shown only for the failing one. */
 		o.quiet_console = true;
@@ -827,8 +855,11 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	crash_install();
-	if (!strcmp(cmd, "list"))
-		return argc == 2 ? cmd_list() : (usage_error("list takes no arguments"), 0);
+	if (!strcmp(cmd, "list")) {
+		if (argc == 3 && !strcmp(argv[2], "--bugs"))
+			return cmd_list_bugs();
+		return argc == 2 ? cmd_list() : (usage_error("list takes no arguments but --bugs"), 0);
+	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc, argv);
 	if (!strcmp(cmd, "explore"))

@@ -12,6 +12,7 @@
 #ifndef K_WORKLOAD_H
 #define K_WORKLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct k_workload {
@@ -56,6 +57,40 @@ struct k_workload {
 
 extern const struct k_workload __start_weft_workloads[] __attribute__((weak));
 extern const struct k_workload __stop_weft_workloads[] __attribute__((weak));
+
+/*
+ * Bug programs (stress/bugs/): small concurrent programs, each with one known
+ * bug of a classic kind, and a twin — the same program with the bug fixed —
+ * that must never fail. They are kept out of `weft list` and of the campaign
+ * (which expects every listed workload to hold): they live in their own
+ * section `weft_bugs`, `weft list --bugs` shows them, and `weft run/explore`
+ * take them by name ("bug/<name>", "bug/<name>-twin"). bench_bugs measures
+ * how many schedules each strategy needs to find each bug.
+ */
+struct k_bug_program {
+	struct k_workload workload; /* name "bug/<name>" or "bug/<name>-twin" */
+	const char *kind;           /* the classic kind, e.g. "lock-order deadlock" */
+	unsigned threads;           /* threads the program creates (besides main) */
+	bool one_core;              /* the bug can happen on one core (preemption, interrupt) */
+	bool twin;                  /* the fixed twin: must never fail */
+};
+
+/* Register a bug program and its twin: two entries sharing kind, thread count
+ * and check. main_bug_ runs the buggy program, main_twin_ the fixed one. */
+#define K_BUG_PROGRAM(ident, name_, kind_, threads_, one_core_, summary_, main_bug_,   \
+		      main_twin_, check_)                                            \
+	const struct k_bug_program k_bug_##ident                                    \
+		__attribute__((section("weft_bugs"), used, aligned(sizeof(void *))))   \
+		K_SECTION_RETAIN = {{"bug/" name_, summary_, main_bug_, check_},       \
+				    kind_, threads_, one_core_, false};                \
+	const struct k_bug_program k_bug_##ident##_twin                             \
+		__attribute__((section("weft_bugs"), used, aligned(sizeof(void *))))   \
+		K_SECTION_RETAIN = {{"bug/" name_ "-twin", "the same, bug fixed",      \
+				     main_twin_, check_},                              \
+				    kind_, threads_, one_core_, true}
+
+extern const struct k_bug_program __start_weft_bugs[] __attribute__((weak));
+extern const struct k_bug_program __stop_weft_bugs[] __attribute__((weak));
 
 /* The same list generated at build time from the K_WORKLOAD lines of the
  * workload sources, in link order (weft_descriptor_table, cmake/weft.cmake),

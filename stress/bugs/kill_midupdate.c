@@ -1,0 +1,85 @@
+/*
+ * kill_midupdate.c — kill between the two halves of an update.
+ *
+ * A worker process moves units from account A to account B: it debits A in
+ * one critical section and credits B in a second one. Main kills the process
+ * after a while. A kill that lands between the two sections loses a unit: the
+ * mutex is released (the kernel does that) but the update is half done.
+ * Twin: the debit and the credit are one critical section, and a kill cannot
+ * stop a thread between two plain stores.
+ * Oracle: A + B still equals the starting total after the kill.
+ */
+#include "bugs.h"
+
+#define KM_TOTAL 1000
+#define KM_MOVES_MAX 1000u
+#define KM_RUN_NS (30u * 1000u)
+
+static struct {
+	k_mutex_t *m;
+	int a, b; /* under km.m */
+	unsigned moves;
+	bool fixed;
+	int error;
+} km;
+
+static void km_worker(void *arg)
+{
+	K_ASSERT(arg == NULL);
+	K_ASSERT(!k_in_isr());
+	(void)arg;
+	for (unsigned i = 0; i < KM_MOVES_MAX; i++) {
+		bug_note(&km.error, k_mutex_lock(km.m, K_FOREVER));
+		km.a--;
+		if (!km.fixed) {
+			bug_note(&km.error, k_mutex_unlock(km.m));
+			bug_note(&km.error, k_mutex_lock(km.m, K_FOREVER));
+		}
+		km.b++;
+		km.moves++;
+		bug_note(&km.error, k_mutex_unlock(km.m));
+		k_thread_yield();
+	}
+}
+
+static int km_run(bool fixed)
+{
+	km.m = NULL;
+	km.a = KM_TOTAL;
+	km.b = 0;
+	km.moves = 0;
+	km.fixed = fixed;
+	km.error = 0;
+	int rc = k_mutex_create(&km.m, "accounts");
+	if (rc < 0)
+		return rc;
+	struct k_thread_attr at = stress_attr("mover", K_PRIO_DEFAULT, 0);
+	at.stack_bytes = BUG_STACK_BYTES;
+	k_proc_t *p = NULL;
+	rc = k_proc_create(&p, "mover", km_worker, NULL, &at);
+	if (rc < 0)
+		return rc;
+	bug_note(&km.error, k_thread_sleep_ns(KM_RUN_NS));
+	rc = k_proc_kill(p, K_PROC_EXIT_KILLED);
+	if (rc < 0 && rc != -K_ESRCH)
+		return rc;
+	rc = k_proc_wait(p, K_FOREVER, NULL);
+	if (rc < 0)
+		return rc;
+	return k_mutex_destroy(km.m);
+}
+
+static int km_check(char *msg, size_t cap)
+{
+	if (km.error < 0)
+		return stress_fail(msg, cap, "a kernel call failed with ", km.error, "");
+	if (km.a + km.b != KM_TOTAL)
+		return stress_fail2(msg, cap, "a unit was lost by the kill: A + B = ", km.a + km.b,
+				    " after ", km.moves, " moves");
+	return 0;
+}
+
+BUG_MAINS(km)
+K_BUG_PROGRAM(kill_midupdate, "kill_midupdate", "kill between two critical sections", 1, true,
+	      "a process killed between the debit and the credit of a transfer", km_bug, km_twin,
+	      km_check);

@@ -81,12 +81,12 @@ struct k_bug_program {
 		      main_twin_, check_)                                            \
 	const struct k_bug_program k_bug_##ident                                    \
 		__attribute__((section("weft_bugs"), used, aligned(sizeof(void *))))   \
-		K_SECTION_RETAIN = {{"bug/" name_, summary_, main_bug_, check_},       \
+		K_SECTION_RETAIN = {{"bug/" name_, summary_, main_bug_, check_, 0},    \
 				    kind_, threads_, one_core_, false};                \
 	const struct k_bug_program k_bug_##ident##_twin                             \
 		__attribute__((section("weft_bugs"), used, aligned(sizeof(void *))))   \
 		K_SECTION_RETAIN = {{"bug/" name_ "-twin", "the same, bug fixed",      \
-				     main_twin_, check_},                              \
+				     main_twin_, check_, 0},                           \
 				    kind_, threads_, one_core_, true}
 
 extern const struct k_bug_program __start_weft_bugs[] __attribute__((weak));

@@ -8,7 +8,7 @@ function(weft_test)
   cmake_parse_arguments(T "VALGRIND" "NAME;TIMEOUT" "COMMAND;LABELS" ${ARGN})
   add_test(NAME ${T_NAME} COMMAND ${T_COMMAND})
   if(NOT T_TIMEOUT)
-    set(T_TIMEOUT 600)
+    set(T_TIMEOUT 1500)
   endif()
   set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
   if(T_VALGRIND AND WEFT_VALGRIND)
@@ -24,7 +24,7 @@ function(weft_test)
              COMMAND valgrind --quiet --error-exitcode=99 --leak-check=full
                      --errors-for-leak-kinds=definite ${vg_command})
     set_tests_properties(${T_NAME}-valgrind PROPERTIES
-                         LABELS "${T_LABELS};valgrind" TIMEOUT 1200)
+                         LABELS "${T_LABELS};valgrind" TIMEOUT 2400)
   endif()
 endfunction()
 

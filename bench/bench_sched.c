@@ -153,9 +153,7 @@ static void kernel_cost(unsigned cores, unsigned yields, unsigned reps, double *
 	}
 	if (b.switches <= a.switches || b.steps <= a.steps)
 		die("switch run", "more yields gave no more switches");
-	double extra_ns = median(b_ns, reps) - median(a_ns, reps);
-	if (extra_ns < 0)
-		extra_ns = 0;
+	double extra_ns = median_difference(a_ns, b_ns, reps);
 	*per_switch = extra_ns / (b.switches - a.switches);
 	*per_point = extra_ns / (b.steps - a.steps);
 }
@@ -200,19 +198,7 @@ static double schedules_per_s(const struct k_workload *w, unsigned schedules, ui
 static void print_line(const char *c, const char *metric, double v, const char *unit,
 		       const char *baseline, double b)
 {
-	char vs[32], bs[32];
-	snprintf(vs, sizeof vs, "%.3f", v);
-	if (!baseline) {
-		printf("{\"bench\":\"sched\",\"case\":\"%s\",\"metric\":\"%s\",\"value\":%s,"
-		       "\"unit\":\"%s\"}\n", c, metric, vs, unit);
-		return;
-	}
-	/* Round first so the printed ratio is the ratio of the printed values. */
-	snprintf(bs, sizeof bs, "%.3f", b);
-	double vr = strtod(vs, NULL), br = strtod(bs, NULL);
-	printf("{\"bench\":\"sched\",\"case\":\"%s\",\"metric\":\"%s\",\"value\":%s,\"unit\":\"%s\","
-	       "\"baseline\":\"%s\",\"baseline_value\":%s,\"ratio\":%.3f}\n",
-	       c, metric, vs, unit, baseline, bs, br > 0 ? vr / br : 0.0);
+	bench_print_line("sched", c, metric, v, unit, baseline, b);
 }
 
 int main(int argc, char **argv)

@@ -148,8 +148,8 @@ static struct run_cost per_round(bool use_sem, unsigned rounds, unsigned reps)
 		a_ns[rep] = a.ns;
 		b_ns[rep] = b.ns;
 	}
-	double extra = median(b_ns, reps) - median(a_ns, reps);
-	struct run_cost c = {extra > 0 ? extra / rounds : 0, (b.steps - a.steps) / rounds,
+	double extra = median_difference(a_ns, b_ns, reps);
+	struct run_cost c = {extra / rounds, (b.steps - a.steps) / rounds,
 			     (b.switches - a.switches) / rounds};
 	return c;
 }
@@ -157,13 +157,7 @@ static struct run_cost per_round(bool use_sem, unsigned rounds, unsigned reps)
 static void print_line(const char *c, const char *metric, double v, const char *unit,
 		       const char *baseline, double b)
 {
-	char vs[32], bs_[32];
-	snprintf(vs, sizeof vs, "%.3f", v);
-	snprintf(bs_, sizeof bs_, "%.3f", b);
-	double vr = strtod(vs, NULL), br = strtod(bs_, NULL);
-	printf("{\"bench\":\"suspend\",\"case\":\"%s\",\"metric\":\"%s\",\"value\":%s,\"unit\":\"%s\","
-	       "\"baseline\":\"%s\",\"baseline_value\":%s,\"ratio\":%.3f}\n",
-	       c, metric, vs, unit, baseline, bs_, br > 0 ? vr / br : 0.0);
+	bench_print_line("suspend", c, metric, v, unit, baseline, b);
 }
 
 int main(int argc, char **argv)

@@ -492,51 +492,7 @@ void bsp_mem_exec_free(void *p, size_t size)
 
 /* -------------------------------------------------------- host files */
 
-int bsp_file_open(const char *path, unsigned flags)
-{
-	(void)path;
-	(void)flags;
-	return -BSP_ENOSYS;
-}
-
-long bsp_file_read(int handle, void *buf, size_t size)
-{
-	(void)handle;
-	(void)buf;
-	(void)size;
-	return -BSP_ENOSYS;
-}
-
-long bsp_file_write(int handle, const void *buf, size_t size)
-{
-	(void)handle;
-	(void)buf;
-	(void)size;
-	return -BSP_ENOSYS;
-}
-
-int64_t bsp_file_seek(int handle, int64_t offset, int whence)
-{
-	(void)handle;
-	(void)offset;
-	(void)whence;
-	return -BSP_ENOSYS;
-}
-
-int bsp_file_close(int handle)
-{
-	(void)handle;
-	return -BSP_ENOSYS;
-}
-
-int bsp_dir_entry(const char *path, size_t index, char *name, size_t cap)
-{
-	(void)path;
-	(void)index;
-	(void)name;
-	(void)cap;
-	return -BSP_ENOSYS;
-}
+/* None: bsp/common/bsp_no_host_files.c answers -BSP_ENOSYS. */
 
 /* ----------------------------------------- console, panic, semihosting */
 

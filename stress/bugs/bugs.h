@@ -109,6 +109,52 @@ static inline void bug_gate_open(k_sem_t *gate, unsigned count, int *error)
 		bug_note(error, k_sem_give(gate));
 }
 
+/* Start a process running entry(NULL) named `name`, let it run for run_ns
+ * of virtual time, kill it and reap it: the frame of the kill programs.
+ * A process that ended before the kill is fine (-K_ESRCH). Returns 0 or the
+ * first error of create, kill or wait; a failed sleep is noted in *error. */
+static inline int bug_proc_run_then_kill(k_thread_entry_fn entry, const char *name,
+					 uint64_t run_ns, int *error)
+{
+	K_ASSERT(entry != NULL && name != NULL && error != NULL);
+	K_ASSERT(run_ns > 0);
+	struct k_thread_attr a = stress_attr(name, K_PRIO_DEFAULT, 0);
+	a.stack_bytes = BUG_STACK_BYTES;
+	k_proc_t *p = NULL;
+	int rc = k_proc_create(&p, name, entry, NULL, &a);
+	if (rc < 0)
+		return rc;
+	bug_note(error, k_thread_sleep_ns(run_ns));
+	rc = k_proc_kill(p, K_PROC_EXIT_KILLED);
+	if (rc < 0 && rc != -K_ESRCH)
+		return rc;
+	return k_proc_wait(p, K_FOREVER, NULL);
+}
+
+/* Connect handler to device line `line`, start one thread running
+ * entry((void *)0) named `name`, let the board's test device raise the line
+ * `events` times every period_ns, join the thread and disconnect: the frame
+ * of the thread-vs-handler programs. Returns 0 or the first error. */
+static inline int bug_irq_with_thread(unsigned line, k_irq_handler_fn handler,
+				      k_thread_entry_fn entry, const char *name, unsigned events,
+				      uint64_t period_ns)
+{
+	K_ASSERT(handler != NULL && entry != NULL && name != NULL);
+	K_ASSERT(events > 0 && period_ns > 0);
+	int rc = k_irq_connect(line, handler, NULL);
+	if (rc < 0)
+		return rc;
+	k_thread_t *t[1] = {0};
+	rc = bug_spawn(t, 1, entry, name, K_PRIO_DEFAULT, 0);
+	if (rc == 0)
+		rc = k_irq_device_start(line, events, period_ns);
+	int jr = bug_join(t, 1);
+	int dr = k_irq_disconnect(line);
+	if (rc == 0)
+		rc = jr < 0 ? jr : dr;
+	return rc;
+}
+
 /* The two entry points of a program whose body is `int run(bool fixed)`. */
 #define BUG_MAINS(prefix)                                  \
 	static int prefix##_bug(void) { return prefix##_run(false); } \

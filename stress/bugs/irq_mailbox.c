@@ -83,18 +83,9 @@ static int im_run(bool fixed)
 		rc = k_msgq_create(&im.q, "events", sizeof(uint32_t), IM_EVENTS);
 	if (rc == 0)
 		rc = k_mutex_create(&im.log, "log");
-	if (rc == 0)
-		rc = k_irq_connect(IM_LINE, im_handler, NULL);
 	if (rc < 0)
 		return rc;
-	k_thread_t *t[1] = {0};
-	rc = bug_spawn(t, 1, im_thread, "reader", K_PRIO_DEFAULT, 0);
-	if (rc == 0)
-		rc = k_irq_device_start(IM_LINE, IM_EVENTS, IM_PERIOD_NS);
-	int jr = bug_join(t, 1);
-	int dr = k_irq_disconnect(IM_LINE);
-	if (rc == 0)
-		rc = jr < 0 ? jr : dr;
+	rc = bug_irq_with_thread(IM_LINE, im_handler, im_thread, "reader", IM_EVENTS, IM_PERIOD_NS);
 	if (rc == 0)
 		rc = k_mutex_destroy(im.log);
 	if (rc == 0)

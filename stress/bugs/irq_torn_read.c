@@ -71,18 +71,8 @@ static int it_run(bool fixed)
 	it.torn = it.samples = 0;
 	it.fixed = fixed;
 	it.error = 0;
-	int rc = k_irq_connect(IT_LINE, it_handler, NULL);
-	if (rc < 0)
-		return rc;
-	k_thread_t *t[1] = {0};
-	rc = bug_spawn(t, 1, it_thread, "sampler", K_PRIO_DEFAULT, 0);
-	if (rc == 0)
-		rc = k_irq_device_start(IT_LINE, IT_UPDATES, IT_PERIOD_NS);
-	int jr = bug_join(t, 1);
-	int dr = k_irq_disconnect(IT_LINE);
-	if (rc == 0)
-		rc = jr < 0 ? jr : dr;
-	return rc;
+	return bug_irq_with_thread(IT_LINE, it_handler, it_thread, "sampler", IT_UPDATES,
+				   IT_PERIOD_NS);
 }
 
 static int it_check(char *msg, size_t cap)

@@ -55,17 +55,7 @@ static int kh_run(bool fixed)
 	int rc = fixed ? k_mutex_create(&kh.mutex, "lock") : k_sem_create(&kh.sem, "lock", 1, 1);
 	if (rc < 0)
 		return rc;
-	struct k_thread_attr a = stress_attr("worker", K_PRIO_DEFAULT, 0);
-	a.stack_bytes = BUG_STACK_BYTES;
-	k_proc_t *p = NULL;
-	rc = k_proc_create(&p, "worker", kh_worker, NULL, &a);
-	if (rc < 0)
-		return rc;
-	bug_note(&kh.error, k_thread_sleep_ns(KH_RUN_NS));
-	rc = k_proc_kill(p, K_PROC_EXIT_KILLED);
-	if (rc < 0 && rc != -K_ESRCH)
-		return rc;
-	rc = k_proc_wait(p, K_FOREVER, NULL);
+	rc = bug_proc_run_then_kill(kh_worker, "worker", KH_RUN_NS, &kh.error);
 	if (rc < 0)
 		return rc;
 	if (fixed) {

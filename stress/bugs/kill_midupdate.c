@@ -53,17 +53,7 @@ static int km_run(bool fixed)
 	int rc = k_mutex_create(&km.m, "accounts");
 	if (rc < 0)
 		return rc;
-	struct k_thread_attr at = stress_attr("mover", K_PRIO_DEFAULT, 0);
-	at.stack_bytes = BUG_STACK_BYTES;
-	k_proc_t *p = NULL;
-	rc = k_proc_create(&p, "mover", km_worker, NULL, &at);
-	if (rc < 0)
-		return rc;
-	bug_note(&km.error, k_thread_sleep_ns(KM_RUN_NS));
-	rc = k_proc_kill(p, K_PROC_EXIT_KILLED);
-	if (rc < 0 && rc != -K_ESRCH)
-		return rc;
-	rc = k_proc_wait(p, K_FOREVER, NULL);
+	rc = bug_proc_run_then_kill(km_worker, "mover", KM_RUN_NS, &km.error);
 	if (rc < 0)
 		return rc;
 	return k_mutex_destroy(km.m);

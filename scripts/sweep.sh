@@ -51,7 +51,7 @@ for w in "${workloads[@]}"; do
       rc=${PIPESTATUS[0]}
       distinct=$(sed -n 's/.* \([0-9]*\) distinct schedules.*/\1/p' <<<"$summary")
       steps=$(sed -n 's/.* \([0-9]*\) steps\/run.*/\1/p' <<<"$summary")
-      fails=$(sed -n 's/.* \([0-9]*\) failures.*/\1/p' <<<"$summary")
+      fails=$(sed -n 's/.* \([0-9]*\) failures*$/\1/p' <<<"$summary")
       printf '%-14s %d %-7s %6d runs %6s distinct %8s steps/run %s failures\n' \
         "$w" "$c" "$s" "$runs" "${distinct:-?}" "${steps:-?}" "${fails:-?}"
       if [ "$rc" -eq 0 ] && [ "${fails:-1}" = 0 ]; then

@@ -14,10 +14,11 @@
 
 #include <k/test.h>
 
+/* Long enough to outlast every attempt below (64 sleeps of 1 us). */
 static void sleep_long(void *arg)
 {
 	(void)arg;
-	k_thread_sleep_ns(2000000u);
+	k_thread_sleep_ns(20000000u);
 }
 
 /* Bounds the retries of sched_check_catches_corruption: each attempt is a
@@ -76,7 +77,11 @@ K_TEST(sched_check_catches_corruption)
 	a.name = "sleeper";
 	k_thread_t *t = NULL;
 	K_TEST_CHECK(k_thread_create(&t, sleep_long, NULL, &a) == 0);
-	k_thread_sleep_ns(100000u); /* it sleeps now */
+	/* Until it sleeps: when it first runs is the schedule's choice (busy
+	 * threads of earlier tests, deferred ticks), so no fixed delay is
+	 * enough. */
+	for (unsigned i = 0; i < CHECK_TEST_ATTEMPTS_MAX && t->state != TS_SLEEPING; i++)
+		k_thread_sleep_ns(100000u);
 
 	/* The whole-state walks (threads, mutexes, counts) run only when no
 	 * scheduler lock is held: with several cores another core may be inside

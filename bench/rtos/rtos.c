@@ -291,7 +291,9 @@ int rtos_run(const char *only)
 	bc.main_priority = K_PRIO_MAX;
 	bc.slice_ns = RTOS_SLICE_NS;
 	int rc = k_boot(&bc);
-	if (rc < 0)
+	if (rc < 0) {
+		rtos_puts_err("rtos: k_boot failed: no case ran\n");
 		return 1;
+	}
 	return rtos.failed == 0u ? 0 : 1;
 }

@@ -19,8 +19,26 @@ struct k_msgq {
 	struct wait_queue receivers; /* wait_data: the buffer to fill */
 };
 
+/* A word the compiler may alias with any object: messages are copied a
+ * word at a time without breaking the caller's types. */
+typedef uint32_t __attribute__((may_alias)) msg_word_t;
+
+/* Copies n bytes (n <= K_MSGQ_MSG_MAX_BYTES). Word-aligned messages (the
+ * usual case: the ring's slots are, whenever msg_bytes is a multiple of a
+ * word) move a word at a time: a byte loop cost about 4 instructions a byte
+ * on Cortex-M4F, most of a 16-byte put+get. */
 static void copy_bytes(void *dst, const void *src, size_t n)
 {
+	K_ASSERT(n <= K_MSGQ_MSG_MAX_BYTES);
+	K_ASSERT(dst != NULL && src != NULL);
+	if ((((uintptr_t)dst | (uintptr_t)src | n) % sizeof(msg_word_t)) == 0) {
+		msg_word_t *dw = dst;
+		const msg_word_t *sw = src;
+		const msg_word_t *end = sw + n / sizeof(msg_word_t);
+		while (sw < end) /* bounded: n / 4 words */
+			*dw++ = *sw++;
+		return;
+	}
 	uint8_t *d = dst;
 	const uint8_t *s = src;
 	for (size_t i = 0; i < n; i++)

@@ -182,8 +182,8 @@ size_t k_sched_deadlock_report(char *buf, size_t cap)
 
 uint64_t k_sched_starvation_ns(void)
 {
-	if (!g_sched.booted.value)
-		return 0;
+	if (!K_CONFIG_SCHED_WAIT_STATS || !g_sched.booted.value)
+		return 0; /* no ready stamps kept, or no kernel */
 	uint64_t now = bsp_clock_ns(), worst = 0;
 	for (unsigned i = 0; i < g_sched.cores; i++) {
 		const struct sched_core *c = &g_sched.core[i];

@@ -44,7 +44,8 @@ void runq_enqueue(struct sched_core *c, struct k_thread *t, bool at_head)
 		ql_insert_before(list, &t->rq_link);
 	rq->bitmap |= (uint64_t)1u << t->prio;
 	rq->count++;
-	t->ready_since_ns = bsp_clock_ns();
+	if (K_CONFIG_SCHED_WAIT_STATS)
+		t->ready_since_ns = bsp_clock_ns();
 	runq_hint(c);
 }
 
@@ -86,6 +87,8 @@ struct k_thread *runq_pick(struct sched_core *c, uint64_t now_ns)
 	struct k_thread *t = ql_entry(rq->lists[top - 1u].next, struct k_thread, rq_link);
 	K_ASSERT(t->prio == top - 1u);
 	runq_remove(c, t);
+	if (!K_CONFIG_SCHED_WAIT_STATS)
+		return t;
 	uint64_t waited = now_ns >= t->ready_since_ns ? now_ns - t->ready_since_ns : 0u;
 	if (waited > c->stats.ready_wait_max_ns)
 		c->stats.ready_wait_max_ns = waited;

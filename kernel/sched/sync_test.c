@@ -3,6 +3,7 @@
  * condition variable and message queue, each with its timeouts.
  */
 #include <bsp.h>
+#include <k/assert.h>
 #include <k/sched.h>
 #include <k/sync.h>
 #include <k/test.h>
@@ -393,6 +394,54 @@ K_TEST(msgq_fifo_blocking_both_ways)
 	join(r);
 	K_TEST_CHECK(k_msgq_count(q) == 0);
 	K_TEST_CHECK(k_msgq_destroy(q) == 0);
+}
+
+/* Messages that are not whole words, and buffers that are not aligned,
+ * take the byte copy; whole-word aligned ones the word copy. Both must
+ * carry every byte and touch nothing beside the message. */
+static void msgq_fill(uint8_t *p, size_t n, uint8_t seed)
+{
+	K_ASSERT(n <= 32u);
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed + i * 7u);
+}
+
+static bool msgq_bytes_are(const uint8_t *p, size_t n, uint8_t seed)
+{
+	K_ASSERT(n <= 32u);
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != (uint8_t)(seed + i * 7u))
+			return false;
+	return true;
+}
+
+K_TEST(msgq_odd_sizes_and_unaligned_buffers)
+{
+	static const size_t sizes[] = {7u, 12u, 16u};
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		size_t n = sizes[k];
+		k_msgq_t *q;
+		K_TEST_CHECK(k_msgq_create(&q, "q", n, 2) == 0);
+		uint32_t in_words[9], out_words[9];
+		uint8_t *in = (uint8_t *)in_words, *out = (uint8_t *)out_words;
+		/* First aligned in and out, then one byte off on both sides. */
+		for (size_t off = 0; off < 2u; off++) {
+			msgq_fill(in + off, n, (uint8_t)(k * 16u + off));
+			K_TEST_CHECK(k_msgq_put(q, in + off, K_NO_WAIT) == 0);
+			msgq_fill(in + off, n, (uint8_t)(k * 16u + off + 1u));
+			K_TEST_CHECK(k_msgq_put(q, in + off, K_NO_WAIT) == 0);
+			for (size_t i = 0; i < sizeof out_words; i++)
+				out[i] = 0xA5u;
+			K_TEST_CHECK(k_msgq_get(q, out + off, K_NO_WAIT) == 0);
+			K_TEST_CHECK(msgq_bytes_are(out + off, n, (uint8_t)(k * 16u + off)));
+			K_TEST_CHECK(out[off + n] == 0xA5u);
+			if (off > 0)
+				K_TEST_CHECK(out[off - 1u] == 0xA5u);
+			K_TEST_CHECK(k_msgq_get(q, out + off, K_NO_WAIT) == 0);
+			K_TEST_CHECK(msgq_bytes_are(out + off, n, (uint8_t)(k * 16u + off + 1u)));
+		}
+		K_TEST_CHECK(k_msgq_destroy(q) == 0);
+	}
 }
 
 K_TEST(msgq_full_empty_timeouts)

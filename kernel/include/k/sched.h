@@ -103,8 +103,17 @@ int k_sched_check(char *msg, size_t cap);
  * the number of blocked or suspended threads (0: none). No lock. */
 size_t k_sched_deadlock_report(char *buf, size_t cap);
 
+/* K_CONFIG_SCHED_WAIT_STATS (a plain constant, 1 unless the build says 0):
+ * whether the scheduler stamps every thread it makes ready with the clock,
+ * for k_sched_starvation_ns and k_sched_stats' ready_wait_max_ns. It costs a
+ * clock read per wake-up or yield; at 0 (a shipped image that does not read
+ * them) both report 0. Every simulator and test build keeps 1. */
+#ifndef K_CONFIG_SCHED_WAIT_STATS
+#define K_CONFIG_SCHED_WAIT_STATS 1
+#endif
+
 /* Starvation measure: the longest a currently ready thread has waited for a
- * core, in ns (0 if none waits). No lock. */
+ * core, in ns (0 if none waits, or K_CONFIG_SCHED_WAIT_STATS is 0). No lock. */
 uint64_t k_sched_starvation_ns(void);
 
 /* Latency oracle: 1 if a thread ready in core's run queue, allowed on core,
@@ -126,7 +135,7 @@ struct k_sched_stats {
 	uint64_t ipis;            /* IPIs sent */
 	uint64_t wakeups;         /* blocked/sleeping -> ready */
 	uint64_t ticks;           /* slice timer interrupts */
-	uint64_t ready_wait_max_ns; /* longest ready -> running wait seen */
+	uint64_t ready_wait_max_ns; /* longest ready -> running wait seen (0: K_CONFIG_SCHED_WAIT_STATS off) */
 	unsigned threads_live;    /* created and not yet exited */
 	unsigned threads_total;   /* created since boot */
 };

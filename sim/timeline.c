@@ -194,7 +194,12 @@ static void draw_event(struct tl *t, size_t i)
 		   strcmp(k, "broadcast") == 0 || strcmp(k, "unlock") == 0 || strcmp(k, "receive") == 0 ||
 		   strcmp(k, "exit") == 0 || strcmp(k, "kill") == 0) {
 		event_info(t, e, info, sizeof info);
-		dot(t, "mark", "#1565c0", x, lane_y(e->core) + 4u, info);
+		/* A give, post or signal that woke nobody: where a lost wake-up
+		 * shows itself. */
+		bool nobody = e->b == 0 && (strcmp(k, "give") == 0 || strcmp(k, "signal") == 0 ||
+					    strcmp(k, "post") == 0 || strcmp(k, "broadcast") == 0);
+		dot(t, nobody ? "mark nobody" : "mark", nobody ? "#ff6f00" : "#1565c0", x,
+		    lane_y(e->core) + 4u, info);
 	}
 }
 
@@ -273,6 +278,7 @@ static void draw_header(struct tl *t, const struct timeline_run *run, size_t sho
 	      "<span style=\"color:#7b1fa2\">&#8594; IPI</span>"
 	      "<span style=\"color:#c62828\">&#9679; wait / block</span>"
 	      "<span style=\"color:#1565c0\">&#9679; give, post, signal, unlock, exit</span>"
+	      "<span style=\"color:#ff6f00\">&#9679; give, post or signal that woke nobody</span>"
 	      "<span>| tick, preemption, timeout</span></p>\n"
 	      "<div id=\"info\">Hover over a mark to see the event and its source line.</div>\n",
 	      t->out);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <k/errno.h>
 #include <k/mem.h>
 #include <k/sched.h>
 #include <k/workload.h>
@@ -44,7 +45,8 @@ static void workload_thread(void *arg)
 	const struct k_workload *w = arg;
 	int rc = w->main();
 	if (rc < 0)
-		sim_fail(SIM_FAIL_ORACLE, "workload %s: main failed with error %d", w->name, rc);
+		sim_fail(SIM_FAIL_ORACLE, "workload %s: main failed with %s (%d: %s)", w->name,
+			 k_err_name(rc), rc, k_err_meaning(rc));
 	char msg[WEFT_CHECK_MSG_MAX] = "";
 	if (w->check(msg, sizeof msg) < 0)
 		sim_fail(SIM_FAIL_ORACLE, "workload %s: end check: %s", w->name, msg);
@@ -60,7 +62,8 @@ static void boot_main(void *arg)
 	bc.main_stack_bytes = WEFT_MAIN_STACK_BYTES;
 	int rc = k_boot(&bc);
 	if (rc < 0)
-		sim_fail(SIM_FAIL_ORACLE, "k_boot failed with error %d", rc);
+		sim_fail(SIM_FAIL_ORACLE, "k_boot failed with %s (%d: %s)", k_err_name(rc), rc,
+			 k_err_meaning(rc));
 	/* Every thread has exited and been freed: the kernel holds no memory
 	 * for anybody, or something leaked. */
 	k_mem_check();
@@ -285,6 +288,17 @@ uint64_t weft_pct_steps(const struct k_workload *w, unsigned cores, const char *
 	return steps ? steps : pct_calibrate(w, cores);
 }
 
+size_t weft_region_bytes(const struct k_workload *w, unsigned cores)
+{
+	SIM_ASSERT(w != NULL && cores >= 1 && cores <= SIM_CORES_MAX);
+	size_t base = w->region_bytes ? w->region_bytes : WEFT_REGION_BYTES_DEFAULT;
+	size_t extra = cores > WEFT_REGION_CORES_INCLUDED
+			       ? (size_t)(cores - WEFT_REGION_CORES_INCLUDED) * WEFT_REGION_PER_CORE_BYTES
+			       : 0u;
+	SIM_ASSERT(base + extra >= base);
+	return base + extra;
+}
+
 enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run_options *opts,
 			       sim_result_t *out, char *replay_note, size_t note_cap)
 {
@@ -297,9 +311,7 @@ enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run
 	memset(latency_irq_on_points, 0, sizeof latency_irq_on_points);
 	struct bsp_sim_options mem = {
 		.region_count = 2,
-		.region_bytes = {opts->region_bytes	 ? opts->region_bytes
-				 : w->region_bytes ? w->region_bytes
-						   : WEFT_REGION_BYTES_DEFAULT,
+		.region_bytes = {opts->region_bytes ? opts->region_bytes : weft_region_bytes(w, opts->cores),
 				 WEFT_REGION_SMALL_BYTES},
 		.region_misalign = WEFT_REGION_MISALIGN,
 	};

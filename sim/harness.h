@@ -31,7 +31,7 @@ struct weft_run_options {
 	uint32_t fault_per_million;       /* random: allocation faults (0: none) */
 	const uint8_t *bytes;             /* non-NULL: decisions from these bytes (fuzzing) */
 	size_t bytes_len;
-	size_t region_bytes;              /* kernel memory; 0: WEFT_REGION_BYTES_DEFAULT */
+	size_t region_bytes;              /* kernel memory; 0: weft_region_bytes(w, cores) */
 	uint64_t check_every;             /* k_sched_check every N steps; 0: every step */
 	bool quiet_console;               /* keep the kernel console's output (see
 					     weft_run_console) instead of printing it */
@@ -48,6 +48,21 @@ const char *weft_run_console(void);
  * workload (kill_storm: up to 13 threads of 16 KiB stacks alive, victims
  * not yet reaped, per-core caches) needs about 160 KiB. */
 #define WEFT_REGION_BYTES_DEFAULT (256u * 1024u)
+/* The kernel's memory grows with the cores: each core past the first few
+ * costs the kernel about 4 KiB (its run queue, idle context, per-core
+ * caches; measured: pingpong needs 103 KiB at 16 cores, 300 KiB at 64;
+ * kill_storm 166 KiB at 1 core, 426 KiB at 64). A workload's own size
+ * (K_WORKLOAD_MEM, or the default) covers its threads and up to
+ * WEFT_REGION_CORES_INCLUDED cores; each core past that adds twice the
+ * measured cost. --mem overrides it all. */
+#define WEFT_REGION_CORES_INCLUDED 8u
+#define WEFT_REGION_PER_CORE_BYTES (8u * 1024u)
+size_t weft_region_bytes(const struct k_workload *w, unsigned cores);
+
+/* --mem bounds: below the minimum no kernel boots; above the maximum the
+ * host allocates (and junk-fills) too much per run. */
+#define WEFT_MEM_MIN_BYTES (64u * 1024u)
+#define WEFT_MEM_MAX_BYTES (256u * 1024u * 1024u)
 
 /* Workloads linked into this binary, in name order (stable). find also
  * knows the bug programs ("bug/..."), which count/at leave out. */

@@ -22,7 +22,12 @@
 
 #include <k/workload.h>
 
+#include "campaign.h"
 #include "harness.h"
+#include "help.h"
+#include "jobs.h"
+#include "story.h"
+#include "timeline.h"
 
 #define WEFT_EXIT_OK 0
 #define WEFT_EXIT_FAILURE 1
@@ -32,27 +37,9 @@
 #define WEFT_DISTINCT_MAX (1u << 20)
 #define WEFT_SHRINK_STEPS_SLACK 10000u
 
-static const char *const usage_text =
-	"usage: weft list [--bugs]\n"
-	"       weft run WORKLOAD --cores N --seed S [--strategy random|pct:D] [--trace FILE] [--log]\n"
-	"                [--steps MAX]\n"
-	"       weft explore WORKLOAD --cores N (--runs K | --time 60s) [--shard I/N]\n"
-	"                    [--strategy random|pct:D] [--seed S] [--out DIR] [--steps MAX]\n"
-	"       weft replay TRACE [--log]\n"
-	"       weft shrink TRACE -o SMALL.trace\n"
-	"\n"
-	"Each run boots a fresh kernel on N simulated cores and judges it with every\n"
-	"oracle: kernel assertions, k_sched_check between steps, deadlock (wait-for\n"
-	"chain), starvation, the step budget (--steps, default 4000000), leaks and\n"
-	"the workload's own end check. explore tries seeds S, S+1, ... (shard I/N\n"
-	"takes every N-th), stops at the first failure and writes its trace (in DIR).\n"
-	"WORKLOAD may also be a bug program of `weft list --bugs` (bug/NAME, each\n"
-	"meant to fail, or bug/NAME-twin, its fixed twin, meant to hold).\n"
-	"Exit codes: 0 all held, 1 a failure was found, 2 bad usage or input.\n";
-
-/* How the user called us (weft, or a planted-bug variant): the commands we
- * print for them to paste use the same name. */
-static const char *prog = "weft";
+/* The binary as the commands we print name it (campaign_prog: runs as
+ * pasted from the repository root). */
+#define prog campaign_prog()
 
 static _Noreturn void usage_error(const char *fmt, ...)
 {
@@ -60,7 +47,7 @@ static _Noreturn void usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	fputs("weft: ", stderr);
 	vfprintf(stderr, fmt, ap);
-	fputs(" (weft --help for usage)\n", stderr);
+	fputs(" (weft help for usage)\n", stderr);
 	va_end(ap);
 	exit(WEFT_EXIT_USAGE);
 }
@@ -94,26 +81,21 @@ static uint64_t parse_u64(const char *flag, const char *text, uint64_t min, uint
 
 static double parse_seconds(const char *text)
 {
+	double seconds = 0;
 	if (!text)
-		usage_error("--time needs a value such as 60s");
-	char *end;
-	double v = strtod(text, &end);
-	double scale = 1;
-	if (*end == 's' && end[1] == '\0')
-		scale = 1;
-	else if (*end == 'm' && end[1] == '\0')
-		scale = 60;
-	else if (*end != '\0')
-		usage_error("--time takes seconds such as 60s or 5m, not '%s'", text);
-	if (!(v > 0) || v * scale > 7 * 24 * 3600.0)
-		usage_error("--time must be positive and at most a week, not '%s'", text);
-	return v * scale;
+		usage_error("--time needs a value such as 60s, 15m or 8h");
+	if (!campaign_parse_duration(text, &seconds))
+		usage_error("--time takes a positive duration of at most a week: 90, 90s, 15m or 8h, not '%s'",
+			    text);
+	return seconds;
 }
 
 struct cli {
 	const char *workload;
 	const char *trace_path;
 	const char *out_path;
+	const char *focus;     /* --focus THREAD|OBJECT (implies --log) */
+	const char *html_path; /* replay --html */
 	unsigned cores;
 	bool cores_set;
 	uint64_t seed;
@@ -124,6 +106,8 @@ struct cli {
 	double time_s;
 	unsigned shard_i, shard_n;
 	uint64_t step_budget;
+	unsigned jobs;
+	size_t mem_bytes; /* --mem; 0: sized from cores and workload */
 };
 
 static void parse_flags(struct cli *c, int argc, char **argv, int first, const char *allowed)
@@ -155,6 +139,15 @@ static void parse_flags(struct cli *c, int argc, char **argv, int first, const c
 			if (!weft_strategy_parse(v, &d, &k, err, sizeof err))
 				usage_error("%s", err);
 			snprintf(c->strategy, sizeof c->strategy, "%s", v);
+		} else if (!strcmp(a, "--focus")) {
+			if (!v[0] || strlen(v) >= WEFT_STORY_TEXT_MAX)
+				usage_error("--focus takes a thread (T2, or its name) or an object (sem#3, or its name)");
+			c->focus = v;
+			c->log = true;
+		} else if (!strcmp(a, "--html")) {
+			if (strlen(v) >= WEFT_PATH_MAX || !v[0])
+				usage_error("--html: path empty or too long");
+			c->html_path = v;
 		} else if (!strcmp(a, "--trace") || !strcmp(a, "-o") || !strcmp(a, "--out")) {
 			if (strlen(v) >= WEFT_PATH_MAX)
 				usage_error("%s: path too long", a);
@@ -162,6 +155,12 @@ static void parse_flags(struct cli *c, int argc, char **argv, int first, const c
 				c->out_path = v;
 			else
 				c->trace_path = v;
+		} else if (!strcmp(a, "--jobs")) {
+			c->jobs = (unsigned)parse_u64(a, v, 1, CAMPAIGN_JOBS_MAX);
+		} else if (!strcmp(a, "--mem")) {
+			if (!campaign_parse_bytes(v, WEFT_MEM_MIN_BYTES, WEFT_MEM_MAX_BYTES, &c->mem_bytes))
+				usage_error("--mem takes bytes from %u to %u (K and M suffixes), not '%s'",
+					    WEFT_MEM_MIN_BYTES, WEFT_MEM_MAX_BYTES, v);
 		} else if (!strcmp(a, "--runs")) {
 			c->runs = parse_u64(a, v, 1, UINT64_MAX / 2);
 		} else if (!strcmp(a, "--time")) {
@@ -218,6 +217,20 @@ static bool save_run_trace(const char *path, const struct k_workload *w, unsigne
 	return true;
 }
 
+/* Save r's decisions in DIR under a name made of the run and the trace's
+ * content (campaign_trace_name), so no run overwrites another's. The name
+ * goes to path[cap]. Returns false (message printed). */
+static bool save_campaign_trace(const char *dir, const struct k_workload *w,
+				const struct weft_run_options *o, sim_result_t *r, char *path, size_t cap)
+{
+	sim_trace_t t = r->decisions; /* borrow the decision array */
+	t.version = SIM_TRACE_VERSION;
+	fill_trace_header(&t, w, o->cores, o->seed, o->strategy, r);
+	campaign_trace_name(path, cap, dir, weft_workload_name(w), o->cores, o->strategy, o->seed,
+			    campaign_trace_hash(&t));
+	return save_run_trace(path, w, o->cores, o->seed, o->strategy, r);
+}
+
 static void print_failure(const struct k_workload *w, const struct weft_run_options *o,
 			  const sim_result_t *r, const char *trace_path)
 {
@@ -225,100 +238,40 @@ static void print_failure(const struct k_workload *w, const struct weft_run_opti
 	printf("  workload %s, cores %u, strategy %s, seed %" PRIu64 ", step %" PRIu64
 	       ", virtual time %" PRIu64 " ns\n",
 	       weft_workload_name(w), o->cores, o->strategy, o->seed, r->steps, r->time_ns);
-	if (trace_path)
-		printf("  trace:  %s\n  replay: %s replay %s --log\n  shrink: %s shrink %s -o small.trace\n",
-		       trace_path, prog, trace_path, prog, trace_path);
+	if (trace_path) {
+		char shown[WEFT_PATH_MAX];
+		campaign_path_shown(trace_path, shown, sizeof shown);
+		printf("  trace:  %s\n  replay: %s replay %s --log\n  shrink: %s shrink %s -o small.trace\n"
+		       "  timeline: %s replay %s --html timeline.html\n",
+		       shown, prog, shown, prog, shown, prog, shown);
+	}
 	printf("  rerun:  %s run %s --cores %u --seed %" PRIu64 " --strategy %s", prog,
 	       weft_workload_name(w), o->cores, o->seed, o->strategy);
 	if (o->step_budget)
 		printf(" --steps %" PRIu64, o->step_budget);
+	if (o->region_bytes)
+		printf(" --mem %zu", o->region_bytes);
 	printf("\n");
 }
 
 /* --------------------------------------------------------- event log */
 
-/* The engine logs "<step> <virtual ns> <core>: <kind> <a> <b>" for each
- * kernel event (bsp_trace_event); this is what each kind's two words mean
- * (kernel/sched's sched_trace calls). T0 is a core's idle context. */
-static const struct {
-	const char *kind;
-	const char *text; /* %1 and %2 stand for a and b */
-} log_kinds[] = {
-	{"switch", "switch T%1 -> T%2"},
-	{"start", "T%1 created, ready on core %2"},
-	{"wake", "T%1 woken, ready on core %2"},
-	{"block", "T%1 blocks on object #%2"},
-	{"sleep", "T%1 sleeps (timer on core %2)"},
-	{"timeout", "T%1 timed out (core %2)"},
-	{"yield", "T%1 yields on core %2"},
-	{"preempt", "T%1 preempted on core %2"},
-	{"tick", "tick: slice of T%1 over on core %2"},
-	{"ipi", "IPI core %1 -> core %2"},
-	{"steal", "T%1 stolen from core %2"},
-	{"migrate", "T%1 moves to core %2"},
-	{"lock", "mutex #%1 locked by T%2"},
-	{"unlock", "mutex #%1 unlocked by T%2"},
-	{"prio", "T%1 effective priority now %2"},
-	{"exit", "T%1 exits with code %2"},
-	{"kick", "T%1 stopped by a kill (core %2)"},
-	{"kill", "process P%1 killed (%2 threads live)"},
-	{"proc_exit", "process P%1 exits with code %2"},
-	{"proc_reap", "process P%1 reaped"},
-};
-
-static void render_log_line(const char *line, size_t len, FILE *out)
+/* Print the event log of a run as a story (story.c): names, source lines,
+ * repeats collapsed, narrowed to --focus. Returns false (message printed)
+ * when --focus names nothing of this run. */
+static bool print_log(const char *log, size_t len, const char *focus)
 {
-	unsigned long long step, ns;
-	unsigned core;
-	char kind[32];
-	unsigned long a, b;
-	char buf[256];
-	if (len >= sizeof buf) {
-		fwrite(line, 1, len, out);
-		fputc('\n', out);
-		return;
-	}
-	memcpy(buf, line, len);
-	buf[len] = '\0';
-	int n = sscanf(buf, "%llu %llu %u: %31s %lu %lu", &step, &ns, &core, kind, &a, &b);
-	const char *text = NULL;
-	for (size_t i = 0; n == 6 && i < sizeof log_kinds / sizeof log_kinds[0]; i++)
-		if (strcmp(kind, log_kinds[i].kind) == 0)
-			text = log_kinds[i].text;
-	if (!text) {
-		fprintf(out, "%s\n", buf);
-		return;
-	}
-	/* Exit codes are int32 carried in a word. */
-	bool code = strstr(text, "code %2") != NULL;
-	fprintf(out, "step %7llu  %9.3f us  core %2u  ", step, (double)ns / 1000.0, core);
-	for (const char *p = text; *p; p++) {
-		if (p[0] == '%' && (p[1] == '1' || p[1] == '2')) {
-			unsigned long v = p[1] == '1' ? a : b;
-			if (p[1] == '2' && code)
-				fprintf(out, "%d", (int)(int32_t)(uint32_t)v);
-			else
-				fprintf(out, "%lu", v);
-			p++;
-			continue;
-		}
-		fputc(*p, out);
-	}
-	fputc('\n', out);
-}
-
-/* Print the event log of a run, one readable line per event. */
-static void print_log(const char *log, size_t len)
-{
-	size_t start = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (log[i] != '\n')
-			continue;
-		render_log_line(log + start, i - start, stdout);
-		start = i + 1;
-	}
-	if (start < len)
-		render_log_line(log + start, len - start, stdout);
+	struct story *s = story_parse(log, len);
+	if (!s)
+		return false;
+	char err[256];
+	bool ok = !focus || story_focus_set(s, focus, err, sizeof err);
+	if (ok)
+		story_print(s, stdout);
+	else
+		fprintf(stderr, "weft: %s\n", err);
+	story_free(s);
+	return ok;
 }
 
 /* ------------------------------------------------------------ crashes */
@@ -334,12 +287,14 @@ static struct {
 	const struct k_workload *w;
 	const struct weft_run_options *o;
 	sim_result_t *r;
-	char path[WEFT_PATH_MAX]; /* "" : no trace wanted */
+	char path[WEFT_PATH_MAX]; /* "" : no trace wanted (or named in dir) */
+	char dir[WEFT_PATH_MAX];  /* "" : none; else a campaign's trace folder */
 } crash;
 
 static void crash_arm(const struct k_workload *w, const struct weft_run_options *o, sim_result_t *r,
-		      const char *path)
+		      const char *path, const char *dir)
 {
+	snprintf(crash.dir, sizeof crash.dir, "%s", dir ? dir : "");
 	crash.w = w;
 	crash.o = o;
 	crash.r = r;
@@ -366,6 +321,8 @@ static void on_crash(int sig)
 		 "crash: signal %d inside the run (see the engine or sanitizer message above)", sig);
 	bool saved = crash.path[0] && save_run_trace(crash.path, crash.w, crash.o->cores,
 						     crash.o->seed, crash.o->strategy, r);
+	if (crash.dir[0])
+		saved = save_campaign_trace(crash.dir, crash.w, crash.o, r, crash.path, sizeof crash.path);
 	fflush(stdout);
 	print_failure(crash.w, crash.o, r, saved ? crash.path : NULL);
 	fflush(stdout);
@@ -419,25 +376,30 @@ static void run_options(struct weft_run_options *o, const struct cli *c)
 	snprintf(o->strategy, sizeof o->strategy, "%s", c->strategy);
 	o->log = c->log;
 	o->step_budget = c->step_budget;
+	o->region_bytes = c->mem_bytes;
 }
 
 static int cmd_run(int argc, char **argv)
 {
 	struct cli c = {.strategy = "random"};
 	const struct k_workload *w = need_workload(argc > 2 ? argv[2] : NULL);
-	parse_flags(&c, argc, argv, 3, " --cores --seed --strategy --trace --log --steps ");
+	parse_flags(&c, argc, argv, 3, " --cores --seed --strategy --trace --log --focus --steps --mem ");
 	if (!c.cores_set)
 		usage_error("run needs --cores N");
 	if (!c.seed_set)
 		usage_error("run needs --seed S");
+	char err[256];
+	if (c.trace_path && !campaign_file_writable(c.trace_path, err, sizeof err))
+		usage_error("--trace %s", err);
 	struct weft_run_options o;
 	run_options(&o, &c);
 	sim_result_t r;
-	crash_arm(w, &o, &r, c.trace_path);
+	crash_arm(w, &o, &r, c.trace_path, NULL);
 	enum sim_outcome out = weft_run_once(w, &o, &r, NULL, 0);
 	crash_disarm();
+	bool focus_ok = true;
 	if (c.log && r.log)
-		print_log(r.log, r.log_len);
+		focus_ok = print_log(r.log, r.log_len, c.focus);
 	bool saved = c.trace_path && save_run_trace(c.trace_path, w, o.cores, o.seed, o.strategy, &r);
 	if (out == SIM_OK) {
 		printf("weft: ok: %s, cores %u, strategy %s, seed %" PRIu64 ", %" PRIu64
@@ -448,7 +410,7 @@ static int cmd_run(int argc, char **argv)
 		print_failure(w, &o, &r, saved ? c.trace_path : NULL);
 	}
 	sim_result_free(&r);
-	if (c.trace_path && !saved)
+	if ((c.trace_path && !saved) || !focus_ok)
 		return WEFT_EXIT_USAGE;
 	return out == SIM_OK ? WEFT_EXIT_OK : WEFT_EXIT_FAILURE;
 }
@@ -471,17 +433,23 @@ struct hash_set {
 	size_t count;
 };
 
-static void hash_set_add(struct hash_set *s, uint64_t h)
+/* Add h; false once the set is full (WEFT_DISTINCT_MAX slots): from then
+ * on the count is a lower bound. */
+static bool hash_set_add(struct hash_set *s, uint64_t h)
 {
 	if (h == 0)
 		h = 1; /* 0 marks an empty slot */
 	if (s->count * 2 >= s->cap) {
-		if (s->cap >= WEFT_DISTINCT_MAX)
-			return; /* saturated: the figure stays a lower bound */
 		size_t cap = s->cap ? s->cap * 2 : 1024;
-		uint64_t *slots = calloc(cap, sizeof *slots);
-		if (!slots)
-			return;
+		uint64_t *slots = s->cap >= WEFT_DISTINCT_MAX ? NULL : calloc(cap, sizeof *slots);
+		if (!slots) {
+			/* Full: still exact for hashes already in it. */
+			size_t j = h & (s->cap - 1);
+			for (size_t n = 0; n < s->cap && s->slots[j]; n++, j = (j + 1) & (s->cap - 1))
+				if (s->slots[j] == h)
+					return true;
+			return false;
+		}
 		for (size_t i = 0; i < s->cap; i++) {
 			if (!s->slots[i])
 				continue;
@@ -501,17 +469,7 @@ static void hash_set_add(struct hash_set *s, uint64_t h)
 		s->slots[j] = h;
 		s->count++;
 	}
-}
-
-/* The workload's name as a file name: a bug program's "bug/x" becomes
- * "bug_x", so the trace lands in DIR and not in a folder that may not exist. */
-static void file_stem(char *out, size_t cap, const char *name)
-{
-	size_t i = 0;
-	for (; name[i] && i + 1 < cap; i++)
-		out[i] = name[i] == '/' ? '_' : name[i];
-	if (cap)
-		out[i < cap ? i : cap - 1] = '\0';
+	return true;
 }
 
 /* PCT's guarantee in the terms of the paper: n threads (every context the
@@ -532,81 +490,209 @@ static void print_pct_bound(const struct k_workload *w, const struct cli *c, uin
 	       sim_pct_bound(contexts, k, depth));
 }
 
+/* One campaign: its settings and what its runs have shown so far. */
+struct explore {
+	const struct k_workload *w;
+	const struct cli *c;
+	double start;
+	char dir[WEFT_PATH_MAX];
+	struct hash_set distinct;
+	bool distinct_saturated;
+	uint64_t runs, steps_total, preemptions_total;
+	uint32_t contexts_max;
+	uint64_t digest;      /* sum of each run's mixed (seed, outcome, hash): order-free */
+	uint64_t seed_lo, seed_hi;
+};
+
+/* Shard I/N takes every N-th seed: shards never overlap. */
+static uint64_t explore_seed(const struct cli *c, uint64_t index)
+{
+	return c->seed + index * c->shard_n + (c->shard_i - 1);
+}
+
+/* One run of the campaign (no trace, console kept quiet); false when the
+ * time is up. */
+static bool explore_run_index(void *ctx, uint64_t index, struct jobs_record *rec)
+{
+	struct explore *e = ctx;
+	if (e->c->time_s > 0 && host_seconds() - e->start >= e->c->time_s)
+		return false;
+	struct weft_run_options o;
+	run_options(&o, e->c);
+	o.seed = explore_seed(e->c, index);
+	o.quiet_console = true; /* shown only for a failing run */
+	sim_result_t r;
+	crash_arm(e->w, &o, &r, NULL, e->dir);
+	enum sim_outcome out = weft_run_once(e->w, &o, &r, NULL, 0);
+	crash_disarm();
+	*rec = (struct jobs_record){.index = index, .final_hash = r.final_hash, .steps = r.steps,
+				    .preemptions = r.preemptions, .outcome = (uint32_t)out,
+				    .contexts = r.contexts};
+	sim_result_free(&r);
+	return true;
+}
+
+static void explore_commit(void *ctx, const struct jobs_record *r)
+{
+	struct explore *e = ctx;
+	uint64_t seed = explore_seed(e->c, r->index);
+	e->runs++;
+	e->steps_total += r->steps;
+	e->preemptions_total += r->preemptions;
+	if (r->contexts > e->contexts_max)
+		e->contexts_max = r->contexts;
+	if (!hash_set_add(&e->distinct, r->final_hash))
+		e->distinct_saturated = true;
+	e->digest += sim_hash64(sim_hash64(sim_hash64(0x5eedull, seed), r->outcome), r->final_hash);
+	if (e->runs == 1 || seed < e->seed_lo)
+		e->seed_lo = seed;
+	if (e->runs == 1 || seed > e->seed_hi)
+		e->seed_hi = seed;
+}
+
+static void explore_progress(struct explore *e, double *last_draw)
+{
+	double now = host_seconds();
+	if (now - *last_draw <= 0.25)
+		return;
+	*last_draw = now;
+	printf("\rexplore %s: %" PRIu64 " runs, %.0f runs/s, %zu distinct schedules, 0 failures ",
+	       weft_workload_name(e->w), e->runs, e->runs / (now - e->start + 1e-9), e->distinct.count);
+	fflush(stdout);
+}
+
+/* One worker, in this process: runs until the limit, the time, a failure
+ * or SIGINT. */
+static void explore_inline(struct explore *e, struct jobs_outcome *jo, bool tty)
+{
+	double last_draw = 0;
+	uint64_t limit = e->c->runs ? e->c->runs : UINT64_MAX;
+	memset(jo, 0, sizeof *jo);
+	uint64_t i = 0;
+	for (; i < limit; i++) {
+		if (campaign_interrupted()) {
+			jo->interrupted = true;
+			break;
+		}
+		struct jobs_record rec;
+		if (!explore_run_index(e, i, &rec))
+			break;
+		explore_commit(e, &rec);
+		if (rec.outcome != SIM_OK) {
+			jo->failed = true;
+			jo->fail_index = i;
+			break;
+		}
+		if (tty)
+			explore_progress(e, &last_draw);
+	}
+	jo->resume_index = jo->failed ? i + 1 : i;
+}
+
+/* The failing run again, in this process (the same seed gives the same
+ * run): its trace, named by its content, and the report. */
+static void explore_report_failure(struct explore *e, uint64_t index)
+{
+	struct weft_run_options o;
+	run_options(&o, e->c);
+	o.seed = explore_seed(e->c, index);
+	o.quiet_console = true;
+	sim_result_t r;
+	crash_arm(e->w, &o, &r, NULL, e->dir);
+	(void)weft_run_once(e->w, &o, &r, NULL, 0);
+	crash_disarm();
+	char path[WEFT_PATH_MAX];
+	bool saved = save_campaign_trace(e->dir, e->w, &o, &r, path, sizeof path);
+	if (weft_run_console()[0])
+		printf("console of the failing run (its end):\n%s\n", weft_run_console());
+	printf("weft: explore found a failure after %" PRIu64 " runs\n", e->runs);
+	print_failure(e->w, &o, &r, saved ? path : NULL);
+	sim_result_free(&r);
+}
+
+/* How to go on from where an interrupted campaign stopped. */
+static void explore_resume_hint(const struct explore *e, uint64_t resume_index)
+{
+	const struct cli *c = e->c;
+	printf("explore: interrupted after %" PRIu64 " runs; last seed tried %" PRIu64 "\n", e->runs,
+	       e->seed_hi);
+	printf("  resume: %s explore %s --cores %u --strategy %s --seed %" PRIu64, prog,
+	       weft_workload_name(e->w), c->cores, c->strategy, c->seed + resume_index * c->shard_n);
+	if (c->shard_n > 1)
+		printf(" --shard %u/%u", c->shard_i, c->shard_n);
+	if (c->runs)
+		printf(" --runs %" PRIu64, c->runs > resume_index ? c->runs - resume_index : 1);
+	else
+		printf(" --time %.0fs", c->time_s);
+	if (c->jobs > 1)
+		printf(" --jobs %u", c->jobs);
+	if (c->out_path)
+		printf(" --out %s", c->out_path);
+	printf("\n");
+}
+
+static void explore_summary(struct explore *e, bool failed)
+{
+	const struct cli *c = e->c;
+	double elapsed = host_seconds() - e->start;
+	printf("  contexts: %u at most (threads and idle loops), %.1f preemptions/run\n", e->contexts_max,
+	       e->runs ? (double)e->preemptions_total / (double)e->runs : 0.0);
+	print_pct_bound(e->w, c, e->contexts_max);
+	printf("  verdicts: seeds %" PRIu64 "..%" PRIu64 ", digest %016" PRIx64
+	       " (the same for any --jobs)%s\n",
+	       e->seed_lo, e->seed_hi, e->digest,
+	       e->distinct_saturated ? "; distinct schedules is a lower bound (the set is full)" : "");
+	/* The summary stays the last line (scripts read it). */
+	printf("explore %s: cores %u, strategy %s, shard %u/%u, jobs %u, %" PRIu64 " runs, %.0f runs/s, "
+	       "%zu distinct schedules, %" PRIu64 " steps/run, %s\n",
+	       weft_workload_name(e->w), c->cores, c->strategy, c->shard_i, c->shard_n,
+	       c->jobs ? c->jobs : 1u, e->runs, e->runs / (elapsed + 1e-9), e->distinct.count,
+	       e->runs ? e->steps_total / e->runs : 0, failed ? "1 failure" : "0 failures");
+}
+
 static int cmd_explore(int argc, char **argv)
 {
-	struct cli c = {.strategy = "random", .shard_i = 1, .shard_n = 1};
+	struct cli c = {.strategy = "random", .shard_i = 1, .shard_n = 1, .jobs = 1};
 	const struct k_workload *w = need_workload(argc > 2 ? argv[2] : NULL);
 	parse_flags(&c, argc, argv, 3,
-		    " --cores --seed --strategy --runs --time --shard --out --steps ");
+		    " --cores --seed --strategy --runs --time --shard --out --steps --jobs --mem ");
 	if (!c.cores_set)
 		usage_error("explore needs --cores N");
 	if (!c.runs && !(c.time_s > 0))
-		usage_error("explore needs --runs K or --time 60s");
+		usage_error("explore needs --runs K or --time D (90s, 15m, 8h)");
+	struct explore e = {.w = w, .c = &c};
+	char err[WEFT_PATH_MAX + 64];
+	if (c.out_path)
+		snprintf(e.dir, sizeof e.dir, "%s", c.out_path);
+	else
+		campaign_default_dir(e.dir, sizeof e.dir);
+	/* Before any run: a campaign must not find out at its failure that
+	 * it cannot keep the trace. */
+	if (!campaign_dir_ready(e.dir, err, sizeof err))
+		usage_error("--out: %s", err);
+	campaign_sigint_install();
 	bool tty = isatty(STDOUT_FILENO);
-	struct hash_set distinct = {0};
-	double start = host_seconds(), last_draw = 0;
-	uint64_t runs = 0, steps_total = 0, preemptions_total = 0;
-	uint32_t contexts_max = 0;
-	int rc = WEFT_EXIT_OK;
-	for (uint64_t i = 0; c.runs ? i < c.runs : true; i++) {
-		if (c.time_s > 0 && host_seconds() - start >= c.time_s)
-			break;
-		struct weft_run_options o;
-		run_options(&o, &c);
-		/* Shard I/N takes every N-th seed: shards never overlap. */
-		o.seed = c.seed + i * c.shard_n + (c.shard_i - 1);
-		sim_result_t r;
-		char path[WEFT_PATH_MAX], stem[SIM_TRACE_NAME_MAX];
-		file_stem(stem, sizeof stem, weft_workload_name(w));
-		snprintf(path, sizeof path, "%s%s%s-c%u-s%" PRIu64 ".trace",
-			 c.out_path ? c.out_path : "", c.out_path ? "/" : "", stem, o.cores, o.seed);
-		/* Thousands of runs: what the kernel prints (the self-tests' lines)
-		 * is shown only for the failing one. */
-		o.quiet_console = true;
-		crash_arm(w, &o, &r, path);
-		enum sim_outcome out = weft_run_once(w, &o, &r, NULL, 0);
-		crash_disarm();
-		runs++;
-		steps_total += r.steps;
-		preemptions_total += r.preemptions;
-		if (r.contexts > contexts_max)
-			contexts_max = r.contexts;
-		hash_set_add(&distinct, r.final_hash);
-		if (out != SIM_OK) {
-			bool saved = save_run_trace(path, w, o.cores, o.seed, o.strategy, &r);
-			if (tty)
-				printf("\n");
-			if (weft_run_console()[0])
-				printf("console of the failing run (its end):\n%s\n", weft_run_console());
-			printf("weft: explore found a failure after %" PRIu64 " runs\n", runs);
-			print_failure(w, &o, &r, saved ? path : NULL);
-			sim_result_free(&r);
-			rc = WEFT_EXIT_FAILURE;
-			break;
+	e.start = host_seconds();
+	struct jobs_outcome jo;
+	if (c.jobs > 1) {
+		if (!jobs_explore(c.jobs, c.runs ? c.runs : UINT64_MAX, explore_run_index, &e,
+				  explore_commit, &e, &jo, err, sizeof err)) {
+			fprintf(stderr, "weft: %s\n", err);
+			free(e.distinct.slots);
+			return WEFT_EXIT_USAGE;
 		}
-		sim_result_free(&r);
-		double now = host_seconds();
-		if (tty && now - last_draw > 0.25) {
-			last_draw = now;
-			printf("\rexplore %s: %" PRIu64 " runs, %.0f runs/s, %zu distinct schedules, 0 failures ",
-			       weft_workload_name(w), runs, runs / (now - start + 1e-9), distinct.count);
-			fflush(stdout);
-		}
+	} else {
+		explore_inline(&e, &jo, tty);
 	}
-	double elapsed = host_seconds() - start;
-	if (tty && rc == WEFT_EXIT_OK)
+	if (tty)
 		printf("\n");
-	/* The summary stays the last line (scripts read it). */
-	printf("  contexts: %u at most (threads and idle loops), %.1f preemptions/run\n",
-	       contexts_max, runs ? (double)preemptions_total / (double)runs : 0.0);
-	print_pct_bound(w, &c, contexts_max);
-	printf("explore %s: cores %u, strategy %s, shard %u/%u, %" PRIu64 " runs, %.0f runs/s, "
-	       "%zu distinct schedules, %" PRIu64 " steps/run, %s\n",
-	       weft_workload_name(w), c.cores, c.strategy, c.shard_i, c.shard_n, runs,
-	       runs / (elapsed + 1e-9), distinct.count, runs ? steps_total / runs : 0,
-	       rc == WEFT_EXIT_OK ? "0 failures" : "1 failure");
-	free(distinct.slots);
-	return rc;
+	if (jo.failed)
+		explore_report_failure(&e, jo.fail_index);
+	else if (jo.interrupted)
+		explore_resume_hint(&e, jo.resume_index);
+	explore_summary(&e, jo.failed);
+	free(e.distinct.slots);
+	return jo.failed ? WEFT_EXIT_FAILURE : WEFT_EXIT_OK;
 }
 
 /* ------------------------------------------------------- replay, shrink */
@@ -647,12 +733,48 @@ static enum sim_outcome replay_once(const struct k_workload *w, const sim_trace_
 	return weft_run_once(w, &o, r, note, cap);
 }
 
+/* Open --html's file before the run, so a bad path costs nothing. */
+static FILE *html_open(const char *path)
+{
+	if (!path)
+		return NULL;
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "weft: --html %s: cannot write there: %s\n", path, strerror(errno));
+		exit(WEFT_EXIT_USAGE);
+	}
+	return f;
+}
+
+/* The timeline page of a replayed run (timeline.c). Returns false (message
+ * printed) if it could not be written. */
+static bool html_write(FILE *f, const char *path, const sim_trace_t *t, enum sim_outcome out,
+		       const sim_result_t *r)
+{
+	struct story *s = r->log ? story_parse(r->log, r->log_len) : NULL;
+	struct timeline_run run = {
+		.workload = t->scenario, .cores = t->cores, .strategy = t->strategy, .seed = t->seed,
+		.failed = out != SIM_OK, .outcome = outcome_name(out), .message = r->message,
+		.steps = r->steps,
+	};
+	bool ok = s && timeline_write(s, &run, f);
+	story_free(s);
+	ok = fclose(f) == 0 && ok;
+	if (!ok)
+		fprintf(stderr, "weft: could not write the timeline %s\n", path);
+	else
+		printf("timeline: %s (open it in a browser; hover a mark for its event and source line)\n",
+		       path);
+	return ok;
+}
+
 static int cmd_replay(int argc, char **argv)
 {
 	struct cli c = {.strategy = "random"};
 	sim_trace_t t;
 	const struct k_workload *w = load_trace(argc > 2 ? argv[2] : NULL, &t);
-	parse_flags(&c, argc, argv, 3, " --log ");
+	parse_flags(&c, argc, argv, 3, " --log --focus --html ");
+	FILE *html = html_open(c.html_path);
 	sim_result_t r;
 	char note[SIM_MESSAGE_MAX];
 	struct weft_run_options shown;
@@ -660,11 +782,14 @@ static int cmd_replay(int argc, char **argv)
 	shown.cores = t.cores;
 	shown.seed = t.seed;
 	snprintf(shown.strategy, sizeof shown.strategy, "%s", t.strategy);
-	crash_arm(w, &shown, &r, NULL);
-	enum sim_outcome out = replay_once(w, &t, c.log, 0, &r, note, sizeof note);
+	crash_arm(w, &shown, &r, NULL, NULL);
+	enum sim_outcome out = replay_once(w, &t, c.log || html, 0, &r, note, sizeof note);
 	crash_disarm();
+	bool shown_ok = true;
 	if (c.log && r.log)
-		print_log(r.log, r.log_len);
+		shown_ok = print_log(r.log, r.log_len, c.focus);
+	if (html)
+		shown_ok = html_write(html, c.html_path, &t, out, &r) && shown_ok;
 	bool same = out == (enum sim_outcome)t.outcome && r.final_hash == t.final_hash;
 	printf("replay %s: cores %u, %zu decisions, outcome %s, final hash %016" PRIx64 "\n",
 	       t.scenario, t.cores, t.count, outcome_name(out), r.final_hash);
@@ -679,6 +804,8 @@ static int cmd_replay(int argc, char **argv)
 		printf("weft: FAIL (%s) %s\n", outcome_name(out), r.message);
 	sim_result_free(&r);
 	sim_trace_free(&t);
+	if (!shown_ok)
+		return WEFT_EXIT_USAGE;
 	return out == SIM_OK ? WEFT_EXIT_OK : WEFT_EXIT_FAILURE;
 }
 
@@ -841,19 +968,41 @@ static int cmd_shrink(int argc, char **argv)
 	return rc;
 }
 
+/* The identity of this build and of what its traces carry. */
+static int cmd_version(int argc)
+{
+	if (argc != 2)
+		usage_error("--version takes no arguments");
+	printf("weft %s\n", prog);
+	printf("  build id:     %s\n", weft_build_id());
+	printf("  trace format: version %u (reads versions 1..%u)\n", SIM_TRACE_VERSION, SIM_TRACE_VERSION);
+	printf("  cores:        1..%u\n", SIM_CORES_MAX);
+	return WEFT_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc > 0 && argv[0] && argv[0][0]) {
-		const char *slash = strrchr(argv[0], '/');
-		prog = slash ? slash + 1 : argv[0];
-	}
+	campaign_paths_init(argc > 0 ? argv[0] : NULL);
 	if (argc < 2)
-		usage_error("which command? (list, run, explore, replay, shrink)");
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(usage_text, stdout);
+		usage_error("which command? (list, run, explore, replay, shrink, help)");
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		if (argc > 3)
+			usage_error("help takes one command at most");
+		if (!weft_help(argc == 3 && !strcmp(cmd, "help") ? argv[2] : NULL, stdout))
+			usage_error("no command '%s' to help with", argv[2]);
 		return WEFT_EXIT_OK;
 	}
-	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--version"))
+		return cmd_version(argc);
+	/* `weft COMMAND --help` (or -h) anywhere after the command. */
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			if (!weft_help(cmd, stdout))
+				usage_error("unknown command '%s'", cmd);
+			return WEFT_EXIT_OK;
+		}
+	}
 	crash_install();
 	if (!strcmp(cmd, "list")) {
 		if (argc == 3 && !strcmp(argv[2], "--bugs"))

@@ -288,7 +288,7 @@ static int condvar_main(void)
 static int condvar_check(char *msg, size_t cap)
 {
 	if (cv.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", cv.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", cv.error);
 	if (cv.not_owner)
 		return stress_fail(msg, cap, "k_cond_wait returned ", cv.not_owner, " times without the mutex");
 	for (unsigned s = 0; s < 2; s++)

@@ -178,7 +178,7 @@ static int irq_handoff_main(void)
 static int irq_handoff_check(char *msg, size_t cap)
 {
 	if (ih.error)
-		return stress_fail(msg, cap, "irq_handoff: a kernel call failed: ", ih.error, "");
+		return stress_fail_err(msg, cap, "irq_handoff: a kernel call failed: ", ih.error);
 	if (ih.calls != IRQ_HANDOFF_ARRIVALS)
 		return stress_fail2(msg, cap, "irq_handoff: handler ran ", ih.calls,
 				    " times for ", IRQ_HANDOFF_ARRIVALS, " arrivals");

@@ -231,7 +231,7 @@ static int kill_block_main(void)
 static int kill_block_check(char *msg, size_t cap)
 {
 	if (kb.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", kb.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", kb.error);
 	for (unsigned k = 0; k < KB_KINDS; k++) {
 		if (kb.bad[k] == 0)
 			continue;

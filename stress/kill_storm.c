@@ -186,7 +186,7 @@ static int kill_storm_main(void)
 static int kill_storm_check(char *msg, size_t cap)
 {
 	if (ks.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", ks.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", ks.error);
 	if (ks.shared_left_owned)
 		return stress_fail_text(msg, cap,
 					"the shared mutex is still owned after every user is gone"

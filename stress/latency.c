@@ -106,7 +106,7 @@ static int latency_main(void)
 static int latency_check(char *msg, size_t cap)
 {
 	if (lt.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", lt.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", lt.error);
 	if (lt.got != LT_TOKENS)
 		return stress_fail(msg, cap, "the urgent thread got ", lt.got, " tokens");
 	if (lt.busy_ran_out)

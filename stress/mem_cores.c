@@ -196,7 +196,7 @@ static int mem_cores_check(char *msg, size_t cap)
 		return -1;
 	}
 	if (mc.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", mc.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", mc.error);
 	if (mc.alloc_failed)
 		return stress_fail(msg, cap, "", mc.alloc_failed, " allocations failed");
 	if (mc.bad_sig)

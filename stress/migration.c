@@ -148,7 +148,7 @@ static int migration_main(void)
 static int migration_check(char *msg, size_t cap)
 {
 	if (mg.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", mg.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", mg.error);
 	if (mg.outside_mask)
 		return stress_fail(msg, cap, "", mg.outside_mask,
 				   " times a thread ran on a core outside its affinity");

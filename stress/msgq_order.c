@@ -166,7 +166,7 @@ static int msgq_order_main(void)
 static int msgq_order_check(char *msg, size_t cap)
 {
 	if (mq.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", mq.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", mq.error);
 	if (mq.nowait_bad_rc)
 		return stress_fail(msg, cap, "", mq.nowait_bad_rc, " K_NO_WAIT puts returned neither 0 nor -K_ETIMEDOUT");
 	if (mq.bogus)

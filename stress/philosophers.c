@@ -99,7 +99,7 @@ static int philosophers_main(void)
 static int philosophers_check(char *msg, size_t cap)
 {
 	if (ph.error < 0)
-		return stress_fail(msg, cap, "a mutex call failed with ", ph.error, "");
+		return stress_fail_err(msg, cap, "a mutex call failed with ", ph.error);
 	if (ph.conflicts)
 		return stress_fail(msg, cap, "", ph.conflicts,
 				   " times a philosopher ate beside an eating neighbour or without its forks");

@@ -169,7 +169,7 @@ static int pi_chain_main(void)
 static int pi_chain_check(char *msg, size_t cap)
 {
 	if (pi.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", pi.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", pi.error);
 	if (pi.low_max_seen < PI_HIGH)
 		return stress_fail(msg, cap, "the chain's last owner never inherited: it ran at ", pi.low_max_seen,
 				   " at most");

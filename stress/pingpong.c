@@ -84,7 +84,7 @@ static int pingpong_main(void)
 static int pingpong_check(char *msg, size_t cap)
 {
 	if (pp.error < 0)
-		return stress_fail(msg, cap, "a semaphore call failed with ", pp.error, "");
+		return stress_fail_err(msg, cap, "a semaphore call failed with ", pp.error);
 	if (pp.out_of_turn)
 		return stress_fail(msg, cap, "", pp.out_of_turn, " bounces saw the token out of turn");
 	for (unsigned s = 0; s < 2; s++)

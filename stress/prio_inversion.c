@@ -140,7 +140,7 @@ static int prio_inversion_main(void)
 static int prio_inversion_check(char *msg, size_t cap)
 {
 	if (pi.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", pi.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", pi.error);
 	if (pi.high_done == 0 || pi.medium_done == 0)
 		return stress_fail2(msg, cap, "high finished ", pi.high_done, ", medium ",
 				    pi.medium_done, " (0: never)");

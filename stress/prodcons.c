@@ -119,7 +119,7 @@ static int prodcons_main(void)
 static int prodcons_check(char *msg, size_t cap)
 {
 	if (pc.error < 0)
-		return stress_fail(msg, cap, "a queue call failed with ", pc.error, "");
+		return stress_fail_err(msg, cap, "a queue call failed with ", pc.error);
 	if (pc.bogus)
 		return stress_fail(msg, cap, "", pc.bogus, " messages were not sent by anybody");
 	if (pc.out_of_order)

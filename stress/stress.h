@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <k/errno.h>
 #include <k/proc.h>
 #include <k/sync.h>
 #include <k/thread.h>
@@ -73,6 +74,22 @@ static inline int stress_fail(char *msg, size_t cap, const char *a, int64_t v, c
 	stress_puts(&m, a);
 	stress_puti(&m, v);
 	stress_puts(&m, b);
+	return -1;
+}
+
+/* "<a>-K_EAGAIN (-11: <meaning>)": a kernel call's error code named and
+ * explained. Returns -1. */
+static inline int stress_fail_err(char *msg, size_t cap, const char *a, int rc)
+{
+	struct stress_msg m;
+	stress_msg_init(&m, msg, cap);
+	stress_puts(&m, a);
+	stress_puts(&m, k_err_name(rc));
+	stress_puts(&m, " (");
+	stress_puti(&m, rc);
+	stress_puts(&m, ": ");
+	stress_puts(&m, k_err_meaning(rc));
+	stress_puts(&m, ")");
 	return -1;
 }
 

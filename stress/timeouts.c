@@ -168,7 +168,7 @@ static int timeouts_main(void)
 static int timeouts_check(char *msg, size_t cap)
 {
 	if (to.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", to.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", to.error);
 	if (to.give_failed)
 		return stress_fail(msg, cap, "", to.give_failed, " gives failed below the limit");
 	if (to.taken >= 1000000u)

@@ -592,6 +592,14 @@ void bsp_trace_event(const char *kind, uintptr_t a, uintptr_t b)
 	(void)b;
 }
 
+void bsp_trace_detail(const char *kind, uintptr_t a, uintptr_t b, const char *text)
+{
+	(void)kind;
+	(void)a;
+	(void)b;
+	(void)text;
+}
+
 /* ------------------------------------------------- interrupt plumbing */
 
 /* Called by m4f_irq_entry (switch.S) in Handler mode: acknowledge the source

@@ -275,4 +275,13 @@ bool bsp_fault_inject(unsigned site);
  * determinism of the state hash. any. */
 void bsp_trace_event(const char *kind, uintptr_t a, uintptr_t b);
 
+/* Kernel events for the readable log only, never for the state hash, so
+ * adding one changes no recorded run's hash: who gave, posted or signalled
+ * what (even when it woke nobody), a thread queueing itself to wait, a
+ * mutex handed over, and the name of each thread and object as it is made
+ * (kind "name.thread", "name.sem", ...; a = its id, text = its name). text
+ * may be NULL; it is copied during the call. a and b are ids, never
+ * addresses. A no-op where there is no log. any. */
+void bsp_trace_detail(const char *kind, uintptr_t a, uintptr_t b, const char *text);
+
 #endif /* BSP_H */

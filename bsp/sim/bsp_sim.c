@@ -8,9 +8,12 @@
  * one host thread, so the plain loads and stores below are atomic with
  * respect to the simulated cores.
  */
+#define _GNU_SOURCE /* dladdr */
 #include "bsp_sim.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
+#include <unwind.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -19,6 +22,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "sim_assert.h"
 
 #define BSP_SIM_JUNK_BYTE 0xa5u
 #define BSP_SIM_REGION_ALIGN 64u
@@ -422,6 +427,11 @@ void bsp_timer_set(uint64_t deadline_ns)
 
 /* ---------------------------------------------------------------- context */
 
+/* The documented minimum (the kernel's K_STACK_MIN_BYTES) is one the
+ * engine takes whole, control block and all. */
+_Static_assert(BSP_STACK_MIN_BYTES >= SIM_FIBER_STACK_MIN_BYTES,
+	       "bsp.h's smallest stack must be a stack the engine accepts");
+
 bsp_context_t bsp_context_init(void *stack, size_t size, bsp_entry_fn entry, void *arg)
 {
 	if (!stack || size < BSP_STACK_MIN_BYTES || ((uintptr_t)stack & 15u) != 0)
@@ -781,6 +791,76 @@ bool bsp_fault_inject(unsigned site)
 	return false;
 }
 
+/* ------------------------------------------------- the readable log */
+
+/* Where the kernel call that caused an event was made: the return addresses
+ * of the frames above the hook, as offsets into the executable (stable from
+ * run to run of one binary, whatever ASLR does), written into the log line
+ * as "@off,off,...". The CLI symbolizes them for display (sim/symbols.c)
+ * and picks the first frame outside the kernel. Display only: never hashed,
+ * never read by a strategy. */
+#define BSP_SIM_WHERE_FRAMES_MAX 10u
+#define BSP_SIM_WHERE_SKIP 1u /* the hook itself */
+#define BSP_SIM_WHERE_BYTES (BSP_SIM_WHERE_FRAMES_MAX * 17u + 2u)
+#define BSP_SIM_LOG_TEXT_MAX 40u
+
+struct where_walk {
+	uintptr_t pc[BSP_SIM_WHERE_FRAMES_MAX];
+	unsigned count;
+	unsigned skip;
+};
+
+static _Unwind_Reason_Code where_frame(struct _Unwind_Context *ctx, void *arg)
+{
+	struct where_walk *w = arg;
+	if (w->skip > 0) {
+		w->skip--;
+		return _URC_NO_REASON;
+	}
+	if (w->count >= BSP_SIM_WHERE_FRAMES_MAX)
+		return _URC_END_OF_STACK;
+	uintptr_t ip = (uintptr_t)_Unwind_GetIP(ctx);
+	if (ip == 0)
+		return _URC_END_OF_STACK;
+	w->pc[w->count++] = ip;
+	return _URC_NO_REASON;
+}
+
+/* out[cap]: " @o1,o2,..." (call sites: return address - 1), or "". */
+static void where_format(char *out, size_t cap)
+{
+	out[0] = '\0';
+	Dl_info self;
+	if (!dladdr((void *)(uintptr_t)where_format, &self) || !self.dli_fbase)
+		return;
+	struct where_walk w = {.count = 0, .skip = BSP_SIM_WHERE_SKIP};
+	_Unwind_Backtrace(where_frame, &w);
+	size_t len = 0;
+	for (unsigned i = 0; i < w.count && len + 20u < cap; i++) {
+		uintptr_t base = (uintptr_t)self.dli_fbase;
+		if (w.pc[i] <= base)
+			break; /* another object (libc, a sanitizer): past the caller */
+		int n = snprintf(out + len, cap - len, "%s%lx", i == 0 ? " @" : ",",
+				 (unsigned long)(w.pc[i] - 1u - base));
+		if (n <= 0 || (size_t)n >= cap - len)
+			break;
+		len += (size_t)n;
+	}
+	SIM_ASSERT(len < cap);
+}
+
+/* A name as one safe token of the log line: printable, bounded. */
+static void log_text(char *out, size_t cap, const char *text)
+{
+	size_t n = 0;
+	for (; text && text[n] && n + 1u < cap && n < BSP_SIM_LOG_TEXT_MAX; n++) {
+		unsigned char ch = (unsigned char)text[n];
+		out[n] = ch >= 0x20u && ch < 0x7fu ? (char)ch : '?';
+	}
+	out[n] = '\0';
+	SIM_ASSERT(n < cap);
+}
+
 void bsp_trace_event(const char *kind, uintptr_t a, uintptr_t b)
 {
 	if (!sim_running())
@@ -792,5 +872,21 @@ void bsp_trace_event(const char *kind, uintptr_t a, uintptr_t b)
 	sim_hash_mix(h);
 	sim_hash_mix(a);
 	sim_hash_mix(b);
-	sim_log("%s %lu %lu", kind, (unsigned long)a, (unsigned long)b);
+	if (!sim_log_enabled())
+		return;
+	char where[BSP_SIM_WHERE_BYTES];
+	where_format(where, sizeof where);
+	sim_log("%s %lu %lu%s", kind, (unsigned long)a, (unsigned long)b, where);
+}
+
+void bsp_trace_detail(const char *kind, uintptr_t a, uintptr_t b, const char *text)
+{
+	if (!sim_running() || !sim_log_enabled())
+		return;
+	char where[BSP_SIM_WHERE_BYTES];
+	char shown[BSP_SIM_LOG_TEXT_MAX + 1u];
+	where_format(where, sizeof where);
+	log_text(shown, sizeof shown, text);
+	sim_log("%s %lu %lu%s%s%s", kind, (unsigned long)a, (unsigned long)b, where,
+		text ? " =" : "", shown);
 }

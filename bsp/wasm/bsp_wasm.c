@@ -587,3 +587,13 @@ void bsp_trace_event(const char *kind, uintptr_t a, uintptr_t b)
 		return;
 	wasm_js_trace(kind, (double)a, (double)b, (double)w.now_ns);
 }
+
+/* The page's activity view shows switches and wake-ups only: the log-only
+ * details have no reader here. */
+void bsp_trace_detail(const char *kind, uintptr_t a, uintptr_t b, const char *text)
+{
+	(void)kind;
+	(void)a;
+	(void)b;
+	(void)text;
+}

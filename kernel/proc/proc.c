@@ -24,6 +24,7 @@ static void proc_fields_init(struct k_proc *p, uint32_t id, const char *name, k_
 	ql_head_init(&p->resources);
 	wq_init(&p->wait_wq);
 	p->wait_obj = (struct k_obj){.type = OBJ_PROC_WAIT, .id = id, .name = p->name, .proc = p};
+	sched_trace_detail("name.procwait", id, 0u, p->name);
 	p->waited = false;
 	p->link = (struct qlink){NULL, NULL};
 }
@@ -61,6 +62,7 @@ int obj_register(struct k_obj *o, enum obj_type type, const char *name)
 	bsp_spin_lock(&g_sched.registry_lock);
 	o->id = g_sched.next_obj_id++;
 	ql_insert_before(&p->resources, &o->res_link);
+	sched_trace_detail(obj_name_kind(type), o->id, 0u, o->name);
 	bsp_spin_unlock_irqrestore(&g_sched.registry_lock, s);
 	return 0;
 }

@@ -23,8 +23,19 @@ static bool lock_free(const bsp_spinlock_t *l)
 }
 
 /* Record the first failure: code and a message naming what broke. */
+/* "mutex#" and "process P" are followed by the number itself. */
+static bool label_joins(const char *label)
+{
+	size_t n = 0;
+	while (label[n] != '\0' && n < 64u)
+		n++;
+	K_ASSERT(n < 64u);
+	return n > 0 && (label[n - 1] == '#' || label[n - 1] == 'P');
+}
+
+/* label says what v is ("core", "state", ...); NULL: v means nothing here. */
 static bool fail(struct chk *k, enum k_sched_check_error code, const char *what,
-		 const struct k_thread *t, uint64_t v)
+		 const struct k_thread *t, uint64_t v, const char *label)
 {
 	if (k->err != 0)
 		return false;
@@ -39,9 +50,14 @@ static bool fail(struct chk *k, enum k_sched_check_error code, const char *what,
 		kbuf_puts(&k->b, t->name);
 		kbuf_puts(&k->b, "')");
 	}
-	kbuf_puts(&k->b, " [");
-	kbuf_putu(&k->b, v);
-	kbuf_puts(&k->b, "]");
+	if (label) {
+		kbuf_puts(&k->b, " [");
+		kbuf_puts(&k->b, label);
+		if (!label_joins(label))
+			kbuf_puts(&k->b, " ");
+		kbuf_putu(&k->b, v);
+		kbuf_puts(&k->b, "]");
+	}
 	return false;
 }
 
@@ -69,27 +85,27 @@ static bool check_runq_lists(struct chk *k, const struct sched_core *c, unsigned
 	const struct qlink *sh = &rq->lists[spot];
 	if (!((rq->bitmap >> spot) & 1u) && (!link_ok(sh) || sh->next != sh))
 		return fail(k, K_SCHED_CHECK_RUNQ, "run-queue list not empty under a clear bit", NULL,
-			    c->id * 100u + spot);
+			    c->id * 100u + spot, "core*100 + priority");
 	for (uint64_t bits = rq->bitmap; bits != 0; bits &= bits - 1u) {
 		unsigned p = (unsigned)__builtin_ctzll(bits);
 		const struct qlink *h = &rq->lists[p];
 		if (!link_ok(h) || h->next == h)
 			return fail(k, K_SCHED_CHECK_RUNQ, "run-queue bitmap or head wrong", NULL,
-				    c->id * 100u + p);
+				    c->id * 100u + p, "core*100 + priority");
 		for (const struct qlink *l = h->next; l != h; l = l->next) {
 			const struct k_thread *t = ql_entry(l, struct k_thread, rq_link);
 			if (++total > K_THREADS_MAX || !link_ok(l))
-				return fail(k, K_SCHED_CHECK_RUNQ, "run-queue list corrupted", NULL, c->id);
+				return fail(k, K_SCHED_CHECK_RUNQ, "run-queue list corrupted", NULL, c->id, "core");
 			if (t->state != TS_READY || t->prio != p || t->cpu.value != c->id ||
 			    t->on_core != SCHED_CORE_NONE)
 				return fail(k, K_SCHED_CHECK_PLACE,
 					    "run-queue entry not ready, wrong prio, home or running", t,
-					    c->id);
+					    c->id, "core");
 		}
 	}
 	if (total != rq->count || c->nr_ready.value != rq->count)
 		return fail(k, K_SCHED_CHECK_RUNQ, "run-queue count disagrees with its lists", NULL,
-			    c->id);
+			    c->id, "core");
 	return true;
 }
 
@@ -101,16 +117,16 @@ static bool check_timerq(struct chk *k, const struct sched_core *c)
 	for (const struct qlink *l = h->next; l != h; l = l->next) {
 		const struct k_thread *t = ql_entry(l, struct k_thread, tq_link);
 		if (++total > K_THREADS_MAX || !link_ok(l))
-			return fail(k, K_SCHED_CHECK_TIMERQ, "timer queue corrupted", NULL, c->id);
+			return fail(k, K_SCHED_CHECK_TIMERQ, "timer queue corrupted", NULL, c->id, "core");
 		if (t->deadline_ns < last)
-			return fail(k, K_SCHED_CHECK_TIMERQ, "timer queue out of order", t, c->id);
+			return fail(k, K_SCHED_CHECK_TIMERQ, "timer queue out of order", t, c->id, "core");
 		last = t->deadline_ns;
 		if ((t->state != TS_BLOCKED && t->state != TS_SLEEPING) || t->cpu.value != c->id)
 			return fail(k, K_SCHED_CHECK_PLACE, "timer entry not waiting or not homed here",
-				    t, c->id);
+				    t, c->id, "core");
 	}
 	if (total != c->rq.timer_count)
-		return fail(k, K_SCHED_CHECK_TIMERQ, "timer count disagrees", NULL, c->id);
+		return fail(k, K_SCHED_CHECK_TIMERQ, "timer count disagrees", NULL, c->id, "core");
 	return true;
 }
 
@@ -120,12 +136,12 @@ static bool check_core(struct chk *k, const struct sched_core *c, unsigned spot)
 		return false;
 	const struct k_thread *cur = c->current;
 	if (!cur)
-		return fail(k, K_SCHED_CHECK_PLACE, "core has no current context", NULL, c->id);
+		return fail(k, K_SCHED_CHECK_PLACE, "core has no current context", NULL, c->id, "core");
 	if (c->zombie)
-		return fail(k, K_SCHED_CHECK_PLACE, "zombie left after a switch", c->zombie, c->id);
+		return fail(k, K_SCHED_CHECK_PLACE, "zombie left after a switch", c->zombie, c->id, "core");
 	if (!cur->is_idle && (cur->state != TS_RUNNING || cur->on_core != c->id ||
 			      cur->cpu.value != c->id || ql_linked(&cur->rq_link)))
-		return fail(k, K_SCHED_CHECK_PLACE, "current thread not running here", cur, c->id);
+		return fail(k, K_SCHED_CHECK_PLACE, "current thread not running here", cur, c->id, "core");
 	return true;
 }
 
@@ -139,58 +155,58 @@ static bool check_thread_place(struct chk *k, const struct k_thread *t)
 	bool in_rq = ql_linked(&t->rq_link), in_tq = ql_linked(&t->tq_link);
 	bool in_wq = ql_linked(&t->wq_link);
 	if (in_wq != (t->wait_q != NULL))
-		return fail(k, K_SCHED_CHECK_PLACE, "wait-queue link and wait_q disagree", t, t->state);
+		return fail(k, K_SCHED_CHECK_PLACE, "wait-queue link and wait_q disagree", t, t->state, "state");
 	if (t->cpu.value >= g_sched.cores)
-		return fail(k, K_SCHED_CHECK_PLACE, "home core out of range", t, t->cpu.value);
+		return fail(k, K_SCHED_CHECK_PLACE, "home core out of range", t, t->cpu.value, "home core");
 	if (t->exited != (t->state == TS_DEAD) && !(t->exited && t->state == TS_RUNNING))
-		return fail(k, K_SCHED_CHECK_PLACE, "exited flag and state disagree", t, t->state);
+		return fail(k, K_SCHED_CHECK_PLACE, "exited flag and state disagree", t, t->state, "state");
 	if (t->suspended && t->state == TS_READY)
-		return fail(k, K_SCHED_CHECK_PLACE, "ready thread with a suspension pending", t, 0);
+		return fail(k, K_SCHED_CHECK_PLACE, "ready thread with a suspension pending", t, 0, NULL);
 	switch (t->state) {
 	case TS_NEW:
 		if (in_rq || in_tq || in_wq)
-			return fail(k, K_SCHED_CHECK_PLACE, "new thread already queued", t, 0);
+			return fail(k, K_SCHED_CHECK_PLACE, "new thread already queued", t, 0, NULL);
 		break;
 	case TS_READY:
 		if (!in_rq || in_tq)
-			return fail(k, K_SCHED_CHECK_PLACE, "ready thread not in exactly its run queue", t, 0);
+			return fail(k, K_SCHED_CHECK_PLACE, "ready thread not in exactly its run queue", t, 0, NULL);
 		if (t->prio >= K_PRIO_LEVELS ||
 		    !((g_sched.core[t->cpu.value].rq.bitmap >> t->prio) & 1u))
 			return fail(k, K_SCHED_CHECK_RUNQ, "ready thread's priority bit clear on its core",
-				    t, t->prio);
+				    t, t->prio, "priority");
 		break;
 	case TS_RUNNING:
 		if (in_rq || in_tq || t->on_core >= g_sched.cores ||
 		    g_sched.core[t->on_core].current != t)
 			return fail(k, K_SCHED_CHECK_PLACE, "running thread not current of its core", t,
-				    t->on_core);
+				    t->on_core, "on core");
 		break;
 	case TS_BLOCKED:
 		if (in_rq || !in_wq)
-			return fail(k, K_SCHED_CHECK_PLACE, "blocked thread not in a wait queue", t, 0);
+			return fail(k, K_SCHED_CHECK_PLACE, "blocked thread not in a wait queue", t, 0, NULL);
 		break;
 	case TS_SLEEPING:
 		if (in_rq || in_wq || !in_tq)
-			return fail(k, K_SCHED_CHECK_PLACE, "sleeping thread not in its timer queue", t, 0);
+			return fail(k, K_SCHED_CHECK_PLACE, "sleeping thread not in its timer queue", t, 0, NULL);
 		break;
 	case TS_DEAD:
 		if (in_rq || in_tq || in_wq)
-			return fail(k, K_SCHED_CHECK_PLACE, "dead thread still queued", t, 0);
+			return fail(k, K_SCHED_CHECK_PLACE, "dead thread still queued", t, 0, NULL);
 		break;
 	case TS_SUSPENDED:
 		/* It may still be in a wait queue: a timeout ended its wait and
 		 * it leaves the queue itself when it next runs. */
 		if (in_rq || in_tq || t->on_core != SCHED_CORE_NONE)
-			return fail(k, K_SCHED_CHECK_PLACE, "suspended thread queued or on a core", t, 0);
+			return fail(k, K_SCHED_CHECK_PLACE, "suspended thread queued or on a core", t, 0, NULL);
 		if (!t->suspended)
-			return fail(k, K_SCHED_CHECK_PLACE, "suspended thread without its flag", t, 0);
+			return fail(k, K_SCHED_CHECK_PLACE, "suspended thread without its flag", t, 0, NULL);
 		break;
 	default:
-		return fail(k, K_SCHED_CHECK_PLACE, "unknown thread state", t, t->state);
+		return fail(k, K_SCHED_CHECK_PLACE, "unknown thread state", t, t->state, "state");
 	}
 	if (t->affinity == 0 || (t->affinity & ~g_sched.cores_mask) != 0)
 		return fail(k, K_SCHED_CHECK_AFFINITY, "affinity empty or beyond the cores", t,
-			    t->affinity);
+			    t->affinity, "affinity mask");
 	return true;
 }
 
@@ -216,28 +232,28 @@ static bool check_mutexes(struct chk *k)
 	for (const struct qlink *l = g_sched.mutexes.next; l != &g_sched.mutexes; l = l->next) {
 		const struct k_mutex *m = ql_entry(l, struct k_mutex, all_link);
 		if (++n > SCHED_CHECK_OBJECTS_MAX || !link_ok(l))
-			return fail(k, K_SCHED_CHECK_MUTEX, "mutex list corrupted", NULL, n);
+			return fail(k, K_SCHED_CHECK_MUTEX, "mutex list corrupted", NULL, n, "after entries:");
 		if (!m->owner) {
 			if (m->waiters.count != 0)
-				return fail(k, K_SCHED_CHECK_MUTEX, "free mutex has waiters", NULL, m->obj.id);
+				return fail(k, K_SCHED_CHECK_MUTEX, "free mutex has waiters", NULL, m->obj.id, "mutex#");
 			continue;
 		}
 		if (m->owner->exited || !ql_linked(&m->held_link))
 			return fail(k, K_SCHED_CHECK_MUTEX, "mutex owned by an exited thread or not in its held list",
-				    m->owner, m->obj.id);
+				    m->owner, m->obj.id, "mutex#");
 		unsigned last = K_PRIO_LEVELS, w = 0;
 		for (const struct qlink *q = m->waiters.head.next; q != &m->waiters.head; q = q->next) {
 			const struct k_thread *t = ql_entry(q, struct k_thread, wq_link);
 			if (++w > K_THREADS_MAX || t->prio > last || t->wait_q != &m->waiters)
 				return fail(k, K_SCHED_CHECK_MUTEX, "mutex waiters out of order or mislinked",
-					    t, m->obj.id);
+					    t, m->obj.id, "mutex#");
 			last = t->prio;
 		}
 		if (w != m->waiters.count)
-			return fail(k, K_SCHED_CHECK_MUTEX, "mutex waiter count disagrees", NULL, m->obj.id);
+			return fail(k, K_SCHED_CHECK_MUTEX, "mutex waiter count disagrees", NULL, m->obj.id, "mutex#");
 	}
 	if (n != g_sched.mutex_count)
-		return fail(k, K_SCHED_CHECK_COUNT, "mutex count disagrees", NULL, n);
+		return fail(k, K_SCHED_CHECK_COUNT, "mutex count disagrees", NULL, n, "after entries:");
 	return true;
 }
 
@@ -247,7 +263,7 @@ static bool check_threads(struct chk *k)
 	for (const struct qlink *l = g_sched.threads.next; l != &g_sched.threads; l = l->next) {
 		const struct k_thread *t = ql_entry(l, struct k_thread, all_link);
 		if (++n > K_THREADS_MAX + 1u || !link_ok(l))
-			return fail(k, K_SCHED_CHECK_COUNT, "thread list corrupted", NULL, n);
+			return fail(k, K_SCHED_CHECK_COUNT, "thread list corrupted", NULL, n, "after entries:");
 		if (!check_thread_place(k, t))
 			return false;
 		live += !t->exited;
@@ -255,7 +271,7 @@ static bool check_threads(struct chk *k)
 		timed += ql_linked(&t->tq_link);
 		if (!t->exited && t->prio != effective_prio(t))
 			return fail(k, K_SCHED_CHECK_MUTEX,
-				    "effective priority is not what inheritance gives", t, t->prio);
+				    "effective priority is not what inheritance gives", t, t->prio, "priority");
 	}
 	unsigned rq_total = 0, tq_total = 0;
 	for (unsigned i = 0; i < g_sched.cores; i++) {
@@ -263,10 +279,10 @@ static bool check_threads(struct chk *k)
 		tq_total += g_sched.core[i].rq.timer_count;
 	}
 	if (n != g_sched.threads_count || live != g_sched.threads_live)
-		return fail(k, K_SCHED_CHECK_COUNT, "thread counts disagree", NULL, n);
+		return fail(k, K_SCHED_CHECK_COUNT, "thread counts disagree", NULL, n, "after entries:");
 	if (ready != rq_total || timed != tq_total)
 		return fail(k, K_SCHED_CHECK_COUNT, "ready or timed threads differ from the queues",
-			    NULL, ready);
+			    NULL, ready, "ready threads counted");
 	return true;
 }
 
@@ -276,19 +292,19 @@ static bool check_procs(struct chk *k)
 	for (const struct qlink *l = g_sched.procs.next; l != &g_sched.procs; l = l->next) {
 		const struct k_proc *p = ql_entry(l, struct k_proc, link);
 		if (++np > K_MEM_OWNERS_MAX || !link_ok(l))
-			return fail(k, K_SCHED_CHECK_COUNT, "process list corrupted", NULL, np);
+			return fail(k, K_SCHED_CHECK_COUNT, "process list corrupted", NULL, np, "after entries:");
 		unsigned live = 0, n = 0;
 		for (const struct qlink *q = p->threads.next; q != &p->threads; q = q->next) {
 			const struct k_thread *t = ql_entry(q, struct k_thread, proc_link);
 			if (++n > K_THREADS_MAX || t->proc != p)
-				return fail(k, K_SCHED_CHECK_COUNT, "process thread list wrong", t, p->id);
+				return fail(k, K_SCHED_CHECK_COUNT, "process thread list wrong", t, p->id, "process P");
 			live += !t->exited;
 		}
 		if (live != p->threads_live)
-			return fail(k, K_SCHED_CHECK_COUNT, "process live-thread count disagrees", NULL, p->id);
+			return fail(k, K_SCHED_CHECK_COUNT, "process live-thread count disagrees", NULL, p->id, "process P");
 	}
 	if (np != g_sched.procs_count)
-		return fail(k, K_SCHED_CHECK_COUNT, "process count disagrees", NULL, np);
+		return fail(k, K_SCHED_CHECK_COUNT, "process count disagrees", NULL, np, "after entries:");
 	return true;
 }
 

@@ -103,7 +103,8 @@ int k_cond_signal(k_cond_t *c)
 	if (!c || c->obj.type != OBJ_COND)
 		return -K_EINVAL;
 	bsp_irq_state_t s = bsp_spin_lock_irqsave(&c->lock);
-	(void)wait_wake_first(&c->waiters, 0);
+	struct k_thread *woken = wait_wake_first(&c->waiters, 0);
+	sched_trace_detail("signal", c->obj.id, woken ? woken->id : 0u, NULL);
 	bsp_spin_unlock_irqrestore(&c->lock, s);
 	return 0;
 }
@@ -113,8 +114,10 @@ int k_cond_broadcast(k_cond_t *c)
 	if (!c || c->obj.type != OBJ_COND)
 		return -K_EINVAL;
 	bsp_irq_state_t s = bsp_spin_lock_irqsave(&c->lock);
-	for (unsigned n = 0; wait_wake_first(&c->waiters, 0) != NULL; n++)
-		K_ASSERT(n < SCHED_WAITERS_MAX);
+	unsigned woken = 0;
+	for (; wait_wake_first(&c->waiters, 0) != NULL; woken++)
+		K_ASSERT(woken < SCHED_WAITERS_MAX);
+	sched_trace_detail("broadcast", c->obj.id, woken, NULL);
 	bsp_spin_unlock_irqrestore(&c->lock, s);
 	return 0;
 }

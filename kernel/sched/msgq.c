@@ -153,9 +153,11 @@ int k_msgq_put(k_msgq_t *q, const void *msg, uint64_t timeout_ns)
 		K_ASSERT(q->count == 0);
 		copy_bytes(r->wait_data, msg, q->msg_bytes);
 		(void)wait_wake_first(&q->receivers, 0);
+		sched_trace_detail("post", q->obj.id, r->id, NULL);
 	} else if (q->count < q->capacity) {
 		copy_bytes(slot(q, (q->head + q->count) % q->capacity), msg, q->msg_bytes);
 		q->count++;
+		sched_trace_detail("post", q->obj.id, 0u, NULL);
 	} else if (timeout_ns == K_NO_WAIT || sched_this_core()->current->is_idle) {
 		rc = -K_ETIMEDOUT;
 	} else {
@@ -185,6 +187,9 @@ int k_msgq_get(k_msgq_t *q, void *buf, uint64_t timeout_ns)
 				   q->msg_bytes);
 			q->count++;
 			(void)wait_wake_first(&q->senders, 0);
+			sched_trace_detail("receive", q->obj.id, w->id, NULL);
+		} else {
+			sched_trace_detail("receive", q->obj.id, 0u, NULL);
 		}
 	} else if (timeout_ns == K_NO_WAIT) {
 		rc = -K_ETIMEDOUT;

@@ -79,6 +79,7 @@ void mutex_unlock_locked(struct k_mutex *m, struct k_thread *t)
 		m->owner = w;
 		held_add(w, m);
 		(void)wait_wake_first(&m->waiters, 0);
+		sched_trace_detail("handover", m->obj.id, w->id, NULL);
 		mutex_pi_propagate(w);
 	} else {
 		m->owner = NULL;

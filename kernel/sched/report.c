@@ -80,6 +80,32 @@ const char *obj_type_name(uint32_t type)
 	}
 }
 
+const char *obj_name_kind(uint32_t type)
+{
+	switch (type) {
+	case OBJ_MUTEX: return "name.mutex";
+	case OBJ_SEM: return "name.sem";
+	case OBJ_COND: return "name.cond";
+	case OBJ_MSGQ: return "name.msgq";
+	case OBJ_THREAD_JOIN: return "name.join";
+	case OBJ_PROC_WAIT: return "name.procwait";
+	default: return "name.object";
+	}
+}
+
+const char *obj_wait_kind(uint32_t type)
+{
+	switch (type) {
+	case OBJ_MUTEX: return "wait.mutex";
+	case OBJ_SEM: return "wait.sem";
+	case OBJ_COND: return "wait.cond";
+	case OBJ_MSGQ: return "wait.msgq";
+	case OBJ_THREAD_JOIN: return "wait.join";
+	case OBJ_PROC_WAIT: return "wait.procwait";
+	default: return "wait.object";
+	}
+}
+
 static void put_thread(struct kbuf *b, const struct k_thread *t)
 {
 	kbuf_puts(b, "T");

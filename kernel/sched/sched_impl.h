@@ -375,6 +375,8 @@ void sched_irq_enable(void);
 void sched_ipi(unsigned core);                     /* make core re-judge its queue */
 void sched_requeue(struct sched_core *c, struct k_thread *t, bool at_head); /* -> ready or suspended */
 void sched_trace(const char *kind, uintptr_t a, uintptr_t b);
+/* A log-only event (bsp_trace_detail): not part of the state hash. */
+void sched_trace_detail(const char *kind, uintptr_t a, uintptr_t b, const char *text);
 
 /* smp.c */
 void sched_lock_two(unsigned a, unsigned b);
@@ -443,6 +445,10 @@ void kbuf_puts(struct kbuf *b, const char *s);
 void kbuf_putu(struct kbuf *b, uint64_t v);
 void kbuf_puti(struct kbuf *b, int64_t v);
 const char *obj_type_name(uint32_t type);
+/* The log kinds of an object type: "name.sem" when it is made, "wait.sem"
+ * when a thread queues itself on it (static strings). */
+const char *obj_name_kind(uint32_t type);
+const char *obj_wait_kind(uint32_t type);
 
 /* Helpers. */
 /* A 64-bit shift by a variable costs a 32-bit CPU about eight instructions,

@@ -92,6 +92,13 @@ K_TEST(thread_create_join_exit)
 	t = spawn(return_seven, NULL, K_PRIO_DEFAULT, 0, "ret");
 	K_TEST_CHECK(join(t) == 0);
 	K_TEST_CHECK(bsp_atomic_load(&ran) == 12);
+	/* The smallest stack the headers document is one every BSP takes. */
+	struct k_thread_attr small = K_THREAD_ATTR_DEFAULT;
+	small.stack_bytes = K_STACK_MIN_BYTES;
+	small.name = "small-stack";
+	K_TEST_CHECK(k_thread_create(&t, return_seven, NULL, &small) == 0);
+	K_TEST_CHECK(join(t) == 0);
+	K_TEST_CHECK(bsp_atomic_load(&ran) == 19);
 	K_TEST_CHECK(k_thread_join(k_thread_self(), K_FOREVER, NULL) == -K_EDEADLK);
 	struct k_thread_attr bad = K_THREAD_ATTR_DEFAULT;
 	bad.priority = K_PRIO_MAX + 1u;

@@ -111,12 +111,16 @@ int k_sem_give(k_sem_t *s)
 		return -K_EINVAL;
 	bsp_irq_state_t is = bsp_spin_lock_irqsave(&s->lock);
 	int rc = 0;
-	if (wait_wake_first(&s->waiters, 0) == NULL) {
+	struct k_thread *woken = wait_wake_first(&s->waiters, 0);
+	if (woken == NULL) {
 		if (s->count < s->limit)
 			s->count++;
 		else
 			rc = -K_EAGAIN;
 	}
+	/* Logged even when it wakes nobody: a lost wake-up is a give that
+	 * found no waiter. */
+	sched_trace_detail("give", s->obj.id, woken ? woken->id : 0u, rc < 0 ? "at its limit" : NULL);
 	bsp_spin_unlock_irqrestore(&s->lock, is);
 	return rc;
 }

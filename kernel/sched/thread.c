@@ -89,6 +89,7 @@ static int thread_register(struct k_thread *t, struct k_proc *p)
 	if (rc == 0) {
 		t->id = g_sched.next_tid++;
 		t->join_obj.id = t->id;
+		sched_trace_detail("name.thread", t->id, 0u, t->name);
 		ql_insert_before(&g_sched.threads, &t->all_link);
 		ql_insert_before(&p->threads, &t->proc_link);
 		g_sched.threads_count++;

@@ -67,6 +67,8 @@ void wait_prepare(struct k_thread *t, struct wait_queue *wq, bsp_spinlock_t *loc
 	t->wait_result = 0;
 	t->wait_data = NULL;
 	wq_insert(wq, t);
+	if (obj)
+		sched_trace_detail(obj_wait_kind(obj->type), t->id, obj->id, NULL);
 }
 
 /* Take the first waiter out of wq, give it `result`, make it ready. Caller

@@ -72,6 +72,11 @@ static void engine_log_truncate(void)
 	r->log_len += cut;
 }
 
+bool sim_log_enabled(void)
+{
+	return sim_engine.running && sim_engine.cfg.log && !sim_engine.log_truncated;
+}
+
 void sim_log(const char *fmt, ...)
 {
 	if (!sim_engine.running || !sim_engine.cfg.log || sim_engine.log_truncated)

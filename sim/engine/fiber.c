@@ -59,7 +59,11 @@
 #define FIBER_MAGIC 0x77656674u      /* "weft" */
 #define FIBER_DEAD_MAGIC 0xdeadf1bu  /* released: a stale pointer shows itself */
 #define FIBER_ALIGN_BYTES 64u
-#define FIBER_STACK_MIN_BYTES 4096u  /* usable stack below which init refuses */
+/* Usable stack below which init refuses: the control block is carved from
+ * the memory given, so a caller's minimum (bsp.h's 4096 bytes) must leave
+ * at least this much (sim.h: SIM_FIBER_STACK_MIN_BYTES is the whole). */
+#define FIBER_STACK_MIN_BYTES (SIM_FIBER_STACK_MIN_BYTES / 2u)
+
 
 enum fiber_state {
 	FIBER_FRESH = 1,     /* initialised, entry not yet run */
@@ -88,6 +92,9 @@ struct sim_fiber {
 };
 
 _Static_assert(offsetof(struct sim_fiber, sp) == 0, "the asm saves sp at offset 0");
+_Static_assert(sizeof(struct sim_fiber) + FIBER_ALIGN_BYTES + 16u + FIBER_STACK_MIN_BYTES <=
+		       SIM_FIBER_STACK_MIN_BYTES,
+	       "a fiber of SIM_FIBER_STACK_MIN_BYTES must be accepted");
 _Static_assert(sizeof(struct sim_fiber) <= SIM_FIBER_HOST_BYTES, "host fiber block too big");
 
 /* The fiber the host thread runs now (NULL until one is known), and the one

@@ -45,7 +45,9 @@ typedef struct sim_fiber sim_fiber_t;
 
 /* Carve a fiber out of [stack, stack+size): its control block lives inside
  * that memory, so nothing is allocated. entry(arg) runs on first switch and
- * must never return. Returns NULL if size is too small. */
+ * must never return. Returns NULL if size is too small; any size from
+ * SIM_FIBER_STACK_MIN_BYTES up (control block included) is accepted. */
+#define SIM_FIBER_STACK_MIN_BYTES 4096u
 sim_fiber_t *sim_fiber_init(void *stack, size_t size, void (*entry)(void *), void *arg);
 /* The running host context (a thread's own stack, e.g. main's) as a fiber, so
  * that fibers can switch back to it: only its control block lives in
@@ -401,6 +403,9 @@ void sim_hash_mix(uint64_t v);
 /* Append one line to the event log (if enabled), prefixed with step, time and
  * core. */
 void sim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* True inside a run that keeps a log: an adapter may then gather what only
+ * the log shows (names, source locations) and skip it otherwise. */
+bool sim_log_enabled(void);
 
 /* End the run. Never return. */
 _Noreturn void sim_finish(void);

@@ -133,7 +133,7 @@ static int ab_run(bool fixed)
 static int ab_check(char *msg, size_t cap)
 {
 	if (ab.error < 0)
-		return stress_fail(msg, cap, "a semaphore call failed with ", ab.error, "");
+		return stress_fail_err(msg, cap, "a semaphore call failed with ", ab.error);
 	if (ab.give_ups)
 		return stress_fail(msg, cap, "", ab.give_ups, " stack operations gave up retrying");
 	unsigned seen[AB_NODES] = {0};

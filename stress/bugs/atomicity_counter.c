@@ -60,7 +60,7 @@ static int ac_run(bool fixed)
 static int ac_check(char *msg, size_t cap)
 {
 	if (ac.error < 0)
-		return stress_fail(msg, cap, "a mutex call failed with ", ac.error, "");
+		return stress_fail_err(msg, cap, "a mutex call failed with ", ac.error);
 	if (ac.counter != AC_THREADS * AC_ROUNDS)
 		return stress_fail2(msg, cap, "lost update: counter ", ac.counter, " after ",
 				    AC_THREADS * AC_ROUNDS, " increments");

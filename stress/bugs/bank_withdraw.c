@@ -85,7 +85,7 @@ static int bw_run(bool fixed)
 static int bw_check(char *msg, size_t cap)
 {
 	if (bw.error < 0)
-		return stress_fail(msg, cap, "a semaphore call failed with ", bw.error, "");
+		return stress_fail_err(msg, cap, "a semaphore call failed with ", bw.error);
 	if (bw.balance_min < 0)
 		return stress_fail(msg, cap, "overdrawn: the balance went to ", bw.balance_min, "");
 	if (bw.balance != BW_BALANCE - (int)bw.granted * BW_AMOUNT)

@@ -93,7 +93,7 @@ static int br_run(bool fixed)
 static int br_check(char *msg, size_t cap)
 {
 	if (br.error < 0)
-		return stress_fail(msg, cap, "a sync call failed with ", br.error, "");
+		return stress_fail_err(msg, cap, "a sync call failed with ", br.error);
 	if (br.early)
 		return stress_fail(msg, cap, "", br.early,
 				   " passes of the barrier before every thread arrived");

@@ -95,7 +95,7 @@ static int bn_run(bool fixed)
 static int bn_check(char *msg, size_t cap)
 {
 	if (bn.error < 0)
-		return stress_fail(msg, cap, "a sync call failed with ", bn.error, "");
+		return stress_fail_err(msg, cap, "a sync call failed with ", bn.error);
 	if (bn.out_of_order)
 		return stress_fail(msg, cap, "", bn.out_of_order,
 				   " items received out of order (a slot overwritten)");

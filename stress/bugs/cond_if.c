@@ -87,7 +87,7 @@ static int ci_run(bool fixed)
 static int ci_check(char *msg, size_t cap)
 {
 	if (ci.error < 0)
-		return stress_fail(msg, cap, "a sync call failed with ", ci.error, "");
+		return stress_fail_err(msg, cap, "a sync call failed with ", ci.error);
 	if (ci.items_min < 0)
 		return stress_fail(msg, cap, "a consumer took an item that was not there (count ",
 				   ci.items_min, ")");

@@ -65,7 +65,7 @@ static int c20_run(bool fixed)
 static int c20_check(char *msg, size_t cap)
 {
 	if (c20.error < 0)
-		return stress_fail(msg, cap, "a semaphore call failed with ", c20.error, "");
+		return stress_fail_err(msg, cap, "a semaphore call failed with ", c20.error);
 	if (c20.counter != C20_THREADS)
 		return stress_fail2(msg, cap, "lost update: counter ", c20.counter, " after ",
 				    C20_THREADS, " increments");

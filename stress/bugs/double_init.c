@@ -83,7 +83,7 @@ static int di_run(bool fixed)
 static int di_check(char *msg, size_t cap)
 {
 	if (di.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", di.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", di.error);
 	if (di.inits != 1u)
 		return stress_fail(msg, cap, "the object was initialised ", di.inits, " times");
 	return 0;

@@ -77,7 +77,7 @@ static int gb_run(bool fixed)
 static int gb_check(char *msg, size_t cap)
 {
 	if (gb.error < 0)
-		return stress_fail(msg, cap, "a semaphore call failed with ", gb.error, "");
+		return stress_fail_err(msg, cap, "a semaphore call failed with ", gb.error);
 	if (gb.out_of_order)
 		return stress_fail(msg, cap, "", gb.out_of_order,
 				   " items overwritten before the consumer read them");

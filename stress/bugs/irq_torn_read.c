@@ -78,7 +78,7 @@ static int it_run(bool fixed)
 static int it_check(char *msg, size_t cap)
 {
 	if (it.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", it.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", it.error);
 	if (it.torn)
 		return stress_fail2(msg, cap, "", it.torn, " of ", it.samples,
 				    " samples were torn by an interrupt");

@@ -62,7 +62,7 @@ static int jt_run(bool fixed)
 static int jt_check(char *msg, size_t cap)
 {
 	if (jt.error < 0)
-		return stress_fail(msg, cap, "a join failed with ", jt.error, "");
+		return stress_fail_err(msg, cap, "a join failed with ", jt.error);
 	if (jt.read_sum != JT_WORKERS)
 		return stress_fail2(msg, cap, "main read the result with ", jt.read_sum, " of ",
 				    JT_WORKERS, " parts written");

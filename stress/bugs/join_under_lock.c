@@ -70,7 +70,7 @@ static int jl_run(bool fixed)
 static int jl_check(char *msg, size_t cap)
 {
 	if (jl.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", jl.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", jl.error);
 	if (jl.logged != 1u)
 		return stress_fail(msg, cap, "the child logged ", jl.logged, " entries");
 	return 0;

@@ -71,7 +71,7 @@ static int kh_run(bool fixed)
 static int kh_check(char *msg, size_t cap)
 {
 	if (kh.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", kh.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", kh.error);
 	if (kh.main_rc != 0)
 		return stress_fail2(msg, cap, "the lock died with its killed holder (take: ",
 				    kh.main_rc, ", after ", kh.sections, " sections)");

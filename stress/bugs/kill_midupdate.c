@@ -62,7 +62,7 @@ static int km_run(bool fixed)
 static int km_check(char *msg, size_t cap)
 {
 	if (km.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", km.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", km.error);
 	if (km.a + km.b != KM_TOTAL)
 		return stress_fail2(msg, cap, "a unit was lost by the kill: A + B = ", km.a + km.b,
 				    " after ", km.moves, " moves");

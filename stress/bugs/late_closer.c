@@ -74,7 +74,7 @@ static int lc_run(bool fixed)
 static int lc_check(char *msg, size_t cap)
 {
 	if (lc.error < 0)
-		return stress_fail(msg, cap, "a sync call failed with ", lc.error, "");
+		return stress_fail_err(msg, cap, "a sync call failed with ", lc.error);
 	if (lc.late_uses)
 		return stress_fail2(msg, cap, "", lc.late_uses, " of ", lc.uses,
 				    " uses found the resource closed");

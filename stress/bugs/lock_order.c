@@ -64,7 +64,7 @@ static int lo_run(bool fixed)
 static int lo_check(char *msg, size_t cap)
 {
 	if (lo.error < 0)
-		return stress_fail(msg, cap, "a mutex call failed with ", lo.error, "");
+		return stress_fail_err(msg, cap, "a mutex call failed with ", lo.error);
 	if (lo.sections != LO_THREADS * LO_ROUNDS)
 		return stress_fail(msg, cap, "only ", lo.sections, " critical sections done");
 	return 0;

@@ -98,7 +98,7 @@ static int ls_run(bool fixed)
 static int ls_check(char *msg, size_t cap)
 {
 	if (ls.error < 0)
-		return stress_fail(msg, cap, "a sync call failed with ", ls.error, "");
+		return stress_fail_err(msg, cap, "a sync call failed with ", ls.error);
 	if (ls.seen != LS_ROUNDS)
 		return stress_fail(msg, cap, "the waiter saw ", ls.seen, " events");
 	return 0;

@@ -65,7 +65,7 @@ static int md_run(bool fixed)
 static int md_check(char *msg, size_t cap)
 {
 	if (md.error < 0)
-		return stress_fail(msg, cap, "a queue call failed with ", md.error, "");
+		return stress_fail_err(msg, cap, "a queue call failed with ", md.error);
 	if (md.received != MD_ITEMS || md.out_of_order)
 		return stress_fail2(msg, cap, "", md.received, " messages received, ",
 				    md.out_of_order, " out of order");

@@ -98,7 +98,7 @@ static int ol_run(bool fixed)
 static int ol_check(char *msg, size_t cap)
 {
 	if (ol.error < 0)
-		return stress_fail(msg, cap, "a sync call failed with ", ol.error, "");
+		return stress_fail_err(msg, cap, "a sync call failed with ", ol.error);
 	if (ol.through != OL_WAITERS)
 		return stress_fail(msg, cap, "only ", ol.through, " waiters got through the latch");
 	return 0;

@@ -66,7 +66,7 @@ static int oi_run(bool fixed)
 static int oi_check(char *msg, size_t cap)
 {
 	if (oi.error < 0)
-		return stress_fail(msg, cap, "a queue call of main failed with ", oi.error, "");
+		return stress_fail_err(msg, cap, "a queue call of main failed with ", oi.error);
 	if (oi.worker_rc != 0)
 		return stress_fail(msg, cap, "the worker's put failed with ", oi.worker_rc,
 				   " (it ran before the queue existed)");

@@ -84,7 +84,7 @@ static int ph_run(bool fixed)
 static int ph_check(char *msg, size_t cap)
 {
 	if (ph.error < 0)
-		return stress_fail(msg, cap, "a mutex call failed with ", ph.error, "");
+		return stress_fail_err(msg, cap, "a mutex call failed with ", ph.error);
 	if (ph.meals != PH_SEATS * PH_MEALS)
 		return stress_fail(msg, cap, "only ", ph.meals, " meals eaten");
 	return 0;

@@ -99,7 +99,7 @@ static int pv_run(bool fixed)
 static int pv_check(char *msg, size_t cap)
 {
 	if (pv.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", pv.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", pv.error);
 	if (!pv.high_locked)
 		return stress_fail_text(msg, cap, "HIGH never got the lock");
 	if (pv.high_waited > PI_MEDIUM_WORK_WHILE_WAITING_MAX)

@@ -74,7 +74,7 @@ static int qt_run(bool fixed)
 static int qt_check(char *msg, size_t cap)
 {
 	if (qt.error < 0)
-		return stress_fail(msg, cap, "a queue call failed with ", qt.error, "");
+		return stress_fail_err(msg, cap, "a queue call failed with ", qt.error);
 	if (qt.surprises)
 		return stress_fail(msg, cap, "", qt.surprises,
 				   " gets failed right after the count said a message was there");

@@ -100,7 +100,7 @@ static int ru_run(bool fixed)
 static int ru_check(char *msg, size_t cap)
 {
 	if (ru.error < 0)
-		return stress_fail(msg, cap, "a sync call failed with ", ru.error, "");
+		return stress_fail_err(msg, cap, "a sync call failed with ", ru.error);
 	if (ru.value != RU_THREADS)
 		return stress_fail(msg, cap, "value ", ru.value, " after two increments");
 	return 0;

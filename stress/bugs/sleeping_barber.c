@@ -112,7 +112,7 @@ static int sb_run(bool fixed)
 static int sb_check(char *msg, size_t cap)
 {
 	if (sb.error < 0)
-		return stress_fail(msg, cap, "a sync call failed with ", sb.error, "");
+		return stress_fail_err(msg, cap, "a sync call failed with ", sb.error);
 	if (sb.done != SB_CUSTOMERS)
 		return stress_fail(msg, cap, "only ", sb.done, " customers served");
 	return 0;

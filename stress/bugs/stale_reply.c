@@ -102,7 +102,7 @@ static int sr_run(bool fixed)
 static int sr_check(char *msg, size_t cap)
 {
 	if (sr.error < 0)
-		return stress_fail(msg, cap, "a queue call failed with ", sr.error, "");
+		return stress_fail_err(msg, cap, "a queue call failed with ", sr.error);
 	if (sr.wrong)
 		return stress_fail2(msg, cap, "", sr.wrong, " replies answered the wrong request (",
 				    sr.timeouts, " timeouts)");

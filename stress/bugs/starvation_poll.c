@@ -68,7 +68,7 @@ static int sp_run(bool fixed)
 static int sp_check(char *msg, size_t cap)
 {
 	if (sp.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", sp.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", sp.error);
 	if (!sp.seen)
 		return stress_fail(msg, cap, "POLLER gave up after ", sp.polls,
 				   " polls: SETTER never ran (starved)");

@@ -93,7 +93,7 @@ static int sh_run(bool fixed)
 static int sh_check(char *msg, size_t cap)
 {
 	if (sh.error < 0)
-		return stress_fail(msg, cap, "a kernel call failed with ", sh.error, "");
+		return stress_fail_err(msg, cap, "a kernel call failed with ", sh.error);
 	if (sh.main_rc != 0)
 		return stress_fail2(msg, cap, "main could not get the mutex (", sh.main_rc,
 				    "): the worker was suspended holding it, after ", sh.sections,

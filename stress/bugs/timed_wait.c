@@ -83,7 +83,7 @@ static int tw_run(bool fixed)
 static int tw_check(char *msg, size_t cap)
 {
 	if (tw.error < 0)
-		return stress_fail(msg, cap, "a sync call failed with ", tw.error, "");
+		return stress_fail_err(msg, cap, "a sync call failed with ", tw.error);
 	if (tw.seen != TW_DATA)
 		return stress_fail(msg, cap, "the consumer read ", tw.seen,
 				   " before the data was ready (its wait timed out)");

@@ -78,7 +78,7 @@ static int tr_run(bool fixed)
 static int tr_check(char *msg, size_t cap)
 {
 	if (tr.error < 0)
-		return stress_fail(msg, cap, "a semaphore call failed with ", tr.error, "");
+		return stress_fail_err(msg, cap, "a semaphore call failed with ", tr.error);
 	if (tr.wrong)
 		return stress_fail(msg, cap, "", tr.wrong, " turns saw a token not yet advanced");
 	if (tr.passes != TR_THREADS * TR_ROUNDS || tr.token != TR_THREADS * TR_ROUNDS)

@@ -77,7 +77,7 @@ static int tp_run(bool fixed)
 static int tp_check(char *msg, size_t cap)
 {
 	if (tp.error < 0)
-		return stress_fail(msg, cap, "a mutex call failed with ", tp.error, "");
+		return stress_fail_err(msg, cap, "a mutex call failed with ", tp.error);
 	if (tp.torn)
 		return stress_fail(msg, cap, "", tp.torn, " reads saw a torn pair (x != y)");
 	return 0;

@@ -144,7 +144,7 @@ static int uf_run(bool fixed)
 static int uf_check(char *msg, size_t cap)
 {
 	if (uf.error < 0)
-		return stress_fail(msg, cap, "a mutex call failed with ", uf.error, "");
+		return stress_fail_err(msg, cap, "a mutex call failed with ", uf.error);
 	if (uf.stale_uses)
 		return stress_fail(msg, cap, "", uf.stale_uses, " uses of the object after it was freed");
 	if (uf.alive)

@@ -23,7 +23,7 @@ done
 for b in lock_order lost_signal uaf_refcount; do
   "$weft" explore "bug/$b" --cores 2 --runs 2000 --out "$dir" >"$dir/out" 2>&1
   rc=$?
-  t=$(ls "$dir"/bug_"$b"-c2-s*.trace 2>/dev/null | head -1)
+  t=$(ls "$dir"/bug_"$b"-c2-*.trace 2>/dev/null | head -1)  # WORKLOAD-cCORES-STRATEGY-sSEED-HASH
   if [ $rc -eq 1 ] && [ -n "$t" ]; then ok "bug/$b found: $(grep -m1 FAIL "$dir/out")"
   else bad "bug/$b: explore exit $rc, trace '${t}'"; head -5 "$dir/out"; continue; fi
   "$weft" replay "$t" >"$dir/replay" 2>&1

@@ -30,4 +30,66 @@
 #define K_ETIMEDOUT 110
 #define K_ECANCELED 125
 
+/* The name of a kernel return code as a person reads it in a message:
+ * "-K_EAGAIN" for -11, "0" for 0, "-K_E?" for a code this list lacks.
+ * Static strings; any context. */
+static inline const char *k_err_name(int rc)
+{
+	switch (rc) {
+	case 0: return "0";
+	case -K_EPERM: return "-K_EPERM";
+	case -K_ENOENT: return "-K_ENOENT";
+	case -K_ESRCH: return "-K_ESRCH";
+	case -K_EINTR: return "-K_EINTR";
+	case -K_EIO: return "-K_EIO";
+	case -K_EBADF: return "-K_EBADF";
+	case -K_EAGAIN: return "-K_EAGAIN";
+	case -K_ENOMEM: return "-K_ENOMEM";
+	case -K_EACCES: return "-K_EACCES";
+	case -K_EBUSY: return "-K_EBUSY";
+	case -K_EEXIST: return "-K_EEXIST";
+	case -K_ENOTDIR: return "-K_ENOTDIR";
+	case -K_EISDIR: return "-K_EISDIR";
+	case -K_EINVAL: return "-K_EINVAL";
+	case -K_EMFILE: return "-K_EMFILE";
+	case -K_ENOSPC: return "-K_ENOSPC";
+	case -K_EDEADLK: return "-K_EDEADLK";
+	case -K_ENAMETOOLONG: return "-K_ENAMETOOLONG";
+	case -K_ENOSYS: return "-K_ENOSYS";
+	case -K_ETIMEDOUT: return "-K_ETIMEDOUT";
+	case -K_ECANCELED: return "-K_ECANCELED";
+	default: return rc > 0 ? "a positive value (not an error code)" : "-K_E? (unknown code)";
+	}
+}
+
+/* What a code means, in a few words ("no memory left", ...). */
+static inline const char *k_err_meaning(int rc)
+{
+	switch (rc) {
+	case 0: return "success";
+	case -K_EPERM: return "not permitted";
+	case -K_ENOENT: return "no such entry";
+	case -K_ESRCH: return "no such thread or process, or it no longer takes threads";
+	case -K_EINTR: return "interrupted";
+	case -K_EIO: return "input/output error";
+	case -K_EBADF: return "bad descriptor";
+	case -K_EAGAIN: return "a limit was reached (a semaphore at its limit, too many threads): try again";
+	case -K_ENOMEM: return "no memory left";
+	case -K_EACCES: return "access denied";
+	case -K_EBUSY: return "busy: still in use (waiters, a holder)";
+	case -K_EEXIST: return "already exists";
+	case -K_ENOTDIR: return "not a directory";
+	case -K_EISDIR: return "is a directory";
+	case -K_EINVAL: return "an invalid argument";
+	case -K_EMFILE: return "too many open descriptors";
+	case -K_ENOSPC: return "no space left";
+	case -K_EDEADLK: return "would deadlock (waiting on itself)";
+	case -K_ENAMETOOLONG: return "name too long";
+	case -K_ENOSYS: return "not supported on this target";
+	case -K_ETIMEDOUT: return "the timeout expired first";
+	case -K_ECANCELED: return "cancelled: the thread was killed while waiting";
+	default: return "not a code of k/errno.h";
+	}
+}
+
 #endif /* K_ERRNO_H */

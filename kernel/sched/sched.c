@@ -11,7 +11,7 @@ void sched_trace(const char *kind, uintptr_t a, uintptr_t b)
 	bsp_trace_event(kind, a, b);
 }
 
-void sched_trace_detail(const char *kind, uintptr_t a, uintptr_t b, const char *text)
+void sched_trace_detail_emit(const char *kind, uintptr_t a, uintptr_t b, const char *text)
 {
 	K_ASSERT(kind != NULL);
 	bsp_trace_detail(kind, a, b, text);

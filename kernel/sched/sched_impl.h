@@ -375,8 +375,15 @@ void sched_irq_enable(void);
 void sched_ipi(unsigned core);                     /* make core re-judge its queue */
 void sched_requeue(struct sched_core *c, struct k_thread *t, bool at_head); /* -> ready or suspended */
 void sched_trace(const char *kind, uintptr_t a, uintptr_t b);
-/* A log-only event (bsp_trace_detail): not part of the state hash. */
-void sched_trace_detail(const char *kind, uintptr_t a, uintptr_t b, const char *text);
+/* A log-only event (bsp_trace_detail): not part of the state hash. Folds to
+ * nothing when K_CONFIG_TRACE_DETAIL is 0. */
+void sched_trace_detail_emit(const char *kind, uintptr_t a, uintptr_t b, const char *text);
+static inline void sched_trace_detail(const char *kind, uintptr_t a, uintptr_t b,
+				      const char *text)
+{
+	if (K_CONFIG_TRACE_DETAIL)
+		sched_trace_detail_emit(kind, a, b, text);
+}
 
 /* smp.c */
 void sched_lock_two(unsigned a, unsigned b);

@@ -112,6 +112,16 @@ size_t k_sched_deadlock_report(char *buf, size_t cap);
 #define K_CONFIG_SCHED_WAIT_STATS 1
 #endif
 
+/* K_CONFIG_TRACE_DETAIL (a plain constant, 1 unless the build says 0):
+ * whether the kernel reports its log-only events (names, gives, posts,
+ * signals, queueing, hand-overs) through bsp_trace_detail. They feed the
+ * simulator's log and timeline and change no schedule; at 0 (a shipped
+ * image, whose board ignores them anyway) the calls fold away. Every
+ * simulator and test build keeps 1. */
+#ifndef K_CONFIG_TRACE_DETAIL
+#define K_CONFIG_TRACE_DETAIL 1
+#endif
+
 /* Starvation measure: the longest a currently ready thread has waited for a
  * core, in ns (0 if none waits, or K_CONFIG_SCHED_WAIT_STATS is 0). No lock. */
 uint64_t k_sched_starvation_ns(void);

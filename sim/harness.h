@@ -36,7 +36,18 @@ struct weft_run_options {
 	bool quiet_console;               /* keep the kernel console's output (see
 					     weft_run_console) instead of printing it */
 	bool fixed_timing;                /* no ADVANCE/DEFER decisions (the old fixed timing) */
+	/* Races build (sim_mem_available): plain accesses to shared words are
+	 * points, starting from weft_shared_words(w, cores). */
+	bool mem_points;
+	bool mem_learn;                   /* calibration: record, no points */
 };
+
+/* The words threads of w share at `cores` cores, learnt once per process by
+ * calibration runs (shared_words.c): sorted keys for sim_config_t.mem_shared. */
+const uint64_t *weft_shared_words(const struct k_workload *w, unsigned cores, size_t *count);
+/* What a trace's strategy field carries after the strategy when mem points
+ * were on ("random+mem"). */
+#define WEFT_MEM_SUFFIX "+mem"
 
 /* With quiet_console: the end of what the kernel wrote on its console in the
  * last weft_run_once (at most WEFT_CONSOLE_TAIL_BYTES), else "". */

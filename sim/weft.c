@@ -35,9 +35,10 @@
 static const char *const usage_text =
 	"usage: weft list [--bugs]\n"
 	"       weft run WORKLOAD --cores N --seed S [--strategy random|pct:D] [--trace FILE] [--log]\n"
-	"                [--steps MAX]\n"
+	"                [--steps MAX] [--mem-points]\n"
 	"       weft explore WORKLOAD --cores N (--runs K | --time 60s) [--shard I/N]\n"
 	"                    [--strategy random|pct:D] [--seed S] [--out DIR] [--steps MAX]\n"
+	"                    [--mem-points]\n"
 	"       weft replay TRACE [--log]\n"
 	"       weft shrink TRACE -o SMALL.trace\n"
 	"\n"
@@ -48,6 +49,8 @@ static const char *const usage_text =
 	"takes every N-th), stops at the first failure and writes its trace (in DIR).\n"
 	"WORKLOAD may also be a bug program of `weft list --bugs` (bug/NAME, each\n"
 	"meant to fail, or bug/NAME-twin, its fixed twin, meant to hold).\n"
+	"--mem-points (races build only: preset races): a plain load or store of a\n"
+	"word threads share is a scheduling point too; traces record it.\n"
 	"Exit codes: 0 all held, 1 a failure was found, 2 bad usage or input.\n";
 
 /* How the user called us (weft, or a planted-bug variant): the commands we
@@ -124,6 +127,7 @@ struct cli {
 	double time_s;
 	unsigned shard_i, shard_n;
 	uint64_t step_budget;
+	bool mem_points;
 };
 
 static void parse_flags(struct cli *c, int argc, char **argv, int first, const char *allowed)
@@ -137,6 +141,13 @@ static void parse_flags(struct cli *c, int argc, char **argv, int first, const c
 			usage_error("unexpected argument '%s'", a);
 		if (!strcmp(a, "--log")) {
 			c->log = true;
+			continue;
+		}
+		if (!strcmp(a, "--mem-points")) {
+			if (!sim_mem_available())
+				usage_error("--mem-points needs the races build (cmake --preset races): "
+					    "this weft has no instrumented code");
+			c->mem_points = true;
 			continue;
 		}
 		if (!v)
@@ -204,12 +215,16 @@ static void fill_trace_header(sim_trace_t *t, const struct k_workload *w, unsign
 }
 
 /* Save the decisions of r as a trace. Returns false (message printed). */
-static bool save_run_trace(const char *path, const struct k_workload *w, unsigned cores,
-			   uint64_t seed, const char *strategy, sim_result_t *r)
+static bool save_run_trace(const char *path, const struct k_workload *w,
+			   const struct weft_run_options *o, sim_result_t *r)
 {
 	sim_trace_t t = r->decisions; /* borrow the decision array */
 	t.version = SIM_TRACE_VERSION;
-	fill_trace_header(&t, w, cores, seed, strategy, r);
+	/* Memory points change which points a run has: the trace says so, and
+	 * replay turns them on again. */
+	char strategy[SIM_TRACE_NAME_MAX];
+	snprintf(strategy, sizeof strategy, "%s%s", o->strategy, o->mem_points ? WEFT_MEM_SUFFIX : "");
+	fill_trace_header(&t, w, o->cores, o->seed, strategy, r);
 	char err[256];
 	if (sim_trace_save(&t, path, err, sizeof err) != 0) {
 		fprintf(stderr, "weft: cannot write trace %s: %s\n", path, err);
@@ -232,6 +247,8 @@ static void print_failure(const struct k_workload *w, const struct weft_run_opti
 	       weft_workload_name(w), o->cores, o->seed, o->strategy);
 	if (o->step_budget)
 		printf(" --steps %" PRIu64, o->step_budget);
+	if (o->mem_points)
+		printf(" --mem-points");
 	printf("\n");
 }
 
@@ -364,8 +381,7 @@ static void on_crash(int sig)
 	r->outcome = SIM_FAIL_ASSERT;
 	snprintf(r->message, sizeof r->message,
 		 "crash: signal %d inside the run (see the engine or sanitizer message above)", sig);
-	bool saved = crash.path[0] && save_run_trace(crash.path, crash.w, crash.o->cores,
-						     crash.o->seed, crash.o->strategy, r);
+	bool saved = crash.path[0] && save_run_trace(crash.path, crash.w, crash.o, r);
 	fflush(stdout);
 	print_failure(crash.w, crash.o, r, saved ? crash.path : NULL);
 	fflush(stdout);
@@ -419,13 +435,14 @@ static void run_options(struct weft_run_options *o, const struct cli *c)
 	snprintf(o->strategy, sizeof o->strategy, "%s", c->strategy);
 	o->log = c->log;
 	o->step_budget = c->step_budget;
+	o->mem_points = c->mem_points;
 }
 
 static int cmd_run(int argc, char **argv)
 {
 	struct cli c = {.strategy = "random"};
 	const struct k_workload *w = need_workload(argc > 2 ? argv[2] : NULL);
-	parse_flags(&c, argc, argv, 3, " --cores --seed --strategy --trace --log --steps ");
+	parse_flags(&c, argc, argv, 3, " --cores --seed --strategy --trace --log --steps --mem-points ");
 	if (!c.cores_set)
 		usage_error("run needs --cores N");
 	if (!c.seed_set)
@@ -438,7 +455,7 @@ static int cmd_run(int argc, char **argv)
 	crash_disarm();
 	if (c.log && r.log)
 		print_log(r.log, r.log_len);
-	bool saved = c.trace_path && save_run_trace(c.trace_path, w, o.cores, o.seed, o.strategy, &r);
+	bool saved = c.trace_path && save_run_trace(c.trace_path, w, &o, &r);
 	if (out == SIM_OK) {
 		printf("weft: ok: %s, cores %u, strategy %s, seed %" PRIu64 ", %" PRIu64
 		       " steps, %zu decisions, final hash %016" PRIx64 "\n",
@@ -537,7 +554,7 @@ static int cmd_explore(int argc, char **argv)
 	struct cli c = {.strategy = "random", .shard_i = 1, .shard_n = 1};
 	const struct k_workload *w = need_workload(argc > 2 ? argv[2] : NULL);
 	parse_flags(&c, argc, argv, 3,
-		    " --cores --seed --strategy --runs --time --shard --out --steps ");
+		    " --cores --seed --strategy --runs --time --shard --out --steps --mem-points ");
 	if (!c.cores_set)
 		usage_error("explore needs --cores N");
 	if (!c.runs && !(c.time_s > 0))
@@ -573,7 +590,7 @@ static int cmd_explore(int argc, char **argv)
 			contexts_max = r.contexts;
 		hash_set_add(&distinct, r.final_hash);
 		if (out != SIM_OK) {
-			bool saved = save_run_trace(path, w, o.cores, o.seed, o.strategy, &r);
+			bool saved = save_run_trace(path, w, &o, &r);
 			if (tty)
 				printf("\n");
 			if (weft_run_console()[0])
@@ -600,9 +617,9 @@ static int cmd_explore(int argc, char **argv)
 	printf("  contexts: %u at most (threads and idle loops), %.1f preemptions/run\n",
 	       contexts_max, runs ? (double)preemptions_total / (double)runs : 0.0);
 	print_pct_bound(w, &c, contexts_max);
-	printf("explore %s: cores %u, strategy %s, shard %u/%u, %" PRIu64 " runs, %.0f runs/s, "
+	printf("explore %s: cores %u, strategy %s%s, shard %u/%u, %" PRIu64 " runs, %.0f runs/s, "
 	       "%zu distinct schedules, %" PRIu64 " steps/run, %s\n",
-	       weft_workload_name(w), c.cores, c.strategy, c.shard_i, c.shard_n, runs,
+	       weft_workload_name(w), c.cores, c.strategy, c.mem_points ? WEFT_MEM_SUFFIX : "", c.shard_i, c.shard_n, runs,
 	       runs / (elapsed + 1e-9), distinct.count, runs ? steps_total / runs : 0,
 	       rc == WEFT_EXIT_OK ? "0 failures" : "1 failure");
 	free(distinct.slots);
@@ -610,6 +627,13 @@ static int cmd_explore(int argc, char **argv)
 }
 
 /* ------------------------------------------------------- replay, shrink */
+
+/* The trace was recorded with --mem-points (its strategy ends in "+mem"). */
+static bool trace_mem_points(const sim_trace_t *t)
+{
+	size_t n = strnlen(t->strategy, sizeof t->strategy), m = strlen(WEFT_MEM_SUFFIX);
+	return n >= m && memcmp(t->strategy + n - m, WEFT_MEM_SUFFIX, m) == 0;
+}
 
 static const struct k_workload *load_trace(const char *path, sim_trace_t *t)
 {
@@ -630,6 +654,11 @@ static const struct k_workload *load_trace(const char *path, sim_trace_t *t)
 		fprintf(stderr, "weft: %s: bad core count %u\n", path, t->cores);
 		exit(WEFT_EXIT_USAGE);
 	}
+	if (trace_mem_points(t) && !sim_mem_available()) {
+		fprintf(stderr, "weft: %s: recorded with --mem-points; this weft has no memory points "
+				"(replay it with the races build)\n", path);
+		exit(WEFT_EXIT_USAGE);
+	}
 	return w;
 }
 
@@ -642,6 +671,9 @@ static enum sim_outcome replay_once(const struct k_workload *w, const sim_trace_
 	o.cores = t->cores;
 	o.seed = t->seed;
 	snprintf(o.strategy, sizeof o.strategy, "%s", t->strategy);
+	o.mem_points = trace_mem_points(t);
+	if (o.mem_points) /* the label only: replay takes the trace's decisions */
+		o.strategy[strlen(o.strategy) - strlen(WEFT_MEM_SUFFIX)] = '\0';
 	o.replay = t;
 	o.log = log;
 	return weft_run_once(w, &o, r, note, cap);

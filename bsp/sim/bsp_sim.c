@@ -106,6 +106,8 @@ static void regions_free(void)
 		bsp_sim.region_alloc[i] = NULL;
 		bsp_sim.regions[i].base = 0;
 		bsp_sim.regions[i].size = 0;
+		if (i < SIM_MEM_RANGES_MAX)
+			sim_mem_range((unsigned)i, NULL, 0);
 	}
 	bsp_sim.region_count = 0;
 }
@@ -148,6 +150,10 @@ void bsp_sim_setup(const struct bsp_sim_options *options)
 		bsp_sim.region_alloc[i] = mem;
 		bsp_sim.regions[i].base = base + options->region_misalign;
 		bsp_sim.regions[i].size = size;
+		/* The engine keys plain accesses in a region by their offset,
+		 * never by where the host put it (races build). */
+		if (i < SIM_MEM_RANGES_MAX)
+			sim_mem_range(i, (const void *)bsp_sim.regions[i].base, size);
 	}
 	bsp_sim.region_count = options->region_count;
 }

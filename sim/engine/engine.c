@@ -373,7 +373,10 @@ static _Noreturn void engine_all_idle(void)
 		sim_engine_end(SIM_FAIL_DEADLOCK, "every core idle, no timer armed");
 	char msg[SIM_MESSAGE_MAX];
 	msg[0] = '\0';
-	if (sim_engine.cfg.on_all_idle(sim_engine.cfg.ctx, msg, sizeof msg))
+	sim_engine_mem_hold(true); /* the adapter's check, not the run's accesses */
+	bool over = sim_engine.cfg.on_all_idle(sim_engine.cfg.ctx, msg, sizeof msg);
+	sim_engine_mem_hold(false);
+	if (over)
 		sim_engine_end(SIM_OK, "%s", "");
 	msg[sizeof msg - 1] = '\0';
 	sim_engine_end(SIM_FAIL_DEADLOCK, "%s",
@@ -400,7 +403,10 @@ static void engine_step_begin(void)
 		sim_engine.check_countdown = sim_engine.check_every;
 		char msg[SIM_MESSAGE_MAX];
 		msg[0] = '\0';
-		if (!sim_engine.cfg.on_step(sim_engine.cfg.ctx, msg, sizeof msg)) {
+		sim_engine_mem_hold(true); /* the adapter's check, not the run's accesses */
+		bool held = sim_engine.cfg.on_step(sim_engine.cfg.ctx, msg, sizeof msg);
+		sim_engine_mem_hold(false);
+		if (!held) {
 			msg[sizeof msg - 1] = '\0';
 			sim_engine_end(SIM_FAIL_ORACLE, "%s", msg[0] ? msg : "on_step check failed");
 		}
@@ -519,6 +525,7 @@ static void engine_begin(const sim_config_t *cfg, sim_result_t *out)
 	for (unsigned c = 0; c < SIM_CORES_MAX; c++)
 		sim_engine.core[c].timer_deadline_ns = ENGINE_TIMER_NONE;
 	sim_engine_events_reset();
+	sim_engine_mem_begin(cfg);
 	sim_engine.hash = engine_mix(0x6a09e667f3bcc908ull, cfg->cores);
 	if (cfg->record_step_hashes) {
 		sim_engine.step_hashes_capacity = ENGINE_STEP_HASHES_INITIAL;

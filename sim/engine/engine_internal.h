@@ -141,6 +141,16 @@ void sim_engine_events_reset(void);
 /* engine.c: put a choice to the strategy (or take the default), record it. */
 uint32_t sim_engine_decide(const sim_choice_t *choice);
 
+/* fiber.c: the usable stack of f ([*lo, *lo + *bytes); 0 bytes for the host
+ * context). */
+void sim_fiber_stack(const sim_fiber_t *f, const char **lo, size_t *bytes);
+
+/* memaccess.c: a run begins (reset the per-run table from cfg); on_step and
+ * on_all_idle run foreign code inside the engine: its accesses are not the
+ * run's (depth counter, nests). */
+void sim_engine_mem_begin(const sim_config_t *cfg);
+void sim_engine_mem_hold(bool hold);
+
 /* engine_log.c */
 void sim_engine_log_begin(void);
 void sim_engine_log_free(sim_result_t *r);

@@ -272,6 +272,9 @@ enum sim_point_kind {
 	 * (a lock held elsewhere). Strategies must not pick it again and again
 	 * (PCT hands such a step to another core). */
 	SIM_POINT_SPIN,
+	/* A plain load or store of memory shared between threads, made a point
+	 * by the races build (memaccess.c) when mem_points is on. */
+	SIM_POINT_MEM,
 	SIM_POINT_KINDS,
 };
 
@@ -302,6 +305,17 @@ typedef struct sim_config {
 	 * at the first enabled point, as the defaults of those decisions do. */
 	bool timing_decisions;
 	uint64_t advance_window_ns; /* 0: SIM_ADVANCE_WINDOW_NS_DEFAULT */
+	/* Plain memory accesses (memaccess.c; only code built with the races
+	 * instrumentation reports any). mem_points: an access to a word known
+	 * shared between contexts is a SIM_POINT_MEM point; the words in
+	 * mem_shared[0..mem_shared_count) (sorted keys, see sim_mem_key) are
+	 * known shared from the start, others once a second context touches
+	 * them. mem_learn: record which words each context touches, make no
+	 * point (a calibration run; sim_mem_shared_export reads the result). */
+	bool mem_points;
+	bool mem_learn;
+	const uint64_t *mem_shared;
+	size_t mem_shared_count;
 } sim_config_t;
 
 typedef struct sim_result {
@@ -406,6 +420,46 @@ void sim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void sim_finish(void);
 _Noreturn void sim_fail(enum sim_outcome outcome, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------ plain memory accesses */
+
+/* With the races build (-fsanitize-coverage=inline-8bit-counters,
+ * trace-loads,trace-stores on chosen code), every load and store of that
+ * code reaches the engine (memaccess_hooks.c). The engine keys an address by
+ * something stable across processes — the word's offset inside the
+ * executable image, or inside a memory range the adapter named — never by
+ * the raw host address (ASLR moves it); addresses outside those (host heap,
+ * the engine's boot stacks) and the running fiber's own stack are ignored.
+ * Key 0 is no key. Words: 8 bytes. */
+#define SIM_MEM_RANGES_MAX 4u
+/* Words one run tracks. When the table is full a word not in it is taken
+ * as shared (every access to it is a point): slower, never blind. */
+#define SIM_MEM_WORDS_MAX 16384u
+/* Keys a caller may pass as known shared (mem_shared), and
+ * sim_mem_shared_export's most. */
+#define SIM_MEM_SHARED_MAX 8192u
+
+/* True in a binary built with the races instrumentation (the hooks exist). */
+bool sim_mem_available(void);
+/* Name range `slot` (0..SIM_MEM_RANGES_MAX-1) [base, base+bytes): words in it
+ * are keyed by their offset (the kernel's memory regions). bytes 0 clears. */
+void sim_mem_range(unsigned slot, const void *base, size_t bytes);
+/* The stable key of address a, or 0 if it has none. */
+uint64_t sim_mem_key(const void *a);
+/* After a mem_learn run (before the next run starts): the keys of words two
+ * or more contexts touched, ascending, at most cap. Returns how many. */
+size_t sim_mem_shared_export(uint64_t *keys, size_t cap);
+/* Counters of the last (or current) run. */
+typedef struct sim_mem_stats {
+	uint64_t accesses;   /* hooked accesses seen while on */
+	uint64_t points;     /* SIM_POINT_MEM points made */
+	uint64_t words;      /* words tracked */
+	uint64_t overflowed; /* accesses to words the full table could not hold */
+} sim_mem_stats_t;
+void sim_mem_stats(sim_mem_stats_t *s);
+/* Called by the hooks (memaccess_hooks.c): one plain access of `bytes` at a
+ * from the code at return address pc. */
+void sim_mem_access(const void *a, unsigned bytes, bool write, const void *pc);
 
 /* ------------------------------------------- determinism and shrinking */
 

@@ -372,6 +372,7 @@ enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run
 		.advance_window_ns = K_SLICE_DEFAULT_NS,
 		.mem_points = opts->mem_points,
 		.mem_learn = opts->mem_learn,
+		.features = opts->features,
 		.mem_shared = shared,
 		.mem_shared_count = shared_count,
 	};

@@ -270,7 +270,11 @@ void sim_core_switch(sim_fiber_t *to, bool from_finished)
 		}
 	}
 	k->fiber = to;
+	uint32_t from_context = sim_engine.core_context[c];
 	engine_context_enter(c, to);
+	if (sim_engine_features_on) /* an ordering on one core: a switch */
+		sim_engine_feature(((uint64_t)from_context << 40) ^ ((uint64_t)SIM_POINT_SWITCH << 32) ^
+				   sim_engine.core_context[c] ^ (1ull << 63));
 	sim_fiber_switch(from_finished ? NULL : from, to);
 	/* Resumed: some core switched back to `from`, maybe not core c. */
 	SIM_ASSERT(!from_finished);
@@ -469,6 +473,9 @@ void sim_point(unsigned kind)
 	sim_engine.core[next].idle = false;
 	unsigned cur = sim_engine.current;
 	if (next != cur) {
+		if (sim_engine_features_on) /* an ordering: who ran, at what, who runs */
+			sim_engine_feature(((uint64_t)sim_engine.core_context[cur] << 40) ^
+					   ((uint64_t)kind << 32) ^ sim_engine.core_context[next]);
 		sim_engine.current = next;
 		sim_fiber_switch(sim_engine.core[cur].fiber, sim_engine.core[next].fiber);
 		/* Resumed by the core that picked this fiber's core. */

@@ -150,6 +150,9 @@ void sim_fiber_stack(const sim_fiber_t *f, const char **lo, size_t *bytes);
  * run's (depth counter, nests). */
 void sim_engine_mem_begin(const sim_config_t *cfg);
 void sim_engine_mem_hold(bool hold);
+/* A feature of the run (features on): v is hashed into the bitmap. */
+void sim_engine_feature(uint64_t v);
+extern bool sim_engine_features_on;
 
 /* engine_log.c */
 void sim_engine_log_begin(void);

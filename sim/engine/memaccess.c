@@ -51,8 +51,13 @@ struct mem_word {
 	uint64_t key;
 	uint32_t gen;   /* valid in the run whose generation this is */
 	uint32_t owner; /* the first context that touched it */
+	uint32_t writer;     /* the context that wrote it last (SIM_CONTEXT_NONE: none) */
+	uint32_t write_site; /* where: code offset in the image */
 	bool shared;
 };
+
+bool sim_engine_features_on;
+static uint8_t mem_features[SIM_FEATURE_BITS / 8u];
 
 static struct {
 	bool active;    /* this run hooks accesses (points or learn) */
@@ -135,7 +140,7 @@ static struct mem_word *mem_find(uint64_t key, uint32_t context)
 			return w;
 		if (w->gen != mem.gen) {
 			*w = (struct mem_word){.key = key, .gen = mem.gen, .owner = context,
-					       .shared = mem_known(key)};
+					       .writer = SIM_CONTEXT_NONE, .shared = mem_known(key)};
 			mem.stats.words++;
 			return w;
 		}
@@ -143,10 +148,39 @@ static struct mem_word *mem_find(uint64_t key, uint32_t context)
 	return NULL;
 }
 
+void sim_engine_feature(uint64_t v)
+{
+	SIM_ASSERT(sim_engine_features_on);
+	uint64_t h = engine_mix(0x243f6a8885a308d3ull, v);
+	uint32_t bit = (uint32_t)(h >> 48); /* 16 bits */
+	SIM_ASSERT(bit < SIM_FEATURE_BITS);
+	mem_features[bit >> 3] |= (uint8_t)(1u << (bit & 7u));
+}
+
+/* The code offset of pc in the image: a site name that ASLR does not move. */
+static uint32_t mem_site(const void *pc)
+{
+	uintptr_t lo = (uintptr_t)__executable_start;
+	return lo != 0 && (uintptr_t)pc >= lo ? (uint32_t)((uintptr_t)pc - lo) : 0u;
+}
+
+/* Feedback: a word another context wrote, touched here, is a (write site,
+ * access site) pair; a write makes this the word's last writer. */
+static void mem_note_pair(struct mem_word *w, uint32_t context, bool write, const void *pc)
+{
+	SIM_ASSERT(w != NULL);
+	SIM_ASSERT(sim_engine_features_on);
+	uint32_t site = mem_site(pc);
+	if (w->writer != SIM_CONTEXT_NONE && w->writer != context)
+		sim_engine_feature(((uint64_t)w->write_site << 32) | site | ((uint64_t)write << 31));
+	if (write) {
+		w->writer = context;
+		w->write_site = site;
+	}
+}
+
 void sim_mem_access(const void *a, unsigned bytes, bool write, const void *pc)
 {
-	(void)write;
-	(void)pc;
 	if (!mem.active || mem.hold > 0 || !sim_engine.running)
 		return;
 	SIM_ASSERT(bytes >= 1u && bytes <= 16u);
@@ -166,6 +200,8 @@ void sim_mem_access(const void *a, unsigned bytes, bool write, const void *pc)
 		if (!w->shared && w->owner != context)
 			w->shared = true;
 		shared = w->shared;
+		if (sim_engine_features_on)
+			mem_note_pair(w, context, write, pc);
 	}
 	if (shared && mem.points) {
 		mem.stats.points++;
@@ -179,7 +215,10 @@ void sim_engine_mem_begin(const sim_config_t *cfg)
 	SIM_ASSERT(cfg->mem_shared_count <= SIM_MEM_SHARED_MAX);
 	SIM_ASSERT(cfg->mem_shared_count == 0 || cfg->mem_shared != NULL);
 	mem.points = cfg->mem_points;
-	mem.active = cfg->mem_points || cfg->mem_learn;
+	mem.active = cfg->mem_points || cfg->mem_learn || cfg->features;
+	sim_engine_features_on = cfg->features;
+	if (cfg->features)
+		memset(mem_features, 0, sizeof mem_features);
 	mem.hold = 0;
 	mem.known = cfg->mem_shared;
 	mem.known_count = cfg->mem_shared_count;
@@ -216,6 +255,19 @@ size_t sim_mem_shared_export(uint64_t *keys, size_t cap)
 	}
 	qsort(keys, n, sizeof keys[0], mem_key_cmp);
 	return n;
+}
+
+uint32_t sim_features_merge(uint8_t *seen)
+{
+	SIM_ASSERT(seen != NULL);
+	SIM_ASSERT(!sim_engine.running);
+	uint32_t fresh = 0;
+	for (size_t i = 0; i < sizeof mem_features; i++) {
+		uint8_t add = mem_features[i] & (uint8_t)~seen[i];
+		fresh += (uint32_t)__builtin_popcount(add);
+		seen[i] |= add;
+	}
+	return fresh;
 }
 
 void sim_mem_stats(sim_mem_stats_t *s)

@@ -314,6 +314,11 @@ typedef struct sim_config {
 	 * point (a calibration run; sim_mem_shared_export reads the result). */
 	bool mem_points;
 	bool mem_learn;
+	/* Collect the run's features for feedback-guided exploration
+	 * (sim_features_merge): (write site, access site) pairs of a word
+	 * written by one context and touched by another (races build), and
+	 * (context, point kind, context) orderings at every switch. */
+	bool features;
 	const uint64_t *mem_shared;
 	size_t mem_shared_count;
 } sim_config_t;
@@ -457,6 +462,12 @@ typedef struct sim_mem_stats {
 	uint64_t overflowed; /* accesses to words the full table could not hold */
 } sim_mem_stats_t;
 void sim_mem_stats(sim_mem_stats_t *s);
+/* Features (sim_config_t.features): a bitmap of SIM_FEATURE_BITS, hashed
+ * from stable values only (sites are code offsets in the image, contexts
+ * their ids). After a run, OR its features into seen[SIM_FEATURE_BITS / 8]
+ * and return how many bits were new. */
+#define SIM_FEATURE_BITS (1u << 16)
+uint32_t sim_features_merge(uint8_t *seen);
 /* Called by the hooks (memaccess_hooks.c): one plain access of `bytes` at a
  * from the code at return address pc. */
 void sim_mem_access(const void *a, unsigned bytes, bool write, const void *pc);

@@ -387,8 +387,11 @@ static _Noreturn void engine_all_idle(void)
 		       msg[0] ? msg : "every core idle, no timer armed (no reason given)");
 }
 
-/* Count the step; time, timers, budget, oracle. May end the run. */
-static void engine_step_begin(void)
+/* Count the step; time, timers, budget, oracle. May end the run. A memory
+ * point (a plain access, races build) takes no virtual time: an access costs
+ * a nanosecond, not a kernel primitive's step, and time-based oracles
+ * (starvation, latency, timeouts) keep their meaning with --mem-points. */
+static void engine_step_begin(unsigned kind)
 {
 	/* A budget of N allows N points; the one after fails (and is not
 	 * counted). */
@@ -396,7 +399,8 @@ static void engine_step_begin(void)
 		sim_engine_end(SIM_FAIL_BUDGET, "step budget of %" PRIu64 " points exhausted",
 			       sim_engine.cfg.step_budget);
 	sim_engine.step++;
-	sim_engine.time_ns += sim_engine.step_cost_ns;
+	if (kind != SIM_POINT_MEM)
+		sim_engine.time_ns += sim_engine.step_cost_ns;
 	if (sim_engine.time_ns >= sim_engine.next_deadline_ns)
 		sim_engine_fire_timers();
 	sim_engine.hash = engine_mix(sim_engine.hash, sim_engine.step);
@@ -465,7 +469,7 @@ void sim_point(unsigned kind)
 {
 	if (!sim_engine.running)
 		return;
-	engine_step_begin();
+	engine_step_begin(kind);
 	unsigned next = engine_pick(kind);
 	sim_engine.hash = engine_mix(sim_engine.hash, ((uint64_t)next << 56) ^ sim_engine.time_ns);
 	if (sim_engine.cfg.record_step_hashes)

@@ -117,8 +117,8 @@ typedef struct sim_choice {
 	const uint32_t *options;
 	uint32_t default_index;
 	uint32_t current_index;
-	uint32_t site;   /* fault site; the point kind for cores; the pending
-			  * interrupt mask for DEFER; 0 for ADVANCE */
+	uint32_t site;   /* fault site; the point kind for cores and ADVANCE;
+			  * the pending interrupt mask for DEFER */
 	uint64_t step;   /* step number of this choice */
 	uint32_t core;   /* the calling core (CORE), the core at its enabled point
 			  * (ADVANCE, DEFER) */
@@ -158,6 +158,12 @@ typedef struct sim_strategy_storage {
  * some runs preempt often, others rarely); pending interrupts are deferred
  * with probability 1/2. */
 #define SIM_RANDOM_ADVANCE_RATE_MIN 64u
+/* At a memory point (SIM_POINT_MEM) the run's rate is divided by this: a
+ * slice ends inside a stretch of work in proportion to its length, and a
+ * plain access is a far shorter stretch than a kernel call — without it,
+ * --mem-points would multiply preemptions per unit of work and inflate
+ * virtual time (time-based oracles such as starvation would fire). */
+#define SIM_RANDOM_MEM_ADVANCE_DIVISOR 64u
 void sim_strategy_random(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t seed,
 			 uint32_t fault_per_million);
 /* PCT (Burckhardt et al.) with depth d over the run's contexts (threads) and

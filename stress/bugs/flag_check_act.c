@@ -7,6 +7,9 @@
  * accesses. Twin: test and set the flag under a mutex (the section itself
  * still runs outside it).
  * Oracle: never two threads inside the section.
+ * Several cores: on one core the overlap needs two preemptions at two given
+ * accesses (one thread between its test and set, the other inside the
+ * section), which the benchmark's cap does not reach.
  */
 #include "plain.h"
 
@@ -74,6 +77,6 @@ static int fc_check(char *msg, size_t cap)
 }
 
 BUG_MAINS(fc)
-K_BUG_PROGRAM_PLAIN(flag_check_act, "flag_check_act", "check-then-act (busy flag)", FC_THREADS, true,
+K_BUG_PROGRAM_PLAIN(flag_check_act, "flag_check_act", "check-then-act (busy flag)", FC_THREADS, false,
 		    "a section guarded by testing then setting a plain flag", fc_bug, fc_twin,
 		    fc_check);

@@ -373,6 +373,7 @@ enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run
 		.mem_points = opts->mem_points,
 		.mem_learn = opts->mem_learn,
 		.features = opts->features,
+		.never_rule = opts->never_rule,
 		.mem_shared = shared,
 		.mem_shared_count = shared_count,
 	};

@@ -41,6 +41,7 @@ struct weft_run_options {
 	bool mem_points;
 	bool mem_learn;                   /* calibration: record, no points */
 	bool features;                    /* collect features (feedback strategy) */
+	bool never_rule;                  /* judge the kernel's plain accesses (weft-kcheck) */
 };
 
 /* Feedback-guided exploration (feedback.c): weft_feedback_next fills
@@ -73,6 +74,7 @@ const uint64_t *weft_shared_words(const struct k_workload *w, unsigned cores, si
 /* What a trace's strategy field carries after the strategy when mem points
  * were on ("random+mem"). */
 #define WEFT_MEM_SUFFIX "+mem"
+#define WEFT_NEVER_SUFFIX "+never"
 
 /* With quiet_console: the end of what the kernel wrote on its console in the
  * last weft_run_once (at most WEFT_CONSOLE_TAIL_BYTES), else "". */

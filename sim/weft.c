@@ -35,10 +35,10 @@
 static const char *const usage_text =
 	"usage: weft list [--bugs]\n"
 	"       weft run WORKLOAD --cores N --seed S [--strategy random|pct:D] [--trace FILE] [--log]\n"
-	"                [--steps MAX] [--mem-points]\n"
+	"                [--steps MAX] [--mem-points] [--never-rule]\n"
 	"       weft explore WORKLOAD --cores N (--runs K | --time 60s) [--shard I/N]\n"
 	"                    [--strategy random|pct:D] [--seed S] [--out DIR] [--steps MAX]\n"
-	"                    [--mem-points]\n"
+	"                    [--mem-points] [--never-rule]\n"
 	"       weft replay TRACE [--log]\n"
 	"       weft shrink TRACE -o SMALL.trace\n"
 	"\n"
@@ -51,7 +51,16 @@ static const char *const usage_text =
 	"meant to fail, or bug/NAME-twin, its fixed twin, meant to hold).\n"
 	"--mem-points (races build only: preset races): a plain load or store of a\n"
 	"word threads share is a scheduling point too; traces record it.\n"
+	"--never-rule (weft-kcheck of the races build: its kernel is instrumented):\n"
+	"a plain kernel access to a word another core wrote last with no BSP\n"
+	"primitive between fails the run, naming both sites (at most 8 cores).\n"
 	"Exit codes: 0 all held, 1 a failure was found, 2 bad usage or input.\n";
+
+/* 1 in weft-kcheck (sim/CMakeLists.txt): its kernel carries the load/store
+ * hooks and its workloads do not, so --never-rule judges the kernel alone. */
+#ifndef WEFT_KCHECK
+#define WEFT_KCHECK 0
+#endif
 
 /* How the user called us (weft, or a planted-bug variant): the commands we
  * print for them to paste use the same name. */
@@ -128,6 +137,7 @@ struct cli {
 	unsigned shard_i, shard_n;
 	uint64_t step_budget;
 	bool mem_points;
+	bool never_rule;
 };
 
 static void parse_flags(struct cli *c, int argc, char **argv, int first, const char *allowed)
@@ -148,6 +158,13 @@ static void parse_flags(struct cli *c, int argc, char **argv, int first, const c
 				usage_error("--mem-points needs the races build (cmake --preset races): "
 					    "this weft has no instrumented code");
 			c->mem_points = true;
+			continue;
+		}
+		if (!strcmp(a, "--never-rule")) {
+			if (!WEFT_KCHECK || !sim_mem_available())
+				usage_error("--never-rule needs weft-kcheck of the races build "
+					    "(cmake --preset races): this weft's kernel has no hooks");
+			c->never_rule = true;
 			continue;
 		}
 		if (!v)
@@ -223,7 +240,8 @@ static bool save_run_trace(const char *path, const struct k_workload *w,
 	/* Memory points change which points a run has: the trace says so, and
 	 * replay turns them on again. */
 	char strategy[SIM_TRACE_NAME_MAX];
-	snprintf(strategy, sizeof strategy, "%s%s", o->strategy, o->mem_points ? WEFT_MEM_SUFFIX : "");
+	snprintf(strategy, sizeof strategy, "%s%s%s", o->strategy, o->mem_points ? WEFT_MEM_SUFFIX : "",
+		 o->never_rule ? WEFT_NEVER_SUFFIX : "");
 	fill_trace_header(&t, w, o->cores, o->seed, strategy, r);
 	char err[256];
 	if (sim_trace_save(&t, path, err, sizeof err) != 0) {
@@ -233,10 +251,21 @@ static bool save_run_trace(const char *path, const struct k_workload *w,
 	return true;
 }
 
+/* Every distinct never-rule violation of the last run, one a line. */
+static void print_never_reports(void)
+{
+	for (uint32_t i = 0; i < SIM_NEVER_REPORTS_MAX && sim_never_report(i); i++)
+		printf("  %s\n", sim_never_report(i));
+	if (sim_never_reports() > SIM_NEVER_REPORTS_MAX)
+		printf("  ... %" PRIu32 " more\n", sim_never_reports() - SIM_NEVER_REPORTS_MAX);
+}
+
 static void print_failure(const struct k_workload *w, const struct weft_run_options *o,
 			  const sim_result_t *r, const char *trace_path)
 {
 	printf("weft: FAIL (%s) %s\n", outcome_name(r->outcome), r->message);
+	if (o->never_rule)
+		print_never_reports();
 	printf("  workload %s, cores %u, strategy %s, seed %" PRIu64 ", step %" PRIu64
 	       ", virtual time %" PRIu64 " ns\n",
 	       weft_workload_name(w), o->cores, o->strategy, o->seed, r->steps, r->time_ns);
@@ -249,6 +278,8 @@ static void print_failure(const struct k_workload *w, const struct weft_run_opti
 		printf(" --steps %" PRIu64, o->step_budget);
 	if (o->mem_points)
 		printf(" --mem-points");
+	if (o->never_rule)
+		printf(" --never-rule");
 	printf("\n");
 }
 
@@ -436,13 +467,16 @@ static void run_options(struct weft_run_options *o, const struct cli *c)
 	o->log = c->log;
 	o->step_budget = c->step_budget;
 	o->mem_points = c->mem_points;
+	o->never_rule = c->never_rule;
+	if (c->never_rule && c->cores > SIM_NEVER_CORES_MAX)
+		usage_error("--never-rule checks at most %u cores", SIM_NEVER_CORES_MAX);
 }
 
 static int cmd_run(int argc, char **argv)
 {
 	struct cli c = {.strategy = "random"};
 	const struct k_workload *w = need_workload(argc > 2 ? argv[2] : NULL);
-	parse_flags(&c, argc, argv, 3, " --cores --seed --strategy --trace --log --steps --mem-points ");
+	parse_flags(&c, argc, argv, 3, " --cores --seed --strategy --trace --log --steps --mem-points --never-rule ");
 	if (!c.cores_set)
 		usage_error("run needs --cores N");
 	if (!c.seed_set)
@@ -554,7 +588,7 @@ static int cmd_explore(int argc, char **argv)
 	struct cli c = {.strategy = "random", .shard_i = 1, .shard_n = 1};
 	const struct k_workload *w = need_workload(argc > 2 ? argv[2] : NULL);
 	parse_flags(&c, argc, argv, 3,
-		    " --cores --seed --strategy --runs --time --shard --out --steps --mem-points ");
+		    " --cores --seed --strategy --runs --time --shard --out --steps --mem-points --never-rule ");
 	if (!c.cores_set)
 		usage_error("explore needs --cores N");
 	if (!c.runs && !(c.time_s > 0))
@@ -617,9 +651,10 @@ static int cmd_explore(int argc, char **argv)
 	printf("  contexts: %u at most (threads and idle loops), %.1f preemptions/run\n",
 	       contexts_max, runs ? (double)preemptions_total / (double)runs : 0.0);
 	print_pct_bound(w, &c, contexts_max);
-	printf("explore %s: cores %u, strategy %s%s, shard %u/%u, %" PRIu64 " runs, %.0f runs/s, "
+	printf("explore %s: cores %u, strategy %s%s%s, shard %u/%u, %" PRIu64 " runs, %.0f runs/s, "
 	       "%zu distinct schedules, %" PRIu64 " steps/run, %s\n",
-	       weft_workload_name(w), c.cores, c.strategy, c.mem_points ? WEFT_MEM_SUFFIX : "", c.shard_i, c.shard_n, runs,
+	       weft_workload_name(w), c.cores, c.strategy, c.mem_points ? WEFT_MEM_SUFFIX : "",
+	       c.never_rule ? WEFT_NEVER_SUFFIX : "", c.shard_i, c.shard_n, runs,
 	       runs / (elapsed + 1e-9), distinct.count, runs ? steps_total / runs : 0,
 	       rc == WEFT_EXIT_OK ? "0 failures" : "1 failure");
 	free(distinct.slots);
@@ -628,11 +663,32 @@ static int cmd_explore(int argc, char **argv)
 
 /* ------------------------------------------------------- replay, shrink */
 
-/* The trace was recorded with --mem-points (its strategy ends in "+mem"). */
+/* Does the strategy label end in suffix? Then cut it off (if cut). */
+static bool label_suffix(char *label, size_t cap, const char *suffix, bool cut)
+{
+	size_t n = strnlen(label, cap), m = strlen(suffix);
+	if (n < m || memcmp(label + n - m, suffix, m) != 0)
+		return false;
+	if (cut)
+		label[n - m] = '\0';
+	return true;
+}
+
+/* The trace was recorded with --mem-points ("random+mem", "random+mem+never"). */
 static bool trace_mem_points(const sim_trace_t *t)
 {
-	size_t n = strnlen(t->strategy, sizeof t->strategy), m = strlen(WEFT_MEM_SUFFIX);
-	return n >= m && memcmp(t->strategy + n - m, WEFT_MEM_SUFFIX, m) == 0;
+	char label[SIM_TRACE_NAME_MAX];
+	snprintf(label, sizeof label, "%s", t->strategy);
+	(void)label_suffix(label, sizeof label, WEFT_NEVER_SUFFIX, true);
+	return label_suffix(label, sizeof label, WEFT_MEM_SUFFIX, false);
+}
+
+/* The trace was recorded with --never-rule. */
+static bool trace_never_rule(const sim_trace_t *t)
+{
+	char label[SIM_TRACE_NAME_MAX];
+	snprintf(label, sizeof label, "%s", t->strategy);
+	return label_suffix(label, sizeof label, WEFT_NEVER_SUFFIX, false);
 }
 
 static const struct k_workload *load_trace(const char *path, sim_trace_t *t)
@@ -654,7 +710,7 @@ static const struct k_workload *load_trace(const char *path, sim_trace_t *t)
 		fprintf(stderr, "weft: %s: bad core count %u\n", path, t->cores);
 		exit(WEFT_EXIT_USAGE);
 	}
-	if (trace_mem_points(t) && !sim_mem_available()) {
+	if ((trace_mem_points(t) || trace_never_rule(t)) && !sim_mem_available()) {
 		fprintf(stderr, "weft: %s: recorded with --mem-points; this weft has no memory points "
 				"(replay it with the races build)\n", path);
 		exit(WEFT_EXIT_USAGE);
@@ -672,8 +728,10 @@ static enum sim_outcome replay_once(const struct k_workload *w, const sim_trace_
 	o.seed = t->seed;
 	snprintf(o.strategy, sizeof o.strategy, "%s", t->strategy);
 	o.mem_points = trace_mem_points(t);
-	if (o.mem_points) /* the label only: replay takes the trace's decisions */
-		o.strategy[strlen(o.strategy) - strlen(WEFT_MEM_SUFFIX)] = '\0';
+	o.never_rule = trace_never_rule(t);
+	/* The label only: replay takes the trace's decisions. */
+	(void)label_suffix(o.strategy, sizeof o.strategy, WEFT_NEVER_SUFFIX, true);
+	(void)label_suffix(o.strategy, sizeof o.strategy, WEFT_MEM_SUFFIX, true);
 	o.replay = t;
 	o.log = log;
 	return weft_run_once(w, &o, r, note, cap);

@@ -54,6 +54,12 @@ _Noreturn void sim_engine_end_v(enum sim_outcome outcome, const char *fmt, va_li
 	sim_result_t *r = sim_engine.out;
 	r->outcome = outcome;
 	vsnprintf(r->message, sizeof r->message, fmt, ap);
+	if (outcome == SIM_OK && sim_never_reports() > 0) {
+		/* A run that broke the never-rule did not end well. */
+		r->outcome = SIM_FAIL_ORACLE;
+		snprintf(r->message, sizeof r->message, "%" PRIu32 " never-rule violation(s); first: %s",
+			 sim_never_reports(), sim_never_report(0));
+	}
 	engine_one_line(r->message);
 	/* This fiber never resumes: its stack (and every suspended one) is
 	 * abandoned. */
@@ -211,6 +217,7 @@ bool sim_core_start(unsigned core, void (*entry)(void *), void *arg)
 	if (!sim_engine.running || entry == NULL || core >= sim_engine.cores || sim_engine.core[core].started)
 		return false;
 	engine_core_boot(core, entry, arg);
+	sim_engine_never_core_start(sim_engine.current, core); /* the start orders */
 	return true;
 }
 
@@ -537,6 +544,7 @@ static void engine_begin(const sim_config_t *cfg, sim_result_t *out)
 		sim_engine.core[c].timer_deadline_ns = ENGINE_TIMER_NONE;
 	sim_engine_events_reset();
 	sim_engine_mem_begin(cfg);
+	sim_engine_never_begin(cfg);
 	sim_engine.hash = engine_mix(0x6a09e667f3bcc908ull, cfg->cores);
 	if (cfg->record_step_hashes) {
 		sim_engine.step_hashes_capacity = ENGINE_STEP_HASHES_INITIAL;

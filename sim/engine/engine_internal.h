@@ -150,6 +150,13 @@ void sim_fiber_stack(const sim_fiber_t *f, const char **lo, size_t *bytes);
  * run's (depth counter, nests). */
 void sim_engine_mem_begin(const sim_config_t *cfg);
 void sim_engine_mem_hold(bool hold);
+/* neverrule.c */
+void sim_engine_never_begin(const sim_config_t *cfg);
+bool sim_engine_never_on(void);
+void sim_engine_never_core_start(unsigned starter, unsigned started);
+uint32_t sim_engine_never_clock(void);
+void sim_engine_never_check(uint64_t key, bool write, uint32_t site, unsigned writer,
+			    uint32_t write_clock, uint32_t write_site);
 /* A feature of the run (features on): v is hashed into the bitmap. */
 void sim_engine_feature(uint64_t v);
 extern bool sim_engine_features_on;

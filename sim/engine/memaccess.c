@@ -40,7 +40,7 @@ extern const char _end[] __attribute__((weak));
 #define MEM_WORD_SHIFT 3u
 #define MEM_TAG_SHIFT 56u
 #define MEM_TAG_IMAGE 1u /* ranges are tags 2.. */
-#define MEM_TABLE_BITS 14u
+#define MEM_TABLE_BITS 16u
 /* Linear probing looks this far before taking the table as full. */
 #define MEM_PROBES_MAX 64u
 
@@ -53,6 +53,10 @@ struct mem_word {
 	uint32_t owner; /* the first context that touched it */
 	uint32_t writer;     /* the context that wrote it last (SIM_CONTEXT_NONE: none) */
 	uint32_t write_site; /* where: code offset in the image */
+	uint32_t never_clock; /* never-rule: the writing core's clock then (0: none) */
+	uint32_t never_site;
+	uint8_t never_core;
+	uint8_t never_bytes; /* which bytes of the word that write wrote */
 	bool shared;
 };
 
@@ -179,6 +183,40 @@ static void mem_note_pair(struct mem_word *w, uint32_t context, bool write, cons
 	}
 }
 
+/* The bytes of its 8-byte word an access touches (word bases are 8-byte
+ * aligned: the image, the regions); fields that share a word are told apart. */
+static uint8_t mem_byte_mask(uintptr_t a, unsigned bytes)
+{
+	unsigned off = (unsigned)(a & 7u);
+	unsigned n = bytes < 8u - off ? bytes : 8u - off;
+	SIM_ASSERT(n >= 1u && n <= 8u);
+	return (uint8_t)(((1u << n) - 1u) << off);
+}
+
+/* The never-rule: judge this access against the word's last write (when
+ * their bytes overlap), then remember a write. May end the run. A write to
+ * other bytes by another core replaces the record: a report may be missed
+ * there, never invented. */
+static void mem_never(struct mem_word *w, uint64_t key, uintptr_t a, unsigned bytes, bool write,
+		      const void *pc)
+{
+	SIM_ASSERT(w != NULL && key != 0);
+	SIM_ASSERT(sim_engine.current < SIM_NEVER_CORES_MAX);
+	uint32_t site = mem_site(pc);
+	uint8_t mask = mem_byte_mask(a, bytes);
+	if (w->never_clock != 0 && (w->never_bytes & mask) != 0)
+		sim_engine_never_check(key, write, site, w->never_core, w->never_clock, w->never_site);
+	if (!write)
+		return;
+	uint32_t clock = sim_engine_never_clock();
+	if (w->never_core == sim_engine.current && w->never_clock == clock)
+		mask |= w->never_bytes; /* one core, no primitive between: one write */
+	w->never_core = (uint8_t)sim_engine.current;
+	w->never_clock = clock;
+	w->never_site = site;
+	w->never_bytes = mask;
+}
+
 void sim_mem_access(const void *a, unsigned bytes, bool write, const void *pc)
 {
 	if (!mem.active || mem.hold > 0 || !sim_engine.running)
@@ -202,6 +240,8 @@ void sim_mem_access(const void *a, unsigned bytes, bool write, const void *pc)
 		shared = w->shared;
 		if (sim_engine_features_on)
 			mem_note_pair(w, context, write, pc);
+		if (sim_engine_never_on())
+			mem_never(w, key, (uintptr_t)a, bytes, write, pc);
 	}
 	if (shared && mem.points) {
 		mem.stats.points++;
@@ -215,7 +255,7 @@ void sim_engine_mem_begin(const sim_config_t *cfg)
 	SIM_ASSERT(cfg->mem_shared_count <= SIM_MEM_SHARED_MAX);
 	SIM_ASSERT(cfg->mem_shared_count == 0 || cfg->mem_shared != NULL);
 	mem.points = cfg->mem_points;
-	mem.active = cfg->mem_points || cfg->mem_learn || cfg->features;
+	mem.active = cfg->mem_points || cfg->mem_learn || cfg->features || cfg->never_rule;
 	sim_engine_features_on = cfg->features;
 	if (cfg->features)
 		memset(mem_features, 0, sizeof mem_features);

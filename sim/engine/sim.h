@@ -325,6 +325,11 @@ typedef struct sim_config {
 	 * written by one context and touched by another (races build), and
 	 * (context, point kind, context) orderings at every switch. */
 	bool features;
+	/* The kernel's never-rule (neverrule.c): a plain access (instrumented
+	 * code) to a word another core wrote last, with no BSP primitive
+	 * ordering the two (sim_mem_sync), fails the run naming both sites.
+	 * At most SIM_NEVER_CORES_MAX cores. */
+	bool never_rule;
 	const uint64_t *mem_shared;
 	size_t mem_shared_count;
 } sim_config_t;
@@ -445,7 +450,7 @@ _Noreturn void sim_fail(enum sim_outcome outcome, const char *fmt, ...)
 #define SIM_MEM_RANGES_MAX 4u
 /* Words one run tracks. When the table is full a word not in it is taken
  * as shared (every access to it is a point): slower, never blind. */
-#define SIM_MEM_WORDS_MAX 16384u
+#define SIM_MEM_WORDS_MAX 65536u
 /* Keys a caller may pass as known shared (mem_shared), and
  * sim_mem_shared_export's most. */
 #define SIM_MEM_SHARED_MAX 8192u
@@ -474,6 +479,21 @@ void sim_mem_stats(sim_mem_stats_t *s);
  * and return how many bits were new. */
 #define SIM_FEATURE_BITS (1u << 16)
 uint32_t sim_features_merge(uint8_t *seen);
+/* The never-rule's synchronisation: the adapter calls this in each BSP
+ * primitive that orders memory between cores (spinlock acquire and release,
+ * atomics), naming the primitive's object (the lock, the atomic word). */
+#define SIM_NEVER_CORES_MAX 8u
+#define SIM_SYNC_OBJECTS_MAX 1024u
+#define SIM_SYNC_ACQUIRE 1u
+#define SIM_SYNC_RELEASE 2u
+#define SIM_SYNC_BOTH 3u
+void sim_mem_sync(const void *object, unsigned how);
+/* The never-rule's distinct violations in the last run (each a (access
+ * site, write site) pair; a run with any that would have ended well ends
+ * SIM_FAIL_ORACLE), and the text of report i (NULL past the kept ones). */
+#define SIM_NEVER_REPORTS_MAX 16u
+uint32_t sim_never_reports(void);
+const char *sim_never_report(uint32_t i);
 /* Called by the hooks (memaccess_hooks.c): one plain access of `bytes` at a
  * from the code at return address pc. */
 void sim_mem_access(const void *a, unsigned bytes, bool write, const void *pc);

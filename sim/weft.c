@@ -23,6 +23,7 @@
 #include <k/workload.h>
 
 #include "harness.h"
+#include "sim_assert.h"
 
 #define WEFT_EXIT_OK 0
 #define WEFT_EXIT_FAILURE 1
@@ -240,8 +241,17 @@ static bool save_run_trace(const char *path, const struct k_workload *w,
 	/* Memory points change which points a run has: the trace says so, and
 	 * replay turns them on again. */
 	char strategy[SIM_TRACE_NAME_MAX];
-	snprintf(strategy, sizeof strategy, "%s%s%s", o->strategy, o->mem_points ? WEFT_MEM_SUFFIX : "",
-		 o->never_rule ? WEFT_NEVER_SUFFIX : "");
+	const char *parts[3] = {o->strategy, o->mem_points ? WEFT_MEM_SUFFIX : "",
+				o->never_rule ? WEFT_NEVER_SUFFIX : ""};
+	size_t n = 0;
+	for (unsigned i = 0; i < 3u; i++) {
+		size_t m = strlen(parts[i]);
+		/* Strategy strings are short (pct:D:K at most ~24): a suffix always fits. */
+		SIM_ASSERT(n + m < sizeof strategy);
+		memcpy(strategy + n, parts[i], m);
+		n += m;
+	}
+	strategy[n] = '\0';
 	fill_trace_header(&t, w, o->cores, o->seed, strategy, r);
 	char err[256];
 	if (sim_trace_save(&t, path, err, sizeof err) != 0) {

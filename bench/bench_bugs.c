@@ -295,7 +295,8 @@ struct bb_totals {
 	uint64_t runs;
 };
 
-/* Whether a setting is run. --quick keeps the new columns cheap: feedback
+/* Whether a setting is run. --smoke leaves plain programs without memory
+ * points out. --quick keeps the new columns cheap: feedback
  * at 2 cores only; memory points on an ordinary program random and pct:3 at
  * 2 cores only; a plain program without memory points (found only with
  * them: the full run shows it) random at 2 cores only. */
@@ -303,6 +304,11 @@ static bool bb_mode_wanted(const struct k_bug_program *b, struct bb_mode m, unsi
 			   const struct bb_options *o)
 {
 	if (m.mem && !o->mem_points)
+		return false;
+	/* --smoke (sanitizer presets, no memory points there): a plain program
+	 * cannot be found without them; its exploration would only burn the
+	 * cap five times over, at ~30 times the cost of a release schedule. */
+	if (o->smoke && b->plain && !m.mem)
 		return false;
 	if (!o->quick || o->smoke)
 		return true;

@@ -311,11 +311,11 @@ static void mag_flush(k_cache_t *c, struct magazine *m, uint32_t n)
 	for (uint32_t i = 0; i < n; i++)
 		depot_put(c, m->obj[i]);
 	bsp_spin_unlock(&c->lock);
-	if (PLANTED_DEPOT_UNLOCKED)
-		c->out -= n; /* the planted bug: outside the depot lock */
 	for (uint32_t i = n; i < m->count; i++)
 		m->obj[i - n] = m->obj[i];
 	m->count -= n;
+	if (PLANTED_DEPOT_UNLOCKED)
+		c->out -= n; /* the planted bug: outside the depot lock */
 }
 
 /* ------------------------------------------------------------ public API */

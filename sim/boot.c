@@ -250,18 +250,21 @@ const char *weft_run_console(void)
 static struct {
 	const struct k_workload *w;
 	unsigned cores;
+	bool mem_points;
 	uint64_t steps;
 } pct_calibrations[WEFT_PCT_CALIBRATIONS_MAX];
 static size_t pct_calibration_count;
 
-static uint64_t pct_calibrate(const struct k_workload *w, unsigned cores)
+static uint64_t pct_calibrate(const struct k_workload *w, unsigned cores, bool mem_points)
 {
 	for (size_t i = 0; i < pct_calibration_count; i++)
-		if (pct_calibrations[i].w == w && pct_calibrations[i].cores == cores)
+		if (pct_calibrations[i].w == w && pct_calibrations[i].cores == cores &&
+		    pct_calibrations[i].mem_points == mem_points)
 			return pct_calibrations[i].steps;
 	struct weft_run_options o;
 	memset(&o, 0, sizeof o);
 	o.cores = cores;
+	o.mem_points = mem_points; /* memory points lengthen a run */
 	o.seed = 0;
 	o.quiet_console = true; /* a measurement, not a run to show */
 	snprintf(o.strategy, sizeof o.strategy, "random");
@@ -272,20 +275,27 @@ static uint64_t pct_calibrate(const struct k_workload *w, unsigned cores)
 	if (pct_calibration_count < WEFT_PCT_CALIBRATIONS_MAX) {
 		pct_calibrations[pct_calibration_count].w = w;
 		pct_calibrations[pct_calibration_count].cores = cores;
+		pct_calibrations[pct_calibration_count].mem_points = mem_points;
 		pct_calibrations[pct_calibration_count].steps = steps;
 		pct_calibration_count++;
 	}
 	return steps;
 }
 
-uint64_t weft_pct_steps(const struct k_workload *w, unsigned cores, const char *strategy)
+static uint64_t pct_steps_for(const struct k_workload *w, unsigned cores, const char *strategy,
+			      bool mem_points)
 {
 	unsigned depth = 0;
 	uint64_t steps = 0;
 	char err[160];
 	if (!weft_strategy_parse(strategy, &depth, &steps, err, sizeof err) || depth == 0)
 		return 0;
-	return steps ? steps : pct_calibrate(w, cores);
+	return steps ? steps : pct_calibrate(w, cores, mem_points);
+}
+
+uint64_t weft_pct_steps(const struct k_workload *w, unsigned cores, const char *strategy)
+{
+	return pct_steps_for(w, cores, strategy, false);
 }
 
 size_t weft_region_bytes(const struct k_workload *w, unsigned cores)
@@ -304,7 +314,16 @@ enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run
 {
 	host_malloc_tune();
 	/* Before this run's set-up: calibrating is a run of its own. */
-	uint64_t pct_steps = opts->replay || opts->bytes ? 0 : weft_pct_steps(w, opts->cores, opts->strategy);
+	uint64_t pct_steps = opts->replay || opts->bytes
+				     ? 0
+				     : pct_steps_for(w, opts->cores, opts->strategy, opts->mem_points);
+	/* Also before: learning the shared words takes runs of their own. */
+	size_t shared_count = 0;
+	const uint64_t *shared = NULL;
+	if (opts->mem_points) {
+		SIM_ASSERT(sim_mem_available()); /* the CLI refuses --mem-points otherwise */
+		shared = weft_shared_words(w, opts->cores, &shared_count);
+	}
 	steps_since_starvation_check = 0;
 	publish_count_checked = UINT64_MAX; /* the first step is checked */
 	memset(latency, 0, sizeof latency);
@@ -363,6 +382,12 @@ enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run
 		 * few slices stay meaningful. */
 		.timing_decisions = !opts->fixed_timing,
 		.advance_window_ns = K_SLICE_DEFAULT_NS,
+		.mem_points = opts->mem_points,
+		.mem_learn = opts->mem_learn,
+		.features = opts->features,
+		.never_rule = opts->never_rule,
+		.mem_shared = shared,
+		.mem_shared_count = shared_count,
 	};
 	enum sim_outcome o = bsp_sim_run(&cfg, boot_main, (void *)w, out);
 	if (replay_note && note_cap)

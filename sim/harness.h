@@ -36,7 +36,45 @@ struct weft_run_options {
 	bool quiet_console;               /* keep the kernel console's output (see
 					     weft_run_console) instead of printing it */
 	bool fixed_timing;                /* no ADVANCE/DEFER decisions (the old fixed timing) */
+	/* Races build (sim_mem_available): plain accesses to shared words are
+	 * points, starting from weft_shared_words(w, cores). */
+	bool mem_points;
+	bool mem_learn;                   /* calibration: record, no points */
+	bool features;                    /* collect features (feedback strategy) */
+	bool never_rule;                  /* judge the kernel's plain accesses (weft-kcheck) */
 };
+
+/* Feedback-guided exploration (feedback.c): weft_feedback_next fills
+ * input[0..input_len) (run it as opts.bytes with opts.features on), then
+ * weft_feedback_result merges the run's features and keeps the input if it
+ * brought a new one (returns true then). Deterministic from the seed. */
+#define WEFT_FEEDBACK_CORPUS_MAX 256u
+#define WEFT_FEEDBACK_INPUT_MAX 512u
+struct weft_feedback_entry {
+	uint8_t *bytes; /* WEFT_FEEDBACK_INPUT_MAX, heap */
+	size_t len;
+};
+struct weft_feedback {
+	sim_rng_t rng;
+	uint8_t seen[SIM_FEATURE_BITS / 8u];
+	uint64_t features; /* distinct features seen */
+	size_t corpus_count;
+	struct weft_feedback_entry corpus[WEFT_FEEDBACK_CORPUS_MAX];
+	uint8_t input[WEFT_FEEDBACK_INPUT_MAX];
+	size_t input_len;
+};
+void weft_feedback_init(struct weft_feedback *f, uint64_t seed);
+void weft_feedback_next(struct weft_feedback *f);
+bool weft_feedback_result(struct weft_feedback *f);
+void weft_feedback_free(struct weft_feedback *f);
+
+/* The words threads of w share at `cores` cores, learnt once per process by
+ * calibration runs (shared_words.c): sorted keys for sim_config_t.mem_shared. */
+const uint64_t *weft_shared_words(const struct k_workload *w, unsigned cores, size_t *count);
+/* What a trace's strategy field carries after the strategy when mem points
+ * were on ("random+mem"). */
+#define WEFT_MEM_SUFFIX "+mem"
+#define WEFT_NEVER_SUFFIX "+never"
 
 /* With quiet_console: the end of what the kernel wrote on its console in the
  * last weft_run_once (at most WEFT_CONSOLE_TAIL_BYTES), else "". */

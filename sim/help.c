@@ -42,7 +42,8 @@ static const char help_list[] =
 
 static const char help_run[] =
 	"usage: weft run WORKLOAD --cores N --seed S [--strategy random|pct:D] [--trace FILE]\n"
-	"                [--log] [--focus WHO] [--steps MAX] [--mem BYTES]\n"
+	"                [--log] [--focus WHO] [--steps MAX] [--mem BYTES] [--mem-points]\n"
+	"                [--never-rule]\n"
 	"\n"
 	"One run of WORKLOAD on N simulated cores (1..64), its decisions drawn\n"
 	"from seed S by the strategy. --trace FILE writes its trace (checked\n"
@@ -52,12 +53,18 @@ static const char help_run[] =
 	"suffixes); by default sized from the cores and the workload (see\n"
 	"docs/timeline.md). On a failure it prints what failed and the commands\n"
 	"to replay, shrink and rerun it, each runnable as pasted from the\n"
-	"repository root.\n";
+	"repository root.\n"
+	"--mem-points (the races preset's weft only): a plain load or store of a\n"
+	"word threads share is a scheduling point too; traces record it.\n"
+	"--never-rule (weft-kcheck of the races preset: its kernel is\n"
+	"instrumented): a plain kernel access to a word another core wrote last\n"
+	"with no BSP primitive between fails the run, naming both sites (at most\n"
+	"8 cores). docs/races.md.\n";
 
 static const char help_explore[] =
 	"usage: weft explore WORKLOAD --cores N (--runs K | --time D) [--seed S] [--shard I/N]\n"
 	"                    [--strategy random|pct:D] [--out DIR] [--jobs J] [--steps MAX]\n"
-	"                    [--mem BYTES]\n"
+	"                    [--mem BYTES] [--mem-points] [--never-rule]\n"
 	"\n"
 	"Runs seeds S, S+1, ... (default S = 0; --shard I/N takes every N-th seed\n"
 	"from S+I-1, so N machines never overlap) until K runs, until D of host\n"

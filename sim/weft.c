@@ -28,6 +28,7 @@
 #include "jobs.h"
 #include "story.h"
 #include "timeline.h"
+#include "sim_assert.h"
 
 #define WEFT_EXIT_OK 0
 #define WEFT_EXIT_FAILURE 1
@@ -40,6 +41,12 @@
 /* The binary as the commands we print name it (campaign_prog: runs as
  * pasted from the repository root). */
 #define prog campaign_prog()
+
+/* 1 in weft-kcheck (sim/CMakeLists.txt): its kernel carries the load/store
+ * hooks and its workloads do not, so --never-rule judges the kernel alone. */
+#ifndef WEFT_KCHECK
+#define WEFT_KCHECK 0
+#endif
 
 static _Noreturn void usage_error(const char *fmt, ...)
 {
@@ -108,6 +115,8 @@ struct cli {
 	uint64_t step_budget;
 	unsigned jobs;
 	size_t mem_bytes; /* --mem; 0: sized from cores and workload */
+	bool mem_points;
+	bool never_rule;
 };
 
 static void parse_flags(struct cli *c, int argc, char **argv, int first, const char *allowed)
@@ -121,6 +130,20 @@ static void parse_flags(struct cli *c, int argc, char **argv, int first, const c
 			usage_error("unexpected argument '%s'", a);
 		if (!strcmp(a, "--log")) {
 			c->log = true;
+			continue;
+		}
+		if (!strcmp(a, "--mem-points")) {
+			if (!sim_mem_available())
+				usage_error("--mem-points needs the races build (cmake --preset races): "
+					    "this weft has no instrumented code");
+			c->mem_points = true;
+			continue;
+		}
+		if (!strcmp(a, "--never-rule")) {
+			if (!WEFT_KCHECK || !sim_mem_available())
+				usage_error("--never-rule needs weft-kcheck of the races build "
+					    "(cmake --preset races): this weft's kernel has no hooks");
+			c->never_rule = true;
 			continue;
 		}
 		if (!v)
@@ -203,12 +226,26 @@ static void fill_trace_header(sim_trace_t *t, const struct k_workload *w, unsign
 }
 
 /* Save the decisions of r as a trace. Returns false (message printed). */
-static bool save_run_trace(const char *path, const struct k_workload *w, unsigned cores,
-			   uint64_t seed, const char *strategy, sim_result_t *r)
+static bool save_run_trace(const char *path, const struct k_workload *w,
+			   const struct weft_run_options *o, sim_result_t *r)
 {
 	sim_trace_t t = r->decisions; /* borrow the decision array */
 	t.version = SIM_TRACE_VERSION;
-	fill_trace_header(&t, w, cores, seed, strategy, r);
+	/* Memory points change which points a run has: the trace says so, and
+	 * replay turns them on again. */
+	char strategy[SIM_TRACE_NAME_MAX];
+	const char *parts[3] = {o->strategy, o->mem_points ? WEFT_MEM_SUFFIX : "",
+				o->never_rule ? WEFT_NEVER_SUFFIX : ""};
+	size_t n = 0;
+	for (unsigned i = 0; i < 3u; i++) {
+		size_t m = strlen(parts[i]);
+		/* Strategy strings are short (pct:D:K at most ~24): a suffix always fits. */
+		SIM_ASSERT(n + m < sizeof strategy);
+		memcpy(strategy + n, parts[i], m);
+		n += m;
+	}
+	strategy[n] = '\0';
+	fill_trace_header(&t, w, o->cores, o->seed, strategy, r);
 	char err[256];
 	if (sim_trace_save(&t, path, err, sizeof err) != 0) {
 		fprintf(stderr, "weft: cannot write trace %s: %s\n", path, err);
@@ -228,13 +265,24 @@ static bool save_campaign_trace(const char *dir, const struct k_workload *w,
 	fill_trace_header(&t, w, o->cores, o->seed, o->strategy, r);
 	campaign_trace_name(path, cap, dir, weft_workload_name(w), o->cores, o->strategy, o->seed,
 			    campaign_trace_hash(&t));
-	return save_run_trace(path, w, o->cores, o->seed, o->strategy, r);
+	return save_run_trace(path, w, o, r);
+}
+
+/* Every distinct never-rule violation of the last run, one a line. */
+static void print_never_reports(void)
+{
+	for (uint32_t i = 0; i < SIM_NEVER_REPORTS_MAX && sim_never_report(i); i++)
+		printf("  %s\n", sim_never_report(i));
+	if (sim_never_reports() > SIM_NEVER_REPORTS_MAX)
+		printf("  ... %" PRIu32 " more\n", sim_never_reports() - SIM_NEVER_REPORTS_MAX);
 }
 
 static void print_failure(const struct k_workload *w, const struct weft_run_options *o,
 			  const sim_result_t *r, const char *trace_path)
 {
 	printf("weft: FAIL (%s) %s\n", outcome_name(r->outcome), r->message);
+	if (o->never_rule)
+		print_never_reports();
 	printf("  workload %s, cores %u, strategy %s, seed %" PRIu64 ", step %" PRIu64
 	       ", virtual time %" PRIu64 " ns\n",
 	       weft_workload_name(w), o->cores, o->strategy, o->seed, r->steps, r->time_ns);
@@ -251,6 +299,10 @@ static void print_failure(const struct k_workload *w, const struct weft_run_opti
 		printf(" --steps %" PRIu64, o->step_budget);
 	if (o->region_bytes)
 		printf(" --mem %zu", o->region_bytes);
+	if (o->mem_points)
+		printf(" --mem-points");
+	if (o->never_rule)
+		printf(" --never-rule");
 	printf("\n");
 }
 
@@ -319,8 +371,7 @@ static void on_crash(int sig)
 	r->outcome = SIM_FAIL_ASSERT;
 	snprintf(r->message, sizeof r->message,
 		 "crash: signal %d inside the run (see the engine or sanitizer message above)", sig);
-	bool saved = crash.path[0] && save_run_trace(crash.path, crash.w, crash.o->cores,
-						     crash.o->seed, crash.o->strategy, r);
+	bool saved = crash.path[0] && save_run_trace(crash.path, crash.w, crash.o, r);
 	if (crash.dir[0])
 		saved = save_campaign_trace(crash.dir, crash.w, crash.o, r, crash.path, sizeof crash.path);
 	fflush(stdout);
@@ -377,13 +428,18 @@ static void run_options(struct weft_run_options *o, const struct cli *c)
 	o->log = c->log;
 	o->step_budget = c->step_budget;
 	o->region_bytes = c->mem_bytes;
+	o->mem_points = c->mem_points;
+	o->never_rule = c->never_rule;
+	if (c->never_rule && c->cores > SIM_NEVER_CORES_MAX)
+		usage_error("--never-rule checks at most %u cores", SIM_NEVER_CORES_MAX);
 }
 
 static int cmd_run(int argc, char **argv)
 {
 	struct cli c = {.strategy = "random"};
 	const struct k_workload *w = need_workload(argc > 2 ? argv[2] : NULL);
-	parse_flags(&c, argc, argv, 3, " --cores --seed --strategy --trace --log --focus --steps --mem ");
+	parse_flags(&c, argc, argv, 3,
+		    " --cores --seed --strategy --trace --log --focus --steps --mem --mem-points --never-rule ");
 	if (!c.cores_set)
 		usage_error("run needs --cores N");
 	if (!c.seed_set)
@@ -400,7 +456,7 @@ static int cmd_run(int argc, char **argv)
 	bool focus_ok = true;
 	if (c.log && r.log)
 		focus_ok = print_log(r.log, r.log_len, c.focus);
-	bool saved = c.trace_path && save_run_trace(c.trace_path, w, o.cores, o.seed, o.strategy, &r);
+	bool saved = c.trace_path && save_run_trace(c.trace_path, w, &o, &r);
 	if (out == SIM_OK) {
 		printf("weft: ok: %s, cores %u, strategy %s, seed %" PRIu64 ", %" PRIu64
 		       " steps, %zu decisions, final hash %016" PRIx64 "\n",
@@ -643,9 +699,10 @@ static void explore_summary(struct explore *e, bool failed)
 	       e->seed_lo, e->seed_hi, e->digest,
 	       e->distinct_saturated ? "; distinct schedules is a lower bound (the set is full)" : "");
 	/* The summary stays the last line (scripts read it). */
-	printf("explore %s: cores %u, strategy %s, shard %u/%u, jobs %u, %" PRIu64 " runs, %.0f runs/s, "
+	printf("explore %s: cores %u, strategy %s%s%s, shard %u/%u, jobs %u, %" PRIu64 " runs, %.0f runs/s, "
 	       "%zu distinct schedules, %" PRIu64 " steps/run, %s\n",
-	       weft_workload_name(e->w), c->cores, c->strategy, c->shard_i, c->shard_n,
+	       weft_workload_name(e->w), c->cores, c->strategy, c->mem_points ? WEFT_MEM_SUFFIX : "",
+	       c->never_rule ? WEFT_NEVER_SUFFIX : "", c->shard_i, c->shard_n,
 	       c->jobs ? c->jobs : 1u, e->runs, e->runs / (elapsed + 1e-9), e->distinct.count,
 	       e->runs ? e->steps_total / e->runs : 0, failed ? "1 failure" : "0 failures");
 }
@@ -655,7 +712,7 @@ static int cmd_explore(int argc, char **argv)
 	struct cli c = {.strategy = "random", .shard_i = 1, .shard_n = 1, .jobs = 1};
 	const struct k_workload *w = need_workload(argc > 2 ? argv[2] : NULL);
 	parse_flags(&c, argc, argv, 3,
-		    " --cores --seed --strategy --runs --time --shard --out --steps --jobs --mem ");
+		    " --cores --seed --strategy --runs --time --shard --out --steps --jobs --mem --mem-points --never-rule ");
 	if (!c.cores_set)
 		usage_error("explore needs --cores N");
 	if (!c.runs && !(c.time_s > 0))
@@ -697,6 +754,34 @@ static int cmd_explore(int argc, char **argv)
 
 /* ------------------------------------------------------- replay, shrink */
 
+/* Does the strategy label end in suffix? Then cut it off (if cut). */
+static bool label_suffix(char *label, size_t cap, const char *suffix, bool cut)
+{
+	size_t n = strnlen(label, cap), m = strlen(suffix);
+	if (n < m || memcmp(label + n - m, suffix, m) != 0)
+		return false;
+	if (cut)
+		label[n - m] = '\0';
+	return true;
+}
+
+/* The trace was recorded with --mem-points ("random+mem", "random+mem+never"). */
+static bool trace_mem_points(const sim_trace_t *t)
+{
+	char label[SIM_TRACE_NAME_MAX];
+	snprintf(label, sizeof label, "%s", t->strategy);
+	(void)label_suffix(label, sizeof label, WEFT_NEVER_SUFFIX, true);
+	return label_suffix(label, sizeof label, WEFT_MEM_SUFFIX, false);
+}
+
+/* The trace was recorded with --never-rule. */
+static bool trace_never_rule(const sim_trace_t *t)
+{
+	char label[SIM_TRACE_NAME_MAX];
+	snprintf(label, sizeof label, "%s", t->strategy);
+	return label_suffix(label, sizeof label, WEFT_NEVER_SUFFIX, false);
+}
+
 static const struct k_workload *load_trace(const char *path, sim_trace_t *t)
 {
 	char err[256];
@@ -716,6 +801,11 @@ static const struct k_workload *load_trace(const char *path, sim_trace_t *t)
 		fprintf(stderr, "weft: %s: bad core count %u\n", path, t->cores);
 		exit(WEFT_EXIT_USAGE);
 	}
+	if ((trace_mem_points(t) || trace_never_rule(t)) && !sim_mem_available()) {
+		fprintf(stderr, "weft: %s: recorded with --mem-points; this weft has no memory points "
+				"(replay it with the races build)\n", path);
+		exit(WEFT_EXIT_USAGE);
+	}
 	return w;
 }
 
@@ -728,6 +818,11 @@ static enum sim_outcome replay_once(const struct k_workload *w, const sim_trace_
 	o.cores = t->cores;
 	o.seed = t->seed;
 	snprintf(o.strategy, sizeof o.strategy, "%s", t->strategy);
+	o.mem_points = trace_mem_points(t);
+	o.never_rule = trace_never_rule(t);
+	/* The label only: replay takes the trace's decisions. */
+	(void)label_suffix(o.strategy, sizeof o.strategy, WEFT_NEVER_SUFFIX, true);
+	(void)label_suffix(o.strategy, sizeof o.strategy, WEFT_MEM_SUFFIX, true);
 	o.replay = t;
 	o.log = log;
 	return weft_run_once(w, &o, r, note, cap);

@@ -14,6 +14,8 @@
  * TO_MSGS messages with pauses: every message is received exactly once, by
  * calls that returned 0.
  */
+#include <k/assert.h>
+
 #include "stress.h"
 
 #define TO_TAKERS 2u
@@ -32,11 +34,14 @@ static struct {
 	k_mutex_t *m;
 	k_msgq_t *q;
 	k_sem_t *givers_done;    /* one unit per giver that finished */
-	unsigned taken;          /* takes that returned 0 */
-	unsigned take_timeouts;
+	unsigned taken;          /* takes that returned 0 (main sums taken_by) */
+	/* Per taker: each counts its own (one shared counter would be a
+	 * plain-access race of the workload itself; the races build found it). */
+	unsigned taken_by[TO_TAKERS], take_timeouts_by[TO_TAKERS];
 	unsigned lock_ok_not_owner;     /* lock returned 0, unlock said not owner */
 	unsigned lock_timeout_owner;    /* lock timed out, yet the caller owned it */
-	unsigned lock_ok, lock_timeouts;
+	unsigned lock_ok;                      /* under to.m */
+	unsigned lock_timeouts_by[TO_LOCKERS]; /* per locker (not holding to.m) */
 	unsigned msg_got[TO_MSGS];
 	unsigned msg_bogus;
 	unsigned give_failed;
@@ -62,13 +67,14 @@ static void to_giver(void *arg)
 
 static void to_taker(void *arg)
 {
-	(void)arg;
+	uintptr_t me = (uintptr_t)arg;
+	K_ASSERT(me < TO_TAKERS);
 	for (unsigned n = 0; n < TO_LOOPS_MAX && k_sem_count(to.givers_done) < TO_GIVERS; n++) {
 		int rc = k_sem_take(to.units, TO_TIMEOUT_NS);
 		if (rc == 0)
-			to.taken++;
+			to.taken_by[me]++;
 		else if (rc == -K_ETIMEDOUT)
-			to.take_timeouts++;
+			to.take_timeouts_by[me]++;
 		else
 			to_note(rc);
 	}
@@ -76,7 +82,8 @@ static void to_taker(void *arg)
 
 static void to_locker(void *arg)
 {
-	(void)arg;
+	uintptr_t me = (uintptr_t)arg;
+	K_ASSERT(me < TO_LOCKERS);
 	for (unsigned i = 0; i < TO_LOCK_TRIES; i++) {
 		int rc = k_mutex_lock(to.m, TO_TIMEOUT_NS);
 		if (rc == 0) {
@@ -85,7 +92,7 @@ static void to_locker(void *arg)
 			if (k_mutex_unlock(to.m) != 0)
 				to.lock_ok_not_owner++;
 		} else if (rc == -K_ETIMEDOUT) {
-			to.lock_timeouts++;
+			to.lock_timeouts_by[me]++;
 			if (k_mutex_unlock(to.m) != -K_EPERM)
 				to.lock_timeout_owner++;
 		} else {
@@ -123,10 +130,10 @@ static void to_receiver(void *arg)
 	}
 }
 
-static int to_spawn(k_thread_t **t, k_thread_entry_fn fn, const char *name)
+static int to_spawn(k_thread_t **t, k_thread_entry_fn fn, const char *name, uintptr_t index)
 {
 	struct k_thread_attr a = stress_attr(name, K_PRIO_DEFAULT, 0);
-	return k_thread_create(t, fn, NULL, &a);
+	return k_thread_create(t, fn, (void *)index, &a);
 }
 
 static int timeouts_main(void)
@@ -141,20 +148,22 @@ static int timeouts_main(void)
 	k_thread_t *t[TO_TAKERS + TO_GIVERS + TO_LOCKERS + 2];
 	unsigned n = 0;
 	for (unsigned i = 0; i < TO_TAKERS; i++)
-		if ((rc = to_spawn(&t[n++], to_taker, "taker")) < 0)
+		if ((rc = to_spawn(&t[n++], to_taker, "taker", i)) < 0)
 			return rc;
 	for (unsigned i = 0; i < TO_GIVERS; i++)
-		if ((rc = to_spawn(&t[n++], to_giver, "giver")) < 0)
+		if ((rc = to_spawn(&t[n++], to_giver, "giver", i)) < 0)
 			return rc;
 	for (unsigned i = 0; i < TO_LOCKERS; i++)
-		if ((rc = to_spawn(&t[n++], to_locker, "locker")) < 0)
+		if ((rc = to_spawn(&t[n++], to_locker, "locker", i)) < 0)
 			return rc;
-	if ((rc = to_spawn(&t[n++], to_sender, "sender")) < 0 ||
-	    (rc = to_spawn(&t[n++], to_receiver, "receiver")) < 0)
+	if ((rc = to_spawn(&t[n++], to_sender, "sender", 0)) < 0 ||
+	    (rc = to_spawn(&t[n++], to_receiver, "receiver", 0)) < 0)
 		return rc;
 	for (unsigned i = 0; i < n; i++)
 		if ((rc = k_thread_join(t[i], K_FOREVER, NULL)) < 0)
 			return rc;
+	for (unsigned i = 0; i < TO_TAKERS; i++)
+		to.taken += to.taken_by[i];
 	/* What is left in the semaphore was given and not taken. */
 	unsigned left = k_sem_count(to.units);
 	if (to.taken + left != TO_GIVES)
@@ -178,8 +187,11 @@ static int timeouts_check(char *msg, size_t cap)
 		return stress_fail(msg, cap, "", to.lock_ok_not_owner, " timed locks returned 0 without ownership");
 	if (to.lock_timeout_owner)
 		return stress_fail(msg, cap, "", to.lock_timeout_owner, " timed locks returned -K_ETIMEDOUT but owned the mutex");
-	if (to.lock_ok + to.lock_timeouts != TO_LOCKERS * TO_LOCK_TRIES)
-		return stress_fail(msg, cap, "timed locks accounted: ", to.lock_ok + to.lock_timeouts, "");
+	unsigned lock_timeouts = 0;
+	for (unsigned i = 0; i < TO_LOCKERS; i++)
+		lock_timeouts += to.lock_timeouts_by[i];
+	if (to.lock_ok + lock_timeouts != TO_LOCKERS * TO_LOCK_TRIES)
+		return stress_fail(msg, cap, "timed locks accounted: ", to.lock_ok + lock_timeouts, "");
 	if (to.msg_bogus)
 		return stress_fail(msg, cap, "", to.msg_bogus, " messages received that were never sent");
 	for (unsigned i = 0; i < TO_MSGS; i++)

@@ -111,6 +111,8 @@ static void regions_free(void)
 		bsp_sim.region_alloc[i] = NULL;
 		bsp_sim.regions[i].base = 0;
 		bsp_sim.regions[i].size = 0;
+		if (i < SIM_MEM_RANGES_MAX)
+			sim_mem_range((unsigned)i, NULL, 0);
 	}
 	bsp_sim.region_count = 0;
 }
@@ -153,6 +155,10 @@ void bsp_sim_setup(const struct bsp_sim_options *options)
 		bsp_sim.region_alloc[i] = mem;
 		bsp_sim.regions[i].base = base + options->region_misalign;
 		bsp_sim.regions[i].size = size;
+		/* The engine keys plain accesses in a region by their offset,
+		 * never by where the host put it (races build). */
+		if (i < SIM_MEM_RANGES_MAX)
+			sim_mem_range(i, (const void *)bsp_sim.regions[i].base, size);
 	}
 	bsp_sim.region_count = options->region_count;
 }
@@ -507,6 +513,7 @@ void bsp_spin_lock(bsp_spinlock_t *lock)
 		if (!lock->locked) {
 			lock->locked = 1;
 			lock->owner = me;
+			sim_mem_sync(lock, SIM_SYNC_ACQUIRE); /* the never-rule's ordering */
 			return;
 		}
 		if (!sim_running())
@@ -522,6 +529,7 @@ bool bsp_spin_trylock(bsp_spinlock_t *lock)
 		return false;
 	lock->locked = 1;
 	lock->owner = sim_core_id() + 1;
+	sim_mem_sync(lock, SIM_SYNC_ACQUIRE);
 	return true;
 }
 
@@ -533,6 +541,7 @@ void bsp_spin_unlock(bsp_spinlock_t *lock)
 	}
 	if (!lock->locked || lock->owner != sim_core_id() + 1)
 		bsp_panic(__FILE__, __LINE__, "bsp_spin_unlock: lock not held by this core");
+	sim_mem_sync(lock, SIM_SYNC_RELEASE);
 	lock->locked = 0;
 	lock->owner = 0;
 	bsp_sim.publish_count++;
@@ -571,12 +580,14 @@ void bsp_spin_unlock_irqrestore(bsp_spinlock_t *lock, bsp_irq_state_t state)
 uintptr_t bsp_atomic_load(const bsp_atomic_t *a)
 {
 	sim_point(SIM_POINT_ATOMIC);
+	sim_mem_sync(a, SIM_SYNC_BOTH); /* atomics order like a lock taken and released */
 	return a->value;
 }
 
 void bsp_atomic_store(bsp_atomic_t *a, uintptr_t v)
 {
 	sim_point(SIM_POINT_ATOMIC);
+	sim_mem_sync(a, SIM_SYNC_BOTH);
 	a->value = v;
 	bsp_sim.publish_count++;
 }
@@ -584,6 +595,7 @@ void bsp_atomic_store(bsp_atomic_t *a, uintptr_t v)
 uintptr_t bsp_atomic_fetch_add(bsp_atomic_t *a, uintptr_t delta)
 {
 	sim_point(SIM_POINT_ATOMIC);
+	sim_mem_sync(a, SIM_SYNC_BOTH);
 	uintptr_t old = a->value;
 	a->value = old + delta;
 	bsp_sim.publish_count++;
@@ -593,6 +605,7 @@ uintptr_t bsp_atomic_fetch_add(bsp_atomic_t *a, uintptr_t delta)
 uintptr_t bsp_atomic_swap(bsp_atomic_t *a, uintptr_t v)
 {
 	sim_point(SIM_POINT_ATOMIC);
+	sim_mem_sync(a, SIM_SYNC_BOTH);
 	uintptr_t old = a->value;
 	a->value = v;
 	bsp_sim.publish_count++;
@@ -602,6 +615,7 @@ uintptr_t bsp_atomic_swap(bsp_atomic_t *a, uintptr_t v)
 bool bsp_atomic_cas(bsp_atomic_t *a, uintptr_t *expected, uintptr_t desired)
 {
 	sim_point(SIM_POINT_ATOMIC);
+	sim_mem_sync(a, SIM_SYNC_BOTH);
 	if (a->value == *expected) {
 		a->value = desired;
 		bsp_sim.publish_count++;

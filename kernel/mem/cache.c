@@ -252,6 +252,16 @@ static void *depot_take(k_cache_t *c)
 	return obj;
 }
 
+/* Planted for the never-rule's test only (a build with
+ * -DWEFT_PLANTED_NEVER_RULE_DEPOT=1, the races preset's weft-kcheck-planted):
+ * a magazine flush counts the objects it returned after dropping the depot
+ * lock — a plain write to depot state another core reads under the lock. */
+#ifdef WEFT_PLANTED_NEVER_RULE_DEPOT
+#define PLANTED_DEPOT_UNLOCKED 1
+#else
+#define PLANTED_DEPOT_UNLOCKED 0
+#endif
+
 /* Caller holds c->lock. obj (free-tagged) goes back to its slab. */
 static void depot_put(k_cache_t *c, void *obj)
 {
@@ -264,7 +274,8 @@ static void depot_put(k_cache_t *c, void *obj)
 		slab_unlink(&c->full, s);
 		slab_push(&c->partial, s);
 	}
-	c->out--;
+	if (!PLANTED_DEPOT_UNLOCKED)
+		c->out--;
 	if (s->free_count == s->total) {
 		c->empty_slabs++;
 		if (c->empty_slabs > 1u) /* keep one empty slab against churn */
@@ -303,6 +314,8 @@ static void mag_flush(k_cache_t *c, struct magazine *m, uint32_t n)
 	for (uint32_t i = n; i < m->count; i++)
 		m->obj[i - n] = m->obj[i];
 	m->count -= n;
+	if (PLANTED_DEPOT_UNLOCKED)
+		c->out -= n; /* the planted bug: outside the depot lock */
 }
 
 /* ------------------------------------------------------------ public API */

@@ -54,6 +54,12 @@ _Noreturn void sim_engine_end_v(enum sim_outcome outcome, const char *fmt, va_li
 	sim_result_t *r = sim_engine.out;
 	r->outcome = outcome;
 	vsnprintf(r->message, sizeof r->message, fmt, ap);
+	if (outcome == SIM_OK && sim_never_reports() > 0) {
+		/* A run that broke the never-rule did not end well. */
+		r->outcome = SIM_FAIL_ORACLE;
+		snprintf(r->message, sizeof r->message, "%" PRIu32 " never-rule violation(s); first: %s",
+			 sim_never_reports(), sim_never_report(0));
+	}
 	engine_one_line(r->message);
 	/* This fiber never resumes: its stack (and every suspended one) is
 	 * abandoned. */
@@ -211,6 +217,7 @@ bool sim_core_start(unsigned core, void (*entry)(void *), void *arg)
 	if (!sim_engine.running || entry == NULL || core >= sim_engine.cores || sim_engine.core[core].started)
 		return false;
 	engine_core_boot(core, entry, arg);
+	sim_engine_never_core_start(sim_engine.current, core); /* the start orders */
 	return true;
 }
 
@@ -270,7 +277,11 @@ void sim_core_switch(sim_fiber_t *to, bool from_finished)
 		}
 	}
 	k->fiber = to;
+	uint32_t from_context = sim_engine.core_context[c];
 	engine_context_enter(c, to);
+	if (sim_engine_features_on) /* an ordering on one core: a switch */
+		sim_engine_feature(((uint64_t)from_context << 40) ^ ((uint64_t)SIM_POINT_SWITCH << 32) ^
+				   sim_engine.core_context[c] ^ (1ull << 63));
 	sim_fiber_switch(from_finished ? NULL : from, to);
 	/* Resumed: some core switched back to `from`, maybe not core c. */
 	SIM_ASSERT(!from_finished);
@@ -373,15 +384,21 @@ static _Noreturn void engine_all_idle(void)
 		sim_engine_end(SIM_FAIL_DEADLOCK, "every core idle, no timer armed");
 	char msg[SIM_MESSAGE_MAX];
 	msg[0] = '\0';
-	if (sim_engine.cfg.on_all_idle(sim_engine.cfg.ctx, msg, sizeof msg))
+	sim_engine_mem_hold(true); /* the adapter's check, not the run's accesses */
+	bool over = sim_engine.cfg.on_all_idle(sim_engine.cfg.ctx, msg, sizeof msg);
+	sim_engine_mem_hold(false);
+	if (over)
 		sim_engine_end(SIM_OK, "%s", "");
 	msg[sizeof msg - 1] = '\0';
 	sim_engine_end(SIM_FAIL_DEADLOCK, "%s",
 		       msg[0] ? msg : "every core idle, no timer armed (no reason given)");
 }
 
-/* Count the step; time, timers, budget, oracle. May end the run. */
-static void engine_step_begin(void)
+/* Count the step; time, timers, budget, oracle. May end the run. A memory
+ * point (a plain access, races build) takes no virtual time: an access costs
+ * a nanosecond, not a kernel primitive's step, and time-based oracles
+ * (starvation, latency, timeouts) keep their meaning with --mem-points. */
+static void engine_step_begin(unsigned kind)
 {
 	/* A budget of N allows N points; the one after fails (and is not
 	 * counted). */
@@ -389,7 +406,8 @@ static void engine_step_begin(void)
 		sim_engine_end(SIM_FAIL_BUDGET, "step budget of %" PRIu64 " points exhausted",
 			       sim_engine.cfg.step_budget);
 	sim_engine.step++;
-	sim_engine.time_ns += sim_engine.step_cost_ns;
+	if (kind != SIM_POINT_MEM)
+		sim_engine.time_ns += sim_engine.step_cost_ns;
 	if (sim_engine.time_ns >= sim_engine.next_deadline_ns)
 		sim_engine_fire_timers();
 	sim_engine.hash = engine_mix(sim_engine.hash, sim_engine.step);
@@ -400,7 +418,10 @@ static void engine_step_begin(void)
 		sim_engine.check_countdown = sim_engine.check_every;
 		char msg[SIM_MESSAGE_MAX];
 		msg[0] = '\0';
-		if (!sim_engine.cfg.on_step(sim_engine.cfg.ctx, msg, sizeof msg)) {
+		sim_engine_mem_hold(true); /* the adapter's check, not the run's accesses */
+		bool held = sim_engine.cfg.on_step(sim_engine.cfg.ctx, msg, sizeof msg);
+		sim_engine_mem_hold(false);
+		if (!held) {
 			msg[sizeof msg - 1] = '\0';
 			sim_engine_end(SIM_FAIL_ORACLE, "%s", msg[0] ? msg : "on_step check failed");
 		}
@@ -455,7 +476,7 @@ void sim_point(unsigned kind)
 {
 	if (!sim_engine.running)
 		return;
-	engine_step_begin();
+	engine_step_begin(kind);
 	unsigned next = engine_pick(kind);
 	sim_engine.hash = engine_mix(sim_engine.hash, ((uint64_t)next << 56) ^ sim_engine.time_ns);
 	if (sim_engine.cfg.record_step_hashes)
@@ -463,6 +484,9 @@ void sim_point(unsigned kind)
 	sim_engine.core[next].idle = false;
 	unsigned cur = sim_engine.current;
 	if (next != cur) {
+		if (sim_engine_features_on) /* an ordering: who ran, at what, who runs */
+			sim_engine_feature(((uint64_t)sim_engine.core_context[cur] << 40) ^
+					   ((uint64_t)kind << 32) ^ sim_engine.core_context[next]);
 		sim_engine.current = next;
 		sim_fiber_switch(sim_engine.core[cur].fiber, sim_engine.core[next].fiber);
 		/* Resumed by the core that picked this fiber's core. */
@@ -519,6 +543,8 @@ static void engine_begin(const sim_config_t *cfg, sim_result_t *out)
 	for (unsigned c = 0; c < SIM_CORES_MAX; c++)
 		sim_engine.core[c].timer_deadline_ns = ENGINE_TIMER_NONE;
 	sim_engine_events_reset();
+	sim_engine_mem_begin(cfg);
+	sim_engine_never_begin(cfg);
 	sim_engine.hash = engine_mix(0x6a09e667f3bcc908ull, cfg->cores);
 	if (cfg->record_step_hashes) {
 		sim_engine.step_hashes_capacity = ENGINE_STEP_HASHES_INITIAL;

@@ -141,6 +141,26 @@ void sim_engine_events_reset(void);
 /* engine.c: put a choice to the strategy (or take the default), record it. */
 uint32_t sim_engine_decide(const sim_choice_t *choice);
 
+/* fiber.c: the usable stack of f ([*lo, *lo + *bytes); 0 bytes for the host
+ * context). */
+void sim_fiber_stack(const sim_fiber_t *f, const char **lo, size_t *bytes);
+
+/* memaccess.c: a run begins (reset the per-run table from cfg); on_step and
+ * on_all_idle run foreign code inside the engine: its accesses are not the
+ * run's (depth counter, nests). */
+void sim_engine_mem_begin(const sim_config_t *cfg);
+void sim_engine_mem_hold(bool hold);
+/* neverrule.c */
+void sim_engine_never_begin(const sim_config_t *cfg);
+bool sim_engine_never_on(void);
+void sim_engine_never_core_start(unsigned starter, unsigned started);
+uint32_t sim_engine_never_clock(void);
+void sim_engine_never_check(uint64_t key, bool write, uint32_t site, unsigned writer,
+			    uint32_t write_clock, uint32_t write_site);
+/* A feature of the run (features on): v is hashed into the bitmap. */
+void sim_engine_feature(uint64_t v);
+extern bool sim_engine_features_on;
+
 /* engine_log.c */
 void sim_engine_log_begin(void);
 void sim_engine_log_free(sim_result_t *r);

@@ -143,7 +143,7 @@ static uint32_t engine_timing_decide(unsigned kind, unsigned c, uint32_t site)
 
 /* ADVANCE: run time ahead to core c's timer deadline, if the strategy says
  * so and it is due within the window. */
-static void engine_offer_advance(unsigned c)
+static void engine_offer_advance(unsigned c, unsigned point_kind)
 {
 	struct engine_core *k = &sim_engine.core[c];
 	uint64_t deadline = k->timer_deadline_ns, now = sim_engine.time_ns;
@@ -152,7 +152,7 @@ static void engine_offer_advance(unsigned c)
 	    deadline - now > sim_engine.advance_window_ns)
 		return;
 	SIM_ASSERT(deadline > now);
-	if (engine_timing_decide(SIM_DECIDE_ADVANCE, c, 0) == 0)
+	if (engine_timing_decide(SIM_DECIDE_ADVANCE, c, point_kind) == 0)
 		return;
 	sim_engine.time_ns = deadline;
 	sim_engine.preemptions++;
@@ -180,10 +180,10 @@ static bool engine_offer_defer(unsigned c)
 
 /* The decisions of an enabled point of the running core. Returns true if
  * pending interrupts may be taken now. */
-static bool engine_enabled_point(void)
+static bool engine_enabled_point(unsigned point_kind)
 {
 	unsigned c = sim_engine.current;
-	engine_offer_advance(c);
+	engine_offer_advance(c, point_kind);
 	struct engine_core *k = &sim_engine.core[c];
 	if (k->pending_irq_mask == 0)
 		return false;
@@ -198,7 +198,7 @@ void sim_engine_irq_point(unsigned kind)
 	 * pending then is taken there (sim_irq_set_enabled), unless deferred. */
 	if (!k->irq_enabled && kind != SIM_POINT_IRQ)
 		return;
-	if (engine_enabled_point() && k->irq_enabled)
+	if (engine_enabled_point(kind) && k->irq_enabled)
 		sim_engine_deliver_irqs();
 }
 
@@ -229,7 +229,7 @@ void sim_engine_deliver_irqs(void)
 		 * point (a chain of preemptions walks a run queue). */
 		if (sim_engine.timing && now->resumed_preempted) {
 			now->resumed_preempted = false;
-			if (!engine_enabled_point())
+			if (!engine_enabled_point(SIM_POINT_SWITCH))
 				return;
 		}
 	}

@@ -430,3 +430,10 @@ void sim_fiber_switch(sim_fiber_t *from, sim_fiber_t *to)
 #endif
 	SIM_ASSERT(from->magic == FIBER_MAGIC && from->state == FIBER_RUNNING);
 }
+
+void sim_fiber_stack(const sim_fiber_t *f, const char **lo, size_t *bytes)
+{
+	SIM_ASSERT(f != NULL && lo != NULL && bytes != NULL);
+	*lo = f->host ? NULL : f->stack_lo;
+	*bytes = f->host ? 0 : f->stack_bytes;
+}

@@ -119,8 +119,8 @@ typedef struct sim_choice {
 	const uint32_t *options;
 	uint32_t default_index;
 	uint32_t current_index;
-	uint32_t site;   /* fault site; the point kind for cores; the pending
-			  * interrupt mask for DEFER; 0 for ADVANCE */
+	uint32_t site;   /* fault site; the point kind for cores and ADVANCE;
+			  * the pending interrupt mask for DEFER */
 	uint64_t step;   /* step number of this choice */
 	uint32_t core;   /* the calling core (CORE), the core at its enabled point
 			  * (ADVANCE, DEFER) */
@@ -160,6 +160,12 @@ typedef struct sim_strategy_storage {
  * some runs preempt often, others rarely); pending interrupts are deferred
  * with probability 1/2. */
 #define SIM_RANDOM_ADVANCE_RATE_MIN 64u
+/* At a memory point (SIM_POINT_MEM) the run's rate is divided by this: a
+ * slice ends inside a stretch of work in proportion to its length, and a
+ * plain access is a far shorter stretch than a kernel call — without it,
+ * --mem-points would multiply preemptions per unit of work and inflate
+ * virtual time (time-based oracles such as starvation would fire). */
+#define SIM_RANDOM_MEM_ADVANCE_DIVISOR 64u
 void sim_strategy_random(sim_strategy_t *s, sim_strategy_storage_t *st, uint64_t seed,
 			 uint32_t fault_per_million);
 /* PCT (Burckhardt et al.) with depth d over the run's contexts (threads) and
@@ -274,6 +280,9 @@ enum sim_point_kind {
 	 * (a lock held elsewhere). Strategies must not pick it again and again
 	 * (PCT hands such a step to another core). */
 	SIM_POINT_SPIN,
+	/* A plain load or store of memory shared between threads, made a point
+	 * by the races build (memaccess.c) when mem_points is on. */
+	SIM_POINT_MEM,
 	SIM_POINT_KINDS,
 };
 
@@ -304,6 +313,27 @@ typedef struct sim_config {
 	 * at the first enabled point, as the defaults of those decisions do. */
 	bool timing_decisions;
 	uint64_t advance_window_ns; /* 0: SIM_ADVANCE_WINDOW_NS_DEFAULT */
+	/* Plain memory accesses (memaccess.c; only code built with the races
+	 * instrumentation reports any). mem_points: an access to a word known
+	 * shared between contexts is a SIM_POINT_MEM point; the words in
+	 * mem_shared[0..mem_shared_count) (sorted keys, see sim_mem_key) are
+	 * known shared from the start, others once a second context touches
+	 * them. mem_learn: record which words each context touches, make no
+	 * point (a calibration run; sim_mem_shared_export reads the result). */
+	bool mem_points;
+	bool mem_learn;
+	/* Collect the run's features for feedback-guided exploration
+	 * (sim_features_merge): (write site, access site) pairs of a word
+	 * written by one context and touched by another (races build), and
+	 * (context, point kind, context) orderings at every switch. */
+	bool features;
+	/* The kernel's never-rule (neverrule.c): a plain access (instrumented
+	 * code) to a word another core wrote last, with no BSP primitive
+	 * ordering the two (sim_mem_sync), fails the run naming both sites.
+	 * At most SIM_NEVER_CORES_MAX cores. */
+	bool never_rule;
+	const uint64_t *mem_shared;
+	size_t mem_shared_count;
 } sim_config_t;
 
 typedef struct sim_result {
@@ -411,6 +441,67 @@ bool sim_log_enabled(void);
 _Noreturn void sim_finish(void);
 _Noreturn void sim_fail(enum sim_outcome outcome, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------ plain memory accesses */
+
+/* With the races build (-fsanitize-coverage=inline-8bit-counters,
+ * trace-loads,trace-stores on chosen code), every load and store of that
+ * code reaches the engine (memaccess_hooks.c). The engine keys an address by
+ * something stable across processes — the word's offset inside the
+ * executable image, or inside a memory range the adapter named — never by
+ * the raw host address (ASLR moves it); addresses outside those (host heap,
+ * the engine's boot stacks) and the running fiber's own stack are ignored.
+ * Key 0 is no key. Words: 8 bytes. */
+#define SIM_MEM_RANGES_MAX 4u
+/* Words one run tracks. When the table is full a word not in it is taken
+ * as shared (every access to it is a point): slower, never blind. */
+#define SIM_MEM_WORDS_MAX 65536u
+/* Keys a caller may pass as known shared (mem_shared), and
+ * sim_mem_shared_export's most. */
+#define SIM_MEM_SHARED_MAX 8192u
+
+/* True in a binary built with the races instrumentation (the hooks exist). */
+bool sim_mem_available(void);
+/* Name range `slot` (0..SIM_MEM_RANGES_MAX-1) [base, base+bytes): words in it
+ * are keyed by their offset (the kernel's memory regions). bytes 0 clears. */
+void sim_mem_range(unsigned slot, const void *base, size_t bytes);
+/* The stable key of address a, or 0 if it has none. */
+uint64_t sim_mem_key(const void *a);
+/* After a mem_learn run (before the next run starts): the keys of words two
+ * or more contexts touched, ascending, at most cap. Returns how many. */
+size_t sim_mem_shared_export(uint64_t *keys, size_t cap);
+/* Counters of the last (or current) run. */
+typedef struct sim_mem_stats {
+	uint64_t accesses;   /* hooked accesses seen while on */
+	uint64_t points;     /* SIM_POINT_MEM points made */
+	uint64_t words;      /* words tracked */
+	uint64_t overflowed; /* accesses to words the full table could not hold */
+} sim_mem_stats_t;
+void sim_mem_stats(sim_mem_stats_t *s);
+/* Features (sim_config_t.features): a bitmap of SIM_FEATURE_BITS, hashed
+ * from stable values only (sites are code offsets in the image, contexts
+ * their ids). After a run, OR its features into seen[SIM_FEATURE_BITS / 8]
+ * and return how many bits were new. */
+#define SIM_FEATURE_BITS (1u << 16)
+uint32_t sim_features_merge(uint8_t *seen);
+/* The never-rule's synchronisation: the adapter calls this in each BSP
+ * primitive that orders memory between cores (spinlock acquire and release,
+ * atomics), naming the primitive's object (the lock, the atomic word). */
+#define SIM_NEVER_CORES_MAX 8u
+#define SIM_SYNC_OBJECTS_MAX 1024u
+#define SIM_SYNC_ACQUIRE 1u
+#define SIM_SYNC_RELEASE 2u
+#define SIM_SYNC_BOTH 3u
+void sim_mem_sync(const void *object, unsigned how);
+/* The never-rule's distinct violations in the last run (each a (access
+ * site, write site) pair; a run with any that would have ended well ends
+ * SIM_FAIL_ORACLE), and the text of report i (NULL past the kept ones). */
+#define SIM_NEVER_REPORTS_MAX 16u
+uint32_t sim_never_reports(void);
+const char *sim_never_report(uint32_t i);
+/* Called by the hooks (memaccess_hooks.c): one plain access of `bytes` at a
+ * from the code at return address pc. */
+void sim_mem_access(const void *a, unsigned bytes, bool write, const void *pc);
 
 /* ------------------------------------------- determinism and shrinking */
 

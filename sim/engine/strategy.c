@@ -67,6 +67,8 @@ static uint32_t binary_index(const sim_choice_t *choice, bool yes)
 
 enum { RANDOM_SEED = 4, RANDOM_FAULT_PPM = 5, RANDOM_ADVANCE_SHIFT = 6 };
 #define RANDOM_ADVANCE_SHIFT_MAX ((uint64_t)__builtin_ctz(SIM_RANDOM_ADVANCE_RATE_MIN))
+_Static_assert((SIM_RANDOM_MEM_ADVANCE_DIVISOR & (SIM_RANDOM_MEM_ADVANCE_DIVISOR - 1)) == 0,
+	       "the memory-point divisor is a power of two");
 _Static_assert((SIM_RANDOM_ADVANCE_RATE_MIN & (SIM_RANDOM_ADVANCE_RATE_MIN - 1)) == 0,
 	       "the slowest preemption rate is a power of two");
 
@@ -96,6 +98,8 @@ static uint32_t random_choose(sim_strategy_t *s, const sim_choice_t *choice)
 	}
 	if (choice->kind == SIM_DECIDE_ADVANCE) {
 		uint64_t shift = st->words[RANDOM_ADVANCE_SHIFT];
+		if (choice->site == SIM_POINT_MEM)
+			shift += (uint64_t)__builtin_ctz(SIM_RANDOM_MEM_ADVANCE_DIVISOR);
 		bool yes = (sim_rng_next(r) & ((1ull << shift) - 1u)) == 0;
 		return binary_index(choice, yes);
 	}

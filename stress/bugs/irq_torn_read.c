@@ -19,8 +19,12 @@
 #define IT_RETRIES_MAX 64u
 
 static struct {
-	uint32_t a, b;  /* written by the handler */
-	uint32_t seq;   /* twin: odd while the handler writes */
+	/* volatile: a sequence count only works in the order the source
+	 * writes it; plain fields let the compiler merge the handler's two
+	 * increments and move them past the record's stores (the races build
+	 * found exactly that in the twin). */
+	volatile uint32_t a, b;  /* written by the handler */
+	volatile uint32_t seq;   /* twin: odd while the handler writes */
 	uint32_t next;
 	unsigned torn, samples;
 	bool fixed;

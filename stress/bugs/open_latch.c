@@ -21,13 +21,14 @@ static struct {
 	k_sem_t *wake;
 	bool open;        /* under ol.m */
 	unsigned waiting; /* under ol.m */
-	unsigned through;
+	bool through[OL_WAITERS]; /* each waiter its own (a shared count would race) */
 	bool fixed;
 	int error;
 } ol;
 
-static void ol_waiter(void)
+static void ol_waiter(unsigned me)
 {
+	K_ASSERT(me < OL_WAITERS);
 	bug_note(&ol.error, k_mutex_lock(ol.m, K_FOREVER));
 	bool wait = !ol.open;
 	if (wait)
@@ -35,7 +36,7 @@ static void ol_waiter(void)
 	bug_note(&ol.error, k_mutex_unlock(ol.m));
 	if (wait)
 		bug_note(&ol.error, k_sem_take(ol.wake, K_FOREVER));
-	ol.through++;
+	ol.through[me] = true;
 }
 
 static void ol_opener(void)
@@ -60,7 +61,7 @@ static void ol_thread(void *arg)
 	K_ASSERT(!k_in_isr());
 	bug_gate_pass(ol.gate, &ol.error);
 	if ((uintptr_t)arg < OL_WAITERS)
-		ol_waiter();
+		ol_waiter((unsigned)(uintptr_t)arg);
 	else
 		ol_opener();
 }
@@ -70,7 +71,9 @@ static int ol_run(bool fixed)
 	ol.gate = ol.wake = NULL;
 	ol.m = NULL;
 	ol.open = false;
-	ol.waiting = ol.through = 0;
+	ol.waiting = 0;
+	for (unsigned i = 0; i < OL_WAITERS; i++)
+		ol.through[i] = false;
 	ol.fixed = fixed;
 	ol.error = 0;
 	int rc = bug_gate_create(&ol.gate);
@@ -99,8 +102,11 @@ static int ol_check(char *msg, size_t cap)
 {
 	if (ol.error < 0)
 		return stress_fail_err(msg, cap, "a sync call failed with ", ol.error);
-	if (ol.through != OL_WAITERS)
-		return stress_fail(msg, cap, "only ", ol.through, " waiters got through the latch");
+	unsigned through = 0;
+	for (unsigned i = 0; i < OL_WAITERS; i++)
+		through += ol.through[i] ? 1u : 0u;
+	if (through != OL_WAITERS)
+		return stress_fail(msg, cap, "only ", through, " waiters got through the latch");
 	return 0;
 }
 

@@ -18,7 +18,8 @@
 static struct {
 	k_sem_t *gate;
 	k_msgq_t *q;
-	unsigned received, surprises;
+	/* Per consumer: each counts its own (a shared counter would race). */
+	unsigned received[QT_CONSUMERS], surprises[QT_CONSUMERS];
 	bool fixed;
 	int error;
 } qt;
@@ -27,7 +28,7 @@ static void qt_consumer(void *arg)
 {
 	K_ASSERT((uintptr_t)arg < QT_CONSUMERS); /* its index among the threads made */
 	K_ASSERT(!k_in_isr());
-	(void)arg;
+	uintptr_t me = (uintptr_t)arg;
 	bug_gate_pass(qt.gate, &qt.error);
 	for (unsigned i = 0; i < QT_TRIES_MAX; i++) {
 		if (!qt.fixed && k_msgq_count(qt.q) == 0)
@@ -36,11 +37,11 @@ static void qt_consumer(void *arg)
 		int rc = k_msgq_get(qt.q, &v, K_NO_WAIT);
 		if (rc == -K_ETIMEDOUT) {
 			if (!qt.fixed)
-				qt.surprises++; /* the count said there was one */
+				qt.surprises[me]++; /* the count said there was one */
 			return;
 		}
 		bug_note(&qt.error, rc);
-		qt.received++;
+		qt.received[me]++;
 	}
 }
 
@@ -48,7 +49,8 @@ static int qt_run(bool fixed)
 {
 	qt.gate = NULL;
 	qt.q = NULL;
-	qt.received = qt.surprises = 0;
+	for (unsigned i = 0; i < QT_CONSUMERS; i++)
+		qt.received[i] = qt.surprises[i] = 0;
 	qt.fixed = fixed;
 	qt.error = 0;
 	int rc = bug_gate_create(&qt.gate);
@@ -75,11 +77,16 @@ static int qt_check(char *msg, size_t cap)
 {
 	if (qt.error < 0)
 		return stress_fail_err(msg, cap, "a queue call failed with ", qt.error);
-	if (qt.surprises)
-		return stress_fail(msg, cap, "", qt.surprises,
+	unsigned surprises = 0, received = 0;
+	for (unsigned i = 0; i < QT_CONSUMERS; i++) {
+		surprises += qt.surprises[i];
+		received += qt.received[i];
+	}
+	if (surprises)
+		return stress_fail(msg, cap, "", surprises,
 				   " gets failed right after the count said a message was there");
-	if (qt.received != QT_ITEMS)
-		return stress_fail(msg, cap, "", qt.received, " messages received");
+	if (received != QT_ITEMS)
+		return stress_fail(msg, cap, "", received, " messages received");
 	return 0;
 }
 

@@ -73,6 +73,10 @@ struct k_bug_program {
 	unsigned threads;           /* threads the program creates (besides main) */
 	bool one_core;              /* the bug can happen on one core (preemption, interrupt) */
 	bool twin;                  /* the fixed twin: must never fail */
+	/* The racing steps are plain loads and stores with no kernel call
+	 * between them: only memory-access points (the races build, weft
+	 * --mem-points) can interleave them. */
+	bool plain;
 };
 
 /* Register a bug program and its twin: two entries sharing kind, thread count
@@ -82,12 +86,25 @@ struct k_bug_program {
 	const struct k_bug_program k_bug_##ident                                    \
 		__attribute__((section("weft_bugs"), used, aligned(sizeof(void *))))   \
 		K_SECTION_RETAIN = {{"bug/" name_, summary_, main_bug_, check_, 0},    \
-				    kind_, threads_, one_core_, false};                \
+				    kind_, threads_, one_core_, false, false};         \
 	const struct k_bug_program k_bug_##ident##_twin                             \
 		__attribute__((section("weft_bugs"), used, aligned(sizeof(void *))))   \
 		K_SECTION_RETAIN = {{"bug/" name_ "-twin", "the same, bug fixed",      \
 				     main_twin_, check_, 0},                           \
-				    kind_, threads_, one_core_, true}
+				    kind_, threads_, one_core_, true, false}
+
+/* The same for a program whose race is between plain accesses (plain). */
+#define K_BUG_PROGRAM_PLAIN(ident, name_, kind_, threads_, one_core_, summary_, main_bug_, \
+			    main_twin_, check_)                                      \
+	const struct k_bug_program k_bug_##ident                                    \
+		__attribute__((section("weft_bugs"), used, aligned(sizeof(void *))))   \
+		K_SECTION_RETAIN = {{"bug/" name_, summary_, main_bug_, check_, 0},    \
+				    kind_, threads_, one_core_, false, true};          \
+	const struct k_bug_program k_bug_##ident##_twin                             \
+		__attribute__((section("weft_bugs"), used, aligned(sizeof(void *))))   \
+		K_SECTION_RETAIN = {{"bug/" name_ "-twin", "the same, bug fixed",      \
+				     main_twin_, check_, 0},                           \
+				    kind_, threads_, one_core_, true, true}
 
 extern const struct k_bug_program __start_weft_bugs[] __attribute__((weak));
 extern const struct k_bug_program __stop_weft_bugs[] __attribute__((weak));

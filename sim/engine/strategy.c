@@ -617,10 +617,10 @@ static uint32_t replay_stop(sim_strategy_storage_t *st, const sim_choice_t *choi
 	if (st->divergences < UINT32_MAX)
 		st->divergences++;
 	snprintf(st->note, sizeof st->note,
-		 "replay: the recorded stream stopped fitting at decision %llu (step %llu, a %s "
-		 "choice at %s on core %u): %s; took defaults from here",
+		 "replay: the recorded stream stopped fitting at decision %llu (step %llu, core %u: "
+		 "the %s choice at %s): %s; took defaults from here",
 		 (unsigned long long)(st->words[REPLAY_SEEN] - 1), (unsigned long long)choice->step,
-		 kind_name(choice->kind), point_name(choice), (unsigned)choice->core, why);
+		 (unsigned)choice->core, kind_name(choice->kind), point_name(choice), why);
 	return choice->default_index;
 }
 

@@ -698,7 +698,11 @@ static bool replay_same_stream(const sim_trace_t *t, const sim_result_t *r, cons
 static void replay_verdict(const sim_trace_t *t, enum sim_outcome out, const sim_result_t *r,
 			   bool same_stream)
 {
+	SIM_ASSERT(t->outcome <= SIM_FAIL_ORACLE); /* the decoder checked */
 	enum sim_outcome recorded = (enum sim_outcome)t->outcome;
+	/* Exactly: every decision at its recorded point, nothing left over. */
+	if (same_stream)
+		SIM_ASSERT(r->decisions.count == t->count);
 	if (same_stream && out == recorded && r->final_hash == t->final_hash) {
 		printf("replay: reproduced the recorded run exactly\n");
 		return;
@@ -808,6 +812,8 @@ static void isolated_fill(struct isolated_result *out, enum sim_outcome o, const
 	}
 	for (const char *p = r->log; p && (p = strstr(p, ": switch ")) != NULL; p++)
 		out->switches++;
+	SIM_ASSERT(out->switches <= out->log_lines + 1); /* one per line at most */
+	SIM_ASSERT(r->log != NULL || out->log_lines == 0);
 	snprintf(out->message, sizeof out->message, "%s", r->message);
 }
 
@@ -883,6 +889,8 @@ static struct shrink_cost shrink_cost_of(const sim_trace_t *t, const struct isol
 				.log_lines = res->log_lines, .count = t->count};
 	for (size_t i = 0; i < t->count; i++)
 		c.choices += t->decisions[i].value != SIM_DECISION_DEFAULT;
+	SIM_ASSERT(c.choices <= c.count);
+	SIM_ASSERT(c.switches >= res->switches); /* no wrap */
 	return c;
 }
 
@@ -948,6 +956,8 @@ static bool shrink_still_fails(void *ctxp, const sim_trace_t *candidate)
 		      shrink_cost_less(&cost, &ctx->best);
 	if (better)
 		ctx->best = cost;
+	if (better)
+		SIM_ASSERT(same && ctx->best.log_lines <= ctx->first.log_lines);
 	shrink_progress(ctx, candidate->count);
 	return better;
 }
@@ -1092,6 +1102,9 @@ static int cmd_shrink(int argc, char **argv)
 	sim_shrink_status_t st = sim_shrink_until(&t, shrink_still_fails, &ctx,
 						  c.budget ? c.budget : WEFT_SHRINK_REPLAYS_MAX,
 						  &shrink_stop);
+	/* The best only ever improves, and never reads longer. */
+	SIM_ASSERT(!shrink_cost_less(&ctx.first, &ctx.best));
+	SIM_ASSERT(ctx.best.log_lines <= ctx.first.log_lines);
 	shrink_report(&ctx, st);
 	/* The best stream again, unmuted: it must still fail the same way. */
 	isolated_replay(w, &t, 0, false, &res);

@@ -265,7 +265,8 @@ bool sim_trace_encode(const sim_trace_t *t, uint8_t **out, size_t *size);
 /* Decode. Returns 0, or -1 with one clear line in err[err_cap] naming the
  * problem (bad magic, unknown version, truncated at byte N, bad checksum,
  * field too long, ...). Never reads past size. If expect_build_id is not NULL
- * and differs, fails with a message naming both ids. */
+ * and differs, fails with a message naming both ids (a strict reader; weft
+ * passes NULL and warns instead, the fit record deciding what replays). */
 int sim_trace_decode(const uint8_t *data, size_t size, const char *expect_build_id,
 		     sim_trace_t *t, char *err, size_t err_cap);
 /* File helpers over encode/decode; same error contract. */
@@ -476,7 +477,8 @@ sim_shrink_status_t sim_shrink_until(sim_trace_t *t, sim_shrink_pred still_fails
 /* ------------------------------------------------------------------ misc */
 
 /* The running executable's GNU build id as hex (link with --build-id), or
- * "no-build-id": what trace headers carry and replay insists on. */
+ * "no-build-id": what trace headers carry to say which binary recorded them
+ * (replay in another build warns; only a strict replay refuses it). */
 const char *sim_build_id(void);
 
 /* splitmix64 / xoshiro256** PRNG: the only randomness the engine uses. */

@@ -53,6 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc != 0) {
 		if (t.decisions != NULL || t.count != 0)
 			fuzz_die("a failed decode left decisions behind");
+		if (t.fit != NULL || t.fit_count != 0)
+			fuzz_die("a failed decode left a fit record behind");
 		return 0;
 	}
 	round_trip(&t);

@@ -87,10 +87,13 @@ static const char help_explore[] =
 	"of every seed's outcome and final hash, in seed order).\n";
 
 static const char help_replay[] =
-	"usage: weft replay TRACE [--log] [--focus WHO] [--html PAGE.html]\n"
+	"usage: weft replay TRACE [--log] [--focus WHO] [--html PAGE.html] [--strict]\n"
 	"\n"
-	"Runs the trace's decisions again and says whether the run is the\n"
-	"recorded one (same outcome and final state hash).\n"
+	"Runs the trace's decisions again in this build, whichever build recorded\n"
+	"it (a warning says so; --strict refuses a trace from another build), and\n"
+	"says whether the run is the recorded one, where it stopped fitting the\n"
+	"recording if the code changed it, and whether the recorded failure\n"
+	"happened again or is gone (exit 0 when the run ends clean).\n"
 	"\n"
 	"--log prints the run's story, one line per kernel event that changes who\n"
 	"may run: thread creation, switch, wake-up, a thread queueing itself to\n"
@@ -111,10 +114,15 @@ static const char help_replay[] =
 	"and source line. Open it in any browser.\n";
 
 static const char help_shrink[] =
-	"usage: weft shrink TRACE -o SMALL.trace\n"
+	"usage: weft shrink TRACE -o SMALL.trace [--budget REPLAYS]\n"
 	"\n"
-	"Searches for a shorter decision stream that fails the same way (same\n"
-	"outcome, same message up to numbers) and writes it to SMALL.trace.\n";
+	"Searches for a schedule that fails the same way (same outcome, same\n"
+	"message up to numbers, same threads and objects) with fewer preemptions\n"
+	"and context switches, then fewer decisions, then a shorter log, and\n"
+	"writes it to SMALL.trace. It runs until nothing improves (a fixpoint)\n"
+	"or --budget replays are spent, and says which; on a terminal it shows\n"
+	"its progress; Ctrl-C stops it and writes the best trace so far. Exit 0\n"
+	"when it wrote a trace that still fails the same way.\n";
 
 static const struct {
 	const char *command;

@@ -34,7 +34,9 @@
 #define WEFT_EXIT_FAILURE 1
 #define WEFT_EXIT_USAGE 2
 #define WEFT_PATH_MAX 1024u
-#define WEFT_SHRINK_TESTS_MAX 4000u
+/* Shrinking runs to a fixpoint; this is only the bound on it (a person
+ * waits for a shrink: about an hour of replays at the slowest workload). */
+#define WEFT_SHRINK_REPLAYS_MAX 1000000u
 #define WEFT_DISTINCT_MAX (1u << 20)
 #define WEFT_SHRINK_STEPS_SLACK 10000u
 
@@ -117,6 +119,8 @@ struct cli {
 	size_t mem_bytes; /* --mem; 0: sized from cores and workload */
 	bool mem_points;
 	bool never_rule;
+	bool strict;          /* replay: refuse a trace from another build */
+	uint64_t budget;      /* shrink: replays at most (0: to a fixpoint) */
 };
 
 static void parse_flags(struct cli *c, int argc, char **argv, int first, const char *allowed)
@@ -144,6 +148,10 @@ static void parse_flags(struct cli *c, int argc, char **argv, int first, const c
 				usage_error("--never-rule needs weft-kcheck of the races build "
 					    "(cmake --preset races): this weft's kernel has no hooks");
 			c->never_rule = true;
+			continue;
+		}
+		if (!strcmp(a, "--strict")) {
+			c->strict = true;
 			continue;
 		}
 		if (!v)
@@ -188,6 +196,8 @@ static void parse_flags(struct cli *c, int argc, char **argv, int first, const c
 			c->runs = parse_u64(a, v, 1, UINT64_MAX / 2);
 		} else if (!strcmp(a, "--time")) {
 			c->time_s = parse_seconds(v);
+		} else if (!strcmp(a, "--budget")) {
+			c->budget = parse_u64(a, v, 1, WEFT_SHRINK_REPLAYS_MAX);
 		} else if (!strcmp(a, "--steps")) {
 			c->step_budget = parse_u64(a, v, 1000, UINT64_MAX / 2);
 		} else if (!strcmp(a, "--shard")) {
@@ -782,25 +792,43 @@ static bool trace_never_rule(const sim_trace_t *t)
 	return label_suffix(label, sizeof label, WEFT_NEVER_SUFFIX, false);
 }
 
-static const struct k_workload *load_trace(const char *path, sim_trace_t *t)
+/* Load a trace. A trace recorded by another build is replayed by its
+ * decision stream (its fit record says where the run stops fitting), with a
+ * warning; `strict` refuses it instead (CI that must replay the very binary). */
+static const struct k_workload *load_trace(const char *path, bool strict, sim_trace_t *t)
 {
 	char err[256];
 	if (!path || path[0] == '-')
 		usage_error("which trace file?");
 	sim_trace_init(t);
-	if (sim_trace_load(path, weft_build_id(), t, err, sizeof err) != 0) {
+	if (sim_trace_load(path, NULL, t, err, sizeof err) != 0) {
 		fprintf(stderr, "weft: %s: %s\n", path, err);
+		exit(WEFT_EXIT_USAGE);
+	}
+	bool foreign = strcmp(t->build_id, weft_build_id()) != 0;
+	if (foreign && strict) {
+		fprintf(stderr, "weft: %s: recorded by another build (trace %s, this build %s); "
+			"--strict refuses it\n", path, t->build_id[0] ? t->build_id : "(none)",
+			weft_build_id());
+		sim_trace_free(t);
 		exit(WEFT_EXIT_USAGE);
 	}
 	const struct k_workload *w = weft_workload_find(t->scenario);
 	if (!w) {
 		fprintf(stderr, "weft: %s: workload '%s' is not in this build\n", path, t->scenario);
+		sim_trace_free(t);
 		exit(WEFT_EXIT_USAGE);
 	}
-	if (t->cores < 1 || t->cores > SIM_CORES_MAX) {
-		fprintf(stderr, "weft: %s: bad core count %u\n", path, t->cores);
-		exit(WEFT_EXIT_USAGE);
-	}
+	SIM_ASSERT(t->cores >= 1 && t->cores <= SIM_CORES_MAX); /* the decoder checked */
+	if (foreign && t->fit_every)
+		fprintf(stderr, "weft: warning: %s was recorded by another build (%s); replaying "
+			"its decisions where this build reaches the same points\n", path,
+			t->build_id[0] ? t->build_id : "(none)");
+	else if (foreign)
+		fprintf(stderr, "weft: warning: %s was recorded by another build (%s) in format %u, "
+			"which has no fit record: a changed run is seen only where a decision "
+			"does not fit\n", path, t->build_id[0] ? t->build_id : "(none)",
+			(unsigned)t->version);
 	if ((trace_mem_points(t) || trace_never_rule(t)) && !sim_mem_available()) {
 		fprintf(stderr, "weft: %s: recorded with --mem-points; this weft has no memory points "
 				"(replay it with the races build)\n", path);
@@ -863,12 +891,56 @@ static bool html_write(FILE *f, const char *path, const sim_trace_t *t, enum sim
 	return ok;
 }
 
+/* The run took the recorded decisions at the recorded points, all of them
+ * (the fit record's identity; without one, the same decisions). */
+static bool replay_same_stream(const sim_trace_t *t, const sim_result_t *r, const char *note)
+{
+	if (note[0] || r->decisions.count != t->count)
+		return false;
+	if (t->fit_every)
+		return r->decisions.points_hash == t->points_hash;
+	return sim_trace_first_difference(t, &r->decisions) < 0;
+}
+
+/* What the replay shows about the recorded failure, one line. */
+static void replay_verdict(const sim_trace_t *t, enum sim_outcome out, const sim_result_t *r,
+			   bool same_stream)
+{
+	SIM_ASSERT(t->outcome <= SIM_FAIL_ORACLE); /* the decoder checked */
+	enum sim_outcome recorded = (enum sim_outcome)t->outcome;
+	/* Exactly: every decision at its recorded point, nothing left over. */
+	if (same_stream)
+		SIM_ASSERT(r->decisions.count == t->count);
+	if (same_stream && out == recorded && r->final_hash == t->final_hash) {
+		printf("replay: reproduced the recorded run exactly\n");
+		return;
+	}
+	if (same_stream)
+		printf("replay: the same decisions at the same points, but the run differs from "
+		       "the recording (recorded hash %016" PRIx64 ")\n", t->final_hash);
+	else if (r->decisions.count != t->count)
+		printf("replay: this run took %zu decisions, the recording %zu\n",
+		       r->decisions.count, t->count);
+	if (recorded != SIM_OK && out == SIM_OK)
+		printf("replay: the failure is gone: the recording ended in %s, this build runs "
+		       "the schedule to a clean end\n", outcome_name(recorded));
+	else if (recorded != SIM_OK && out == recorded)
+		printf("replay: the recorded failure (%s) happened again\n", outcome_name(out));
+	else if (recorded != SIM_OK)
+		printf("replay: fails differently from the recording (recorded %s)\n",
+		       outcome_name(recorded));
+	else if (out != SIM_OK)
+		printf("replay: this build fails where the recording ended clean\n");
+	else
+		printf("replay: ends clean, as the recording did\n");
+}
+
 static int cmd_replay(int argc, char **argv)
 {
 	struct cli c = {.strategy = "random"};
+	parse_flags(&c, argc, argv, 3, " --log --focus --html --strict ");
 	sim_trace_t t;
-	const struct k_workload *w = load_trace(argc > 2 ? argv[2] : NULL, &t);
-	parse_flags(&c, argc, argv, 3, " --log --focus --html ");
+	const struct k_workload *w = load_trace(argc > 2 ? argv[2] : NULL, c.strict, &t);
 	FILE *html = html_open(c.html_path);
 	sim_result_t r;
 	char note[SIM_MESSAGE_MAX];
@@ -885,16 +957,11 @@ static int cmd_replay(int argc, char **argv)
 		shown_ok = print_log(r.log, r.log_len, c.focus);
 	if (html)
 		shown_ok = html_write(html, c.html_path, &t, out, &r) && shown_ok;
-	bool same = out == (enum sim_outcome)t.outcome && r.final_hash == t.final_hash;
 	printf("replay %s: cores %u, %zu decisions, outcome %s, final hash %016" PRIx64 "\n",
 	       t.scenario, t.cores, t.count, outcome_name(out), r.final_hash);
-	if (same)
-		printf("replay: reproduced the recorded run exactly\n");
-	else
-		printf("replay: differs from the recording (recorded outcome %s, hash %016" PRIx64 ")\n",
-		       outcome_name((enum sim_outcome)t.outcome), t.final_hash);
 	if (note[0])
 		printf("%s\n", note);
+	replay_verdict(&t, out, &r, replay_same_stream(&t, &r, note));
 	if (out != SIM_OK)
 		printf("weft: FAIL (%s) %s\n", outcome_name(out), r.message);
 	sim_result_free(&r);
@@ -905,32 +972,64 @@ static int cmd_replay(int argc, char **argv)
 }
 
 /* The failure's identity for shrinking: its outcome and its message with
- * every run of digits folded, so "thread 7 on core 2" and "thread 3 on core 1"
- * count as the same assertion while another assertion does not. */
+ * every run of digits folded, so that "at step 812" and "at step 90" count
+ * as the same assertion while another assertion does not — except thread
+ * and object names (T3, #2, 'ping'), kept as they are: the shrunk trace must
+ * fail in the same thread, on the same object. */
 static void failure_signature(enum sim_outcome o, const char *msg, char *sig, size_t cap)
 {
+	SIM_ASSERT(cap > 16);
 	size_t n = (size_t)snprintf(sig, cap, "%d:", (int)o);
+	bool keep = false; /* right after T or #: a name, digits stay */
 	for (const char *p = msg; *p && n + 1 < cap; p++) {
-		if (*p >= '0' && *p <= '9') {
-			if (n == 0 || sig[n - 1] != '#')
-				sig[n++] = '#';
+		bool digit = *p >= '0' && *p <= '9';
+		if (!digit)
+			keep = *p == 'T' || *p == '#';
+		if (digit && !keep) {
+			if (sig[n - 1] != '@')
+				sig[n++] = '@';
 			continue;
 		}
 		sig[n++] = *p;
 	}
-	sig[n < cap ? n : cap - 1] = '\0';
+	SIM_ASSERT(n < cap);
+	sig[n] = '\0';
 }
 
 /* One replay in a child process, so that a candidate which crashes the
  * process (see on_crash) only counts as "another failure" and the shrink
- * goes on. The child's stderr is muted when `quiet`. */
+ * goes on. The child's stderr is muted when `quiet`. What a person reads of
+ * the run comes back too: preemptions, switches, log lines. */
 #define WEFT_OUTCOME_CRASH 100
 struct isolated_result {
 	int outcome; /* enum sim_outcome, or WEFT_OUTCOME_CRASH */
 	uint64_t steps;
 	uint64_t final_hash;
+	uint64_t preemptions;
+	uint64_t switches;  /* "switch" events of the log */
+	uint64_t log_lines;
 	char message[SIM_MESSAGE_MAX];
 };
+
+static void isolated_fill(struct isolated_result *out, enum sim_outcome o, const sim_result_t *r)
+{
+	out->outcome = (int)o;
+	out->steps = r->steps;
+	out->final_hash = r->final_hash;
+	out->preemptions = r->preemptions;
+	out->switches = 0;
+	out->log_lines = 0;
+	for (size_t i = 0; r->log && i < r->log_len; i++) {
+		if (r->log[i] != '\n')
+			continue;
+		out->log_lines++;
+	}
+	for (const char *p = r->log; p && (p = strstr(p, ": switch ")) != NULL; p++)
+		out->switches++;
+	SIM_ASSERT(out->switches <= out->log_lines + 1); /* one per line at most */
+	SIM_ASSERT(r->log != NULL || out->log_lines == 0);
+	snprintf(out->message, sizeof out->message, "%s", r->message);
+}
 
 static void isolated_replay(const struct k_workload *w, const sim_trace_t *t, uint64_t budget,
 			    bool quiet, struct isolated_result *res)
@@ -953,20 +1052,16 @@ static void isolated_replay(const struct k_workload *w, const sim_trace_t *t, ui
 		sim_result_t r;
 		struct isolated_result out;
 		memset(&out, 0, sizeof out);
-		out.outcome = (int)replay_once(w, t, false, budget, &r, NULL, 0);
-		out.steps = r.steps;
-		out.final_hash = r.final_hash;
-		snprintf(out.message, sizeof out.message, "%s", r.message);
+		enum sim_outcome o = replay_once(w, t, true, budget, &r, NULL, 0);
+		isolated_fill(&out, o, &r);
 		ssize_t n = write(fds[1], &out, sizeof out);
 		_exit(n == (ssize_t)sizeof out ? 0 : 3);
 	}
 	if (pid < 0) {
 		/* No process to spare: replay here, unprotected. */
 		sim_result_t r;
-		res->outcome = (int)replay_once(w, t, false, budget, &r, NULL, 0);
-		res->steps = r.steps;
-		res->final_hash = r.final_hash;
-		snprintf(res->message, sizeof res->message, "%s", r.message);
+		enum sim_outcome o = replay_once(w, t, true, budget, &r, NULL, 0);
+		isolated_fill(res, o, &r);
 		sim_result_free(&r);
 		return;
 	}
@@ -981,7 +1076,8 @@ static void isolated_replay(const struct k_workload *w, const sim_trace_t *t, ui
 	}
 	close(fds[0]);
 	int status = 0;
-	waitpid(pid, &status, 0);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		continue;
 	if (have == sizeof got && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		*res = got;
 		return;
@@ -992,36 +1088,202 @@ static void isolated_replay(const struct k_workload *w, const sim_trace_t *t, ui
 									  : WEXITSTATUS(status));
 }
 
+/* What a person must read, most important first: preemptions and context
+ * switches, then decisions they chose (non-default), then log lines. */
+struct shrink_cost {
+	uint64_t switches; /* preemptions + context switches */
+	uint64_t choices;  /* non-default decisions */
+	uint64_t log_lines;
+	uint64_t count;    /* decisions, defaults included */
+};
+
+static struct shrink_cost shrink_cost_of(const sim_trace_t *t, const struct isolated_result *res)
+{
+	struct shrink_cost c = {.switches = res->preemptions + res->switches,
+				.log_lines = res->log_lines, .count = t->count};
+	for (size_t i = 0; i < t->count; i++)
+		c.choices += t->decisions[i].value != SIM_DECISION_DEFAULT;
+	SIM_ASSERT(c.choices <= c.count);
+	SIM_ASSERT(c.switches >= res->switches); /* no wrap */
+	return c;
+}
+
+static bool shrink_cost_less(const struct shrink_cost *a, const struct shrink_cost *b)
+{
+	if (a->switches != b->switches)
+		return a->switches < b->switches;
+	if (a->choices != b->choices)
+		return a->choices < b->choices;
+	if (a->log_lines != b->log_lines)
+		return a->log_lines < b->log_lines;
+	return a->count < b->count;
+}
+
 struct shrink_ctx {
 	const struct k_workload *w;
 	const sim_trace_t *original;
 	char signature[SIM_MESSAGE_MAX + 16];
 	uint64_t step_budget; /* per candidate */
 	size_t tests;
+	struct shrink_cost first, best;
+	bool tty;             /* stderr is a terminal: live progress */
 };
 
+static volatile sig_atomic_t shrink_stop;
+
+static void on_shrink_interrupt(int sig)
+{
+	(void)sig;
+	shrink_stop = 1;
+}
+
+static void shrink_progress(const struct shrink_ctx *ctx, size_t trying)
+{
+	if (!ctx->tty)
+		return;
+	fprintf(stderr,
+		"\rshrink: replays done %zu, trying %zu decisions; best: %" PRIu64
+		" preemptions+switches, %" PRIu64 " decisions chosen, %" PRIu64 " log lines   ",
+		ctx->tests, trying, ctx->best.switches, ctx->best.choices, ctx->best.log_lines);
+	fflush(stderr);
+}
+
+/* Accept a candidate only if it fails the same way (same outcome, same
+ * message but for step counts and such, same thread), reads no longer than
+ * the original, and costs less than the best so far. */
 static bool shrink_still_fails(void *ctxp, const sim_trace_t *candidate)
 {
 	struct shrink_ctx *ctx = ctxp;
+	if (shrink_stop)
+		return false;
 	sim_trace_t t = *candidate;
 	t.cores = ctx->original->cores;
 	t.seed = ctx->original->seed;
 	struct isolated_result res;
 	isolated_replay(ctx->w, &t, ctx->step_budget, true, &res);
+	ctx->tests++;
 	char sig[SIM_MESSAGE_MAX + 16];
 	failure_signature((enum sim_outcome)res.outcome, res.message, sig, sizeof sig);
-	ctx->tests++;
-	return res.outcome != SIM_OK && strcmp(sig, ctx->signature) == 0;
+	bool same = res.outcome != SIM_OK && strcmp(sig, ctx->signature) == 0;
+	struct shrink_cost cost = shrink_cost_of(&t, &res);
+	bool better = same && cost.log_lines <= ctx->first.log_lines &&
+		      shrink_cost_less(&cost, &ctx->best);
+	if (better)
+		ctx->best = cost;
+	if (better)
+		SIM_ASSERT(same && ctx->best.log_lines <= ctx->first.log_lines);
+	shrink_progress(ctx, candidate->count);
+	return better;
+}
+
+/* -o must be writable before an hour of replays, not after: open it now
+ * (a file made only for this check is removed again). */
+static void shrink_check_output(const char *path)
+{
+	bool existed = access(path, F_OK) == 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "weft: cannot write %s: %s\n", path, strerror(errno));
+		exit(WEFT_EXIT_USAGE);
+	}
+	close(fd);
+	if (!existed)
+		unlink(path);
+}
+
+/* The shrunk stream, recorded again as a run: an exact trace with its fit
+ * record (its defaults made explicit), whose replay says "reproduced". A
+ * candidate that crashes the process is kept as it is. */
+static bool shrink_rerecord(const struct k_workload *w, sim_trace_t *t,
+			    const struct isolated_result *res)
+{
+	t->outcome = res->outcome == WEFT_OUTCOME_CRASH ? SIM_FAIL_ASSERT : (uint32_t)res->outcome;
+	t->final_hash = res->final_hash;
+	snprintf(t->build_id, sizeof t->build_id, "%s", weft_build_id());
+	t->version = SIM_TRACE_VERSION;
+	if (res->outcome == WEFT_OUTCOME_CRASH)
+		return true;
+	sim_result_t r;
+	enum sim_outcome out = replay_once(w, t, false, 0, &r, NULL, 0);
+	if (out != (enum sim_outcome)res->outcome || r.final_hash != res->final_hash) {
+		sim_result_free(&r);
+		return false; /* not deterministic: an engine bug, said by the caller */
+	}
+	sim_trace_t recorded = r.decisions; /* take the recorded stream over */
+	sim_trace_init(&r.decisions);
+	sim_result_free(&r);
+	/* Where the shrunk stream left the choice to the default (a default
+	 * marker, or past its end), the recording says so too: a person sees
+	 * which decisions matter, and the replay is the same (one recorded
+	 * decision per choice, so positions line up). */
+	for (size_t i = 0; i < recorded.count; i++)
+		if (i >= t->count || t->decisions[i].value == SIM_DECISION_DEFAULT)
+			recorded.decisions[i].value = SIM_DECISION_DEFAULT;
+	sim_trace_free(t);
+	recorded.version = SIM_TRACE_VERSION;
+	snprintf(recorded.build_id, sizeof recorded.build_id, "%s", weft_build_id());
+	memcpy(recorded.scenario, t->scenario, sizeof recorded.scenario);
+	memcpy(recorded.strategy, t->strategy, sizeof recorded.strategy);
+	recorded.cores = t->cores;
+	recorded.seed = t->seed;
+	recorded.outcome = (uint32_t)out;
+	recorded.final_hash = res->final_hash;
+	*t = recorded;
+	/* The written trace must replay as recorded: check it once. */
+	char note[SIM_MESSAGE_MAX];
+	out = replay_once(w, t, false, 0, &r, note, sizeof note);
+	bool exact = replay_same_stream(t, &r, note) && out == (enum sim_outcome)t->outcome &&
+		     r.final_hash == t->final_hash;
+	sim_result_free(&r);
+	return exact;
+}
+
+/* "name a -> b", or "name a (unchanged)": an arrow only where it moved. */
+static void shrink_report_field(const char *name, uint64_t before, uint64_t after,
+				const char *end)
+{
+	SIM_ASSERT(name != NULL && end != NULL);
+	if (before != after)
+		printf(" %s %" PRIu64 " -> %" PRIu64 "%s", name, before, after, end);
+	else
+		printf(" %s %" PRIu64 " (unchanged)%s", name, before, end);
+}
+
+static void shrink_report(const struct shrink_ctx *ctx, sim_shrink_status_t st)
+{
+	if (ctx->tty)
+		fputc('\n', stderr);
+	if (st.end == SIM_SHRINK_FIXPOINT)
+		printf("shrink: reached a fixpoint after %zu replays (no candidate reads easier)\n",
+		       st.tests);
+	else if (st.end == SIM_SHRINK_STOPPED)
+		printf("shrink: interrupted after %zu replays; writing the best trace so far\n",
+		       st.tests);
+	else
+		printf("shrink: stopped at the budget of %zu replays (raise --budget, or shrink "
+		       "the result again, to go further)\n", st.tests);
+	const struct shrink_cost *a = &ctx->first, *b = &ctx->best;
+	if (!shrink_cost_less(b, a)) {
+		printf("shrink: nothing easier to read fails the same way: %" PRIu64
+		       " preemptions+switches, %" PRIu64 " decisions chosen, %" PRIu64
+		       " log lines\n", a->switches, a->choices, a->log_lines);
+		return;
+	}
+	printf("shrink:");
+	shrink_report_field("preemptions+switches", a->switches, b->switches, ",");
+	shrink_report_field("decisions chosen", a->choices, b->choices, ",");
+	shrink_report_field("log lines", a->log_lines, b->log_lines, "\n");
 }
 
 static int cmd_shrink(int argc, char **argv)
 {
 	struct cli c = {.strategy = "random"};
-	sim_trace_t t;
-	const struct k_workload *w = load_trace(argc > 2 ? argv[2] : NULL, &t);
-	parse_flags(&c, argc, argv, 3, " -o ");
+	parse_flags(&c, argc, argv, 3, " -o --budget ");
 	if (!c.trace_path)
 		usage_error("shrink needs -o SMALL.trace");
+	sim_trace_t t;
+	const struct k_workload *w = load_trace(argc > 2 ? argv[2] : NULL, false, &t);
+	shrink_check_output(c.trace_path);
 	struct isolated_result res;
 	isolated_replay(w, &t, 0, false, &res);
 	if (res.outcome == SIM_OK) {
@@ -1037,27 +1299,48 @@ static int cmd_shrink(int argc, char **argv)
 	uint64_t budget = res.outcome == SIM_FAIL_BUDGET || res.outcome == WEFT_OUTCOME_CRASH
 				  ? 0
 				  : 4u * res.steps + WEFT_SHRINK_STEPS_SLACK;
-	struct shrink_ctx ctx = {.w = w, .original = &t, .step_budget = budget};
+	struct shrink_ctx ctx = {.w = w, .original = &t, .step_budget = budget,
+				 .tty = isatty(STDERR_FILENO) != 0};
 	failure_signature((enum sim_outcome)res.outcome, res.message, ctx.signature,
 			  sizeof ctx.signature);
+	ctx.first = shrink_cost_of(&t, &res);
+	ctx.best = ctx.first;
 	printf("shrink: %s fails with %s: %s\n", t.scenario,
 	       res.outcome == WEFT_OUTCOME_CRASH ? "a crash" : outcome_name((enum sim_outcome)res.outcome),
 	       res.message);
-	size_t before = t.count;
-	size_t tests = sim_shrink(&t, shrink_still_fails, &ctx, WEFT_SHRINK_TESTS_MAX);
-	/* Record the shrunk run's own outcome and hash so replay matches it. */
+	fflush(stdout);
+	struct sigaction sa, old_sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_shrink_interrupt;
+	sigaction(SIGINT, &sa, &old_sa);
+	sim_shrink_status_t st = sim_shrink_until(&t, shrink_still_fails, &ctx,
+						  c.budget ? c.budget : WEFT_SHRINK_REPLAYS_MAX,
+						  &shrink_stop);
+	/* The best only ever improves, and never reads longer. */
+	SIM_ASSERT(!shrink_cost_less(&ctx.first, &ctx.best));
+	SIM_ASSERT(ctx.best.log_lines <= ctx.first.log_lines);
+	shrink_report(&ctx, st);
+	/* The best stream again, unmuted: it must still fail the same way. */
 	isolated_replay(w, &t, 0, false, &res);
-	t.outcome = res.outcome == WEFT_OUTCOME_CRASH ? SIM_FAIL_ASSERT : (uint32_t)res.outcome;
-	t.final_hash = res.final_hash;
+	sigaction(SIGINT, &old_sa, NULL);
+	char sig[SIM_MESSAGE_MAX + 16];
+	failure_signature((enum sim_outcome)res.outcome, res.message, sig, sizeof sig);
+	if (res.outcome == SIM_OK || strcmp(sig, ctx.signature) != 0 ||
+	    !shrink_rerecord(w, &t, &res)) {
+		printf("weft: the shrunk trace no longer fails the same way (%s): not written; "
+		       "the replay is not deterministic, an engine bug\n", res.message);
+		sim_trace_free(&t);
+		return WEFT_EXIT_FAILURE;
+	}
 	char err[256];
-	int rc = WEFT_EXIT_FAILURE;
+	int rc = WEFT_EXIT_OK;
 	if (sim_trace_save(&t, c.trace_path, err, sizeof err) != 0) {
 		fprintf(stderr, "weft: cannot write %s: %s\n", c.trace_path, err);
 		rc = WEFT_EXIT_USAGE;
 	} else {
-		printf("shrink: %zu -> %zu decisions in %zu replays; still fails: %s\n", before,
-		       t.count, tests, res.message);
-		printf("shrink: wrote %s (%s replay %s --log)\n", c.trace_path, prog, c.trace_path);
+		printf("shrink: wrote %s (%zu decisions); it still fails the same way: %s\n",
+		       c.trace_path, t.count, res.message);
+		printf("shrink: see it with: %s replay %s --log\n", prog, c.trace_path);
 	}
 	sim_trace_free(&t);
 	return rc;

@@ -1,7 +1,9 @@
 /*
- * build_id.c — the running executable's GNU build id, for trace headers: a
- * trace is replayed only by the binary that recorded it. Host code, read
- * once from the ELF notes of the main program.
+ * build_id.c — the running executable's GNU build id, for trace headers: it
+ * says which binary recorded a trace. It is not the trace's identity (that
+ * is the fit record of the points reached, sim.h): another build replays the
+ * trace with a warning, and refuses it only when asked to be strict. Host
+ * code, read once from the ELF notes of the main program.
  */
 #define _GNU_SOURCE
 #include <elf.h>

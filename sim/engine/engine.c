@@ -320,6 +320,10 @@ uint32_t sim_engine_decide(const sim_choice_t *choice)
 	}
 	uint32_t value = choice->options[index];
 	engine_record(choice->kind, value);
+	/* The trace's identity: which point asked (sim_trace_t's fit record). */
+	if (!sim_trace_fit_note(&sim_engine.out->decisions, choice))
+		sim_engine_end(SIM_FAIL_BUDGET, "fit record full (%zu decisions)",
+			       sim_engine.out->decisions.count);
 	return value;
 }
 

@@ -15,12 +15,18 @@
  *     and the test budget lasts;
  *  5. trailing defaults are dropped without a test: running out of decisions
  *     and a default decision schedule the same way.
+ * The predicate judges each candidate (the CLI accepts only one that fails
+ * the same way and is easier to read: fewer preemptions and switches, then
+ * decisions, then log lines), so passes 2-4 each keep what it accepts.
+ * Passes 3-4 repeat until a whole round accepts nothing (a fixpoint), the
+ * budget of predicate calls is spent, or the caller's stop flag is raised.
  * No randomness: the same trace and predicate give the same calls and result.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim.h"
+#include "sim_assert.h"
 
 typedef struct shrinker {
 	sim_trace_t *t;             /* the smallest failing stream so far */
@@ -29,10 +35,13 @@ typedef struct shrinker {
 	sim_shrink_pred still_fails;
 	void *ctx;
 	size_t tests, max_tests;
+	const volatile int *stop;   /* nonzero: stop now (Ctrl-C) */
 } shrinker_t;
 
 static bool budget_left(const shrinker_t *sh)
 {
+	if (sh->stop && *sh->stop)
+		return false;
 	return sh->tests < sh->max_tests;
 }
 
@@ -153,15 +162,26 @@ static void drop_trailing_defaults(sim_trace_t *t)
 
 size_t sim_shrink(sim_trace_t *t, sim_shrink_pred still_fails, void *ctx, size_t max_tests)
 {
+	return sim_shrink_until(t, still_fails, ctx, max_tests, NULL).tests;
+}
+
+sim_shrink_status_t sim_shrink_until(sim_trace_t *t, sim_shrink_pred still_fails, void *ctx,
+				     size_t max_tests, const volatile int *stop)
+{
+	sim_shrink_status_t status = {.tests = 0, .end = SIM_SHRINK_BUDGET};
 	if (!t || !still_fails || max_tests == 0)
-		return 0;
+		return status;
+	/* Candidates are edited streams: they carry no fit record, so replay
+	 * consumes them leniently (sim_strategy_replay). */
+	sim_trace_fit_clear(t);
 	shrinker_t sh = {.t = t, .candidate = *t, .still_fails = still_fails, .ctx = ctx,
-			 .max_tests = max_tests};
+			 .max_tests = max_tests, .stop = stop};
 	sh.scratch = malloc((t->count ? t->count : 1) * sizeof *sh.scratch);
 	if (!sh.scratch)
-		return 0;
+		return status;
 	sh.candidate.decisions = sh.scratch;
 	sh.candidate.capacity = t->count;
+	bool fixpoint = false;
 
 	/* The empty stream first: many failures need no decision at all. */
 	if (t->count > 0 && !try_candidate(&sh, 0)) {
@@ -173,10 +193,16 @@ size_t sim_shrink(sim_trace_t *t, sim_shrink_pred still_fails, void *ctx, size_t
 	while (budget_left(&sh)) {
 		bool progress = removal_pass(&sh);
 		progress |= simplify_pass(&sh);
-		if (!progress)
+		if (!progress && budget_left(&sh)) {
+			fixpoint = true; /* a whole round, none of it cut short */
 			break;
+		}
 	}
 	drop_trailing_defaults(t);
 	free(sh.scratch);
-	return sh.tests;
+	SIM_ASSERT(sh.tests <= max_tests);
+	status.tests = sh.tests;
+	status.end = fixpoint ? SIM_SHRINK_FIXPOINT
+		     : (stop && *stop) ? SIM_SHRINK_STOPPED : SIM_SHRINK_BUDGET;
+	return status;
 }

@@ -198,8 +198,16 @@ void sim_strategy_bytes(sim_strategy_t *s, sim_strategy_storage_t *st, const uin
 
 /* Version 2 added the ADVANCE and DEFER decisions (3 bits of kind per run
  * header); version 1 traces still load and replay, their runs never having
- * asked for either (replay takes the default there without consuming). */
-#define SIM_TRACE_VERSION 2u
+ * asked for either (replay takes the default there without consuming).
+ * Version 3 added the stream's fit record (below): what the decisions depend
+ * on, so a trace replays in any build whose code reaches the same points, and
+ * says where it stops fitting in one that does not. */
+#define SIM_TRACE_VERSION 3u
+/* A fit checkpoint every this many decisions: the 32-bit hash of every
+ * decision point reached so far. A changed run is located to within this
+ * many decisions; the cost is 4 bytes per this many decisions. */
+#define SIM_TRACE_FIT_EVERY 16u
+#define SIM_TRACE_FIT_MAX (SIM_TRACE_DECISIONS_MAX / SIM_TRACE_FIT_EVERY)
 #define SIM_TRACE_NAME_MAX 64u
 #define SIM_TRACE_DECISIONS_MAX (1u << 24)
 
@@ -212,6 +220,14 @@ typedef struct sim_decision {
 	uint32_t value;
 } sim_decision_t;
 
+/* The trace's identity is its fit record, not the binary that wrote it:
+ * points_hash folds, for every decision in order, the point that asked for
+ * it (kind, site, core, number of options); fit[i] is that hash's low 32 bits
+ * after decision (i + 1) * fit_every. A build whose kernel and workload reach
+ * the same points consumes the stream the same way, whatever its compiler
+ * flags or build id. build_id only says which binary recorded it (a foreign
+ * trace is a warning). fit_every 0: no fit record (versions 1, 2, and
+ * streams made by hand or by shrinking, which replay leniently). */
 typedef struct sim_trace {
 	uint32_t version;
 	char build_id[SIM_TRACE_NAME_MAX];
@@ -224,7 +240,22 @@ typedef struct sim_trace {
 	size_t count;         /* decisions */
 	size_t capacity;
 	sim_decision_t *decisions; /* heap-owned */
+	uint32_t fit_every;   /* 0 or SIM_TRACE_FIT_EVERY */
+	size_t fit_count;     /* == count / fit_every when fit_every != 0 */
+	size_t fit_capacity;
+	uint32_t *fit;        /* heap-owned checkpoints */
+	uint64_t points_hash; /* over every decision point; 0 without fit record */
 } sim_trace_t;
+
+/* The fit hash after one more decision point (kind, site, core, n of the
+ * choice): recording (the engine) and replay (strategy) use this same fold. */
+uint64_t sim_trace_fit_step(uint64_t h, const sim_choice_t *choice);
+/* Recording: fold the point of the decision just pushed into t->points_hash
+ * and add a checkpoint when count reaches a multiple of SIM_TRACE_FIT_EVERY.
+ * Returns false if memory is exhausted. */
+bool sim_trace_fit_note(sim_trace_t *t, const sim_choice_t *choice);
+/* Drop the fit record (a hand-made or shrunk stream: lenient replay). */
+void sim_trace_fit_clear(sim_trace_t *t);
 
 void sim_trace_init(sim_trace_t *t);
 void sim_trace_free(sim_trace_t *t);
@@ -234,7 +265,7 @@ bool sim_trace_push(sim_trace_t *t, unsigned kind, uint32_t value);
  * shorter stream differs at its end), or -1 if the streams are the same. */
 int64_t sim_trace_first_difference(const sim_trace_t *a, const sim_trace_t *b);
 /* Same header (version, build id, scenario, strategy, cores, seed, outcome,
- * final hash) and the same decisions. */
+ * final hash), the same decisions and the same fit record. */
 bool sim_trace_equal(const sim_trace_t *a, const sim_trace_t *b);
 
 /* Encode into a heap buffer (*out, *size); returns false on no memory. */
@@ -242,7 +273,8 @@ bool sim_trace_encode(const sim_trace_t *t, uint8_t **out, size_t *size);
 /* Decode. Returns 0, or -1 with one clear line in err[err_cap] naming the
  * problem (bad magic, unknown version, truncated at byte N, bad checksum,
  * field too long, ...). Never reads past size. If expect_build_id is not NULL
- * and differs, fails with a message naming both ids. */
+ * and differs, fails with a message naming both ids (a strict reader; weft
+ * passes NULL and warns instead, the fit record deciding what replays). */
 int sim_trace_decode(const uint8_t *data, size_t size, const char *expect_build_id,
 		     sim_trace_t *t, char *err, size_t err_cap);
 /* File helpers over encode/decode; same error contract. */
@@ -252,7 +284,14 @@ int sim_trace_load(const char *path, const char *expect_build_id, sim_trace_t *t
 
 /* replay: decisions from a trace. When they run out, or a recorded value is
  * not among the options, it takes the default and counts a divergence (the
- * first is described in storage->note); it never fails the run. */
+ * first is described in storage->note); it never fails the run. A trace with
+ * a fit record is also checked point by point against it: at the first
+ * checkpoint that differs (the code reached other points than the
+ * recording), or the first decision that does not fit, the note says at
+ * which decision, step and point the stream stopped fitting, and every later
+ * choice takes its default. Without a fit record a decision that does not
+ * fit takes the default and the rest of the stream is still consumed (what
+ * shrinking relies on). */
 void sim_strategy_replay(sim_strategy_t *s, sim_strategy_storage_t *st, const sim_trace_t *t);
 
 /* -------------------------------------------------------------------- runs */
@@ -518,11 +557,24 @@ int64_t sim_check_determinism(sim_run_fn run, void *ctx, sim_strategy_t *strateg
  * smallest failing stream found. Returns the number of predicate calls. */
 typedef bool (*sim_shrink_pred)(void *ctx, const sim_trace_t *candidate);
 size_t sim_shrink(sim_trace_t *t, sim_shrink_pred still_fails, void *ctx, size_t max_tests);
+/* The same, saying why it ended: at a fixpoint (a whole round of every pass
+ * found nothing better), at the budget of max_tests predicate calls, or
+ * because *stop became nonzero (a signal handler's flag; may be NULL). The
+ * predicate decides what "better" means (it may refuse a failing candidate
+ * that is harder to read); *t is always the last candidate it accepted. */
+enum sim_shrink_end { SIM_SHRINK_FIXPOINT = 0, SIM_SHRINK_BUDGET = 1, SIM_SHRINK_STOPPED = 2 };
+typedef struct sim_shrink_status {
+	size_t tests;
+	enum sim_shrink_end end;
+} sim_shrink_status_t;
+sim_shrink_status_t sim_shrink_until(sim_trace_t *t, sim_shrink_pred still_fails, void *ctx,
+				     size_t max_tests, const volatile int *stop);
 
 /* ------------------------------------------------------------------ misc */
 
 /* The running executable's GNU build id as hex (link with --build-id), or
- * "no-build-id": what trace headers carry and replay insists on. */
+ * "no-build-id": what trace headers carry to say which binary recorded them
+ * (replay in another build warns; only a strict replay refuses it). */
 const char *sim_build_id(void);
 
 /* splitmix64 / xoshiro256** PRNG: the only randomness the engine uses. */

@@ -525,9 +525,30 @@ void sim_strategy_bytes(sim_strategy_t *s, sim_strategy_storage_t *st, const uin
 }
 
 /* ------------------------------------------------------------------ replay */
-/* ptr: the trace, pos: the next recorded decision. One recorded decision is
- * consumed per choice, fitting or not, so a shrunk or edited stream stays
- * aligned with the run that consumes it. */
+/* ptr: the trace, pos: the next recorded decision. Without a fit record one
+ * recorded decision is consumed per choice, fitting or not, so a shrunk or
+ * edited stream stays aligned with the run that consumes it. With one
+ * (sim_trace_t), the points reached are folded as at recording time and
+ * compared at every checkpoint; once the stream stops fitting, every later
+ * choice takes its default.
+ * words: [0] fit hash of the points reached, [1] choices seen, [2] stopped. */
+
+enum { REPLAY_FIT_HASH = 0, REPLAY_SEEN = 1, REPLAY_STOPPED = 2 };
+
+static const char *point_name(const sim_choice_t *choice)
+{
+	static const char *const names[SIM_POINT_KINDS] = {
+		"a lock point", "an unlock point", "an atomic point", "an irq point",
+		"an ipi point", "a switch point", "an idle point", "a yield point", "a spin point",
+	};
+	if (choice->kind == SIM_DECIDE_CORE && choice->site < SIM_POINT_KINDS)
+		return names[choice->site];
+	if (choice->kind == SIM_DECIDE_FAULT)
+		return "a fault site";
+	if (choice->kind == SIM_DECIDE_VALUE)
+		return "a value request";
+	return "an interrupt-enabled point";
+}
 
 static const char *kind_name(unsigned kind)
 {
@@ -554,6 +575,9 @@ static void replay_begin(sim_strategy_t *s, unsigned cores)
 	st->pos = 0;
 	st->divergences = 0;
 	st->note[0] = '\0';
+	st->words[REPLAY_FIT_HASH] = 0;
+	st->words[REPLAY_SEEN] = 0;
+	st->words[REPLAY_STOPPED] = 0;
 }
 
 static uint32_t replay_diverge(sim_strategy_storage_t *st, const sim_choice_t *choice,
@@ -586,10 +610,61 @@ static uint32_t replay_diverge(sim_strategy_storage_t *st, const sim_choice_t *c
 	return choice->default_index;
 }
 
+/* The stream stopped fitting at this choice: say where, once, and take
+ * defaults from here on. */
+static uint32_t replay_stop(sim_strategy_storage_t *st, const sim_choice_t *choice,
+			    const char *why)
+{
+	SIM_ASSERT(st->words[REPLAY_STOPPED] == 0);
+	SIM_ASSERT(st->words[REPLAY_SEEN] >= 1);
+	st->words[REPLAY_STOPPED] = 1;
+	if (st->divergences < UINT32_MAX)
+		st->divergences++;
+	snprintf(st->note, sizeof st->note,
+		 "replay: the recorded stream stopped fitting at decision %llu (step %llu, core %u: "
+		 "the %s choice at %s): %s; took defaults from here",
+		 (unsigned long long)(st->words[REPLAY_SEEN] - 1), (unsigned long long)choice->step,
+		 (unsigned)choice->core, kind_name(choice->kind), point_name(choice), why);
+	return choice->default_index;
+}
+
+/* Replay of a trace with a fit record: check the point, then the value. */
+static uint32_t replay_choose_fit(sim_strategy_storage_t *st, const sim_trace_t *t,
+				  const sim_choice_t *choice)
+{
+	if (st->words[REPLAY_STOPPED])
+		return choice->default_index;
+	SIM_ASSERT(t->fit_every > 0);
+	uint64_t seen = ++st->words[REPLAY_SEEN];
+	st->words[REPLAY_FIT_HASH] = sim_trace_fit_step(st->words[REPLAY_FIT_HASH], choice);
+	if (seen > t->count)
+		return replay_stop(st, choice, "the run asks for more decisions than were recorded");
+	if (seen % t->fit_every == 0) {
+		uint64_t k = seen / t->fit_every;
+		SIM_ASSERT(k <= t->fit_count);
+		if ((uint32_t)st->words[REPLAY_FIT_HASH] != t->fit[k - 1])
+			return replay_stop(st, choice,
+					   "the code reached other points than the recording "
+					   "within the last checkpoint's decisions");
+	}
+	const sim_decision_t *d = &t->decisions[seen - 1];
+	st->pos = (size_t)seen;
+	if (d->value == SIM_DECISION_DEFAULT)
+		return choice->default_index;
+	if (d->kind != choice->kind)
+		return replay_stop(st, choice, "the recording has another kind of choice here");
+	uint32_t i = option_index(choice, d->value);
+	if (i >= choice->n)
+		return replay_stop(st, choice, "the recorded value is not among the options");
+	return i;
+}
+
 static uint32_t replay_choose(sim_strategy_t *s, const sim_choice_t *choice)
 {
 	sim_strategy_storage_t *st = storage_of(s);
 	const sim_trace_t *t = st->ptr;
+	if (t != NULL && t->fit_every > 0)
+		return replay_choose_fit(st, t, choice);
 	size_t count = t ? t->count : 0;
 	/* A version 1 run never asked for timing decisions: its stream has
 	 * none to consume, and the default is what that run did. */

@@ -19,14 +19,20 @@
  *                                 SIM_DECISION_DEFAULT is the single byte 0
  *                repeat identical (kind, value) pairs; repeat <= the
  *                decisions still owed
+ *   fit          version 3 only: the stream's fit record (sim.h)
+ *                  every   varint  0 (none) or 1..TRACE_FIT_EVERY_MAX
+ *                  points  4 bytes little endian each, count / every of
+ *                          them (none when every is 0)
+ *                  hash    8 bytes little endian: points_hash
  *   final_hash   8 bytes  little endian
  *   checksum     4 bytes  little endian CRC-32 (IEEE, reflected) of every
  *                         byte before it
  *   nothing after the checksum.
  *
  * Version 1 is the same but for the run header, (repeat - 1) << 2 | kind
- * with kind < 3 (no timing decisions): a trace keeps the version it was read
- * with, so an old trace round-trips byte for byte.
+ * with kind < 3 (no timing decisions), and no fit record; version 2 has no
+ * fit record. A trace keeps the version it was read with, so an old trace
+ * round-trips byte for byte.
  *
  * Decoding never reads past `size`, bounds every count before trusting it,
  * allocates only once the whole file has been checked, and fails with one
@@ -39,12 +45,15 @@
 #include <string.h>
 
 #include "sim.h"
+#include "sim_assert.h"
 
 static const uint8_t trace_magic[8] = {'W', 'E', 'F', 'T', 'T', 'R', 'C', '\0'};
 
 #define TRACE_CHECKSUM_BYTES 4u
 #define TRACE_FILE_MAX_BYTES (512u << 20) /* far above any legal trace */
 #define VARINT_MAX_BYTES 10u
+#define TRACE_FIT_EVERY_MAX 4096u
+#define TRACE_FIT_POINT_BYTES 4u
 
 /* ---------------------------------------------------------------- CRC-32 */
 
@@ -144,6 +153,12 @@ static bool trace_encodable(const sim_trace_t *t)
 		return false;
 	if (t->count > SIM_TRACE_DECISIONS_MAX || (t->count && !t->decisions))
 		return false;
+	if (t->fit_every > TRACE_FIT_EVERY_MAX || (t->fit_every && t->version > 0 && t->version < 3))
+		return false;
+	if (t->fit_every && (t->fit_count != t->count / t->fit_every || (t->fit_count && !t->fit)))
+		return false;
+	if (!t->fit_every && t->fit_count)
+		return false;
 	uint32_t kinds = trace_kinds(t->version);
 	for (size_t i = 0; i < t->count; i++)
 		if (t->decisions[i].kind >= kinds)
@@ -164,12 +179,24 @@ int64_t sim_trace_first_difference(const sim_trace_t *a, const sim_trace_t *b)
 	return a->count == b->count ? -1 : (int64_t)n;
 }
 
+static bool fit_equal(const sim_trace_t *a, const sim_trace_t *b)
+{
+	if (a->fit_every != b->fit_every || a->fit_count != b->fit_count ||
+	    a->points_hash != b->points_hash)
+		return false;
+	for (size_t i = 0; i < a->fit_count; i++)
+		if (a->fit[i] != b->fit[i])
+			return false;
+	return true;
+}
+
 bool sim_trace_equal(const sim_trace_t *a, const sim_trace_t *b)
 {
 	return a->version == b->version && strcmp(a->build_id, b->build_id) == 0 &&
 	       strcmp(a->scenario, b->scenario) == 0 && strcmp(a->strategy, b->strategy) == 0 &&
 	       a->cores == b->cores && a->seed == b->seed && a->outcome == b->outcome &&
-	       a->final_hash == b->final_hash && sim_trace_first_difference(a, b) < 0;
+	       a->final_hash == b->final_hash && sim_trace_first_difference(a, b) < 0 &&
+	       fit_equal(a, b);
 }
 
 bool sim_trace_encode(const sim_trace_t *t, uint8_t **out, size_t *size)
@@ -181,7 +208,7 @@ bool sim_trace_encode(const sim_trace_t *t, uint8_t **out, size_t *size)
 	out_buf_t o = {0};
 	/* A trace read as version 1 is written as version 1; anything else
 	 * (0: filled by hand) as the current one. */
-	uint32_t version = t->version == 1 ? 1u : SIM_TRACE_VERSION;
+	uint32_t version = t->version == 1 || t->version == 2 ? t->version : SIM_TRACE_VERSION;
 	unsigned kind_bits = trace_kind_bits(version);
 	out_bytes(&o, trace_magic, sizeof trace_magic);
 	out_varint(&o, version);
@@ -201,6 +228,16 @@ bool sim_trace_encode(const sim_trace_t *t, uint8_t **out, size_t *size)
 		out_varint(&o, (uint64_t)(repeat - 1) << kind_bits | d->kind);
 		out_varint(&o, (uint32_t)(d->value + 1u));
 		i += repeat;
+	}
+	if (version >= 3) {
+		out_varint(&o, t->fit_every);
+		for (size_t i = 0; i < t->fit_count; i++) {
+			uint8_t b[TRACE_FIT_POINT_BYTES];
+			for (unsigned k = 0; k < TRACE_FIT_POINT_BYTES; k++)
+				b[k] = (uint8_t)(t->fit[i] >> (8 * k));
+			out_bytes(&o, b, sizeof b);
+		}
+		out_u64le(&o, t->points_hash);
 	}
 	out_u64le(&o, t->final_hash);
 	if (!o.failed) {
@@ -322,7 +359,7 @@ static bool decode_header(in_buf_t *in, sim_trace_t *t, uint64_t *count)
 	uint64_t v;
 	if (!in_varint(in, UINT64_MAX, "format version", &v))
 		return false;
-	if (v != SIM_TRACE_VERSION && v != 1)
+	if (v < 1 || v > SIM_TRACE_VERSION)
 		return in_fail(in, "trace format version %llu is not supported (this build reads 1..%u)",
 			       (unsigned long long)v, SIM_TRACE_VERSION);
 	t->version = (uint32_t)v;
@@ -379,6 +416,31 @@ static bool decode_runs(in_buf_t *in, uint64_t count, sim_trace_t *t)
 	return true;
 }
 
+/* The fit record (version 3). With `fill` false it only checks it;
+ * otherwise t->fit (allocated by the caller) receives the checkpoints. */
+static bool decode_fit(in_buf_t *in, uint64_t count, sim_trace_t *t, bool fill)
+{
+	if (t->version < 3)
+		return true;
+	uint64_t every;
+	if (!in_varint(in, TRACE_FIT_EVERY_MAX, "fit interval", &every))
+		return false;
+	uint64_t points = every ? count / every : 0;
+	SIM_ASSERT(points <= SIM_TRACE_DECISIONS_MAX);
+	if ((in->size - in->pos) / TRACE_FIT_POINT_BYTES < points)
+		return in_truncated(in, "fit record");
+	for (uint64_t i = 0; fill && i < points; i++) {
+		uint32_t x = 0;
+		for (unsigned k = 0; k < TRACE_FIT_POINT_BYTES; k++)
+			x |= (uint32_t)in->data[in->pos + i * TRACE_FIT_POINT_BYTES + k] << (8 * k);
+		t->fit[i] = x;
+	}
+	in->pos += (size_t)points * TRACE_FIT_POINT_BYTES;
+	t->fit_every = (uint32_t)every;
+	t->fit_count = (size_t)points;
+	return in_u64le(in, "points hash", &t->points_hash);
+}
+
 static bool decode_tail(in_buf_t *in, sim_trace_t *t)
 {
 	if (!in_u64le(in, "final hash", &t->final_hash))
@@ -411,24 +473,44 @@ int sim_trace_decode(const uint8_t *data, size_t size, const char *expect_build_
 	if (!decode_header(&in, t, &count))
 		return -1;
 	size_t runs_at = in.pos;
-	if (!decode_runs(&in, count, t) || !decode_tail(&in, t))
+	if (!decode_runs(&in, count, t) || !decode_fit(&in, count, t, false) ||
+	    !decode_tail(&in, t)) {
+		t->fit_every = 0;
+		t->fit_count = 0;
+		t->points_hash = 0;
 		return -1;
+	}
 	if (expect_build_id && strcmp(expect_build_id, t->build_id) != 0) {
 		in_fail(&in, "trace from another build (trace build id %s, this build %s)",
 			t->build_id[0] ? t->build_id : "(none)",
 			expect_build_id[0] ? expect_build_id : "(none)");
+		sim_trace_fit_clear(t);
 		return -1;
+	}
+	size_t fit_count = t->fit_count;
+	if (fit_count > 0) {
+		t->fit = malloc(fit_count * sizeof *t->fit);
+		if (!t->fit) {
+			in_fail(&in, "no memory for %zu fit points", fit_count);
+			sim_trace_fit_clear(t);
+			return -1;
+		}
+		t->fit_capacity = fit_count;
 	}
 	if (count > 0) {
 		t->decisions = malloc((size_t)count * sizeof *t->decisions);
 		if (!t->decisions) {
 			in_fail(&in, "no memory for %llu trace decisions", (unsigned long long)count);
+			sim_trace_fit_clear(t);
 			return -1;
 		}
 		t->capacity = (size_t)count;
-		in.pos = runs_at;
-		decode_runs(&in, count, t); /* cannot fail: the first pass passed */
 	}
+	/* Second pass, on a file known to be sound: cannot fail. */
+	in.pos = runs_at;
+	bool filled = decode_runs(&in, count, t) && decode_fit(&in, count, t, true);
+	SIM_ASSERT(filled);
+	SIM_ASSERT(t->fit_count == fit_count);
 	t->count = (size_t)count;
 	return 0;
 }

@@ -125,9 +125,55 @@ static void test_replay_failure(void)
 	CHECK(failing > 0);
 }
 
+/* A trace with its fit record: replays exactly; a changed checkpoint (the
+ * code reached other points) stops the stream there, once, with a note
+ * naming the decision; a stream cut short says the run asked for more. */
+static void test_replay_fit(void)
+{
+	sim_strategy_t s;
+	sim_strategy_storage_t st;
+	sim_strategy_random(&s, &st, 7, 100000);
+	sim_result_t rec;
+	CHECK_EQ_U64(mixed_run(REPLAY_CORES, false, &s, true, &rec), SIM_OK);
+	CHECK_EQ_U64(rec.decisions.fit_every, SIM_TRACE_FIT_EVERY);
+	CHECK_EQ_U64(rec.decisions.fit_count, rec.decisions.count / SIM_TRACE_FIT_EVERY);
+	CHECK(rec.decisions.fit_count > 3);
+	sim_trace_t t = rec.decisions; /* borrowed: freed with rec */
+	t.cores = REPLAY_CORES;
+	t.outcome = rec.outcome;
+	t.final_hash = rec.final_hash;
+
+	sim_result_t rep;
+	sim_strategy_replay(&s, &st, &t);
+	CHECK_EQ_U64(mixed_run(REPLAY_CORES, false, &s, true, &rep), SIM_OK);
+	CHECK(st.note[0] == '\0');
+	CHECK_EQ_U64(rep.decisions.points_hash, t.points_hash);
+	CHECK_EQ_U64(rep.final_hash, rec.final_hash);
+	sim_result_free(&rep);
+
+	t.fit[2] ^= 1u; /* as if the code had reached another point */
+	sim_strategy_replay(&s, &st, &t);
+	CHECK_EQ_U64(mixed_run(REPLAY_CORES, false, &s, true, &rep), SIM_OK);
+	CHECK_EQ_U64(st.divergences, 1);
+	CHECK(strstr(st.note, "stopped fitting at decision 47 ") != NULL);
+	CHECK(strstr(st.note, "took defaults from here") != NULL);
+	sim_result_free(&rep);
+	t.fit[2] ^= 1u;
+
+	t.count = 2 * SIM_TRACE_FIT_EVERY; /* a recording that ended sooner */
+	t.fit_count = 2;
+	sim_strategy_replay(&s, &st, &t);
+	CHECK_EQ_U64(mixed_run(REPLAY_CORES, false, &s, true, &rep), SIM_OK);
+	CHECK(strstr(st.note, "asks for more decisions than were recorded") != NULL);
+	CHECK(strstr(st.note, "decision 32 ") != NULL);
+	sim_result_free(&rep);
+	sim_result_free(&rec);
+}
+
 int main(void)
 {
 	test_replay_equals_record();
 	test_replay_failure();
+	test_replay_fit();
 	return check_report();
 }

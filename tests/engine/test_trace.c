@@ -44,6 +44,44 @@ static void make_trace(sim_trace_t *t, uint64_t seed, size_t count)
 		}
 		sim_trace_push(t, kind, value);
 	}
+	/* Odd seeds carry a fit record (format 3): random checkpoints. */
+	if (seed % 2 == 1) {
+		t->fit_every = SIM_TRACE_FIT_EVERY;
+		t->fit_count = count / SIM_TRACE_FIT_EVERY;
+		t->fit = t->fit_count ? malloc(t->fit_count * sizeof *t->fit) : NULL;
+		CHECK(t->fit_count == 0 || t->fit != NULL);
+		t->fit_capacity = t->fit_count;
+		for (size_t i = 0; i < t->fit_count; i++)
+			t->fit[i] = (uint32_t)sim_rng_next(&r);
+		t->points_hash = sim_rng_next(&r) | 1u;
+	}
+}
+
+/* The fit record survives a round trip; a changed checkpoint is another
+ * trace; a fit record that does not match the decision count is refused
+ * by the encoder. */
+static void test_fit_record(void)
+{
+	sim_trace_t t, back;
+	make_trace(&t, 7, 100);
+	CHECK_EQ_U64(t.fit_count, 100 / SIM_TRACE_FIT_EVERY);
+	uint8_t *data;
+	size_t size;
+	CHECK(sim_trace_encode(&t, &data, &size));
+	char err[SIM_MESSAGE_MAX];
+	CHECK_EQ_U64(sim_trace_decode(data, size, NULL, &back, err, sizeof err), 0);
+	CHECK(sim_trace_equal(&t, &back));
+	CHECK_EQ_U64(back.fit_count, t.fit_count);
+	back.fit[2] ^= 1u;
+	CHECK(!sim_trace_equal(&t, &back));
+	back.fit_count--;
+	uint8_t *bad;
+	size_t bad_size;
+	CHECK(!sim_trace_encode(&back, &bad, &bad_size));
+	back.fit_count++;
+	sim_trace_free(&back);
+	free(data);
+	sim_trace_free(&t);
 }
 
 /* A clean error: one non-empty line. */
@@ -160,7 +198,7 @@ static void test_truncation_and_bit_flips(void)
 static void test_messages(void)
 {
 	sim_trace_t t, back;
-	make_trace(&t, 5, 60);
+	make_trace(&t, 6, 60); /* even: no fit record (the tail sizes below) */
 	snprintf(t.build_id, sizeof t.build_id, "abc123");
 	uint8_t *data;
 	size_t size;
@@ -179,7 +217,7 @@ static void test_messages(void)
 
 	data[8] = 7; /* the version varint */
 	CHECK_EQ_U64(sim_trace_decode(data, size, NULL, &back, err, sizeof err), -1);
-	CHECK(strcmp(err, "trace format version 7 is not supported (this build reads 1..2)") == 0);
+	CHECK(strcmp(err, "trace format version 7 is not supported (this build reads 1..3)") == 0);
 	data[8] = SIM_TRACE_VERSION;
 
 	data[size - 1] ^= 0x40;
@@ -187,8 +225,12 @@ static void test_messages(void)
 	CHECK(strcmp(err, "trace checksum mismatch: damaged file") == 0);
 	data[size - 1] ^= 0x40;
 
-	CHECK_EQ_U64(sim_trace_decode(data, size - 20, NULL, &back, err, sizeof err), -1);
+	/* The tail is fit interval (1 byte here), points hash (8), final hash
+	 * (8), checksum (4): 30 bytes from the end is inside the decisions. */
+	CHECK_EQ_U64(sim_trace_decode(data, size - 30, NULL, &back, err, sizeof err), -1);
 	CHECK(strstr(err, "trace truncated at byte") && strstr(err, "(reading decision"));
+	CHECK_EQ_U64(sim_trace_decode(data, size - 15, NULL, &back, err, sizeof err), -1);
+	CHECK(strstr(err, "trace truncated at byte") && strstr(err, "(reading points hash"));
 	CHECK_EQ_U64(sim_trace_decode(data, 3, NULL, &back, err, sizeof err), -1);
 	CHECK(strcmp(err, "trace truncated at byte 3 (reading magic)") == 0);
 	CHECK_EQ_U64(sim_trace_decode(NULL, 0, NULL, &back, err, sizeof err), -1);
@@ -221,6 +263,7 @@ static void test_messages(void)
 int main(void)
 {
 	test_round_trip();
+	test_fit_record();
 	test_truncation_and_bit_flips();
 	test_messages();
 	return check_report();

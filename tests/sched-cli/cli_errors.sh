@@ -40,9 +40,22 @@ expect2 "truncated trace"       "$weft" replay "$dir/cut.trace"
 expect2 "bad magic trace"       "$weft" replay "$corpus/bad-magic.trace"
 expect2 "future version trace"  "$weft" replay "$corpus/version-7.trace"
 expect2 "flipped byte trace"    "$weft" replay "$corpus/flipped-pingpong.trace"
-expect2 "other build's trace"   "$weft" replay "$corpus/valid-pingpong-2cores.trace"
+schedule="$corpus/../schedules/pi_restore.trace" # recorded by weft-planted-pi_restore
+expect2 "other build's trace, --strict" "$weft" replay "$schedule" --strict
+expect2 "shrink -o in a missing dir" "$weft" shrink "$corpus/valid-pingpong-2cores.trace" -o /nonexistent-dir/small.trace
+expect2 "shrink bad budget"     "$weft" shrink "$corpus/valid-pingpong-2cores.trace" -o "$dir/s.trace" --budget 0
+expect2 "replay bad flag"       "$weft" replay "$corpus/valid-pingpong-2cores.trace" --budget 3
 expect2 "shrink without -o"     "$weft" shrink "$corpus/valid-pingpong-2cores.trace"
 expect2 "shrink damaged trace"  "$weft" shrink "$dir/garbage.trace" -o "$dir/small.trace"
 expect2 "list with arguments"   "$weft" list extra
+# Without --strict another build's trace is a warning, not a refusal: it
+# replays (exit 0 or 1), and says so on stderr.
+"$weft" replay "$schedule" >"$dir/out" 2>"$dir/err"
+rc=$?
+if [ $rc -le 1 ] && grep -q 'warning: .*another build' "$dir/err" && grep -q '^replay ' "$dir/out"; then
+  passed=$((passed + 1)); echo "ok: other build's trace replays with a warning (exit $rc)"
+else
+  failed=$((failed + 1)); echo "FAIL: other build's trace: exit $rc"; cat "$dir/err" "$dir/out" | head -5
+fi
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

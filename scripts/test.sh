@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 presets=("$@")
-[ ${#presets[@]} -eq 0 ] && presets=(dev clang release fuzz m4f wasm)
+[ ${#presets[@]} -eq 0 ] && presets=(dev clang release fuzz races m4f wasm)
 jobs=${WEFT_JOBS:-$(nproc)}
 
 passed=0

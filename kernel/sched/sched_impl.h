@@ -376,14 +376,15 @@ void sched_ipi(unsigned core);                     /* make core re-judge its que
 void sched_requeue(struct sched_core *c, struct k_thread *t, bool at_head); /* -> ready or suspended */
 void sched_trace(const char *kind, uintptr_t a, uintptr_t b);
 /* A log-only event (bsp_trace_detail): not part of the state hash. Folds to
- * nothing when K_CONFIG_TRACE_DETAIL is 0. */
+ * nothing when K_CONFIG_TRACE_DETAIL is 0. A macro, not an inline function:
+ * the simulator's log finds the kernel call's caller by walking return
+ * addresses, and an out-of-line wrapper would be one more frame to walk. */
 void sched_trace_detail_emit(const char *kind, uintptr_t a, uintptr_t b, const char *text);
-static inline void sched_trace_detail(const char *kind, uintptr_t a, uintptr_t b,
-				      const char *text)
-{
-	if (K_CONFIG_TRACE_DETAIL)
-		sched_trace_detail_emit(kind, a, b, text);
-}
+#define sched_trace_detail(kind, a, b, text)                          \
+	do {                                                          \
+		if (K_CONFIG_TRACE_DETAIL)                            \
+			sched_trace_detail_emit((kind), (a), (b), (text)); \
+	} while (0)
 
 /* smp.c */
 void sched_lock_two(unsigned a, unsigned b);

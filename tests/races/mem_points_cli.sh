@@ -17,7 +17,7 @@ for b in wrong_lock reorder_flag; do
                 || bad "bug/$b without --mem-points: exit $rc"
   "$weft" explore "bug/$b" --cores 2 --runs 300 --mem-points --out "$dir" >"$dir/out" 2>&1
   rc=$?
-  t=$(ls "$dir"/bug_"$b"-c2-s*.trace 2>/dev/null | head -1)
+  t=$(ls "$dir"/bug_"$b"-c2-*.trace 2>/dev/null | head -1)
   if [ $rc -eq 1 ] && [ -n "$t" ]; then ok "bug/$b found with --mem-points: $(grep -m1 FAIL "$dir/out")"
   else bad "bug/$b with --mem-points: exit $rc, trace '$t'"; head -5 "$dir/out"; continue; fi
   grep -q -- '--mem-points' "$dir/out" && ok "the rerun line carries --mem-points" \

@@ -12,7 +12,12 @@ set(CMAKE_SIZE arm-none-eabi-size)
 # No host startup files exist for this target: try_compile builds a library.
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 set(WEFT_M4F_CPU_FLAGS "-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard")
-set(CMAKE_C_FLAGS_INIT "${WEFT_M4F_CPU_FLAGS} -ffunction-sections -fdata-sections")
+# Source paths in the image (panic messages' __FILE__) relative to the
+# repository: the image, and so every instruction count QEMU measures, is the
+# same whichever directory the clone is in (a clone under another path moved
+# the code and changed where the benchmark's timer ticks land).
+get_filename_component(WEFT_M4F_SOURCE_ROOT "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+set(CMAKE_C_FLAGS_INIT "${WEFT_M4F_CPU_FLAGS} -ffunction-sections -fdata-sections -ffile-prefix-map=${WEFT_M4F_SOURCE_ROOT}/=")
 set(CMAKE_ASM_FLAGS_INIT "${WEFT_M4F_CPU_FLAGS}")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "${WEFT_M4F_CPU_FLAGS} -nostartfiles --specs=nano.specs -Wl,--gc-sections")
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)

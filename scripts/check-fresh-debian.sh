@@ -103,9 +103,13 @@ in_root() { # in_root LOG COMMAND: run COMMAND with bash as root in the chroot
     bash -c "$2" >"$1" 2>&1
 }
 
-echo "check-fresh-debian: installing git and cloning $(git -C "$repo" rev-parse --short HEAD)"
+# The commit is read once, here: the repository may move on while the check
+# runs (it takes tens of minutes), and the summary must name what was tested.
+commit=$(git -C "$repo" rev-parse --short HEAD)
+echo "check-fresh-debian: installing git and cloning $commit"
 in_root "$out/clone.log" "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q git &&
-  git config --global --add safe.directory '*' && git clone -q /mnt/weft-src /root/weft" ||
+  git config --global --add safe.directory '*' && git clone -q /mnt/weft-src /root/weft &&
+  git -C /root/weft checkout -q $commit" ||
   { tail -20 "$out/clone.log"; die "installing git or cloning failed (log: $out/clone.log)"; }
 umount "$root/mnt/weft-src" && unset 'mounted[-1]'
 
@@ -133,7 +137,7 @@ for i in 0 1; do
 done
 
 echo
-echo "check-fresh-debian: Debian 12 minbase root in ${t_boot}s; commit $(git -C "$repo" rev-parse --short HEAD)"
+echo "check-fresh-debian: Debian 12 minbase root in ${t_boot}s; commit $commit"
 printf 'check-fresh-debian: %s\n' "${summary[@]}"
 if [ $status -eq 0 ]; then
   echo "check-fresh-debian: both README commands passed on a bare Debian 12"

@@ -41,6 +41,8 @@ extern struct rtos_state rtos;
 void rtos_note(int rc);
 k_thread_t *rtos_spawn(k_thread_entry_fn fn, uintptr_t arg, unsigned prio);
 int rtos_run(const char *only);
+/* From a case's release (stop set): resume t until it has exited, join it. */
+void rtos_release_thread(k_thread_t *t);
 
 /* rtos_irq.c: the cases that need suspend/resume and interrupts. */
 void rtos_preemptive_start(void);

@@ -26,7 +26,12 @@ static void preemptive_thread(void *arg)
 	int rc = 0;
 	if (i == 0u) {
 		while (!rtos.stop) {
-			rc |= k_thread_resume(chain[1]);
+			/* Once stop is set, chain[1] may have left (-K_ESRCH):
+			 * the release joins this thread first, so the handle is
+			 * still valid. */
+			int r = k_thread_resume(chain[1]);
+			if (!rtos.stop)
+				rc |= r;
 			rtos.count[0]++;
 		}
 	} else {
@@ -55,11 +60,10 @@ void rtos_preemptive_start(void)
 
 void rtos_preemptive_release(void)
 {
-	/* Each of 1..4 is suspended (or about to be): resume until it sees
-	 * stop. -K_EINVAL (not suspended) is the expected answer once it
-	 * has left. */
-	for (unsigned i = 1; i < PREEMPT_THREADS; i++)
-		(void)k_thread_resume(chain[i]);
+	/* Thread 0 first: it may resume chain[1] once more after stop, so
+	 * chain[1] is not joined (freed) before thread 0 is gone. */
+	for (unsigned i = 0; i < PREEMPT_THREADS; i++)
+		rtos_release_thread(chain[i]);
 }
 
 /* -------------------------------------------------------- interrupt */
@@ -105,6 +109,7 @@ void rtos_interrupt_stop(void)
 /* ------------------------------------------- interrupt-preemption */
 
 static k_thread_t *irq_urgent;
+static k_thread_t *irq_raiser;
 
 static void irq_resume(unsigned line, void *arg)
 {
@@ -141,12 +146,15 @@ void rtos_irq_preempt_start(void)
 {
 	rtos_note(k_irq_connect(RTOS_LINE_RESUME, irq_resume, NULL));
 	irq_urgent = rtos_spawn(irq_urgent_thread, 0, RTOS_PRIO_BASE + 1u);
-	rtos_spawn(irq_raiser_thread, 0, RTOS_PRIO_BASE);
+	irq_raiser = rtos_spawn(irq_raiser_thread, 0, RTOS_PRIO_BASE);
 }
 
 void rtos_irq_preempt_release(void)
 {
-	(void)k_thread_resume(irq_urgent);
+	/* The raiser first: its last interrupt may resume the urgent thread
+	 * after stop, so that one is joined (freed) only after. */
+	rtos_release_thread(irq_raiser);
+	rtos_release_thread(irq_urgent);
 }
 
 void rtos_irq_preempt_stop(void)

@@ -154,6 +154,7 @@ static inline k_mem_owner_t howner(uintptr_t b)
  * describes a live block), so no ordering is needed. */
 static inline uintptr_t hpeek(uintptr_t b)
 {
+	HEAP_ASSERT(b != 0u && (b & (W - 1u)) == 0u);
 	return bsp_load_relaxed(word(b));
 }
 static inline bool hfree(uintptr_t b)

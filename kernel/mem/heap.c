@@ -493,7 +493,6 @@ static inline __attribute__((always_inline)) uintptr_t heap_alloc_locked(struct 
 /* Where a checked block lives. */
 struct heap_loc {
 	uintptr_t b;
-	uintptr_t h; /* b's header when checked, PREV_FREE masked out */
 	const struct frame_region *region;
 };
 
@@ -506,8 +505,10 @@ static const char *const heap_msg_overrun = "k_mem: write past the end of block"
  * in the region, a next block that does not say "prev free"), and the block
  * must be neither free nor resting in a front cache. Debug builds also check
  * the block lies inside its chunk and its guard. Needs no lock (see the top
- * of this file): it reads only bits that do not change while p is live. */
-static inline __attribute__((always_inline)) struct heap_loc heap_block_check(const void *ptr)
+ * of this file): it reads only bits that do not change while p is live.
+ * *header receives the header read (PREV_FREE masked out), so a lock-free
+ * caller reads it once. */
+static inline __attribute__((always_inline)) struct heap_loc heap_block_check(const void *ptr, uintptr_t *header)
 {
 	struct heap_loc loc;
 	uintptr_t p = (uintptr_t)ptr, b = p - W;
@@ -528,13 +529,14 @@ static inline __attribute__((always_inline)) struct heap_loc heap_block_check(co
 		guard_check(b, heap_msg_overrun);
 	}
 	loc.b = b;
-	loc.h = h;
+	*header = h;
 	return loc;
 }
 
 static __attribute__((noinline)) struct heap_loc heap_block_of(const void *ptr)
 {
-	return heap_block_check(ptr);
+	uintptr_t header;
+	return heap_block_check(ptr, &header);
 }
 
 /* The chunk whose first block is b and whose sentinel is next, or NULL. */
@@ -787,7 +789,7 @@ void heap_front_flush_locked(struct mem_core *core)
 			K_ASSERT(b != 0u);
 			k_mem_owner_t owner = howner(b);
 			uintptr_t size = hsize(b);
-			struct heap_loc loc = {b, *word(b) & ~HEAP_PREV_FREE, frames_region_lookup(b)}; /* mem_lock held */
+			struct heap_loc loc = {b, frames_region_lookup(b)};
 			unsigned steps = 0;
 			heap_free_locked(core, loc, &steps);
 			steps_note(steps);
@@ -1004,8 +1006,9 @@ void k_mem_free(void *p)
 	/* Interrupts off first: then only p lives across the call. */
 	bsp_irq_state_t irq;
 	struct mem_core *core = mem_core_lock(&irq);
-	struct heap_loc loc = heap_block_check(p);
-	uintptr_t b = loc.b, size = loc.h & HEAP_SIZE_MASK; /* no mem_lock: see hpeek */
+	uintptr_t h; /* read once, without mem_lock: see hpeek */
+	struct heap_loc loc = heap_block_check(p, &h);
+	uintptr_t b = loc.b, size = h & HEAP_SIZE_MASK;
 	if (size >= FRONT_EXACT_LIMIT) {
 		heap_free_tlsf(core, irq, loc);
 		return;
@@ -1016,7 +1019,7 @@ void k_mem_free(void *p)
 		heap_free_tlsf(core, irq, loc);
 		return;
 	}
-	k_mem_owner_t owner = (k_mem_owner_t)(loc.h >> HEAP_OWNER_SHIFT);
+	k_mem_owner_t owner = (k_mem_owner_t)(h >> HEAP_OWNER_SHIFT);
 	if (K_MEM_DEBUG)
 		mem_fill((void *)(b + W), MEM_JUNK_FREE, size - W);
 	*word(b + W) = f->cls[k].head;

@@ -422,6 +422,12 @@ void bsp_spin_unlock_irqrestore(bsp_spinlock_t *lock, bsp_irq_state_t state)
 
 /* ----------------------------------------------------------- atomics */
 
+/* An aligned LDR is single-copy atomic on ARMv7-M: never torn. */
+uintptr_t bsp_load_relaxed(const uintptr_t *word)
+{
+	return *(const volatile uintptr_t *)word;
+}
+
 uintptr_t bsp_atomic_load(const bsp_atomic_t *a)
 {
 	return a->value;

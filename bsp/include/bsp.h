@@ -205,6 +205,15 @@ uintptr_t bsp_atomic_swap(bsp_atomic_t *a, uintptr_t v);
  * *expected and return false. */
 bool bsp_atomic_cas(bsp_atomic_t *a, uintptr_t *expected, uintptr_t desired);
 
+/* A plain word read whole (never torn) with no ordering, for the kernel's
+ * few lock-free reads of a word another core may rewrite meanwhile under a
+ * lock the reader does not hold. The caller must rely only on bits that no
+ * other core changes while it reads: then the result cannot depend on the
+ * schedule, which is why this is neither a synchronisation nor a
+ * scheduling point (the simulator's never-rule sees a BSP read, not a
+ * plain one). word is aligned. any. */
+uintptr_t bsp_load_relaxed(const uintptr_t *word);
+
 /* ----------------------------------------------------------------- memory */
 
 /* A range of host memory the kernel may manage. Any alignment, any size. */

@@ -672,6 +672,15 @@ void bsp_spin_unlock_irqrestore(bsp_spinlock_t *lock, bsp_irq_state_t state)
 	bsp_irq_restore(state);
 }
 
+uintptr_t bsp_load_relaxed(const uintptr_t *word)
+{
+	/* No point and no sim_mem_sync: the contract says the bits the caller
+	 * uses do not change under it, so no schedule could tell it apart. No
+	 * assertion either: it sits on the heap's hot path (a call is the whole
+	 * cost), and the heap asserts the word's alignment in debug builds. */
+	return __atomic_load_n(word, __ATOMIC_RELAXED);
+}
+
 uintptr_t bsp_atomic_load(const bsp_atomic_t *a)
 {
 	sim_point(SIM_POINT_ATOMIC);

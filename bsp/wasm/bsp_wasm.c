@@ -463,6 +463,13 @@ void bsp_spin_unlock_irqrestore(bsp_spinlock_t *lock, bsp_irq_state_t state)
 	bsp_irq_restore(state);
 }
 
+/* One core: nothing writes the word while it is read. Not a point (see
+ * bsp.h). */
+uintptr_t bsp_load_relaxed(const uintptr_t *word)
+{
+	return *(const volatile uintptr_t *)word;
+}
+
 uintptr_t bsp_atomic_load(const bsp_atomic_t *a)
 {
 	point();

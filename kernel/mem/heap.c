@@ -48,6 +48,9 @@
  * it: the size, FREE and owner bits of an allocated block change only on its
  * holder's own calls, and the one bit TLSF may flip meanwhile under mem_lock
  * (PREV_FREE, when a neighbour is freed) is masked out of every such read.
+ * Every such read goes through hpeek (bsp_load_relaxed), never a plain load:
+ * the word as a whole is written by another core, so a plain read would be a
+ * data race by the C rules and break the never-rule, whatever bits it uses.
  * Changing a reused block's owner rewrites the header, so that happens under
  * mem_lock. A block goes to TLSF instead of the cache when its list or the
  * core's budget is full; every core's cache goes back to TLSF before an
@@ -137,6 +140,22 @@ static inline uintptr_t hsize(uintptr_t b)
 static inline k_mem_owner_t howner(uintptr_t b)
 {
 	return (k_mem_owner_t)(*word(b) >> HEAP_OWNER_SHIFT);
+}
+/* The header of block b read without mem_lock: a live block being checked or
+ * freed, the header after it, a block in this core's front cache. Another
+ * core may rewrite that word meanwhile under mem_lock (TLSF sets or clears
+ * PREV_FREE when the block before is freed, split or grown; it rewrites the
+ * header after a live block when that one is allocated or freed). A plain
+ * load racing that store is undefined in C and a never-rule violation, and
+ * taking mem_lock here would put the front cache's hot path back under the
+ * global lock it exists to avoid; so the word is read whole, unordered,
+ * through the BSP. Callers use only bits nobody else changes while they
+ * read (size, FREE, owner of a live or cached block; the PREV_FREE bit that
+ * describes a live block), so no ordering is needed. */
+static inline uintptr_t hpeek(uintptr_t b)
+{
+	HEAP_ASSERT(b != 0u && (b & (W - 1u)) == 0u);
+	return bsp_load_relaxed(word(b));
 }
 static inline bool hfree(uintptr_t b)
 {
@@ -280,7 +299,7 @@ static void guard_set(uintptr_t b, size_t bytes)
 {
 	if (!K_MEM_DEBUG)
 		return;
-	uintptr_t end = b + hsize(b) - W;
+	uintptr_t end = b + (hpeek(b) & HEAP_SIZE_MASK) - W; /* maybe without mem_lock */
 	K_ASSERT(b + W + bytes < end);
 	mem_fill((void *)(b + W + bytes), MEM_JUNK_GUARD, end - (b + W + bytes));
 	*word(end) = bytes ^ trailer_key(b);
@@ -289,9 +308,9 @@ static void guard_set(uintptr_t b, size_t bytes)
 /* Debug: the request recorded in b's trailer, after checking its guard. */
 static size_t guard_check(uintptr_t b, const char *what)
 {
-	uintptr_t end = b + hsize(b) - W;
+	uintptr_t size = hpeek(b) & HEAP_SIZE_MASK, end = b + size - W; /* maybe without mem_lock */
 	size_t bytes = *word(end) ^ trailer_key(b);
-	MEM_ASSERT(bytes < hsize(b) - 2u * W, what, b + W);
+	MEM_ASSERT(bytes < size - 2u * W, what, b + W);
 	MEM_ASSERT(mem_all((void *)(b + W + bytes), MEM_JUNK_GUARD, end - (b + W + bytes)), what, b + W);
 	return bytes;
 }
@@ -486,8 +505,10 @@ static const char *const heap_msg_overrun = "k_mem: write past the end of block"
  * in the region, a next block that does not say "prev free"), and the block
  * must be neither free nor resting in a front cache. Debug builds also check
  * the block lies inside its chunk and its guard. Needs no lock (see the top
- * of this file): it reads only bits that do not change while p is live. */
-static inline __attribute__((always_inline)) struct heap_loc heap_block_check(const void *ptr)
+ * of this file): it reads only bits that do not change while p is live.
+ * *header receives the header read (PREV_FREE masked out), so a lock-free
+ * caller reads it once. */
+static inline __attribute__((always_inline)) struct heap_loc heap_block_check(const void *ptr, uintptr_t *header)
 {
 	struct heap_loc loc;
 	uintptr_t p = (uintptr_t)ptr, b = p - W;
@@ -495,11 +516,11 @@ static inline __attribute__((always_inline)) struct heap_loc heap_block_check(co
 	loc.region = frames_region_lookup(b);
 	MEM_ASSERT(loc.region != NULL && loc.region->desc[(b - loc.region->base) / K_PAGE_BYTES].kind == FRAME_HEAP,
 		   heap_msg_foreign, p);
-	uintptr_t h = *word(b);
-	MEM_ASSERT((h & (G - 1u) & ~HEAP_PREV_FREE) == 0u, (h & HEAP_FREE) != 0u ? heap_msg_double : heap_msg_foreign, p);
+	uintptr_t h = hpeek(b) & ~HEAP_PREV_FREE;
+	MEM_ASSERT((h & (G - 1u)) == 0u, (h & HEAP_FREE) != 0u ? heap_msg_double : heap_msg_foreign, p);
 	uintptr_t size = h & HEAP_SIZE_MASK, end = loc.region->base + loc.region->bytes;
 	MEM_ASSERT(size >= HEAP_BLOCK_MIN && size < end - b, heap_msg_foreign, p);
-	MEM_ASSERT((*word(b + size) & HEAP_PREV_FREE) == 0u, heap_msg_foreign, p);
+	MEM_ASSERT((hpeek(b + size) & HEAP_PREV_FREE) == 0u, heap_msg_foreign, p);
 	MEM_ASSERT(*word(b + 2u * W) != (b ^ FRONT_MARK), heap_msg_double, p);
 	if (K_MEM_DEBUG) {
 		uintptr_t first, sentinel;
@@ -508,12 +529,14 @@ static inline __attribute__((always_inline)) struct heap_loc heap_block_check(co
 		guard_check(b, heap_msg_overrun);
 	}
 	loc.b = b;
+	*header = h;
 	return loc;
 }
 
 static __attribute__((noinline)) struct heap_loc heap_block_of(const void *ptr)
 {
-	return heap_block_check(ptr);
+	uintptr_t header;
+	return heap_block_check(ptr, &header);
 }
 
 /* The chunk whose first block is b and whose sentinel is next, or NULL. */
@@ -712,7 +735,7 @@ static uintptr_t front_take(struct mem_core *core, uintptr_t size)
 	if (k >= FRONT_CLASSES)
 		return 0;
 	uintptr_t b = f->cls[k].head;
-	if (b == 0u || hsize(b) < size) {
+	if (b == 0u || (hpeek(b) & HEAP_SIZE_MASK) < size) {
 		if (++k >= FRONT_CLASSES || (b = f->cls[k].head) == 0u)
 			return 0;
 	}
@@ -721,7 +744,7 @@ static uintptr_t front_take(struct mem_core *core, uintptr_t size)
 		   "k_mem: cached block damaged (written after free?) at", b + W);
 	f->cls[k].head = *word(b + W);
 	*word(b + 2u * W) = 0;
-	f->bytes -= hsize(b);
+	f->bytes -= hpeek(b) & HEAP_SIZE_MASK;
 	return b;
 }
 
@@ -866,8 +889,9 @@ static __attribute__((noinline)) void *heap_alloc_small_miss(struct mem_core *co
 							     size_t bytes, k_mem_owner_t owner)
 {
 	uintptr_t b = front_take(core, block_size_for(bytes));
-	if (b != 0u && howner(b) == owner) {
-		front_hand_out(core, hsize(b), owner);
+	uintptr_t h = b != 0u ? hpeek(b) : 0u; /* no mem_lock yet */
+	if (b != 0u && (k_mem_owner_t)(h >> HEAP_OWNER_SHIFT) == owner) {
+		front_hand_out(core, h & HEAP_SIZE_MASK, owner);
 		fresh_block(b, bytes);
 		mem_core_unlock(core, irq);
 		return (void *)(b + W);
@@ -909,7 +933,7 @@ static inline __attribute__((always_inline)) void *heap_alloc(size_t bytes, k_me
 	struct heap_front *f = &core->front;
 	unsigned k = (unsigned)(size >> ALIGN_LOG2);
 	uintptr_t b = f->cls[k].head;
-	if (__builtin_expect(b == 0u || howner(b) != owner, 0))
+	if (__builtin_expect(b == 0u || (k_mem_owner_t)(hpeek(b) >> HEAP_OWNER_SHIFT) != owner, 0))
 		return heap_alloc_small_miss(core, irq, bytes + (bytes == 0u), owner);
 	MEM_ASSERT(*word(b + 2u * W) == (b ^ FRONT_MARK), "k_mem_alloc: cached block damaged (written after free?) at",
 		   b + W);
@@ -982,8 +1006,9 @@ void k_mem_free(void *p)
 	/* Interrupts off first: then only p lives across the call. */
 	bsp_irq_state_t irq;
 	struct mem_core *core = mem_core_lock(&irq);
-	struct heap_loc loc = heap_block_check(p);
-	uintptr_t b = loc.b, size = hsize(b);
+	uintptr_t h; /* read once, without mem_lock: see hpeek */
+	struct heap_loc loc = heap_block_check(p, &h);
+	uintptr_t b = loc.b, size = h & HEAP_SIZE_MASK;
 	if (size >= FRONT_EXACT_LIMIT) {
 		heap_free_tlsf(core, irq, loc);
 		return;
@@ -994,7 +1019,7 @@ void k_mem_free(void *p)
 		heap_free_tlsf(core, irq, loc);
 		return;
 	}
-	k_mem_owner_t owner = howner(b);
+	k_mem_owner_t owner = (k_mem_owner_t)(h >> HEAP_OWNER_SHIFT);
 	if (K_MEM_DEBUG)
 		mem_fill((void *)(b + W), MEM_JUNK_FREE, size - W);
 	*word(b + W) = f->cls[k].head;

@@ -163,7 +163,7 @@ K_TEST(proc_kill_threads_wherever_they_are)
 	K_TEST_CHECK(k_mutex_destroy(v.cond_m) == 0);
 	K_TEST_CHECK(k_msgq_destroy(v.q) == 0);
 	char msg[200];
-	K_TEST_CHECK(k_sched_check(msg, sizeof msg) == 0);
+	K_TEST_CHECK(k_sched_check_thread(msg, sizeof msg) == 0);
 }
 
 static void kill_own_process(void *arg)
@@ -251,7 +251,7 @@ K_TEST(deadlock_report_names_the_cycle)
 	size_t blocked = 0;
 	for (unsigned i = 0; i < POLL_MAX && blocked < 2; i++) {
 		k_thread_sleep_ns(POLL_SLEEP_NS);
-		blocked = k_sched_deadlock_report(report, sizeof report);
+		blocked = k_sched_deadlock_report_thread(report, sizeof report);
 	}
 	K_TEST_CHECK(blocked == 2);
 	K_TEST_CHECK(contains(report, "deadlock: "));
@@ -264,5 +264,5 @@ K_TEST(deadlock_report_names_the_cycle)
 	K_TEST_CHECK(k_mutex_owner(c.a) == NULL && k_mutex_owner(c.b) == NULL);
 	K_TEST_CHECK(k_mutex_destroy(c.a) == 0);
 	K_TEST_CHECK(k_mutex_destroy(c.b) == 0);
-	K_TEST_CHECK(k_sched_deadlock_report(report, sizeof report) == 0);
+	K_TEST_CHECK(k_sched_deadlock_report_thread(report, sizeof report) == 0);
 }

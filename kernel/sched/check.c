@@ -7,18 +7,33 @@
  * run for every core whose run-queue lock is free; the global cross-checks
  * (every thread in exactly one place, counts) run when every run-queue lock,
  * registry_lock and mutex_lock are free.
+ *
+ * From a thread, k_sched_check_thread takes all of those locks first (in
+ * the lock order) and checks everything under them: the same verdicts,
+ * exact on any target, and no plain read of what another core writes
+ * (the never-rule). sched_lock_all gives tests the same locks, so that
+ * they can corrupt state where no other core can see it.
  */
 #include "sched_impl.h"
+
+#include <k/irq.h>
 
 struct chk {
 	struct kbuf b;
 	char *msg;  /* the caller's buffer: filled only on the first failure */
 	size_t cap;
 	int err;
+	bool held; /* a thread holds every scheduler lock (sched_lock_all) */
 };
 
-static bool lock_free(const bsp_spinlock_t *l)
+/* May the checker read what l guards? Between steps: when l is free. From
+ * a thread (held): the caller took every lock (sched_lock_all). */
+static bool lock_free(const bsp_spinlock_t *l, bool held)
 {
+	if (held) {
+		K_ASSERT(bsp_spin_held(l));
+		return true;
+	}
 	return l->locked == 0;
 }
 
@@ -145,13 +160,33 @@ static bool check_core(struct chk *k, const struct sched_core *c, unsigned spot)
 	return true;
 }
 
-/* Where t is, against its state. Every lock is free. */
+static bool check_thread_where(struct chk *k, const struct k_thread *t);
+
+/* Where t is, against its state. Every scheduler lock is free (between
+ * steps) or held by the caller (k->held). A waker holding a blocked
+ * thread's object lock may be between taking it out of the wait queue and
+ * making it ready: t is judged once that lock is free. A thread caller
+ * takes that lock too (a trylock: object locks come before run-queue locks
+ * in the lock order, so it must not wait), as its wait-queue links are
+ * written under it; mutex waiters' lock is mutex_lock, held already. */
 static bool check_thread_place(struct chk *k, const struct k_thread *t)
 {
-	/* A waker holding the object's lock may be between taking t out of
-	 * the wait queue and making it ready: judge t once that lock is free. */
-	if (t->state == TS_BLOCKED && t->wait_lock && !lock_free(t->wait_lock))
+	if (t->state != TS_BLOCKED || !t->wait_lock)
+		return check_thread_where(k, t);
+	if (!k->held)
+		return lock_free(t->wait_lock, false) ? check_thread_where(k, t) : true;
+	if (bsp_spin_held(t->wait_lock))
+		return check_thread_where(k, t);
+	if (!bsp_spin_trylock(t->wait_lock))
 		return true;
+	bool ok = check_thread_where(k, t);
+	bsp_spin_unlock(t->wait_lock);
+	return ok;
+}
+
+static bool check_thread_where(struct chk *k, const struct k_thread *t)
+{
+	K_ASSERT(t != NULL && k != NULL);
 	bool in_rq = ql_linked(&t->rq_link), in_tq = ql_linked(&t->tq_link);
 	bool in_wq = ql_linked(&t->wq_link);
 	if (in_wq != (t->wait_q != NULL))
@@ -308,23 +343,24 @@ static bool check_procs(struct chk *k)
 	return true;
 }
 
-int k_sched_check(char *msg, size_t cap)
+static int check_all(char *msg, size_t cap, bool held)
 {
 	struct chk k;
 	k.msg = msg;
 	k.cap = msg ? cap : 0;
 	k.err = 0;
+	k.held = held;
 	if (k.cap)
 		msg[0] = '\0';
 	if (!g_sched.booted.value)
 		return 0;
-	bool all_free = lock_free(&g_sched.registry_lock) && lock_free(&g_sched.mutex_lock);
+	bool all_free = lock_free(&g_sched.registry_lock, held) && lock_free(&g_sched.mutex_lock, held);
 	/* Only this function writes check_spot; a boot resets it, so a replayed
 	 * run checks the same heads as the original. */
 	unsigned spot = g_sched.check_spot++ % K_PRIO_LEVELS;
 	for (unsigned i = 0; i < g_sched.cores; i++) {
 		const struct sched_core *c = &g_sched.core[i];
-		if (!lock_free(&c->rq.lock)) {
+		if (!lock_free(&c->rq.lock, held)) {
 			all_free = false;
 			continue;
 		}
@@ -336,4 +372,49 @@ int k_sched_check(char *msg, size_t cap)
 	if (!check_threads(&k) || !check_mutexes(&k) || !check_procs(&k))
 		return k.err;
 	return 0;
+}
+
+int k_sched_check(char *msg, size_t cap)
+{
+	return check_all(msg, cap, false);
+}
+
+void sched_lock_all(bsp_irq_state_t *irq)
+{
+	K_ASSERT(irq != NULL && g_sched.booted.value);
+	K_ASSERT(g_sched.cores >= 1u && g_sched.cores <= BSP_CORES_MAX);
+	*irq = bsp_irq_save();
+	bsp_spin_lock(&g_sched.registry_lock); /* level 1 */
+	bsp_spin_lock(&g_sched.mutex_lock);    /* level 2, no object lock */
+	for (unsigned i = 0; i < g_sched.cores; i++) /* level 3, ascending */
+		bsp_spin_lock(&g_sched.core[i].rq.lock);
+}
+
+void sched_unlock_all(bsp_irq_state_t irq)
+{
+	K_ASSERT(bsp_spin_held(&g_sched.registry_lock) && bsp_spin_held(&g_sched.mutex_lock));
+	for (unsigned i = g_sched.cores; i > 0; i--)
+		bsp_spin_unlock(&g_sched.core[i - 1u].rq.lock);
+	bsp_spin_unlock(&g_sched.mutex_lock);
+	bsp_spin_unlock(&g_sched.registry_lock);
+	bsp_irq_restore(irq);
+}
+
+int sched_check_held(char *msg, size_t cap)
+{
+	K_ASSERT(g_sched.booted.value);
+	K_ASSERT(bsp_spin_held(&g_sched.registry_lock) && bsp_spin_held(&g_sched.mutex_lock));
+	return check_all(msg, cap, true);
+}
+
+int k_sched_check_thread(char *msg, size_t cap)
+{
+	K_ASSERT(!k_in_isr());
+	if (!g_sched.booted.value)
+		return check_all(msg, cap, false); /* says 0, as k_sched_check */
+	bsp_irq_state_t irq;
+	sched_lock_all(&irq);
+	int rc = sched_check_held(msg, cap);
+	sched_unlock_all(irq);
+	return rc;
 }

@@ -1,14 +1,13 @@
 /*
  * check_test.c — k_sched_check catches corrupted scheduler state.
  *
- * Each case breaks one invariant by hand, calls the checker and repairs the
- * state, with interrupts off and no BSP call in between: on the simulator no
- * other core runs in that window (no scheduling point), so nobody else ever
- * sees the broken state. Another core may, though, be paused inside one of
- * its critical sections, and the checker skips what that lock guards: the
- * cases are retried until a check saw everything. (On a truly parallel BSP
- * the window would be a race: these cases are for the simulator and
- * single-core targets.)
+ * Each case breaks one invariant by hand, checks and repairs the state
+ * holding every scheduler lock (sched_lock_all: registry, mutexes, every
+ * run queue): no other core can see the broken state or be half-way
+ * through changing what is checked, on any target, and what another core
+ * reads later was written under the lock it takes (the never-rule holds).
+ * So the checker (sched_check_held) skips nothing and one attempt is
+ * enough. The thread's state is read under its run queue's lock too.
  */
 #include "sched_impl.h"
 
@@ -21,19 +20,31 @@ static void sleep_long(void *arg)
 	k_thread_sleep_ns(20000000u);
 }
 
-/* Bounds the retries of sched_check_catches_corruption: each attempt is a
- * fresh sample of whether another core holds a scheduler lock, and at four
- * cores most samples find none. */
-#define CHECK_TEST_ATTEMPTS_MAX 64u
+/* Bounds the polls for a thread to reach a state (its first run is the
+ * schedule's choice). */
+#define CHECK_TEST_POLLS_MAX 1000u
+
+/* t's state, read under the lock that guards it. */
+static enum thread_state state_of(k_thread_t *t)
+{
+	K_ASSERT(t != NULL);
+	bsp_irq_state_t s = bsp_irq_save();
+	unsigned cpu = sched_lock_thread(t);
+	enum thread_state st = t->state;
+	bsp_spin_unlock(&g_sched.core[cpu].rq.lock);
+	bsp_irq_restore(s);
+	K_ASSERT(st <= TS_DEAD);
+	return st;
+}
 
 /* Breaks one invariant at a time on sleeping thread t, calls the checker and
- * repairs it, all with interrupts off and no scheduling point of this core
- * in between (the checker only reads). */
+ * repairs it, all under every scheduler lock. */
 static void check_corruptions(k_thread_t *t, int *bitmap_rc, int *count_rc, int *place_rc,
 			      int *prio_rc, int *total_rc, char *msg, size_t cap)
 {
 	K_ASSERT(t != NULL && msg != NULL && cap > 0);
-	bsp_irq_state_t s = bsp_irq_save();
+	bsp_irq_state_t s;
+	sched_lock_all(&s);
 	struct sched_core *c = &g_sched.core[0];
 
 	/* A bitmap bit for an empty list. */
@@ -41,37 +52,37 @@ static void check_corruptions(k_thread_t *t, int *bitmap_rc, int *count_rc, int 
 	for (; p < K_PRIO_LEVELS && (c->rq.bitmap >> p) & 1u; p++)
 		;
 	c->rq.bitmap ^= (uint64_t)1u << p;
-	*bitmap_rc = k_sched_check(NULL, 0);
+	*bitmap_rc = sched_check_held(NULL, 0);
 	c->rq.bitmap ^= (uint64_t)1u << p;
 
 	/* A run-queue count that disagrees with the lists. */
 	c->rq.count++;
-	*count_rc = k_sched_check(NULL, 0);
+	*count_rc = sched_check_held(NULL, 0);
 	c->rq.count--;
 
 	/* A sleeping thread that claims to be ready (in no run queue). */
 	enum thread_state old = t->state;
 	t->state = TS_READY;
-	*place_rc = k_sched_check(NULL, 0);
+	*place_rc = sched_check_held(NULL, 0);
 	t->state = old;
 
 	/* An effective priority no inheritance explains. */
 	t->prio ^= 1u;
-	*prio_rc = k_sched_check(NULL, 0);
+	*prio_rc = sched_check_held(NULL, 0);
 	t->prio ^= 1u;
 
 	/* A live-thread count off by one. */
 	g_sched.threads_live++;
-	*total_rc = k_sched_check(msg, cap);
+	*total_rc = sched_check_held(msg, cap);
 	g_sched.threads_live--;
-	bsp_irq_restore(s);
 	K_ASSERT(t->state == old);
+	sched_unlock_all(s);
 }
 
 K_TEST(sched_check_catches_corruption)
 {
 	char msg[200];
-	K_TEST_CHECK(k_sched_check(msg, sizeof msg) == 0);
+	K_TEST_CHECK(k_sched_check_thread(msg, sizeof msg) == 0);
 
 	struct k_thread_attr a = K_THREAD_ATTR_DEFAULT;
 	a.name = "sleeper";
@@ -80,24 +91,14 @@ K_TEST(sched_check_catches_corruption)
 	/* Until it sleeps: when it first runs is the schedule's choice (busy
 	 * threads of earlier tests, deferred ticks), so no fixed delay is
 	 * enough. */
-	for (unsigned i = 0; i < CHECK_TEST_ATTEMPTS_MAX && t->state != TS_SLEEPING; i++)
+	for (unsigned i = 0; i < CHECK_TEST_POLLS_MAX && state_of(t) != TS_SLEEPING; i++)
 		k_thread_sleep_ns(100000u);
 
-	/* The whole-state walks (threads, mutexes, counts) run only when no
-	 * scheduler lock is held: with several cores another core may be inside
-	 * a critical section, paused at a scheduling point, and the checker then
-	 * skips them and says 0. So each case is tried until a walk happened,
-	 * with the corruption never visible outside its window. */
+	/* It sleeps 20 ms: long enough for the one attempt under the locks. */
 	int bitmap_rc = 0, count_rc = 0, place_rc = 0, prio_rc = 0, total_rc = 0;
-	enum thread_state old = t->state;
-	for (unsigned attempt = 0; attempt < CHECK_TEST_ATTEMPTS_MAX; attempt++) {
-		if (attempt > 0)
-			k_thread_sleep_ns(1000u); /* let the other cores leave their locks */
-		check_corruptions(t, &bitmap_rc, &count_rc, &place_rc, &prio_rc, &total_rc, msg,
-				  sizeof msg);
-		if (bitmap_rc && count_rc && place_rc && prio_rc && total_rc)
-			break;
-	}
+	enum thread_state old = state_of(t);
+	if (old == TS_SLEEPING)
+		check_corruptions(t, &bitmap_rc, &count_rc, &place_rc, &prio_rc, &total_rc, msg, sizeof msg);
 
 	K_TEST_CHECK(old == TS_SLEEPING);
 	K_TEST_CHECK(bitmap_rc == -K_SCHED_CHECK_RUNQ);
@@ -106,7 +107,7 @@ K_TEST(sched_check_catches_corruption)
 	K_TEST_CHECK(prio_rc == -K_SCHED_CHECK_MUTEX);
 	K_TEST_CHECK(total_rc == -K_SCHED_CHECK_COUNT);
 	K_TEST_CHECK(msg[0] == 'k'); /* "k_sched_check: ..." */
-	K_TEST_CHECK(k_sched_check(msg, sizeof msg) == 0);
+	K_TEST_CHECK(k_sched_check_thread(msg, sizeof msg) == 0);
 	K_TEST_CHECK(k_thread_join(t, K_FOREVER, NULL) == 0);
 }
 
@@ -132,7 +133,8 @@ K_TEST(sched_check_catches_hidden_ready_thread)
 	K_TEST_CHECK(self->prio > a.priority);
 	K_TEST_CHECK(k_thread_create(&t, return_now, NULL, &a) == 0);
 
-	bsp_irq_state_t s = bsp_irq_save();
+	bsp_irq_state_t s;
+	sched_lock_all(&s);
 	struct sched_core *c = &g_sched.core[0];
 	bool ready = t->state == TS_READY && t->cpu.value == 0;
 	uint64_t bit = (uint64_t)1u << t->prio;
@@ -144,10 +146,10 @@ K_TEST(sched_check_catches_hidden_ready_thread)
 			n++;
 		c->rq.bitmap &= ~bit;
 		c->rq.count -= n;
-		c->nr_ready.value -= n;
-		hidden_rc = k_sched_check(NULL, 0);
+		bsp_atomic_fetch_add(&c->nr_ready, (uintptr_t)0u - n); /* read lock-free elsewhere */
+		hidden_rc = sched_check_held(NULL, 0);
 		c->rq.count += n;
-		c->nr_ready.value += n;
+		bsp_atomic_fetch_add(&c->nr_ready, n);
 		c->rq.bitmap |= bit;
 	}
 
@@ -158,14 +160,14 @@ K_TEST(sched_check_catches_hidden_ready_thread)
 	struct qlink saved = c->rq.lists[q];
 	c->rq.lists[q].next = &t->rq_link;
 	for (unsigned i = 0; i < K_PRIO_LEVELS && head_rc == 0; i++)
-		head_rc = k_sched_check(NULL, 0);
+		head_rc = sched_check_held(NULL, 0);
 	c->rq.lists[q] = saved;
-	bsp_irq_restore(s);
+	sched_unlock_all(s);
 
 	K_TEST_CHECK(ready);
 	K_TEST_CHECK(hidden_rc == -K_SCHED_CHECK_RUNQ);
 	K_TEST_CHECK(head_rc == -K_SCHED_CHECK_RUNQ);
-	K_TEST_CHECK(k_sched_check(NULL, 0) == 0);
+	K_TEST_CHECK(k_sched_check_thread(NULL, 0) == 0);
 	K_TEST_CHECK(k_thread_affinity_set(self, K_CPUMASK_ALL) == 0);
 	K_TEST_CHECK(k_thread_join(t, K_FOREVER, NULL) == 0);
 }
@@ -197,7 +199,7 @@ K_TEST(sched_check_catches_suspend_corruption)
 	k_thread_t *t = NULL;
 	K_TEST_CHECK(k_thread_create(&t, park_self, NULL, &a) == 0);
 	bool parked = false;
-	for (unsigned i = 0; i < 1000u && !parked; i++) {
+	for (unsigned i = 0; i < CHECK_TEST_POLLS_MAX && !parked; i++) {
 		bsp_irq_state_t s = bsp_irq_save();
 		unsigned cpu = sched_lock_thread(t);
 		parked = t->state == TS_SUSPENDED;
@@ -209,24 +211,19 @@ K_TEST(sched_check_catches_suspend_corruption)
 	K_TEST_CHECK(parked);
 	static char flag_msg[200], core_msg[200], ready_msg[200];
 	int flag_rc = 0, core_rc = 0, ready_rc = 0;
-	/* Retried while another core holds a scheduler lock (the checker then
-	 * skips the thread walk and says 0: see the header). */
-	for (unsigned attempt = 0; parked && attempt < CHECK_TEST_ATTEMPTS_MAX; attempt++) {
-		if (attempt > 0)
-			k_thread_sleep_ns(1000u);
-		bsp_irq_state_t s = bsp_irq_save();
+	if (parked) { /* a suspended thread stays so until resumed */
+		bsp_irq_state_t s;
+		sched_lock_all(&s);
 		t->suspended = false; /* parked without its flag */
-		flag_rc = k_sched_check(flag_msg, sizeof flag_msg);
+		flag_rc = sched_check_held(flag_msg, sizeof flag_msg);
 		t->suspended = true;
 		t->on_core = 0; /* parked and on a core */
-		core_rc = k_sched_check(core_msg, sizeof core_msg);
+		core_rc = sched_check_held(core_msg, sizeof core_msg);
 		t->on_core = SCHED_CORE_NONE;
 		t->state = TS_READY; /* ready with a suspension pending */
-		ready_rc = k_sched_check(ready_msg, sizeof ready_msg);
+		ready_rc = sched_check_held(ready_msg, sizeof ready_msg);
 		t->state = TS_SUSPENDED;
-		bsp_irq_restore(s);
-		if (flag_rc && core_rc && ready_rc)
-			break;
+		sched_unlock_all(s);
 	}
 	K_TEST_CHECK(flag_rc == -K_SCHED_CHECK_PLACE);
 	K_TEST_CHECK(has_text(flag_msg, "without its flag"));
@@ -234,7 +231,7 @@ K_TEST(sched_check_catches_suspend_corruption)
 	K_TEST_CHECK(has_text(core_msg, "queued or on a core"));
 	K_TEST_CHECK(ready_rc == -K_SCHED_CHECK_PLACE);
 	K_TEST_CHECK(has_text(ready_msg, "suspension pending"));
-	K_TEST_CHECK(k_sched_check(NULL, 0) == 0);
+	K_TEST_CHECK(k_sched_check_thread(NULL, 0) == 0);
 	K_TEST_CHECK(k_thread_resume(t) == 0);
 	K_TEST_CHECK(k_thread_join(t, K_FOREVER, NULL) == 0);
 }

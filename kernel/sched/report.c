@@ -8,6 +8,8 @@
  */
 #include "sched_impl.h"
 
+#include <k/irq.h>
+
 void kbuf_init(struct kbuf *b, char *p, size_t cap)
 {
 	b->p = p;
@@ -228,4 +230,17 @@ uint64_t k_sched_starvation_ns(void)
 		}
 	}
 	return worst;
+}
+
+size_t k_sched_deadlock_report_thread(char *buf, size_t cap)
+{
+	K_ASSERT(!k_in_isr());
+	K_ASSERT(buf != NULL || cap == 0u);
+	if (!g_sched.booted.value)
+		return k_sched_deadlock_report(buf, cap);
+	bsp_irq_state_t irq;
+	sched_lock_all(&irq);
+	size_t n = k_sched_deadlock_report(buf, cap);
+	sched_unlock_all(irq);
+	return n;
 }

@@ -4,6 +4,8 @@
  */
 #include "sched_impl.h"
 
+#include <k/irq.h>
+
 struct sched_global g_sched;
 
 void sched_trace(const char *kind, uintptr_t a, uintptr_t b)
@@ -472,12 +474,19 @@ unsigned k_thread_core(void)
 	return id;
 }
 
+/* Each core's counters under its rq.lock in turn, the thread counts under
+ * registry_lock: a plain read of counters other cores are updating would be
+ * a data race (and break the never-rule), so no lock-free shortcut. */
 void k_sched_stats(struct k_sched_stats *out)
 {
 	K_ASSERT(out != NULL);
+	K_ASSERT(!k_in_isr());
 	*out = (struct k_sched_stats){0};
 	for (unsigned i = 0; i < g_sched.cores; i++) {
-		const struct sched_core_stats *s = &g_sched.core[i].stats;
+		bsp_irq_state_t irq = bsp_spin_lock_irqsave(&g_sched.core[i].rq.lock);
+		struct sched_core_stats copy = g_sched.core[i].stats;
+		bsp_spin_unlock_irqrestore(&g_sched.core[i].rq.lock, irq);
+		const struct sched_core_stats *s = &copy;
 		out->switches += s->switches;
 		out->preemptions += s->preemptions;
 		out->migrations += s->migrations;
@@ -487,8 +496,10 @@ void k_sched_stats(struct k_sched_stats *out)
 		if (s->ready_wait_max_ns > out->ready_wait_max_ns)
 			out->ready_wait_max_ns = s->ready_wait_max_ns;
 	}
+	bsp_irq_state_t irq = bsp_spin_lock_irqsave(&g_sched.registry_lock);
 	out->threads_live = g_sched.threads_live;
 	out->threads_total = g_sched.threads_total;
+	bsp_spin_unlock_irqrestore(&g_sched.registry_lock, irq);
 }
 
 const char *k_sched_planted_bug(void)

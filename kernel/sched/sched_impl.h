@@ -390,6 +390,13 @@ void sched_trace_detail_emit(const char *kind, uintptr_t a, uintptr_t b, const c
 void sched_lock_two(unsigned a, unsigned b);
 void sched_unlock_two(unsigned a, unsigned b);
 unsigned sched_lock_thread(struct k_thread *t);    /* lock rq of t->cpu; returns it */
+/* Every lock k_sched_check and k_sched_deadlock_report read under, in the
+ * lock order (registry_lock, mutex_lock, each rq.lock ascending), with
+ * interrupts off; thread context, holding no scheduler lock. Then
+ * sched_check_held checks everything (nothing skipped as "held"). */
+void sched_lock_all(bsp_irq_state_t *irq);
+void sched_unlock_all(bsp_irq_state_t irq);
+int sched_check_held(char *msg, size_t cap);
 bool sched_wake(struct k_thread *t);               /* blocked/sleeping -> ready (or suspended) */
 void sched_wake_from(struct k_thread *t, unsigned src); /* home lock held -> ready; unlocks */
 void sched_place_new(struct k_thread *t);          /* choose a new thread's home */

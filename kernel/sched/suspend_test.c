@@ -432,7 +432,7 @@ K_TEST(suspend_named_in_deadlock_report)
 	ctx_reset(&c);
 	k_thread_t *t = spawn(suspend_itself, &c, K_PRIO_DEFAULT, 0, "sus-report");
 	K_TEST_CHECK(wait_state(t, TS_SUSPENDED));
-	size_t n = k_sched_deadlock_report(report, sizeof report);
+	size_t n = k_sched_deadlock_report_thread(report, sizeof report);
 	K_TEST_CHECK(n >= 1u);
 	K_TEST_CHECK(contains(report, "'sus-report' (prio 32) suspended"));
 	K_TEST_CHECK(k_thread_resume(t) == 0);

@@ -153,7 +153,7 @@ K_TEST(mutex_priority_inheritance)
 	K_TEST_CHECK(wait_prio(low, 40));
 	K_TEST_CHECK(k_thread_priority_get(low) == 10);
 	char msg[160];
-	K_TEST_CHECK(k_sched_check(msg, sizeof msg) == 0);
+	K_TEST_CHECK(k_sched_check_thread(msg, sizeof msg) == 0);
 	K_TEST_CHECK(k_sem_give(c.go) == 0);
 	join(low);
 	join(ha);
@@ -211,7 +211,7 @@ K_TEST(mutex_priority_inheritance_chain)
 	K_TEST_CHECK(wait_prio(low, 50));
 	K_TEST_CHECK(wait_prio(mid, 50));
 	char report[512];
-	size_t blocked = k_sched_deadlock_report(report, sizeof report);
+	size_t blocked = k_sched_deadlock_report_thread(report, sizeof report);
 	K_TEST_CHECK(blocked >= 2);
 	K_TEST_CHECK(k_sem_give(c.go) == 0);
 	join(low);

@@ -27,8 +27,9 @@
  *     on_all_idle: if (k_sched_finished()) return true;
  *                  k_sched_deadlock_report(msg, cap); return false;
  *
- * On real parallel targets call them only from a thread (the kernel then
- * checks the structures whose locks are free at that moment).
+ * From a thread use the _thread forms: they take every scheduler lock
+ * first (a snapshot no other core changes while it is read, on any target),
+ * where the lock-free forms would read what other cores are writing.
  */
 #ifndef K_SCHED_H
 #define K_SCHED_H
@@ -93,6 +94,12 @@ enum k_sched_check_error {
  * scheduling point (see above). */
 int k_sched_check(char *msg, size_t cap);
 
+/* k_sched_check from a thread: takes the scheduler's locks (registry,
+ * mutexes, every run queue, in the lock order, interrupts off), checks
+ * everything under them (nothing is skipped as held) and releases them.
+ * Thread context, holding no scheduler lock. Returns as k_sched_check. */
+int k_sched_check_thread(char *msg, size_t cap);
+
 /* Describe every blocked thread and what it waits for, following wait-for
  * chains (thread -> mutex -> owner -> ...) and naming cycles, and every
  * suspended thread, e.g.
@@ -102,6 +109,9 @@ int k_sched_check(char *msg, size_t cap);
  * Writes at most cap bytes (NUL-terminated, truncated with "..."); returns
  * the number of blocked or suspended threads (0: none). No lock. */
 size_t k_sched_deadlock_report(char *buf, size_t cap);
+/* The same report from a thread, under the scheduler's locks (as
+ * k_sched_check_thread). */
+size_t k_sched_deadlock_report_thread(char *buf, size_t cap);
 
 /* K_CONFIG_SCHED_WAIT_STATS (a plain constant, 1 unless the build says 0):
  * whether the scheduler stamps every thread it makes ready with the clock,
@@ -150,7 +160,10 @@ struct k_sched_stats {
 	unsigned threads_total;   /* created since boot */
 };
 
-/* Counters since boot (a snapshot; exact when no other core runs). */
+/* Counters since boot: each core's read under its run-queue lock in turn,
+ * the thread counts under the registry lock (so each core's figures are
+ * consistent, the sum a snapshot). Thread context, holding no scheduler
+ * lock. */
 void k_sched_stats(struct k_sched_stats *out);
 
 /* The planted bug this kernel was built with (-DWEFT_PLANTED_BUG=name), or ""

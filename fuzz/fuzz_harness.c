@@ -14,18 +14,34 @@
 
 #define WEFT_FUZZ_HASH_SEED 0x9E3779B97F4A7C15ull
 
+/* A core at a spin point (the lock it wants is held by another core) that
+ * runs again only reads the same held lock: a step of the budget and of the
+ * host's time that no interleaving needs. Without timing decisions nothing
+ * else moves either (no virtual time that a timeout could read), so such a
+ * target's schedule never keeps a spinner: it picks among the other cores.
+ * With timing decisions, spinning lets time pass, and is kept. */
+static bool spin_skips(const struct weft_fuzz_schedule *f, const sim_choice_t *choice)
+{
+	return f->skip_spinner && choice->kind == SIM_DECIDE_CORE &&
+	       choice->site == SIM_POINT_SPIN && choice->current_index < choice->n && choice->n > 1;
+}
+
 static uint32_t schedule_choose(sim_strategy_t *self, const sim_choice_t *choice)
 {
 	struct weft_fuzz_schedule *f = self->state;
 	SIM_ASSERT(f != NULL);
 	SIM_ASSERT(choice->n > 0);
-	if (f->pos < f->size)
-		return f->data[f->pos++] % choice->n;
-	return (uint32_t)sim_rng_below(&f->rng, choice->n);
+	bool skip = spin_skips(f, choice);
+	uint32_t n = skip ? choice->n - 1u : choice->n;
+	uint32_t pick = f->pos < f->size ? f->data[f->pos++] % n : (uint32_t)sim_rng_below(&f->rng, n);
+	if (skip && pick >= choice->current_index)
+		pick++;
+	SIM_ASSERT(pick < choice->n && (!skip || pick != choice->current_index));
+	return pick;
 }
 
 void weft_fuzz_schedule_init(sim_strategy_t *s, struct weft_fuzz_schedule *f, const char *name,
-			     const uint8_t *data, size_t size)
+			     const uint8_t *data, size_t size, bool timing_decisions)
 {
 	SIM_ASSERT(s != NULL && f != NULL && name != NULL);
 	SIM_ASSERT(data != NULL || size == 0);
@@ -35,6 +51,7 @@ void weft_fuzz_schedule_init(sim_strategy_t *s, struct weft_fuzz_schedule *f, co
 	f->data = data;
 	f->size = size;
 	f->pos = 0;
+	f->skip_spinner = !timing_decisions;
 	sim_rng_seed(&f->rng, h);
 	memset(s, 0, sizeof *s);
 	s->name = name;

@@ -12,21 +12,26 @@
 #ifndef WEFT_FUZZ_HARNESS_H
 #define WEFT_FUZZ_HARNESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sim.h"
 
 /* Decisions from the input bytes, then (once they are spent) from a PRNG
- * seeded by a hash of the whole input: deterministic from the input alone. */
+ * seeded by a hash of the whole input: deterministic from the input alone.
+ * In a run without timing decisions (pass timing_decisions as the run's
+ * sim_config_t has it), a core at a spin point is never picked again: the
+ * choice is among the other cores (fuzz_harness.c says why). */
 struct weft_fuzz_schedule {
 	const uint8_t *data;
 	size_t size, pos;
 	sim_rng_t rng;
+	bool skip_spinner;
 };
 /* Fill *s (named `name`) to draw from f over data[0..size). */
 void weft_fuzz_schedule_init(sim_strategy_t *s, struct weft_fuzz_schedule *f, const char *name,
-			     const uint8_t *data, size_t size);
+			     const uint8_t *data, size_t size, bool timing_decisions);
 
 /* Count one finished run (its simulated steps). With WEFT_FUZZ_STATS set in
  * the environment, the process prints at exit one line on stderr:

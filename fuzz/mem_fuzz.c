@@ -7,9 +7,11 @@
  * schedule is drawn from the same input bytes (sim_strategy_bytes). Ops:
  * alloc, aligned alloc, zalloc, realloc, free (of whatever a slot holds,
  * wherever it was allocated: cross-core frees), cache alloc (three caches),
- * frames alloc. The schedule: one input byte per decision, then (once the
- * bytes are spent) a PRNG seeded from the input, never "keep the current
- * core", so a core spinning on a lock cannot starve the holder. The shadow model keeps every live block with a fill pattern:
+ * frames alloc. The schedule (weft_fuzz_schedule, fuzz_harness.h): one input
+ * byte per decision, then (once the bytes are spent) a PRNG seeded from the
+ * input; a core spinning on a held lock is never picked again, so it cannot
+ * starve the holder nor spend steps re-reading the lock. The shadow model
+ * keeps every live block with a fill pattern:
  * no two live blocks overlap, alignment is honoured, contents survive
  * realloc, k_mem_check() is clean after every op, and at the end everything
  * is returned (every owner at zero, every frame back after a trim). A fresh
@@ -314,9 +316,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	sim_strategy_t strategy;
 	struct weft_fuzz_schedule sched;
-	weft_fuzz_schedule_init(&strategy, &sched, "mem-fuzz", data, size);
 	sim_config_t cfg;
 	memset(&cfg, 0, sizeof cfg);
+	weft_fuzz_schedule_init(&strategy, &sched, "mem-fuzz", data, size, cfg.timing_decisions);
 	cfg.cores = fz.cores;
 	cfg.strategy = &strategy;
 	cfg.step_budget = 20u * 1000u * 1000u;

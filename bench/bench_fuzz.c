@@ -171,6 +171,7 @@ static bool bench_target(const char *name, unsigned reps, const char *previous)
 	bench_print_line("fuzz", c, "exec_per_cpu_s", mf.exec_per_s, "exec/s", "checking", mc.exec_per_s);
 	snprintf(c, sizeof c, "%s", name);
 	bench_print_line("fuzz", c, "steps_per_input", mf.steps_per_input, "steps", NULL, 0);
+	fflush(stdout); /* a target's lines as soon as it is measured */
 	return true;
 }
 

@@ -39,10 +39,29 @@
 #endif
 #if BSP_SIM_ASAN
 #include <sanitizer/asan_interface.h>
-#define bsp_sim_unpoison(p, n) __asan_unpoison_memory_region((p), (n))
-#else
-#define bsp_sim_unpoison(p, n) ((void)(p), (void)(n))
 #endif
+#if defined(WEFT_HAVE_VALGRIND_H) && WEFT_HAVE_VALGRIND_H
+#include <valgrind/memcheck.h>
+#define BSP_SIM_VALGRIND 1
+#else
+#define BSP_SIM_VALGRIND 0
+#endif
+
+/* Host memory a previous run used is about to serve again as plain memory.
+ * Fibers may have run on it (kernel threads' stacks live in the regions):
+ * ASan left their frames' redzones poisoned, and Memcheck marked what their
+ * returns popped as inaccessible. A fresh malloc would have reset both. */
+static void host_block_reuse(void *p, size_t n)
+{
+#if BSP_SIM_ASAN
+	__asan_unpoison_memory_region(p, n);
+#endif
+#if BSP_SIM_VALGRIND
+	(void)VALGRIND_MAKE_MEM_UNDEFINED(p, n);
+#endif
+	(void)p;
+	(void)n;
+}
 
 static void asan_stacks_release(void);
 
@@ -169,9 +188,7 @@ static uint8_t *region_block(unsigned i, size_t bytes)
 			return NULL;
 	}
 	SIM_ASSERT(((uintptr_t)region_host[i].mem & (BSP_SIM_HOST_ALIGN - 1u)) == 0u);
-	/* A kernel thread's stack may have lived here (fibers of 64 KiB or
-	 * more under ASan) and left its frames' redzones poisoned. */
-	bsp_sim_unpoison(region_host[i].mem, bytes);
+	host_block_reuse(region_host[i].mem, bytes);
 	/* Junk, not zero: the kernel must initialise what it uses. The same
 	 * junk every run, so nothing of the previous run shows through. */
 	memset(region_host[i].mem, BSP_SIM_JUNK_BYTE, bytes);

@@ -83,3 +83,45 @@ function(weft_standard_tables)
     PREFIX k_workload_ TYPE "struct k_workload" HEADER k/workload.h
     TABLE weft_workloads_table SOURCES ${abs_weft_stress})
 endfunction()
+
+# weft_library_variant(NEW OLD [UNSANITIZED] [OPTIONS o...] [LINKS l...])
+# Another static library of OLD's sources, with OLD's include directories,
+# definitions and options, plus OPTIONS; LINKS are linked PUBLIC in place of
+# OLD's own link libraries (give the matching variants). UNSANITIZED sets the
+# target property WEFT_UNSANITIZED, which drops the build's global
+# sanitizer flags for it (the root CMakeLists.txt): the fuzz preset builds
+# its throughput variants this way, beside the checking ones.
+function(weft_library_variant new old)
+  cmake_parse_arguments(V "UNSANITIZED" "" "OPTIONS;LINKS" ${ARGN})
+  get_target_property(sources ${old} SOURCES)
+  get_target_property(dir ${old} SOURCE_DIR)
+  set(abs "")
+  foreach(s ${sources})
+    if(IS_ABSOLUTE "${s}")
+      list(APPEND abs "${s}")
+    else()
+      list(APPEND abs "${dir}/${s}")
+    endif()
+  endforeach()
+  add_library(${new} STATIC ${abs})
+  target_include_directories(${new}
+    PUBLIC $<TARGET_PROPERTY:${old},INTERFACE_INCLUDE_DIRECTORIES>
+    PRIVATE $<TARGET_PROPERTY:${old},INCLUDE_DIRECTORIES>)
+  target_compile_definitions(${new}
+    PUBLIC $<TARGET_PROPERTY:${old},INTERFACE_COMPILE_DEFINITIONS>
+    PRIVATE $<TARGET_PROPERTY:${old},COMPILE_DEFINITIONS>)
+  # OLD's options as written, less the global sanitizer flags: a copy would
+  # carry them evaluated for OLD, and NEW gets its own from the directory.
+  get_target_property(options ${old} COMPILE_OPTIONS)
+  if(NOT options)
+    set(options "")
+  endif()
+  list(FILTER options EXCLUDE REGEX "WEFT_UNSANITIZED")
+  target_compile_options(${new} PRIVATE ${options} ${V_OPTIONS})
+  if(V_LINKS)
+    target_link_libraries(${new} PUBLIC ${V_LINKS})
+  endif()
+  if(V_UNSANITIZED)
+    set_target_properties(${new} PROPERTIES WEFT_UNSANITIZED ON)
+  endif()
+endfunction()

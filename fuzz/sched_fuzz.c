@@ -31,6 +31,7 @@
 #include <k/thread.h>
 #include <k/workload.h>
 
+#include "fuzz_harness.h"
 #include "harness.h"
 
 #define FZ_THREADS_MAX 4u
@@ -361,6 +362,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sim_result_free(&r);
 		abort();
 	}
+	weft_fuzz_count_run(&r);
 	sim_result_free(&r);
 	return 0;
 }

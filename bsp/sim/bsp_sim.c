@@ -25,8 +25,54 @@
 
 #include "sim_assert.h"
 
+/* Built with AddressSanitizer (clang's or gcc's spelling)? */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BSP_SIM_ASAN 1
+#endif
+#endif
+#if !defined(BSP_SIM_ASAN) && defined(__SANITIZE_ADDRESS__)
+#define BSP_SIM_ASAN 1
+#endif
+#ifndef BSP_SIM_ASAN
+#define BSP_SIM_ASAN 0
+#endif
+#if BSP_SIM_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+#if defined(WEFT_HAVE_VALGRIND_H) && WEFT_HAVE_VALGRIND_H
+#include <valgrind/memcheck.h>
+#define BSP_SIM_VALGRIND 1
+#else
+#define BSP_SIM_VALGRIND 0
+#endif
+
+/* Host memory a previous run used is about to serve again as plain memory.
+ * Fibers may have run on it (kernel threads' stacks live in the regions):
+ * ASan left their frames' redzones poisoned, and Memcheck marked what their
+ * returns popped as inaccessible. A fresh malloc would have reset both. */
+static void host_block_reuse(void *p, size_t n)
+{
+#if BSP_SIM_ASAN
+	__asan_unpoison_memory_region(p, n);
+#endif
+#if BSP_SIM_VALGRIND
+	(void)VALGRIND_MAKE_MEM_UNDEFINED(p, n);
+#endif
+	(void)p;
+	(void)n;
+}
+
+static void asan_stacks_release(void);
+
 #define BSP_SIM_JUNK_BYTE 0xa5u
 #define BSP_SIM_REGION_ALIGN 64u
+/* Host blocks behind the regions start on this boundary, so where a region
+ * begins relative to any kernel page size up to it (and so how many frames
+ * the kernel carves) is the same in every run, whichever block the host
+ * handed out: a fresh process and a reused block see one machine. */
+#define BSP_SIM_HOST_ALIGN (64u * 1024u)
+_Static_assert(BSP_SIM_HOST_ALIGN % BSP_SIM_REGION_ALIGN == 0, "host blocks keep the region alignment");
 #define BSP_SIM_PANIC_MAX 512u
 #define BSP_SIM_CONSOLE_MAX (16u << 20)
 
@@ -104,10 +150,19 @@ uint64_t bsp_sim_publish_count(void)
 
 /* ------------------------------------------------------------- harness */
 
-static void regions_free(void)
+/* The host blocks behind the regions outlive a run: the next setup takes a
+ * block again when it is large enough, so a harness that boots a kernel per
+ * input (fuzzers: thousands a second) pays no allocation, no mmap and no
+ * page faults per input, only the junk fill of what it hands out. A block
+ * is freed when a larger one is needed, or by bsp_sim_release_memory. */
+static struct {
+	void *mem;
+	size_t bytes;
+} region_host[BSP_SIM_REGIONS_MAX];
+
+static void regions_forget(void)
 {
 	for (size_t i = 0; i < bsp_sim.region_count; i++) {
-		free(bsp_sim.region_alloc[i]);
 		bsp_sim.region_alloc[i] = NULL;
 		bsp_sim.regions[i].base = 0;
 		bsp_sim.regions[i].size = 0;
@@ -115,6 +170,42 @@ static void regions_free(void)
 			sim_mem_range((unsigned)i, NULL, 0);
 	}
 	bsp_sim.region_count = 0;
+}
+
+/* A host block of at least `bytes` for region i, junk-filled over `bytes`. */
+static uint8_t *region_block(unsigned i, size_t bytes)
+{
+	SIM_ASSERT(i < BSP_SIM_REGIONS_MAX);
+	SIM_ASSERT(bytes > 0);
+	if (region_host[i].mem == NULL || region_host[i].bytes < bytes) {
+		/* Capacity in whole alignment units, so sizes that vary a little
+		 * from run to run (mem_fuzz) reuse one block. */
+		size_t capacity = (bytes + BSP_SIM_HOST_ALIGN - 1u) & ~(size_t)(BSP_SIM_HOST_ALIGN - 1u);
+		free(region_host[i].mem);
+		region_host[i].mem = aligned_alloc(BSP_SIM_HOST_ALIGN, capacity);
+		region_host[i].bytes = region_host[i].mem ? capacity : 0;
+		if (!region_host[i].mem)
+			return NULL;
+	}
+	SIM_ASSERT(((uintptr_t)region_host[i].mem & (BSP_SIM_HOST_ALIGN - 1u)) == 0u);
+	host_block_reuse(region_host[i].mem, bytes);
+	/* Junk, not zero: the kernel must initialise what it uses. The same
+	 * junk every run, so nothing of the previous run shows through. */
+	memset(region_host[i].mem, BSP_SIM_JUNK_BYTE, bytes);
+	return region_host[i].mem;
+}
+
+void bsp_sim_release_memory(void)
+{
+	SIM_ASSERT(!bsp_sim.in_run);
+	regions_forget();
+	for (unsigned i = 0; i < BSP_SIM_REGIONS_MAX; i++) {
+		free(region_host[i].mem);
+		region_host[i].mem = NULL;
+		region_host[i].bytes = 0;
+	}
+	asan_stacks_release();
+	SIM_ASSERT(bsp_sim.region_count == 0);
 }
 
 static void fault_rearm(unsigned site)
@@ -132,7 +223,7 @@ void bsp_sim_setup(const struct bsp_sim_options *options)
 		fprintf(stderr, "bsp_sim_setup: region_count must be 1..%u\n", BSP_SIM_REGIONS_MAX);
 		abort();
 	}
-	regions_free();
+	regions_forget();
 	memset(bsp_sim.device, 0, sizeof bsp_sim.device);
 	memset(bsp_sim.fail_nth, 0, sizeof bsp_sim.fail_nth);
 	memset(bsp_sim.fail_persist, 0, sizeof bsp_sim.fail_persist);
@@ -143,13 +234,11 @@ void bsp_sim_setup(const struct bsp_sim_options *options)
 	for (unsigned i = 0; i < options->region_count; i++) {
 		size_t size = options->region_bytes[i];
 		size_t slack = BSP_SIM_REGION_ALIGN + options->region_misalign;
-		uint8_t *mem = malloc(size + slack);
+		uint8_t *mem = region_block(i, size + slack);
 		if (!mem) {
 			fprintf(stderr, "bsp_sim_setup: cannot allocate %zu bytes of host memory\n", size);
 			abort();
 		}
-		/* Junk, not zero: the kernel must initialise what it uses. */
-		memset(mem, BSP_SIM_JUNK_BYTE, size + slack);
 		uintptr_t base = ((uintptr_t)mem + BSP_SIM_REGION_ALIGN - 1) &
 				 ~(uintptr_t)(BSP_SIM_REGION_ALIGN - 1);
 		bsp_sim.region_alloc[i] = mem;
@@ -165,7 +254,7 @@ void bsp_sim_setup(const struct bsp_sim_options *options)
 
 void bsp_sim_teardown(void)
 {
-	regions_free();
+	regions_forget();
 	free(bsp_sim.console);
 	bsp_irq_handler_fn none = NULL;
 	memset(&bsp_sim, 0, sizeof bsp_sim);
@@ -450,17 +539,6 @@ _Static_assert(BSP_STACK_MIN_BYTES >= SIM_FIBER_STACK_MIN_BYTES,
  * BSP_SIM_ASAN_STACK_BYTES on host memory of that size instead, and leave
  * the kernel's block untouched: the kernel's accounting is the same, only
  * the host pays. Nothing here orders or decides anything. */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BSP_SIM_ASAN 1
-#endif
-#endif
-#if !defined(BSP_SIM_ASAN) && defined(__SANITIZE_ADDRESS__)
-#define BSP_SIM_ASAN 1
-#endif
-#ifndef BSP_SIM_ASAN
-#define BSP_SIM_ASAN 0
-#endif
 #define BSP_SIM_ASAN_STACK_BYTES (64u * 1024u)
 /* At most this many substituted stacks live at once (threads of all runs
  * of a process are released before the next run boots). */
@@ -470,20 +548,39 @@ static struct {
 	void *fiber;
 	void *mem;
 } asan_stacks[BSP_SIM_ASAN ? BSP_SIM_ASAN_STACKS_MAX : 1u];
+/* Blocks of BSP_SIM_ASAN_STACK_BYTES whose fiber is gone, kept for the next
+ * fiber (of this run or a later one): a fuzzer creates threads thousands
+ * of times a second. sim_fiber_init prepares a stack afresh, so a reused
+ * block carries nothing over. */
+static void *asan_stack_pool[BSP_SIM_ASAN ? BSP_SIM_ASAN_STACKS_MAX : 1u];
+static unsigned asan_stack_pool_count;
 
 /* Host memory for a fiber under ASan, or the kernel's own. *host is the
- * block to free at release (NULL: none). */
+ * block to give back at release (NULL: none). */
 static void *context_stack(void *stack, size_t *size, void **host)
 {
 	*host = NULL;
 	if (!BSP_SIM_ASAN || *size >= BSP_SIM_ASAN_STACK_BYTES)
 		return stack;
-	void *mem = aligned_alloc(16u, BSP_SIM_ASAN_STACK_BYTES);
+	SIM_ASSERT(asan_stack_pool_count <= BSP_SIM_ASAN_STACKS_MAX);
+	void *mem = asan_stack_pool_count > 0 ? asan_stack_pool[--asan_stack_pool_count]
+					      : aligned_alloc(16u, BSP_SIM_ASAN_STACK_BYTES);
 	if (!mem)
 		return NULL;
 	*host = mem;
 	*size = BSP_SIM_ASAN_STACK_BYTES;
 	return mem;
+}
+
+/* Keep a block for the next fiber, or free it when the pool is full. */
+static void asan_stack_put(void *mem)
+{
+	SIM_ASSERT(mem != NULL);
+	SIM_ASSERT(asan_stack_pool_count <= BSP_SIM_ASAN_STACKS_MAX);
+	if (asan_stack_pool_count < BSP_SIM_ASAN_STACKS_MAX)
+		asan_stack_pool[asan_stack_pool_count++] = mem;
+	else
+		free(mem);
 }
 
 static bool asan_stack_note(void *fiber, void *mem)
@@ -502,7 +599,7 @@ static void asan_stack_free(void *fiber)
 {
 	for (unsigned i = 0; i < BSP_SIM_ASAN_STACKS_MAX && BSP_SIM_ASAN; i++) {
 		if (asan_stacks[i].fiber == fiber) {
-			free(asan_stacks[i].mem);
+			asan_stack_put(asan_stacks[i].mem);
 			asan_stacks[i].fiber = NULL;
 			asan_stacks[i].mem = NULL;
 			return;
@@ -510,13 +607,23 @@ static void asan_stack_free(void *fiber)
 	}
 }
 
+/* End of a run: every fiber is gone, its block goes back to the pool. */
 static void asan_stacks_free_all(void)
 {
 	for (unsigned i = 0; i < BSP_SIM_ASAN_STACKS_MAX && BSP_SIM_ASAN; i++) {
-		free(asan_stacks[i].mem);
+		if (asan_stacks[i].mem)
+			asan_stack_put(asan_stacks[i].mem);
 		asan_stacks[i].fiber = NULL;
 		asan_stacks[i].mem = NULL;
 	}
+}
+
+static void asan_stacks_release(void)
+{
+	asan_stacks_free_all();
+	while (asan_stack_pool_count > 0)
+		free(asan_stack_pool[--asan_stack_pool_count]);
+	SIM_ASSERT(asan_stack_pool_count == 0);
 }
 
 bsp_context_t bsp_context_init(void *stack, size_t size, bsp_entry_fn entry, void *arg)
@@ -531,7 +638,7 @@ bsp_context_t bsp_context_init(void *stack, size_t size, bsp_entry_fn entry, voi
 	if (host && (!f || !asan_stack_note(f, host))) {
 		if (f)
 			sim_fiber_release(f);
-		free(host);
+		asan_stack_put(host);
 		return NULL;
 	}
 	SIM_ASSERT(!f || !host || size == BSP_SIM_ASAN_STACK_BYTES);

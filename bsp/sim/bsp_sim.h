@@ -33,8 +33,14 @@ struct bsp_sim_options {
 /* Allocate the host memory regions the next kernel boot sees (frees the
  * previous ones). Contents are filled with a junk pattern, not zero. */
 void bsp_sim_setup(const struct bsp_sim_options *options);
-/* Free the regions and reset every adapter knob. */
+/* Forget the regions and reset every adapter knob. The host memory behind
+ * the regions (and, under ASan, the fibers' host stacks) stays for the next
+ * setup: booting a kernel per input costs no allocation and no page fault,
+ * only the junk fill of the regions handed out. */
 void bsp_sim_teardown(void);
+/* Free what teardown keeps (outside a run). For a host that is done with
+ * the simulator, or a test of the allocation path. */
+void bsp_sim_release_memory(void);
 
 /* Fault injection by count, on top of the run's decisions: the n-th call
  * (1-based) of bsp_fault_inject(site) fails; with persist, every call after

@@ -192,11 +192,33 @@ static void engine_boot_entry(void *p)
 	sim_assert_fail("a halted core was resumed", __FILE__, __LINE__);
 }
 
+/* Each core's boot stack outlives its run: the next run of the process takes
+ * it again (a fuzzer boots thousands of kernels a second, and a fresh host
+ * block per run costs an allocation and its page faults each time). Only
+ * the host pays: sim_fiber_init prepares the stack afresh, whatever ran on
+ * it before, so nothing of an earlier run reaches the next. */
+static struct {
+	void *mem;
+	size_t bytes;
+} engine_boot_stacks[SIM_CORES_MAX];
+
+static void *engine_boot_stack(unsigned c, size_t bytes)
+{
+	SIM_ASSERT(c < SIM_CORES_MAX);
+	SIM_ASSERT(bytes > 0);
+	if (engine_boot_stacks[c].mem == NULL || engine_boot_stacks[c].bytes != bytes) {
+		free(engine_boot_stacks[c].mem);
+		engine_boot_stacks[c].mem = malloc(bytes);
+		engine_boot_stacks[c].bytes = bytes;
+	}
+	return engine_boot_stacks[c].mem;
+}
+
 static void engine_core_boot(unsigned c, void (*entry)(void *), void *arg)
 {
 	struct engine_core *k = &sim_engine.core[c];
 	SIM_ASSERT(!k->started && k->boot_stack == NULL);
-	k->boot_stack = malloc(sim_engine.boot_stack_bytes);
+	k->boot_stack = engine_boot_stack(c, sim_engine.boot_stack_bytes);
 	SIM_ASSERT(k->boot_stack != NULL); /* host out of memory: not a finding */
 	k->entry = entry;
 	k->arg = arg;
@@ -569,7 +591,7 @@ static void engine_release(void)
 		struct engine_core *k = &sim_engine.core[c];
 		if (k->boot_fiber != NULL)
 			sim_fiber_release(k->boot_fiber);
-		free(k->boot_stack);
+		/* The stack itself stays for the next run (engine_boot_stack). */
 		k->boot_fiber = NULL;
 		k->boot_stack = NULL;
 		k->fiber = NULL;

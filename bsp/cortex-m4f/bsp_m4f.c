@@ -496,6 +496,12 @@ void *bsp_mem_exec_alloc(size_t size)
 	return NULL;
 }
 
+/* No executable pool on this board yet: the loader says -K_ENOTSUP. */
+unsigned bsp_code_machine(void)
+{
+	return 0u;
+}
+
 void bsp_mem_exec_free(void *p, size_t size)
 {
 	(void)size;

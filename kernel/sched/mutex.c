@@ -161,8 +161,11 @@ int k_mutex_destroy(k_mutex_t *m)
 }
 
 /* Tracker: the process that owns m is being reaped; nobody may use it. */
-void mutex_free_leftover(struct k_mutex *m)
+/* The tracker frees a leftover mutex (registry_lock held): out of its
+ * owner's held list and the list of all mutexes. */
+static void mutex_free_leftover(struct k_obj *o)
 {
+	struct k_mutex *m = (struct k_mutex *)(void *)o;
 	K_ASSERT(m->obj.type == OBJ_MUTEX);
 	bsp_spin_lock(&g_sched.mutex_lock);
 	K_ASSERT_MSG(m->waiters.count == 0, "reaped mutex still has waiters");
@@ -270,4 +273,21 @@ void mutex_release_all(struct k_thread *t)
 	}
 	K_ASSERT(t->held_count == 0);
 	bsp_spin_unlock(&g_sched.mutex_lock);
+}
+
+static int mutex_check(const struct k_obj *o)
+{
+	const struct k_mutex *m = (const struct k_mutex *)(const void *)o;
+	return o->type == OBJ_MUTEX && m->waiters.count == 0 ? 0 : -1;
+}
+
+const struct obj_kind mutex_kind = {"mutex", mutex_free_leftover, mutex_check};
+
+/* The sync objects are the scheduler block's kinds of object. */
+void sync_kinds_register(void)
+{
+	obj_kind_register(OBJ_MUTEX, &mutex_kind);
+	obj_kind_register(OBJ_SEM, &sem_kind);
+	obj_kind_register(OBJ_COND, &cond_kind);
+	obj_kind_register(OBJ_MSGQ, &msgq_kind);
 }

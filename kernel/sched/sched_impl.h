@@ -151,6 +151,24 @@ enum obj_type {
 	OBJ_MSGQ = 4,
 	OBJ_THREAD_JOIN = 5, /* pseudo-object: a thread's join queue */
 	OBJ_PROC_WAIT = 6,   /* pseudo-object: a process's wait queue */
+	OBJ_MODULE = 7,      /* a loaded dynamic module (kernel/loader) */
+	OBJ_KIND_MAX = 8,    /* one past the last type */
+};
+
+struct k_obj;
+
+/* A kind of object a process may hold. Each block registers its kinds at
+ * boot (obj_kind_register), so the resource tracker frees a new kind
+ * without a change to the process code. */
+struct obj_kind {
+	const char *name; /* "mutex": messages, reports */
+	/* Free what a leftover object of this kind holds besides its own block
+	 * (the tracker frees that): its process is gone. registry_lock held;
+	 * must not block. */
+	void (*release)(struct k_obj *o);
+	/* 0 when the object is consistent and quiescent (no waiter, counts in
+	 * bounds), else -1: the tracker checks before it releases. No lock. */
+	int (*check)(const struct k_obj *o);
 };
 
 /* Header of every sync object: its record in the owning process (the
@@ -416,10 +434,8 @@ void mutex_release_all(struct k_thread *t);        /* exiting thread */
 unsigned mutex_effective_prio(const struct k_thread *t); /* mutex_lock held */
 void mutex_pi_propagate(struct k_thread *t);       /* mutex_lock held */
 void mutex_unlock_locked(struct k_mutex *m, struct k_thread *t);
-void mutex_free_leftover(struct k_mutex *m);       /* tracker; registry_lock held */
-void sem_free_leftover(struct k_obj *o);
-void cond_free_leftover(struct k_obj *o);
-void msgq_free_leftover(struct k_obj *o);
+/* The sync objects' kinds (their release and check functions), for the tracker. */
+extern const struct obj_kind mutex_kind, sem_kind, cond_kind, msgq_kind;
 
 /* thread.c */
 void thread_reap_stack(struct k_thread *t);        /* no lock; irq off */
@@ -439,7 +455,15 @@ void proc_reap_all_locked(void);
 int obj_register(struct k_obj *o, enum obj_type type, const char *name);
 void obj_unregister(struct k_obj *o);
 k_mem_owner_t proc_owner_of_caller(void);
-void obj_free_locked(struct k_obj *o);             /* tracker: destroy a leftover */
+void obj_free_locked(struct k_obj *o);
+/* Boot: forget every kind, then each block registers its own. */
+void obj_kinds_reset(void);
+void obj_kind_register(enum obj_type type, const struct obj_kind *kind);
+/* The registered kind of type, or NULL. any. */
+const struct obj_kind *obj_kind_of(uint32_t type);
+/* Each block's registration, called at boot by sched_globals_init. */
+void sync_kinds_register(void);
+void loader_kinds_register(void);             /* tracker: destroy a leftover */
 
 /* report.c: a bounded text builder (no libc). */
 struct kbuf {

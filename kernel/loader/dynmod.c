@@ -116,6 +116,7 @@ static bool inside_exec(const struct k_dynmod *m, const void *p)
 
 static const struct k_export *export_find(const char *name)
 {
+	loader_exports_linked();
 	struct k_section s = K_SECTION_REF(weft_exports);
 	size_t n = k_section_count(&s);
 	for (size_t i = 0; i < n; i++) {

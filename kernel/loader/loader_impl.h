@@ -31,6 +31,9 @@ int reloc_apply(uint16_t machine, const struct reloc_place *pl, uint32_t type, u
  * then free it all. Memory charged to the kernel owner; needs k_mem_init
  * only (no booted scheduler). Returns what k_module_load would (never an
  * init's code); *why as there. For the fuzzer and the loader's tests. */
+/* Defined beside the kernel's export list (exports.c): calling it links it. */
+void loader_exports_linked(void);
+
 int loader_check_image(const void *image, size_t size, uint16_t machine, const char **why);
 
 #endif /* WEFT_LOADER_IMPL_H */

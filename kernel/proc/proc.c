@@ -52,7 +52,7 @@ k_mem_owner_t proc_owner_of_caller(void)
 
 int obj_register(struct k_obj *o, enum obj_type type, const char *name)
 {
-	K_ASSERT(type >= OBJ_MUTEX && type <= OBJ_MSGQ);
+	K_ASSERT(obj_kind_of(type) != NULL); /* a registered kind */
 	bsp_irq_state_t s = bsp_irq_save();
 	struct k_proc *p = sched_current()->proc;
 	o->type = type;

@@ -47,6 +47,14 @@ struct k_workload {
 
 K_SECTION_DECLARE(weft_workloads, struct k_workload);
 
+/* The dynamic module image (an ELF object, k/loader.h) the harness offers
+ * workloads: the one `weft run --module PATH` names, which the harness has
+ * already loaded before main (and unloads after check), or a default built
+ * with the simulator. Provided by the harness, weak: a build without one
+ * (a target that cannot load code) leaves it NULL. Returns the bytes and
+ * their count in *size, or NULL with *size 0 when there is none. */
+const void *weft_workload_module(size_t *size) __attribute__((weak));
+
 /*
  * Bug programs (stress/bugs/): small concurrent programs, each with one known
  * bug of a classic kind, and a twin — the same program with the bug fixed —

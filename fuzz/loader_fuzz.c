@@ -24,7 +24,10 @@
 #include <k/errno.h>
 #include <k/mem.h>
 
-#define LOADER_REGION_BYTES (16u << 20)
+/* Small: a fresh region is set up (and junk-filled) for every input; a
+ * module whose sections do not fit is refused with -K_ENOMEM, a documented
+ * outcome. */
+#define LOADER_REGION_BYTES (512u << 10)
 
 static struct {
 	const uint8_t *image;

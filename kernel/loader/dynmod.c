@@ -524,12 +524,9 @@ static int dynmod_check(const struct k_obj *o)
 	return inside_module(m, m->desc, sizeof *m->desc) ? 0 : -1;
 }
 
-static const struct obj_kind dynmod_kind = {"module", dynmod_release, dynmod_check};
-
-void loader_kinds_register(void)
+/* Counters are per boot, like every kernel global. */
+static void dynmod_boot(void)
 {
-	obj_kind_register(OBJ_MODULE, &dynmod_kind);
-	/* Counters are per boot, like every kernel global. */
 	bsp_atomic_store(&stats.loads, 0);
 	bsp_atomic_store(&stats.unloads, 0);
 	bsp_atomic_store(&stats.reaped, 0);
@@ -537,3 +534,5 @@ void loader_kinds_register(void)
 	bsp_atomic_store(&stats.live, 0);
 	bsp_atomic_store(&stats.exec_blocks, 0);
 }
+
+OBJ_KIND(module, OBJ_MODULE, "module", dynmod_release, dynmod_check, dynmod_boot);

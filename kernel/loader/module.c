@@ -11,6 +11,7 @@
 #include <bsp.h>
 #include <k/assert.h>
 #include <k/errno.h>
+#include <k/mem.h>
 #include <k/module.h>
 
 /* Longest module name compared or printed: a longer one is cut, not read past. */
@@ -22,12 +23,19 @@ enum module_state {
 	MODULE_FAILED = 2,
 };
 
+/* One boot's record, on the kernel heap while the modules run (so an image
+ * without modules, or a kernel between boots, holds no memory for it). */
+struct module_slot {
+	const struct k_module *module;
+	int init_rc;   /* what a failed init returned */
+	uint8_t state; /* enum module_state */
+};
+
+/* Touched only by the first kernel thread (k_boot's), and read by
+ * k_module_status from any thread while the modules run. */
 static struct {
-	const struct k_module *order[K_MODULES_MAX]; /* boot order */
-	uint8_t state[K_MODULES_MAX];                /* enum module_state, by boot position */
-	int init_rc[K_MODULES_MAX];                  /* what a failed init returned */
-	size_t count;                                /* entries in order[] */
-	bool booted;                                 /* k_module_boot ran this boot */
+	struct module_slot *slots; /* boot order; NULL outside a boot */
+	size_t count;
 } g_modules;
 
 static void say(const char *s)
@@ -103,13 +111,14 @@ int k_module_boot_order(const struct k_section *list, const struct k_module **ou
 static void finish_down_from(size_t upto)
 {
 	K_ASSERT(upto <= g_modules.count);
+	K_ASSERT(upto == 0 || g_modules.slots != NULL);
 	for (size_t k = upto; k > 0; k--) {
-		size_t i = k - 1;
-		if (g_modules.state[i] != MODULE_RUNNING)
+		struct module_slot *slot = &g_modules.slots[k - 1];
+		if (slot->state != MODULE_RUNNING)
 			continue;
-		if (g_modules.order[i]->fini)
-			g_modules.order[i]->fini();
-		g_modules.state[i] = MODULE_NOT_STARTED;
+		if (slot->module->fini)
+			slot->module->fini();
+		slot->state = MODULE_NOT_STARTED;
 	}
 }
 
@@ -122,39 +131,65 @@ static void report_failure(const struct k_module *m, int rc, bool required)
 	say(required ? ", required: boot stops\n" : ", boot goes on without it\n");
 }
 
+/* The boot order into a fresh record on the kernel heap. */
+static int record_create(void)
+{
+	struct k_section s = K_SECTION_REF(weft_modules);
+	const struct k_module **order = k_mem_alloc(K_MODULES_MAX * sizeof *order, K_MEM_OWNER_KERNEL);
+	if (!order)
+		return -K_ENOMEM;
+	int n = k_module_boot_order(&s, order, K_MODULES_MAX);
+	if (n > 0) {
+		g_modules.slots = k_mem_alloc((size_t)n * sizeof *g_modules.slots, K_MEM_OWNER_KERNEL);
+		for (int i = 0; g_modules.slots && i < n; i++)
+			g_modules.slots[i] = (struct module_slot){order[i], 0, MODULE_NOT_STARTED};
+		if (!g_modules.slots)
+			n = -K_ENOMEM;
+	}
+	k_mem_free(order);
+	if (n < 0)
+		return n;
+	g_modules.count = (size_t)n;
+	K_ASSERT(g_modules.count <= K_MODULES_MAX);
+	return 0;
+}
+
+static void record_free(void)
+{
+	k_mem_free(g_modules.slots);
+	g_modules.slots = NULL;
+	g_modules.count = 0;
+}
+
 int k_module_boot(void)
 {
 	/* A run the harness abandoned (a failed exploration) may have left the
-	 * last boot's record: every boot starts from none. */
-	g_modules.booted = false;
+	 * last boot's pointer: its memory went with that kernel. */
+	g_modules.slots = NULL;
 	g_modules.count = 0;
-	struct k_section s = K_SECTION_REF(weft_modules);
-	int n = k_module_boot_order(&s, g_modules.order, K_MODULES_MAX);
-	if (n < 0) {
-		say("modules: the linked module list is malformed: ");
-		say(k_err_name(n));
-		say("\n");
-		return n;
-	}
-	g_modules.count = (size_t)n;
-	g_modules.booted = true;
-	for (size_t i = 0; i < g_modules.count; i++) {
-		g_modules.state[i] = MODULE_NOT_STARTED;
-		g_modules.init_rc[i] = 0;
+	if (k_module_count() == 0)
+		return 0;
+	int rc = record_create();
+	if (rc < 0) {
+		say("modules: no boot order: ");
+		say(k_err_name(rc));
+		say(" (a malformed module list, or no memory)\n");
+		return rc;
 	}
 	for (size_t i = 0; i < g_modules.count; i++) {
-		const struct k_module *m = g_modules.order[i];
-		int rc = m->init();
+		struct module_slot *slot = &g_modules.slots[i];
+		rc = slot->module->init();
 		if (rc >= 0) {
-			g_modules.state[i] = MODULE_RUNNING;
+			slot->state = MODULE_RUNNING;
 			continue;
 		}
-		bool required = (m->flags & K_MODULE_REQUIRED_FLAG) != 0;
-		g_modules.state[i] = MODULE_FAILED;
-		g_modules.init_rc[i] = rc;
-		report_failure(m, rc, required);
+		bool required = (slot->module->flags & K_MODULE_REQUIRED_FLAG) != 0;
+		slot->state = MODULE_FAILED;
+		slot->init_rc = rc;
+		report_failure(slot->module, rc, required);
 		if (required) {
 			finish_down_from(i);
+			record_free();
 			return rc;
 		}
 	}
@@ -163,10 +198,8 @@ int k_module_boot(void)
 
 void k_module_shutdown(void)
 {
-	if (!g_modules.booted)
-		return;
 	finish_down_from(g_modules.count);
-	g_modules.booted = false;
+	record_free();
 }
 
 int k_module_status(const char *name)
@@ -174,11 +207,12 @@ int k_module_status(const char *name)
 	K_ASSERT(name != NULL);
 	K_ASSERT(g_modules.count <= K_MODULES_MAX);
 	for (size_t i = 0; i < g_modules.count; i++) {
-		if (name_cmp(g_modules.order[i]->name, name) != 0)
+		const struct module_slot *slot = &g_modules.slots[i];
+		if (name_cmp(slot->module->name, name) != 0)
 			continue;
-		if (g_modules.state[i] == MODULE_FAILED)
-			return g_modules.init_rc[i];
-		return g_modules.state[i] == MODULE_RUNNING ? 1 : 0;
+		if (slot->state == MODULE_FAILED)
+			return slot->init_rc;
+		return slot->state == MODULE_RUNNING ? 1 : 0;
 	}
 	return -K_ENOENT;
 }

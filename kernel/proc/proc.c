@@ -80,19 +80,22 @@ void obj_unregister(struct k_obj *o)
  * only (one core running), read by the tracker. */
 static const struct obj_kind *obj_kinds[OBJ_KIND_MAX];
 
-void obj_kinds_reset(void)
+void obj_kinds_init(void)
 {
 	for (unsigned i = 0; i < OBJ_KIND_MAX; i++)
 		obj_kinds[i] = NULL;
-	K_ASSERT(obj_kinds[OBJ_MUTEX] == NULL);
-}
-
-void obj_kind_register(enum obj_type type, const struct obj_kind *kind)
-{
-	K_ASSERT((unsigned)type > 0 && (unsigned)type < OBJ_KIND_MAX);
-	K_ASSERT(kind != NULL && kind->name != NULL && kind->release != NULL && kind->check != NULL);
-	K_ASSERT_MSG(obj_kinds[type] == NULL || obj_kinds[type] == kind, "two kinds for one type");
-	obj_kinds[type] = kind;
+	struct k_section s = K_SECTION_REF(weft_obj_kinds);
+	size_t n = k_section_count(&s);
+	K_ASSERT(n < OBJ_KIND_MAX);
+	for (size_t i = 0; i < n; i++) {
+		const struct obj_kind *kind = k_section_at(&s, i);
+		K_ASSERT(kind->type > 0 && kind->type < OBJ_KIND_MAX);
+		K_ASSERT(kind->name != NULL && kind->release != NULL && kind->check != NULL);
+		K_ASSERT_MSG(obj_kinds[kind->type] == NULL, "two kinds for one object type");
+		obj_kinds[kind->type] = kind;
+		if (kind->boot)
+			kind->boot();
+	}
 }
 
 const struct obj_kind *obj_kind_of(uint32_t type)

@@ -75,7 +75,7 @@ static int cond_check(const struct k_obj *o)
 	return o->type == OBJ_COND && c->waiters.count == 0 ? 0 : -1;
 }
 
-const struct obj_kind cond_kind = {"cond", cond_release, cond_check};
+OBJ_KIND(cond, OBJ_COND, "cond", cond_release, cond_check, NULL);
 
 int k_cond_wait(k_cond_t *c, k_mutex_t *m, uint64_t timeout_ns)
 {

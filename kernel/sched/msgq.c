@@ -220,4 +220,4 @@ static int msgq_check(const struct k_obj *o)
 	return q->count <= q->capacity && q->head < q->capacity ? 0 : -1;
 }
 
-const struct obj_kind msgq_kind = {"msgq", msgq_free_leftover, msgq_check};
+OBJ_KIND(msgq, OBJ_MSGQ, "msgq", msgq_free_leftover, msgq_check, NULL);

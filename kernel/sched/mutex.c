@@ -281,13 +281,4 @@ static int mutex_check(const struct k_obj *o)
 	return o->type == OBJ_MUTEX && m->waiters.count == 0 ? 0 : -1;
 }
 
-const struct obj_kind mutex_kind = {"mutex", mutex_free_leftover, mutex_check};
-
-/* The sync objects are the scheduler block's kinds of object. */
-void sync_kinds_register(void)
-{
-	obj_kind_register(OBJ_MUTEX, &mutex_kind);
-	obj_kind_register(OBJ_SEM, &sem_kind);
-	obj_kind_register(OBJ_COND, &cond_kind);
-	obj_kind_register(OBJ_MSGQ, &msgq_kind);
-}
+OBJ_KIND(mutex, OBJ_MUTEX, "mutex", mutex_free_leftover, mutex_check, NULL);

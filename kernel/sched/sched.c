@@ -405,9 +405,7 @@ static void sched_globals_init(const struct k_boot_config *cfg, unsigned cores)
 		sched_core_init(&g_sched.core[i], i);
 	irq_lines_init();
 	proc_boot_init();
-	obj_kinds_reset();
-	sync_kinds_register();
-	loader_kinds_register();
+	obj_kinds_init();
 }
 
 /* The first thread when the build links static modules (k/module.h): their

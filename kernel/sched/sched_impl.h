@@ -41,6 +41,7 @@
 #include <k/mem.h>
 #include <k/proc.h>
 #include <k/sched.h>
+#include <k/section.h>
 #include <k/sync.h>
 #include <k/thread.h>
 
@@ -157,10 +158,12 @@ enum obj_type {
 
 struct k_obj;
 
-/* A kind of object a process may hold. Each block registers its kinds at
- * boot (obj_kind_register), so the resource tracker frees a new kind
- * without a change to the process code. */
+/* A kind of object a process may hold. Each block registers its kinds with
+ * OBJ_KIND(...) (collected like K_TEST and K_MODULE, k/section.h: a kind
+ * exists in an image exactly when its block is linked), so the resource
+ * tracker frees a new kind without a change to the process code. */
 struct obj_kind {
+	uint32_t type;    /* enum obj_type */
 	const char *name; /* "mutex": messages, reports */
 	/* Free what a leftover object of this kind holds besides its own block
 	 * (the tracker frees that): its process is gone. registry_lock held;
@@ -169,7 +172,15 @@ struct obj_kind {
 	/* 0 when the object is consistent and quiescent (no waiter, counts in
 	 * bounds), else -1: the tracker checks before it releases. No lock. */
 	int (*check)(const struct k_obj *o);
+	/* At every boot, before any object exists: reset the block's globals
+	 * of this kind (k_boot resets every kernel global). NULL: none. */
+	void (*boot)(void);
 };
+
+#define OBJ_KIND(ident, type_, name_, release_, check_, boot_)                     \
+	const struct obj_kind obj_kind_##ident K_SECTION_ITEM(weft_obj_kinds) =    \
+		{type_, name_, release_, check_, boot_}
+K_SECTION_DECLARE(weft_obj_kinds, struct obj_kind);
 
 /* Header of every sync object: its record in the owning process (the
  * resource tracker's entry). */
@@ -434,8 +445,6 @@ void mutex_release_all(struct k_thread *t);        /* exiting thread */
 unsigned mutex_effective_prio(const struct k_thread *t); /* mutex_lock held */
 void mutex_pi_propagate(struct k_thread *t);       /* mutex_lock held */
 void mutex_unlock_locked(struct k_mutex *m, struct k_thread *t);
-/* The sync objects' kinds (their release and check functions), for the tracker. */
-extern const struct obj_kind mutex_kind, sem_kind, cond_kind, msgq_kind;
 
 /* thread.c */
 void thread_reap_stack(struct k_thread *t);        /* no lock; irq off */
@@ -456,14 +465,10 @@ int obj_register(struct k_obj *o, enum obj_type type, const char *name);
 void obj_unregister(struct k_obj *o);
 k_mem_owner_t proc_owner_of_caller(void);
 void obj_free_locked(struct k_obj *o);
-/* Boot: forget every kind, then each block registers its own. */
-void obj_kinds_reset(void);
-void obj_kind_register(enum obj_type type, const struct obj_kind *kind);
+/* Boot: the table of kinds, from every OBJ_KIND the image links. */
+void obj_kinds_init(void);
 /* The registered kind of type, or NULL. any. */
-const struct obj_kind *obj_kind_of(uint32_t type);
-/* Each block's registration, called at boot by sched_globals_init. */
-void sync_kinds_register(void);
-void loader_kinds_register(void);             /* tracker: destroy a leftover */
+const struct obj_kind *obj_kind_of(uint32_t type);             /* tracker: destroy a leftover */
 
 /* report.c: a bounded text builder (no libc). */
 struct kbuf {

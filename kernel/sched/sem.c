@@ -81,7 +81,7 @@ static int sem_check(const struct k_obj *o)
 	return 0;
 }
 
-const struct obj_kind sem_kind = {"sem", sem_release, sem_check};
+OBJ_KIND(sem, OBJ_SEM, "sem", sem_release, sem_check, NULL);
 
 int k_sem_take(k_sem_t *s, uint64_t timeout_ns)
 {

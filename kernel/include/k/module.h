@@ -46,7 +46,7 @@
 
 #define K_MODULE_REQUIRED_FLAG 1u
 
-/* Static modules a build may link (the boot keeps one state byte each). */
+/* Static modules a build may link (the boot sorts them in a heap array). */
 #define K_MODULES_MAX 128u
 
 struct k_module {
@@ -100,9 +100,10 @@ int k_module_boot(void);
  * k_module_boot. */
 void k_module_shutdown(void);
 
-/* State of the module `name` in this boot: 1 running (init returned 0),
- * 0 not started (or finished), a negative K_E* code its init returned;
- * -K_ENOENT no such module. any. */
+/* State of the module `name` while the modules run (between k_module_boot
+ * and k_module_shutdown: the boot keeps its record on the kernel heap only
+ * then): 1 running, 0 not started, a negative K_E* code its init returned;
+ * -K_ENOENT no such module, or outside that time. Thread context. */
 int k_module_status(const char *name);
 
 #endif /* K_MODULE_H */

@@ -200,7 +200,7 @@ static int symbol_address(struct load_ctx *c, uint32_t idx, uint64_t *addr, bool
 		return refuse(c, -K_ENOEXEC, "relocation names a symbol that does not exist");
 	struct elf_symbol sym;
 	elf_symbol(&c->img, idx, &sym);
-	*thumb = c->img.machine == ELF_EM_ARM && sym.type == 2u && (sym.value & 1u);
+	*thumb = c->img.machine == ELF_EM_ARM && sym.type == ELF_STT_FUNC && (sym.value & 1u);
 	uint64_t value = *thumb ? sym.value & ~(uint64_t)1u : sym.value;
 	if (sym.shndx == ELF_SHN_ABS) {
 		*addr = value;
@@ -218,7 +218,12 @@ static int symbol_address(struct load_ctx *c, uint32_t idx, uint64_t *addr, bool
 	if (!e)
 		return refuse(c, -K_ENOENT, "undefined symbol the kernel does not export");
 	*addr = (uint64_t)(uintptr_t)e->addr;
-	*thumb = c->img.machine == ELF_EM_ARM; /* every exported kernel function is Thumb */
+	if (c->img.machine == ELF_EM_ARM) {
+		/* A Thumb function's address carries bit 0; the relocation adds
+		 * it back where the field wants it. Exported data is aligned. */
+		*thumb = (*addr & 1u) != 0;
+		*addr &= ~(uint64_t)1u;
+	}
 	return 0;
 }
 

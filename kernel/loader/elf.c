@@ -216,7 +216,10 @@ static int check_symbols(const struct elf_image *img, struct elf_error *err)
 		if (sym.shndx >= img->section_count)
 			return refuse(err, "symbol pointing nowhere (section index out of range)");
 		const struct elf_section *s = &img->sections[sym.shndx];
-		if (sym.value > s->size || sym.size > s->size - sym.value)
+		/* A Thumb function's value carries bit 0 (the instruction set). */
+		uint64_t value = img->machine == ELF_EM_ARM && sym.type == ELF_STT_FUNC
+					 ? sym.value & ~(uint64_t)1u : sym.value;
+		if (value > s->size || sym.size > s->size - value)
 			return refuse(err, "symbol pointing nowhere (past its section)");
 	}
 	return 0;

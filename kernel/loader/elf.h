@@ -38,6 +38,8 @@
 #define ELF_SHN_ABS 0xfff1u
 #define ELF_SHN_COMMON 0xfff2u
 
+#define ELF_STT_FUNC 2u
+
 #define ELF_STB_LOCAL 0u
 #define ELF_STB_GLOBAL 1u
 #define ELF_STB_WEAK 2u

@@ -311,7 +311,7 @@ int main(int argc, char **argv)
 		CHECK(outcome == SIM_OK);
 		CHECK_EQ_U64(leaked, 0);
 		printf("cores %u seed %" PRIu64 ": %s\n", cores, seed,
-		       check_failed_count == before ? "load, run, unload, reload, 15 refusals, kill unloads: ok"
+		       check_failed_count == before ? "load, run, unload, reload, 14 refusals, kill unloads: ok"
 						    : "FAILED");
 		sim_result_free(&res);
 		bsp_sim_teardown();

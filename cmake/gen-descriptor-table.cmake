@@ -12,7 +12,8 @@
 #         -DHEADER=k/test.h -DTABLE=weft_tests_table -DSOURCES="a.c|b.c"
 #         -P gen-descriptor-table.cmake
 #
-# A descriptor is a line that starts with MACRO(ident or MACRO_MEM(ident
+# A descriptor is a line that starts with MACRO(ident, MACRO_MEM(ident or
+# MACRO_REQUIRED(ident (K_MODULE_REQUIRED)
 # (K_WORKLOAD_MEM: a workload with its own memory size) followed by ',' or ')';
 # its symbol is PREFIX + ident (the macro defines it as a global).
 cmake_minimum_required(VERSION 3.25)
@@ -33,13 +34,13 @@ foreach(src IN LISTS SOURCES)
   if(NOT EXISTS "${src}")
     message(FATAL_ERROR "gen-descriptor-table: no source ${src}")
   endif()
-  file(STRINGS "${src}" lines REGEX "^${MACRO}(_MEM)?\\([A-Za-z_][A-Za-z0-9_]*[,)]")
+  file(STRINGS "${src}" lines REGEX "^${MACRO}(_MEM|_REQUIRED)?\\([A-Za-z_][A-Za-z0-9_]*[,)]")
   list(LENGTH lines n)
   if(n GREATER per_file_max)
     message(FATAL_ERROR "gen-descriptor-table: ${src} has ${n} ${MACRO} lines (max ${per_file_max})")
   endif()
   foreach(line IN LISTS lines)
-    string(REGEX MATCH "^${MACRO}(_MEM)?\\(([A-Za-z_][A-Za-z0-9_]*)" _ "${line}")
+    string(REGEX MATCH "^${MACRO}(_MEM|_REQUIRED)?\\(([A-Za-z_][A-Za-z0-9_]*)" _ "${line}")
     list(APPEND idents "${CMAKE_MATCH_2}")
   endforeach()
 endforeach()

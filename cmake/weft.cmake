@@ -125,3 +125,89 @@ function(weft_library_variant new old)
     set_target_properties(${new} PROPERTIES WEFT_UNSANITIZED ON)
   endif()
 endfunction()
+
+# weft_add_module(NAME n SOURCES s... LEVEL l)
+# Declares the static module n (k/module.h): its sources hold one
+# K_MODULE(n, init, fini, l) line. Consumers link the target weft_module_<n>
+# (target_link_libraries) and, on wasm, the table weft_module_table() writes.
+#  - On ELF targets (sim, m4f) the module's objects are merged into one
+#    relocatable object (ld -r) and every symbol but the descriptor
+#    k_module_desc_<n> is made local (objcopy --keep-global-symbol): two
+#    modules may both define a global `counter` or `helper()`. References to
+#    the kernel stay undefined and resolve when the module links with it.
+#  - On wasm (not ELF: neither tool exists) the objects link as they are and
+#    the descriptor is found through the generated table.
+# LEVEL reaches the sources as WEFT_MODULE_LEVEL; K_MODULE checks at compile
+# time that its own level is the same.
+function(weft_add_module)
+  cmake_parse_arguments(M "" "NAME;LEVEL" "SOURCES" ${ARGN})
+  if(NOT M_NAME MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+    message(FATAL_ERROR "weft_add_module: NAME '${M_NAME}' is not a C identifier")
+  endif()
+  if(NOT M_LEVEL MATCHES "^[0-9]+$" OR M_LEVEL GREATER 99)
+    message(FATAL_ERROR "weft_add_module(${M_NAME}): LEVEL '${M_LEVEL}' is not 0..99")
+  endif()
+  if(NOT M_SOURCES)
+    message(FATAL_ERROR "weft_add_module(${M_NAME}): no SOURCES")
+  endif()
+  get_property(known GLOBAL PROPERTY WEFT_MODULES)
+  if(M_NAME IN_LIST known)
+    message(FATAL_ERROR "weft_add_module: two modules named ${M_NAME}")
+  endif()
+  set(src_target weft_module_${M_NAME}_src)
+  add_library(${src_target} OBJECT ${M_SOURCES})
+  target_include_directories(${src_target} PRIVATE
+    ${PROJECT_SOURCE_DIR}/kernel/include ${PROJECT_SOURCE_DIR}/bsp/include)
+  target_compile_options(${src_target} PRIVATE -ffreestanding)
+  target_compile_definitions(${src_target} PRIVATE WEFT_MODULE_LEVEL=${M_LEVEL})
+  # ld -r and objcopy need real objects, not LTO bytecode.
+  set_target_properties(${src_target} PROPERTIES INTERPROCEDURAL_OPTIMIZATION OFF)
+  set(abs "")
+  foreach(s IN LISTS M_SOURCES)
+    get_filename_component(a "${s}" ABSOLUTE)
+    list(APPEND abs "${a}")
+  endforeach()
+  set_property(GLOBAL APPEND PROPERTY WEFT_MODULES ${M_NAME})
+  set_property(GLOBAL PROPERTY WEFT_MODULE_SOURCES_${M_NAME} "${abs}")
+  if(WEFT_BSP STREQUAL "wasm")
+    add_library(weft_module_${M_NAME} INTERFACE)
+    target_link_libraries(weft_module_${M_NAME} INTERFACE ${src_target} $<TARGET_OBJECTS:${src_target}>)
+    return()
+  endif()
+  if(NOT CMAKE_LINKER OR NOT CMAKE_OBJCOPY)
+    message(FATAL_ERROR "weft_add_module: an ELF build needs ld and objcopy (CMAKE_LINKER, CMAKE_OBJCOPY)")
+  endif()
+  set(dir ${CMAKE_BINARY_DIR}/modules-merged)
+  set(merged ${dir}/${M_NAME}.merged.o)
+  set(out ${dir}/${M_NAME}.o)
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
+    COMMAND ${CMAKE_LINKER} -r -o ${merged} $<TARGET_OBJECTS:${src_target}>
+    COMMAND ${CMAKE_OBJCOPY} --keep-global-symbol=k_module_desc_${M_NAME} ${merged} ${out}
+    DEPENDS ${src_target} $<TARGET_OBJECTS:${src_target}>
+    COMMENT "module ${M_NAME}: ld -r, every symbol but k_module_desc_${M_NAME} local"
+    COMMAND_EXPAND_LISTS VERBATIM)
+  add_custom_target(weft_module_${M_NAME}_merge DEPENDS ${out})
+  add_library(weft_module_${M_NAME} OBJECT IMPORTED GLOBAL)
+  set_target_properties(weft_module_${M_NAME} PROPERTIES IMPORTED_OBJECTS ${out})
+  add_dependencies(weft_module_${M_NAME} weft_module_${M_NAME}_merge)
+endfunction()
+
+# weft_module_table(OUTPUT f.c MODULES m...)
+# The build-generated form of the modules' list (k/section.h): f.c defines
+# weft_modules_table[] pointing at each module's descriptor, in the order
+# given. The wasm build links it; the simulator's order test links it next to
+# the section to prove both give the same boot order.
+function(weft_module_table)
+  cmake_parse_arguments(T "" "OUTPUT" "MODULES" ${ARGN})
+  set(sources "")
+  foreach(m IN LISTS T_MODULES)
+    get_property(s GLOBAL PROPERTY WEFT_MODULE_SOURCES_${m})
+    if(NOT s)
+      message(FATAL_ERROR "weft_module_table: no module ${m} (weft_add_module first)")
+    endif()
+    list(APPEND sources ${s})
+  endforeach()
+  weft_descriptor_table(OUTPUT ${T_OUTPUT} MACRO K_MODULE PREFIX k_module_desc_
+    TYPE "struct k_module" HEADER k/module.h TABLE weft_modules_table SOURCES ${sources})
+endfunction()

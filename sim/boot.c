@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <k/errno.h>
+#include <k/loader.h>
 #include <k/mem.h>
 #include <k/sched.h>
 #include <k/workload.h>
@@ -40,9 +41,63 @@
 #define WEFT_STARVATION_NS_MAX (2000u * K_SLICE_DEFAULT_NS)
 #define WEFT_CHECK_MSG_MAX 256u
 
+/* --module (weft_module_set): the image, its path for messages, and, once
+ * a run's loader refused it, why. One run at a time uses these. */
+static struct {
+	const uint8_t *bytes;
+	size_t size;
+	const char *path;
+	char refusal[WEFT_CHECK_MSG_MAX];
+} module_opt;
+
+extern const unsigned char weft_default_module[];
+extern const size_t weft_default_module_size;
+
+void weft_module_set(const uint8_t *bytes, size_t size, const char *path)
+{
+	SIM_ASSERT(bytes == NULL || size > 0);
+	module_opt.bytes = bytes;
+	module_opt.size = size;
+	module_opt.path = path;
+	module_opt.refusal[0] = '\0';
+}
+
+const char *weft_module_refusal(void)
+{
+	return module_opt.refusal[0] ? module_opt.refusal : NULL;
+}
+
+const void *weft_workload_module(size_t *size)
+{
+	SIM_ASSERT(size != NULL);
+	*size = module_opt.bytes ? module_opt.size : weft_default_module_size;
+	if (*size == 0)
+		return NULL;
+	return module_opt.bytes ? (const void *)module_opt.bytes : (const void *)weft_default_module;
+}
+
+/* Load the --module image into the booted kernel before the workload: a
+ * refusal ends the run (weft reports it as bad input, exit 2). */
+static k_dynmod_t *module_load_before(void)
+{
+	if (!module_opt.bytes)
+		return NULL;
+	k_dynmod_t *m = NULL;
+	const char *why = NULL;
+	int rc = k_module_load(module_opt.bytes, module_opt.size, &m, &why);
+	if (rc < 0) {
+		snprintf(module_opt.refusal, sizeof module_opt.refusal, "%s (%s)", k_err_name(rc),
+			 why ? why : "no reason given");
+		sim_fail(SIM_FAIL_ORACLE, "--module %s: refused by the loader: %s", module_opt.path,
+			 module_opt.refusal);
+	}
+	return m;
+}
+
 static void workload_thread(void *arg)
 {
 	const struct k_workload *w = arg;
+	k_dynmod_t *module = module_load_before();
 	int rc = w->main();
 	if (rc < 0)
 		sim_fail(SIM_FAIL_ORACLE, "workload %s: main failed with %s (%d: %s)", w->name,
@@ -50,6 +105,9 @@ static void workload_thread(void *arg)
 	char msg[WEFT_CHECK_MSG_MAX] = "";
 	if (w->check(msg, sizeof msg) < 0)
 		sim_fail(SIM_FAIL_ORACLE, "workload %s: end check: %s", w->name, msg);
+	if (module && (rc = k_module_unload(module)) < 0)
+		sim_fail(SIM_FAIL_ORACLE, "--module %s: unload failed with %s", module_opt.path,
+			 k_err_name(rc));
 }
 
 static void boot_main(void *arg)

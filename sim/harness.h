@@ -7,6 +7,7 @@
 #define WEFT_HARNESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sim.h"
@@ -136,5 +137,14 @@ uint64_t weft_pct_steps(const struct k_workload *w, unsigned cores, const char *
 
 /* This binary's build id (ELF GNU build-id as hex), for trace headers. */
 const char *weft_build_id(void);
+
+/* weft run --module PATH: every following run loads bytes[size] (kept by the
+ * caller) with k_module_load before the workload's main and unloads it after
+ * its check; NULL: none. weft_workload_module (k/workload.h) offers it to
+ * workloads. After a run, weft_module_refusal() is the loader's refusal
+ * ("-K_ENOEXEC (why)") when it refused the image, else NULL. */
+#define WEFT_MODULE_BYTES_MAX (4u << 20)
+void weft_module_set(const uint8_t *bytes, size_t size, const char *path);
+const char *weft_module_refusal(void);
 
 #endif /* WEFT_HARNESS_H */

@@ -43,7 +43,7 @@ static const char help_list[] =
 static const char help_run[] =
 	"usage: weft run WORKLOAD --cores N --seed S [--strategy random|pct:D] [--trace FILE]\n"
 	"                [--log] [--focus WHO] [--steps MAX] [--mem BYTES] [--mem-points]\n"
-	"                [--never-rule]\n"
+	"                [--never-rule] [--module OBJ.o]\n"
 	"\n"
 	"One run of WORKLOAD on N simulated cores (1..64), its decisions drawn\n"
 	"from seed S by the strategy. --trace FILE writes its trace (checked\n"
@@ -59,7 +59,12 @@ static const char help_run[] =
 	"--never-rule (weft-kcheck of the races preset: its kernel is\n"
 	"instrumented): a plain kernel access to a word another core wrote last\n"
 	"with no BSP primitive between fails the run, naming both sites (at most\n"
-	"8 cores). docs/races.md.\n";
+	"8 cores). docs/races.md.\n"
+	"--module OBJ.o: load this dynamic module (an ELF relocatable object,\n"
+	"docs/loader.md) into the booted kernel before the workload's main and\n"
+	"unload it after its check; a module the loader refuses ends with one\n"
+	"line and exit 2. The trace does not carry the module: replay with the\n"
+	"same --module is not offered yet.\n";
 
 static const char help_explore[] =
 	"usage: weft explore WORKLOAD --cores N (--runs K | --time D) [--seed S] [--shard I/N]\n"

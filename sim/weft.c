@@ -105,6 +105,7 @@ struct cli {
 	const char *out_path;
 	const char *focus;     /* --focus THREAD|OBJECT (implies --log) */
 	const char *html_path; /* replay --html */
+	const char *module_path; /* run --module: a dynamic module to load first */
 	unsigned cores;
 	bool cores_set;
 	uint64_t seed;
@@ -175,6 +176,10 @@ static void parse_flags(struct cli *c, int argc, char **argv, int first, const c
 				usage_error("--focus takes a thread (T2, or its name) or an object (sem#3, or its name)");
 			c->focus = v;
 			c->log = true;
+		} else if (!strcmp(a, "--module")) {
+			if (strlen(v) >= WEFT_PATH_MAX || !v[0])
+				usage_error("--module: path empty or too long");
+			c->module_path = v;
 		} else if (!strcmp(a, "--html")) {
 			if (strlen(v) >= WEFT_PATH_MAX || !v[0])
 				usage_error("--html: path empty or too long");
@@ -444,14 +449,35 @@ static void run_options(struct weft_run_options *o, const struct cli *c)
 		usage_error("--never-rule checks at most %u cores", SIM_NEVER_CORES_MAX);
 }
 
+/* --module PATH: the file's bytes (heap, kept for the process's life), or
+ * exit 2 with one line. The loader judges the contents in the run. */
+static void module_read(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		usage_error("--module %s: cannot open it", path);
+	uint8_t *bytes = malloc(WEFT_MODULE_BYTES_MAX + 1u);
+	if (!bytes)
+		usage_error("--module %s: no memory to read it", path);
+	size_t n = fread(bytes, 1, WEFT_MODULE_BYTES_MAX + 1u, f);
+	bool failed = ferror(f) != 0;
+	fclose(f);
+	if (failed || n == 0 || n > WEFT_MODULE_BYTES_MAX)
+		usage_error("--module %s: unreadable, empty or larger than %u bytes", path,
+			    WEFT_MODULE_BYTES_MAX);
+	weft_module_set(bytes, n, path);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct cli c = {.strategy = "random"};
 	const struct k_workload *w = need_workload(argc > 2 ? argv[2] : NULL);
 	parse_flags(&c, argc, argv, 3,
-		    " --cores --seed --strategy --trace --log --focus --steps --mem --mem-points --never-rule ");
+		    " --cores --seed --strategy --trace --log --focus --steps --mem --mem-points --never-rule --module ");
 	if (!c.cores_set)
 		usage_error("run needs --cores N");
+	if (c.module_path)
+		module_read(c.module_path);
 	if (!c.seed_set)
 		usage_error("run needs --seed S");
 	char err[256];
@@ -463,6 +489,16 @@ static int cmd_run(int argc, char **argv)
 	crash_arm(w, &o, &r, c.trace_path, NULL);
 	enum sim_outcome out = weft_run_once(w, &o, &r, NULL, 0);
 	crash_disarm();
+	if (c.module_path && weft_module_refusal()) {
+		/* The input was bad, not the kernel: one line, exit 2. */
+		fprintf(stderr, "weft: --module %s: refused by the loader: %s\n", c.module_path,
+			weft_module_refusal());
+		sim_result_free(&r);
+		return WEFT_EXIT_USAGE;
+	}
+	if (c.module_path && out == SIM_OK)
+		printf("weft: --module %s: loaded before the workload, unloaded after its check\n",
+		       c.module_path);
 	bool focus_ok = true;
 	if (c.log && r.log)
 		focus_ok = print_log(r.log, r.log_len, c.focus);

@@ -490,29 +490,68 @@ extern char __heap0_start[], __heap0_end[], __heap1_start[], __heap1_end[];
 
 static struct bsp_mem_region regions[2];
 
+/* Executable memory for loaded modules: the top of PSRAM (the SRAM region,
+ * where a Cortex-M4 executes), kept out of the kernel's region 1 and cut
+ * into fixed blocks. One core: interrupts off is the lock. */
+#define M4F_EXEC_BLOCK_BYTES (4u * 1024u)
+#define M4F_EXEC_BLOCKS 16u
+#define M4F_EXEC_POOL_BYTES (M4F_EXEC_BLOCK_BYTES * M4F_EXEC_BLOCKS)
+static bool exec_used[M4F_EXEC_BLOCKS];
+
+static uintptr_t exec_pool_base(void)
+{
+	return (uintptr_t)__heap1_end - M4F_EXEC_POOL_BYTES;
+}
+
 size_t bsp_mem_regions(const struct bsp_mem_region **out)
 {
 	regions[0].base = (uintptr_t)__heap0_start;
 	regions[0].size = (size_t)(__heap0_end - __heap0_start);
 	regions[1].base = (uintptr_t)__heap1_start;
-	regions[1].size = (size_t)(__heap1_end - __heap1_start);
+	regions[1].size = (size_t)(exec_pool_base() - (uintptr_t)__heap1_start);
+	for (unsigned i = 0; i < M4F_EXEC_BLOCKS; i++)
+		exec_used[i] = false;
 	*out = regions;
 	return 2u;
 }
 
-/* No loader runs on this target yet: no executable memory is handed out
- * (the contract's "exhausted" answer). */
+/* One block of M4F_EXEC_BLOCK_BYTES; a larger request is refused (NULL,
+ * the contract's "exhausted"). */
 void *bsp_mem_exec_alloc(size_t size)
 {
-	(void)size;
-	return NULL;
+	if (size == 0 || size > M4F_EXEC_BLOCK_BYTES)
+		return NULL;
+	bsp_irq_state_t s = bsp_irq_save();
+	void *p = NULL;
+	for (unsigned i = 0; i < M4F_EXEC_BLOCKS && !p; i++) {
+		if (!exec_used[i]) {
+			exec_used[i] = true;
+			p = (void *)(exec_pool_base() + i * M4F_EXEC_BLOCK_BYTES);
+		}
+	}
+	bsp_irq_restore(s);
+	return p;
+}
+
+/* The loader relocates Thumb-2 code (ELF machine 40, EM_ARM). */
+unsigned bsp_code_machine(void)
+{
+	return 40u;
 }
 
 void bsp_mem_exec_free(void *p, size_t size)
 {
-	(void)size;
-	if (p != NULL)
-		bsp_panic(__FILE__, __LINE__, "bsp_mem_exec_free: never handed out");
+	if (p == NULL)
+		return;
+	uintptr_t off = (uintptr_t)p - exec_pool_base();
+	if ((uintptr_t)p < exec_pool_base() || off % M4F_EXEC_BLOCK_BYTES != 0 ||
+	    off / M4F_EXEC_BLOCK_BYTES >= M4F_EXEC_BLOCKS || size > M4F_EXEC_BLOCK_BYTES)
+		bsp_panic(__FILE__, __LINE__, "bsp_mem_exec_free: not a block the pool handed out");
+	bsp_irq_state_t s = bsp_irq_save();
+	if (!exec_used[off / M4F_EXEC_BLOCK_BYTES])
+		bsp_panic(__FILE__, __LINE__, "bsp_mem_exec_free: block already free");
+	exec_used[off / M4F_EXEC_BLOCK_BYTES] = false;
+	bsp_irq_restore(s);
 }
 
 /* -------------------------------------------------------- host files */

@@ -230,6 +230,10 @@ size_t bsp_mem_regions(const struct bsp_mem_region **regions);
  * does not (wasm) or when exhausted. thread context. */
 void *bsp_mem_exec_alloc(size_t size);
 void bsp_mem_exec_free(void *p, size_t size);
+/* The ELF machine (e_machine) of code this target runs, for the loader:
+ * 62 x86_64, 40 ARM (Thumb-2), 0 when the target cannot load code (wasm).
+ * any context. */
+unsigned bsp_code_machine(void);
 
 /* ------------------------------------------------------------- host files */
 

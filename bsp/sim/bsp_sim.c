@@ -853,6 +853,15 @@ void *bsp_mem_exec_alloc(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+unsigned bsp_code_machine(void)
+{
+#if defined(__x86_64__)
+	return 62u; /* EM_X86_64 */
+#else
+	return 0u; /* the loader has no relocations for this host yet */
+#endif
+}
+
 void bsp_mem_exec_free(void *p, size_t size)
 {
 	if (p)

@@ -525,6 +525,11 @@ void *bsp_mem_exec_alloc(size_t size)
 	return NULL; /* wasm code cannot be written at run time */
 }
 
+unsigned bsp_code_machine(void)
+{
+	return 0u; /* wasm code cannot be written at run time */
+}
+
 void bsp_mem_exec_free(void *p, size_t size)
 {
 	(void)size;

@@ -52,7 +52,7 @@ k_mem_owner_t proc_owner_of_caller(void)
 
 int obj_register(struct k_obj *o, enum obj_type type, const char *name)
 {
-	K_ASSERT(type >= OBJ_MUTEX && type <= OBJ_MSGQ);
+	K_ASSERT(obj_kind_of(type) != NULL); /* a registered kind */
 	bsp_irq_state_t s = bsp_irq_save();
 	struct k_proc *p = sched_current()->proc;
 	o->type = type;
@@ -76,17 +76,41 @@ void obj_unregister(struct k_obj *o)
 	bsp_spin_unlock_irqrestore(&g_sched.registry_lock, s);
 }
 
+/* The kinds of object a process can hold, by enum obj_type. Written at boot
+ * only (one core running), read by the tracker. */
+static const struct obj_kind *obj_kinds[OBJ_KIND_MAX];
+
+void obj_kinds_init(void)
+{
+	for (unsigned i = 0; i < OBJ_KIND_MAX; i++)
+		obj_kinds[i] = NULL;
+	struct k_section s = K_SECTION_REF(weft_obj_kinds);
+	size_t n = k_section_count(&s);
+	K_ASSERT(n < OBJ_KIND_MAX);
+	for (size_t i = 0; i < n; i++) {
+		const struct obj_kind *kind = k_section_at(&s, i);
+		K_ASSERT(kind->type > 0 && kind->type < OBJ_KIND_MAX);
+		K_ASSERT(kind->name != NULL && kind->release != NULL && kind->check != NULL);
+		K_ASSERT_MSG(obj_kinds[kind->type] == NULL, "two kinds for one object type");
+		obj_kinds[kind->type] = kind;
+		if (kind->boot)
+			kind->boot();
+	}
+}
+
+const struct obj_kind *obj_kind_of(uint32_t type)
+{
+	return type < OBJ_KIND_MAX ? obj_kinds[type] : NULL;
+}
+
 /* Tracker: destroy an object its process left behind. registry_lock held. */
 void obj_free_locked(struct k_obj *o)
 {
 	K_ASSERT(bsp_spin_held(&g_sched.registry_lock));
-	switch (o->type) {
-	case OBJ_MUTEX: mutex_free_leftover((struct k_mutex *)(void *)o); break;
-	case OBJ_SEM: sem_free_leftover(o); break;
-	case OBJ_COND: cond_free_leftover(o); break;
-	case OBJ_MSGQ: msgq_free_leftover(o); break;
-	default: K_PANIC("obj_free_locked: unknown object type");
-	}
+	const struct obj_kind *kind = obj_kind_of(o->type);
+	K_ASSERT_MSG(kind != NULL, "obj_free_locked: unknown object type");
+	K_ASSERT_MSG(kind->check(o) == 0, "obj_free_locked: a leftover object is inconsistent");
+	kind->release(o);
 	ql_remove(&o->res_link);
 	o->type = 0;
 	k_mem_free(o);

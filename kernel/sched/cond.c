@@ -62,12 +62,20 @@ int k_cond_destroy(k_cond_t *c)
 	return rc;
 }
 
-void cond_free_leftover(struct k_obj *o)
+static void cond_release(struct k_obj *o)
 {
-	struct k_cond *c = (struct k_cond *)(void *)o;
 	K_ASSERT(o->type == OBJ_COND);
-	K_ASSERT_MSG(c->waiters.count == 0, "reaped condition variable still has waiters");
+	K_ASSERT(o->proc != NULL);
+	/* Nothing but the block itself, which the tracker frees. */
 }
+
+static int cond_check(const struct k_obj *o)
+{
+	const struct k_cond *c = (const struct k_cond *)(const void *)o;
+	return o->type == OBJ_COND && c->waiters.count == 0 ? 0 : -1;
+}
+
+OBJ_KIND(cond, OBJ_COND, "cond", cond_release, cond_check, NULL);
 
 int k_cond_wait(k_cond_t *c, k_mutex_t *m, uint64_t timeout_ns)
 {

@@ -107,7 +107,8 @@ int k_msgq_destroy(k_msgq_t *q)
 	return rc;
 }
 
-void msgq_free_leftover(struct k_obj *o)
+/* The tracker frees a leftover queue (registry_lock held): its ring. */
+static void msgq_free_leftover(struct k_obj *o)
 {
 	struct k_msgq *q = (struct k_msgq *)(void *)o;
 	K_ASSERT(o->type == OBJ_MSGQ);
@@ -210,3 +211,13 @@ unsigned k_msgq_count(const k_msgq_t *q)
 	bsp_spin_unlock_irqrestore(&w->lock, s);
 	return n;
 }
+
+static int msgq_check(const struct k_obj *o)
+{
+	const struct k_msgq *q = (const struct k_msgq *)(const void *)o;
+	if (o->type != OBJ_MSGQ || q->senders.count != 0 || q->receivers.count != 0)
+		return -1;
+	return q->count <= q->capacity && q->head < q->capacity ? 0 : -1;
+}
+
+OBJ_KIND(msgq, OBJ_MSGQ, "msgq", msgq_free_leftover, msgq_check, NULL);

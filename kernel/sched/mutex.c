@@ -161,8 +161,11 @@ int k_mutex_destroy(k_mutex_t *m)
 }
 
 /* Tracker: the process that owns m is being reaped; nobody may use it. */
-void mutex_free_leftover(struct k_mutex *m)
+/* The tracker frees a leftover mutex (registry_lock held): out of its
+ * owner's held list and the list of all mutexes. */
+static void mutex_free_leftover(struct k_obj *o)
 {
+	struct k_mutex *m = (struct k_mutex *)(void *)o;
 	K_ASSERT(m->obj.type == OBJ_MUTEX);
 	bsp_spin_lock(&g_sched.mutex_lock);
 	K_ASSERT_MSG(m->waiters.count == 0, "reaped mutex still has waiters");
@@ -271,3 +274,11 @@ void mutex_release_all(struct k_thread *t)
 	K_ASSERT(t->held_count == 0);
 	bsp_spin_unlock(&g_sched.mutex_lock);
 }
+
+static int mutex_check(const struct k_obj *o)
+{
+	const struct k_mutex *m = (const struct k_mutex *)(const void *)o;
+	return o->type == OBJ_MUTEX && m->waiters.count == 0 ? 0 : -1;
+}
+
+OBJ_KIND(mutex, OBJ_MUTEX, "mutex", mutex_free_leftover, mutex_check, NULL);

@@ -71,6 +71,9 @@ void kbuf_puti(struct kbuf *b, int64_t v)
 
 const char *obj_type_name(uint32_t type)
 {
+	const struct obj_kind *kind = obj_kind_of(type);
+	if (kind)
+		return kind->name;
 	switch (type) {
 	case OBJ_MUTEX: return "mutex";
 	case OBJ_SEM: return "sem";

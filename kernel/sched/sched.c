@@ -3,6 +3,7 @@
  * (slice timer, timeouts, IPIs), preemption, the idle loop and boot.
  */
 #include "sched_impl.h"
+#include <k/module.h>
 
 #include <k/irq.h>
 
@@ -406,6 +407,26 @@ static void sched_globals_init(const struct k_boot_config *cfg, unsigned cores)
 		sched_core_init(&g_sched.core[i], i);
 	irq_lines_init();
 	proc_boot_init();
+	obj_kinds_init();
+}
+
+/* The first thread when the build links static modules (k/module.h): their
+ * inits, the config's main, their finis. Only this thread touches these. */
+static struct {
+	k_thread_entry_fn main;
+	void *main_arg;
+	int modules_rc; /* a required module's failure, returned by k_boot */
+} boot_first;
+
+static void boot_first_thread(void *arg)
+{
+	K_ASSERT(arg == &boot_first);
+	K_ASSERT(boot_first.main != NULL);
+	int rc = k_module_boot();
+	if (rc == 0)
+		boot_first.main(boot_first.main_arg);
+	k_module_shutdown();
+	boot_first.modules_rc = rc;
 }
 
 int k_boot(const struct k_boot_config *cfg)
@@ -434,7 +455,14 @@ int k_boot(const struct k_boot_config *cfg)
 	attr.priority = cfg->main_priority;
 	attr.stack_bytes = cfg->main_stack_bytes;
 	attr.flags = K_THREAD_DETACHED;
-	int rc = k_thread_create(NULL, cfg->main, cfg->main_arg, &attr);
+	/* Without static modules the first thread is main itself, so a build
+	 * with none runs exactly as before modules existed. */
+	boot_first.main = cfg->main;
+	boot_first.main_arg = cfg->main_arg;
+	boot_first.modules_rc = 0;
+	int rc = k_module_count() > 0
+			 ? k_thread_create(NULL, boot_first_thread, &boot_first, &attr)
+			 : k_thread_create(NULL, cfg->main, cfg->main_arg, &attr);
 	if (rc < 0) {
 		g_sched.booted.value = 0;
 		bsp_irq_restore(irq);
@@ -453,7 +481,7 @@ int k_boot(const struct k_boot_config *cfg)
 	bsp_spin_unlock(&g_sched.registry_lock);
 	g_sched.booted.value = 0;
 	bsp_irq_restore(irq);
-	return 0;
+	return boot_first.modules_rc;
 }
 
 unsigned k_sched_cores(void)

@@ -41,6 +41,7 @@
 #include <k/mem.h>
 #include <k/proc.h>
 #include <k/sched.h>
+#include <k/section.h>
 #include <k/sync.h>
 #include <k/thread.h>
 
@@ -151,7 +152,35 @@ enum obj_type {
 	OBJ_MSGQ = 4,
 	OBJ_THREAD_JOIN = 5, /* pseudo-object: a thread's join queue */
 	OBJ_PROC_WAIT = 6,   /* pseudo-object: a process's wait queue */
+	OBJ_MODULE = 7,      /* a loaded dynamic module (kernel/loader) */
+	OBJ_KIND_MAX = 8,    /* one past the last type */
 };
+
+struct k_obj;
+
+/* A kind of object a process may hold. Each block registers its kinds with
+ * OBJ_KIND(...) (collected like K_TEST and K_MODULE, k/section.h: a kind
+ * exists in an image exactly when its block is linked), so the resource
+ * tracker frees a new kind without a change to the process code. */
+struct obj_kind {
+	uint32_t type;    /* enum obj_type */
+	const char *name; /* "mutex": messages, reports */
+	/* Free what a leftover object of this kind holds besides its own block
+	 * (the tracker frees that): its process is gone. registry_lock held;
+	 * must not block. */
+	void (*release)(struct k_obj *o);
+	/* 0 when the object is consistent and quiescent (no waiter, counts in
+	 * bounds), else -1: the tracker checks before it releases. No lock. */
+	int (*check)(const struct k_obj *o);
+	/* At every boot, before any object exists: reset the block's globals
+	 * of this kind (k_boot resets every kernel global). NULL: none. */
+	void (*boot)(void);
+};
+
+#define OBJ_KIND(ident, type_, name_, release_, check_, boot_)                     \
+	const struct obj_kind obj_kind_##ident K_SECTION_ITEM(weft_obj_kinds) =    \
+		{type_, name_, release_, check_, boot_}
+K_SECTION_DECLARE(weft_obj_kinds, struct obj_kind);
 
 /* Header of every sync object: its record in the owning process (the
  * resource tracker's entry). */
@@ -423,10 +452,6 @@ void mutex_release_all(struct k_thread *t);        /* exiting thread */
 unsigned mutex_effective_prio(const struct k_thread *t); /* mutex_lock held */
 void mutex_pi_propagate(struct k_thread *t);       /* mutex_lock held */
 void mutex_unlock_locked(struct k_mutex *m, struct k_thread *t);
-void mutex_free_leftover(struct k_mutex *m);       /* tracker; registry_lock held */
-void sem_free_leftover(struct k_obj *o);
-void cond_free_leftover(struct k_obj *o);
-void msgq_free_leftover(struct k_obj *o);
 
 /* thread.c */
 void thread_reap_stack(struct k_thread *t);        /* no lock; irq off */
@@ -446,7 +471,11 @@ void proc_reap_all_locked(void);
 int obj_register(struct k_obj *o, enum obj_type type, const char *name);
 void obj_unregister(struct k_obj *o);
 k_mem_owner_t proc_owner_of_caller(void);
-void obj_free_locked(struct k_obj *o);             /* tracker: destroy a leftover */
+void obj_free_locked(struct k_obj *o);
+/* Boot: the table of kinds, from every OBJ_KIND the image links. */
+void obj_kinds_init(void);
+/* The registered kind of type, or NULL. any. */
+const struct obj_kind *obj_kind_of(uint32_t type);             /* tracker: destroy a leftover */
 
 /* report.c: a bounded text builder (no libc). */
 struct kbuf {

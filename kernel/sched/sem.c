@@ -66,12 +66,22 @@ int k_sem_destroy(k_sem_t *s)
 	return rc;
 }
 
-void sem_free_leftover(struct k_obj *o)
+static void sem_release(struct k_obj *o)
 {
-	struct k_sem *s = (struct k_sem *)(void *)o;
 	K_ASSERT(o->type == OBJ_SEM);
-	K_ASSERT_MSG(s->waiters.count == 0, "reaped semaphore still has waiters");
+	K_ASSERT(o->proc != NULL);
+	/* Nothing but the block itself, which the tracker frees. */
 }
+
+static int sem_check(const struct k_obj *o)
+{
+	const struct k_sem *s = (const struct k_sem *)(const void *)o;
+	if (o->type != OBJ_SEM || s->waiters.count != 0 || s->count > s->limit)
+		return -1;
+	return 0;
+}
+
+OBJ_KIND(sem, OBJ_SEM, "sem", sem_release, sem_check, NULL);
 
 int k_sem_take(k_sem_t *s, uint64_t timeout_ns)
 {

@@ -40,34 +40,18 @@ static void out_u(unsigned long long v)
 	bsp_console_write(buf, i);
 }
 
-/* A generated table (k/test.h), when the build links one, else the section. */
-static bool test_from_table(void)
-{
-	return &weft_tests_table_count != NULL && weft_tests_table != NULL;
-}
-
 size_t k_test_count(void)
 {
-	size_t n;
-	if (test_from_table()) {
-		n = weft_tests_table_count;
-		K_ASSERT(n <= TEST_COUNT_MAX);
-		K_ASSERT(weft_tests_table[n] == NULL);
-		return n;
-	}
-	if (!__start_weft_tests || !__stop_weft_tests)
-		return 0;
-	n = (size_t)(__stop_weft_tests - __start_weft_tests);
+	struct k_section s = K_SECTION_REF(weft_tests);
+	size_t n = k_section_count(&s);
 	K_ASSERT(n <= TEST_COUNT_MAX);
 	return n;
 }
 
 const struct k_test *k_test_at(size_t index)
 {
-	K_ASSERT(index < k_test_count());
-	const struct k_test *t =
-		test_from_table() ? weft_tests_table[index] : &__start_weft_tests[index];
-	K_ASSERT(t != NULL);
+	struct k_section s = K_SECTION_REF(weft_tests);
+	const struct k_test *t = k_section_at(&s, index);
 	K_ASSERT(t->name != NULL && t->fn != NULL);
 	return t;
 }

@@ -13,6 +13,7 @@
 #define K_ESRCH 3
 #define K_EINTR 4
 #define K_EIO BSP_EIO
+#define K_ENOEXEC 8
 #define K_EBADF BSP_EBADF
 #define K_EAGAIN 11
 #define K_ENOMEM BSP_ENOMEM
@@ -24,9 +25,11 @@
 #define K_EINVAL BSP_EINVAL
 #define K_EMFILE 24
 #define K_ENOSPC BSP_ENOSPC
+#define K_ERANGE 34
 #define K_EDEADLK 35
 #define K_ENAMETOOLONG 36
 #define K_ENOSYS BSP_ENOSYS
+#define K_ENOTSUP 95
 #define K_ETIMEDOUT 110
 #define K_ECANCELED 125
 
@@ -42,6 +45,9 @@ static inline const char *k_err_name(int rc)
 	case -K_ESRCH: return "-K_ESRCH";
 	case -K_EINTR: return "-K_EINTR";
 	case -K_EIO: return "-K_EIO";
+	case -K_ENOEXEC: return "-K_ENOEXEC";
+	case -K_ERANGE: return "-K_ERANGE";
+	case -K_ENOTSUP: return "-K_ENOTSUP";
 	case -K_EBADF: return "-K_EBADF";
 	case -K_EAGAIN: return "-K_EAGAIN";
 	case -K_ENOMEM: return "-K_ENOMEM";
@@ -72,6 +78,9 @@ static inline const char *k_err_meaning(int rc)
 	case -K_ESRCH: return "no such thread or process, or it no longer takes threads";
 	case -K_EINTR: return "interrupted";
 	case -K_EIO: return "input/output error";
+	case -K_ENOEXEC: return "not a loadable object (malformed, or for another machine)";
+	case -K_ERANGE: return "a value out of range (a relocation that overflows)";
+	case -K_ENOTSUP: return "not supported on this target or by this code";
 	case -K_EBADF: return "bad descriptor";
 	case -K_EAGAIN: return "a limit was reached (a semaphore at its limit, too many threads): try again";
 	case -K_ENOMEM: return "no memory left";

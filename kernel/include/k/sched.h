@@ -62,7 +62,9 @@ struct k_boot_config {
 /* Boot on the calling core (it becomes core 0; call it on the BSP's boot
  * context, interrupts off or on), run until every thread has exited, return.
  * Returns 0; -K_EINVAL bad config (no main, bad cores or priority); -K_ENOMEM
- * (memory init or the main thread failed); a negative code from k_mem_init.
+ * (memory init or the main thread failed); a negative code from k_mem_init;
+ * the code of a required static module whose init failed (k/module.h: the
+ * first thread runs the modules' inits before main and their finis after).
  * Panics (K_ASSERT) on a broken kernel invariant. */
 int k_boot(const struct k_boot_config *cfg);
 

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <k/section.h>
+
 struct k_test {
 	const char *name;
 	void (*fn)(void);
@@ -32,38 +34,19 @@ struct k_test {
 	int line;
 };
 
-/* A build whose toolchain ignores `retain` (arm-none-eabi-gcc 12 warns that
- * it does) defines K_TEST_RETAIN empty and keeps the section in its linker
- * script instead. */
-#if !defined(K_TEST_RETAIN) && defined(__has_attribute)
-#if __has_attribute(retain)
-#define K_TEST_RETAIN __attribute__((retain))
-#endif
-#endif
-#ifndef K_TEST_RETAIN
-#define K_TEST_RETAIN
-#endif
-
-/* The descriptor is a global (not static) with a unique name so wasm-ld keeps
- * it too; it is aligned to a pointer so the section is a plain array. */
+/* The descriptor goes into the section `weft_tests` (k/section.h: one
+ * collection mechanism for tests, workloads and modules). */
 #define K_TEST(ident)                                                              \
 	static void k_test_fn_##ident(void);                                       \
-	const struct k_test k_test_desc_##ident                                    \
-		__attribute__((section("weft_tests"), used, aligned(sizeof(void *)))) \
-		K_TEST_RETAIN = {#ident, k_test_fn_##ident, __FILE__, __LINE__};      \
+	const struct k_test k_test_desc_##ident K_SECTION_ITEM(weft_tests) =       \
+		{#ident, k_test_fn_##ident, __FILE__, __LINE__};                   \
 	static void k_test_fn_##ident(void)
 
-extern const struct k_test __start_weft_tests[] __attribute__((weak));
-extern const struct k_test __stop_weft_tests[] __attribute__((weak));
-
-/* The same list as a table the build generates from the K_TEST lines of the
- * kernel's sources, in link order (weft_descriptor_table, cmake/weft.cmake):
- * the form descriptor collection takes where the object format has no
- * usable section (wasm). A build that links the table gets its order from
- * it; any other build leaves these undefined (weak) and reads the section.
- * NULL-terminated; _count excludes the NULL. */
-extern const struct k_test *const weft_tests_table[] __attribute__((weak));
-extern const size_t weft_tests_table_count __attribute__((weak));
+/* The section's two forms (k/section.h): __start_/__stop_weft_tests, and
+ * weft_tests_table[] generated from the K_TEST lines of the kernel's sources
+ * in link order (weft_descriptor_table, cmake/weft.cmake) where the object
+ * format has no usable section (wasm). */
+K_SECTION_DECLARE(weft_tests, struct k_test);
 
 /* Record a failed check of the running test (file, line, expression printed
  * on the console). Use through the macros. */

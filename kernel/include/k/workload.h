@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <k/section.h>
+
 struct k_workload {
 	const char *name;    /* what `weft list` shows and `weft run NAME` takes */
 	const char *summary; /* one line */
@@ -29,34 +31,29 @@ struct k_workload {
 	size_t region_bytes;
 };
 
-/* A build whose toolchain ignores `retain` (arm-none-eabi-gcc 12 warns that
- * it does) defines K_SECTION_RETAIN empty and keeps the section in its linker
- * script instead. */
-#if !defined(K_SECTION_RETAIN) && defined(__has_attribute)
-#if __has_attribute(retain)
-#define K_SECTION_RETAIN __attribute__((retain))
-#endif
-#endif
-#ifndef K_SECTION_RETAIN
-#define K_SECTION_RETAIN
-#endif
-
 /* Register a workload. The descriptor is a global (not static) so wasm-ld
  * keeps it too. */
 #define K_WORKLOAD(ident, name_, summary_, main_, check_)                          \
 	const struct k_workload k_workload_##ident                                 \
-		__attribute__((section("weft_workloads"), used, aligned(sizeof(void *)))) \
-		K_SECTION_RETAIN = {name_, summary_, main_, check_, 0}
+		K_SECTION_ITEM(weft_workloads) = \
+		{name_, summary_, main_, check_, 0}
 
 /* As K_WORKLOAD, for a workload that needs more kernel memory than the
  * harness gives by default. */
 #define K_WORKLOAD_MEM(ident, name_, summary_, main_, check_, region_bytes_)       \
 	const struct k_workload k_workload_##ident                                 \
-		__attribute__((section("weft_workloads"), used, aligned(sizeof(void *)))) \
-		K_SECTION_RETAIN = {name_, summary_, main_, check_, region_bytes_}
+		K_SECTION_ITEM(weft_workloads) = \
+		{name_, summary_, main_, check_, region_bytes_}
 
-extern const struct k_workload __start_weft_workloads[] __attribute__((weak));
-extern const struct k_workload __stop_weft_workloads[] __attribute__((weak));
+K_SECTION_DECLARE(weft_workloads, struct k_workload);
+
+/* The dynamic module image (an ELF object, k/loader.h) the harness offers
+ * workloads: the one `weft run --module PATH` names, which the harness has
+ * already loaded before main (and unloads after check), or a default built
+ * with the simulator. Provided by the harness, weak: a build without one
+ * (a target that cannot load code) leaves it NULL. Returns the bytes and
+ * their count in *size, or NULL with *size 0 when there is none. */
+const void *weft_workload_module(size_t *size) __attribute__((weak));
 
 /*
  * Bug programs (stress/bugs/): small concurrent programs, each with one known
@@ -84,12 +81,12 @@ struct k_bug_program {
 #define K_BUG_PROGRAM(ident, name_, kind_, threads_, one_core_, summary_, main_bug_,   \
 		      main_twin_, check_)                                            \
 	const struct k_bug_program k_bug_##ident                                    \
-		__attribute__((section("weft_bugs"), used, aligned(sizeof(void *))))   \
-		K_SECTION_RETAIN = {{"bug/" name_, summary_, main_bug_, check_, 0},    \
+		K_SECTION_ITEM(weft_bugs) = \
+		{{"bug/" name_, summary_, main_bug_, check_, 0},    \
 				    kind_, threads_, one_core_, false, false};         \
 	const struct k_bug_program k_bug_##ident##_twin                             \
-		__attribute__((section("weft_bugs"), used, aligned(sizeof(void *))))   \
-		K_SECTION_RETAIN = {{"bug/" name_ "-twin", "the same, bug fixed",      \
+		K_SECTION_ITEM(weft_bugs) = \
+		{{"bug/" name_ "-twin", "the same, bug fixed",      \
 				     main_twin_, check_, 0},                           \
 				    kind_, threads_, one_core_, true, false}
 
@@ -97,23 +94,20 @@ struct k_bug_program {
 #define K_BUG_PROGRAM_PLAIN(ident, name_, kind_, threads_, one_core_, summary_, main_bug_, \
 			    main_twin_, check_)                                      \
 	const struct k_bug_program k_bug_##ident                                    \
-		__attribute__((section("weft_bugs"), used, aligned(sizeof(void *))))   \
-		K_SECTION_RETAIN = {{"bug/" name_, summary_, main_bug_, check_, 0},    \
+		K_SECTION_ITEM(weft_bugs) = \
+		{{"bug/" name_, summary_, main_bug_, check_, 0},    \
 				    kind_, threads_, one_core_, false, true};          \
 	const struct k_bug_program k_bug_##ident##_twin                             \
-		__attribute__((section("weft_bugs"), used, aligned(sizeof(void *))))   \
-		K_SECTION_RETAIN = {{"bug/" name_ "-twin", "the same, bug fixed",      \
+		K_SECTION_ITEM(weft_bugs) = \
+		{{"bug/" name_ "-twin", "the same, bug fixed",      \
 				     main_twin_, check_, 0},                           \
 				    kind_, threads_, one_core_, true, true}
 
-extern const struct k_bug_program __start_weft_bugs[] __attribute__((weak));
-extern const struct k_bug_program __stop_weft_bugs[] __attribute__((weak));
+K_SECTION_DECLARE(weft_bugs, struct k_bug_program);
 
-/* The same list generated at build time from the K_WORKLOAD lines of the
- * workload sources, in link order (weft_descriptor_table, cmake/weft.cmake),
- * for targets without a usable section (wasm). Weak: only such builds link
- * it. NULL-terminated; _count excludes the NULL. */
-extern const struct k_workload *const weft_workloads_table[] __attribute__((weak));
-extern const size_t weft_workloads_table_count __attribute__((weak));
+/* weft_workloads_table[] (K_SECTION_DECLARE above) is the same list
+ * generated at build time from the K_WORKLOAD lines of the workload sources,
+ * in link order (weft_descriptor_table, cmake/weft.cmake), for targets
+ * without a usable section (wasm). */
 
 #endif /* K_WORKLOAD_H */

@@ -21,7 +21,9 @@
  *                         suspends itself
  *   message               k_msgq_put + k_msgq_get of a 16-byte message
  *   synchronization       k_sem_take + k_sem_give, never blocking
- *   memory                k_cache_alloc + k_cache_free of a 128-byte block
+ *   memory                k_pool_alloc + k_pool_free of a 128-byte block
+ *                         (a fixed-block pool, as ThreadX's block pools and
+ *                         the FreeRTOS figure's private free list)
  *
  * The measuring thread is the most urgent: it sleeps through a warm-up,
  * reads the clock and the counters, sleeps through the measured stretch and
@@ -46,6 +48,7 @@
 #define RTOS_STACK_BYTES 4096u
 #define RTOS_MSG_BYTES 16u
 #define RTOS_BLOCK_BYTES 128u
+#define RTOS_POOL_BLOCKS 8u
 
 struct rtos_state rtos;
 
@@ -190,33 +193,33 @@ static void sync_stop(void)
 	rtos_note(k_sem_destroy(sync_sem));
 }
 
-static k_cache_t *memory_pool;
+static k_pool_t *memory_pool;
 
 static void memory_thread(void *arg)
 {
 	(void)arg;
+	int rc = 0;
 	while (!rtos.stop) {
-		void *p = k_cache_alloc(memory_pool, K_MEM_OWNER_KERNEL);
+		void *p = k_pool_alloc(memory_pool);
 		if (p == NULL) {
 			rtos_note(-K_ENOMEM);
 			return;
 		}
-		k_cache_free(memory_pool, p);
+		rc |= k_pool_free(memory_pool, p);
 		rtos.count[0]++;
 	}
+	rtos_note(rc);
 }
 
 static void memory_start(void)
 {
-	memory_pool = k_cache_create("bench", RTOS_BLOCK_BYTES, 0);
-	if (memory_pool == NULL)
-		rtos_note(-K_ENOMEM);
+	rtos_note(k_pool_create(&memory_pool, RTOS_BLOCK_BYTES, RTOS_POOL_BLOCKS, K_MEM_OWNER_KERNEL));
 	rtos_spawn(memory_thread, 0, RTOS_PRIO_BASE);
 }
 
 static void memory_stop(void)
 {
-	rtos_note(k_cache_destroy(memory_pool));
+	rtos_note(k_pool_destroy(memory_pool));
 }
 
 static const struct rtos_case cases[] = {

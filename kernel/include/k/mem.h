@@ -161,6 +161,48 @@ void k_cache_free(k_cache_t *c, void *obj);
 /* Object size of c as created. */
 size_t k_cache_object_bytes(const k_cache_t *c);
 
+/* ------------------------------------------------- fixed-block pools */
+
+/* A pool of `blocks` equal blocks, made once (one heap block, charged to
+ * the creator's owner) and handed out by a free-list pop and returned by a
+ * push: a few instructions, no per-block accounting, no fault injection
+ * (the pool's memory is reserved at creation; running empty is the only
+ * failure). For callers that know their worst-case count, e.g. drivers and
+ * message buffers; k_cache_* is the general object allocator. */
+typedef struct k_pool k_pool_t;
+
+/* Limits of one pool (each argument is checked against them). */
+#define K_POOL_BLOCKS_MAX 4096u
+#define K_POOL_BLOCK_BYTES_MAX 16384u
+
+/* Make a pool of `blocks` (1..K_POOL_BLOCKS_MAX) blocks of block_bytes
+ * (1..K_POOL_BLOCK_BYTES_MAX) bytes each, aligned to K_MEM_ALIGN, charged
+ * to owner. Thread context.
+ * Returns 0 and *out; -K_EINVAL for a bad argument; -K_ENOMEM when the heap
+ * has no room for it. */
+int k_pool_create(k_pool_t **out, size_t block_bytes, size_t blocks, k_mem_owner_t owner);
+
+/* Give the pool's memory back. Thread context.
+ * Returns 0; -K_EBUSY while a block is out (nothing changes); -K_EINVAL for
+ * a handle that is not a live pool. */
+int k_pool_destroy(k_pool_t *p);
+
+/* A free block of p (contents undefined), or NULL when all are out or p is
+ * not a live pool. Any context, isr included; never blocks. */
+void *k_pool_alloc(k_pool_t *p);
+
+/* Return a block k_pool_alloc(p) gave. Any context, isr included.
+ * Returns 0; -K_EINVAL (nothing changes) if block is not a block of p that
+ * is out (a double free, a pointer into a block or elsewhere), or p is not a
+ * live pool. */
+int k_pool_free(k_pool_t *p, void *block);
+
+/* Blocks of p not handed out now (0 for a bad handle). Any context. */
+size_t k_pool_free_blocks(const k_pool_t *p);
+
+/* Block size p was made with (0 for a bad handle). Any context. */
+size_t k_pool_block_bytes(const k_pool_t *p);
+
 /* ------------------------------------------------------ stats and checks */
 
 struct k_mem_owner_stats {

@@ -1,0 +1,102 @@
+/*
+ * pool_test.c — self-tests of the fixed-block pools (k_pool_*): argument
+ * checks, exhaustion, block independence, refused double and foreign frees,
+ * and the owner's accounting coming back to where it was.
+ */
+#include <k/assert.h>
+#include <k/errno.h>
+#include <k/mem.h>
+#include <k/test.h>
+
+#define POOL_TEST_BLOCKS 9u
+#define POOL_TEST_BYTES 100u /* not a multiple of the alignment on purpose */
+
+K_TEST(pool_bad_arguments)
+{
+	k_pool_t *p = NULL;
+	K_TEST_CHECK(k_pool_create(NULL, 16u, 4u, K_MEM_OWNER_KERNEL) == -K_EINVAL);
+	K_TEST_CHECK(k_pool_create(&p, 0u, 4u, K_MEM_OWNER_KERNEL) == -K_EINVAL);
+	K_TEST_CHECK(k_pool_create(&p, K_POOL_BLOCK_BYTES_MAX + 1u, 4u, K_MEM_OWNER_KERNEL) == -K_EINVAL);
+	K_TEST_CHECK(k_pool_create(&p, 16u, 0u, K_MEM_OWNER_KERNEL) == -K_EINVAL);
+	K_TEST_CHECK(k_pool_create(&p, 16u, K_POOL_BLOCKS_MAX + 1u, K_MEM_OWNER_KERNEL) == -K_EINVAL);
+	K_TEST_CHECK(k_pool_create(&p, 16u, 4u, K_MEM_OWNERS_MAX) == -K_EINVAL);
+	K_TEST_CHECK(p == NULL);
+	K_TEST_CHECK(k_pool_alloc(NULL) == NULL);
+	K_TEST_CHECK(k_pool_free(NULL, &p) == -K_EINVAL);
+	K_TEST_CHECK(k_pool_destroy(NULL) == -K_EINVAL);
+	K_TEST_CHECK(k_pool_free_blocks(NULL) == 0u);
+	K_TEST_CHECK(k_pool_block_bytes(NULL) == 0u);
+}
+
+/* Every block distinct, aligned, writable to its last byte without touching
+ * another; the pool runs empty, then refills. */
+K_TEST(pool_exhaust_and_refill)
+{
+	struct k_mem_owner_stats before, during, after;
+	K_TEST_CHECK(k_mem_owner_stats(K_MEM_OWNER_KERNEL, &before) == 0);
+	k_pool_t *p = NULL;
+	K_TEST_CHECK(k_pool_create(&p, POOL_TEST_BYTES, POOL_TEST_BLOCKS, K_MEM_OWNER_KERNEL) == 0);
+	if (p == NULL)
+		return;
+	K_TEST_CHECK(k_pool_block_bytes(p) == POOL_TEST_BYTES);
+	K_TEST_CHECK(k_mem_owner_stats(K_MEM_OWNER_KERNEL, &during) == 0);
+	K_TEST_CHECK(during.used_bytes >= before.used_bytes + POOL_TEST_BLOCKS * POOL_TEST_BYTES);
+	unsigned char *b[POOL_TEST_BLOCKS];
+	for (unsigned i = 0; i < POOL_TEST_BLOCKS; i++) {
+		b[i] = k_pool_alloc(p);
+		K_TEST_CHECK(b[i] != NULL);
+		if (b[i] == NULL)
+			return;
+		K_TEST_CHECK((uintptr_t)b[i] % K_MEM_ALIGN == 0u);
+		for (unsigned k = 0; k < POOL_TEST_BYTES; k++)
+			b[i][k] = (unsigned char)(i + 1u);
+		K_TEST_CHECK(k_pool_free_blocks(p) == POOL_TEST_BLOCKS - 1u - i);
+	}
+	K_TEST_CHECK(k_pool_alloc(p) == NULL); /* empty: NULL, nothing else */
+	for (unsigned i = 0; i < POOL_TEST_BLOCKS; i++)
+		for (unsigned k = 0; k < POOL_TEST_BYTES; k++)
+			K_TEST_CHECK(b[i][k] == (unsigned char)(i + 1u));
+	K_TEST_CHECK(k_pool_destroy(p) == -K_EBUSY);
+	for (unsigned i = 0; i < POOL_TEST_BLOCKS; i++)
+		K_TEST_CHECK(k_pool_free(p, b[i]) == 0);
+	K_TEST_CHECK(k_pool_free_blocks(p) == POOL_TEST_BLOCKS);
+	/* Last freed, first handed out again. */
+	K_TEST_CHECK(k_pool_alloc(p) == b[POOL_TEST_BLOCKS - 1u]);
+	K_TEST_CHECK(k_pool_free(p, b[POOL_TEST_BLOCKS - 1u]) == 0);
+	K_TEST_CHECK(k_pool_destroy(p) == 0);
+	K_TEST_CHECK(k_mem_owner_stats(K_MEM_OWNER_KERNEL, &after) == 0);
+	K_TEST_CHECK(after.used_bytes == before.used_bytes);
+}
+
+/* A double free, a pointer into a block, a block of another pool and a
+ * pointer past the end are refused and change nothing. */
+K_TEST(pool_refuses_bad_frees)
+{
+	k_pool_t *p = NULL, *q = NULL;
+	K_TEST_CHECK(k_pool_create(&p, 32u, 3u, K_MEM_OWNER_KERNEL) == 0);
+	K_TEST_CHECK(k_pool_create(&q, 32u, 3u, K_MEM_OWNER_KERNEL) == 0);
+	if (p == NULL || q == NULL)
+		return;
+	unsigned char *a = k_pool_alloc(p);
+	unsigned char *c = k_pool_alloc(q);
+	K_TEST_CHECK(a != NULL && c != NULL);
+	if (a == NULL || c == NULL)
+		return;
+	K_TEST_CHECK(k_pool_free(p, a + 8) == -K_EINVAL);
+	K_TEST_CHECK(k_pool_free(p, c) == -K_EINVAL);
+	K_TEST_CHECK(k_pool_free(p, (void *)((uintptr_t)a + 3u * 64u * 1024u)) == -K_EINVAL);
+	K_TEST_CHECK(k_pool_free(p, (void *)(uintptr_t)8u) == -K_EINVAL);
+	K_TEST_CHECK(k_pool_free_blocks(p) == 2u);
+	K_TEST_CHECK(k_pool_free(p, a) == 0);
+	K_TEST_CHECK(k_pool_free(p, a) == -K_EINVAL); /* double free */
+	K_TEST_CHECK(k_pool_free_blocks(p) == 3u);
+	K_TEST_CHECK(k_pool_free(q, c) == 0);
+	/* The free list still holds exactly three distinct blocks. */
+	void *x = k_pool_alloc(p), *y = k_pool_alloc(p), *z = k_pool_alloc(p);
+	K_TEST_CHECK(x != NULL && y != NULL && z != NULL);
+	K_TEST_CHECK(x != y && y != z && x != z);
+	K_TEST_CHECK(k_pool_alloc(p) == NULL);
+	K_TEST_CHECK(k_pool_free(p, x) == 0 && k_pool_free(p, y) == 0 && k_pool_free(p, z) == 0);
+	K_TEST_CHECK(k_pool_destroy(p) == 0);
+	K_TEST_CHECK(k_pool_destroy(q) == 0);
+}

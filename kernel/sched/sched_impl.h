@@ -506,4 +506,37 @@ static inline k_cpumask_t core_bit(unsigned core)
 	return (k_cpumask_t)1u << core;
 }
 
+/* An object's lock on a path that touches only the object's own fields
+ * (a count, a ring): no wait queue, no scheduler call. On a one-core build
+ * (BSP_CORES_MAX 1, folded) interrupts off already exclude everyone, since
+ * every holder of an object lock holds it with interrupts off, so the lock
+ * word is left alone; with several cores the lock is taken. A path that
+ * goes on to a wait queue or sched_block calls obj_lock_full first: from
+ * then on the lock is held on every build, as wait.c asserts, and is
+ * dropped with bsp_spin_unlock / bsp_spin_unlock_irqrestore. */
+static inline bsp_irq_state_t obj_lock_fast(bsp_spinlock_t *lock)
+{
+	if (BSP_CORES_MAX == 1u)
+		return bsp_irq_save();
+	return bsp_spin_lock_irqsave(lock);
+}
+
+static inline void obj_unlock_fast(bsp_spinlock_t *lock, bsp_irq_state_t is)
+{
+	if (BSP_CORES_MAX == 1u) {
+		K_ASSERT(!bsp_spin_held(lock));
+		bsp_irq_restore(is);
+		return;
+	}
+	bsp_spin_unlock_irqrestore(lock, is);
+}
+
+static inline void obj_lock_full(bsp_spinlock_t *lock)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	if (BSP_CORES_MAX == 1u)
+		bsp_spin_lock(lock);
+	K_ASSERT(bsp_spin_held(lock));
+}
+
 #endif /* K_SCHED_IMPL_H */

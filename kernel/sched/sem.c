@@ -87,51 +87,64 @@ int k_sem_take(k_sem_t *s, uint64_t timeout_ns)
 {
 	if (!s || s->obj.type != OBJ_SEM)
 		return -K_EINVAL;
-	bsp_irq_state_t is = bsp_irq_save();
+	bsp_irq_state_t is = obj_lock_fast(&s->lock);
 	struct k_thread *t = sched_current();
 	K_ASSERT_MSG(!t->is_idle, "k_sem_take: not in a thread");
-	bsp_spin_lock(&s->lock);
-	int rc = 0;
 	if (s->count > 0) {
 		s->count--;
-	} else if (timeout_ns == K_NO_WAIT) {
-		rc = -K_ETIMEDOUT;
-	} else {
-		if (PLANTED_LOST_WAKEUP) {
-			/* The planted bug: the count was checked, then the lock is
-			 * dropped before sleeping; a give in this window finds no
-			 * waiter, bumps the count, and nobody wakes us. */
-			bsp_spin_unlock(&s->lock);
-			bsp_spin_lock(&s->lock);
-		}
-		wait_prepare(t, &s->waiters, &s->lock, &s->obj);
-		rc = sched_block(&s->lock, timeout_ns);
-		bsp_spin_unlock(&s->lock);
-		sched_exit_if_killed(t);
-		bsp_irq_restore(is);
-		return rc;
+		obj_unlock_fast(&s->lock, is);
+		return 0;
 	}
-	bsp_spin_unlock_irqrestore(&s->lock, is);
+	if (timeout_ns == K_NO_WAIT) {
+		obj_unlock_fast(&s->lock, is);
+		return -K_ETIMEDOUT;
+	}
+	obj_lock_full(&s->lock);
+	if (PLANTED_LOST_WAKEUP) {
+		/* The planted bug: the count was checked, then the lock is
+		 * dropped before sleeping; a give in this window finds no
+		 * waiter, bumps the count, and nobody wakes us. */
+		bsp_spin_unlock(&s->lock);
+		bsp_spin_lock(&s->lock);
+	}
+	wait_prepare(t, &s->waiters, &s->lock, &s->obj);
+	int rc = sched_block(&s->lock, timeout_ns);
+	bsp_spin_unlock(&s->lock);
+	sched_exit_if_killed(t);
+	bsp_irq_restore(is);
 	return rc;
+}
+
+/* k_sem_give with a waiter to hand the unit to; s's lock fully held,
+ * interrupts saved in is. Drops both. */
+static int sem_give_to_waiter(struct k_sem *s, bsp_irq_state_t is)
+{
+	K_ASSERT(bsp_spin_held(&s->lock));
+	struct k_thread *woken = wait_wake_first(&s->waiters, 0);
+	K_ASSERT(woken != NULL);
+	sched_trace_detail("give", s->obj.id, woken->id, NULL);
+	bsp_spin_unlock_irqrestore(&s->lock, is);
+	return 0;
 }
 
 int k_sem_give(k_sem_t *s)
 {
 	if (!s || s->obj.type != OBJ_SEM)
 		return -K_EINVAL;
-	bsp_irq_state_t is = bsp_spin_lock_irqsave(&s->lock);
-	int rc = 0;
-	struct k_thread *woken = wait_wake_first(&s->waiters, 0);
-	if (woken == NULL) {
-		if (s->count < s->limit)
-			s->count++;
-		else
-			rc = -K_EAGAIN;
+	bsp_irq_state_t is = obj_lock_fast(&s->lock);
+	if (s->waiters.count != 0u) {
+		obj_lock_full(&s->lock);
+		return sem_give_to_waiter(s, is);
 	}
+	int rc = 0;
+	if (s->count < s->limit)
+		s->count++;
+	else
+		rc = -K_EAGAIN;
 	/* Logged even when it wakes nobody: a lost wake-up is a give that
 	 * found no waiter. */
-	sched_trace_detail("give", s->obj.id, woken ? woken->id : 0u, rc < 0 ? "at its limit" : NULL);
-	bsp_spin_unlock_irqrestore(&s->lock, is);
+	sched_trace_detail("give", s->obj.id, 0u, rc < 0 ? "at its limit" : NULL);
+	obj_unlock_fast(&s->lock, is);
 	return rc;
 }
 

@@ -138,16 +138,23 @@ static int msgq_wait(k_msgq_t *q, struct k_thread *t, struct wait_queue *wq, voi
 	return rc;
 }
 
-int k_msgq_put(k_msgq_t *q, const void *msg, uint64_t timeout_ns)
+/* Index of the slot `offset` places after the oldest message (offset <=
+ * capacity, so one subtraction wraps it: no division on the hot path). */
+static unsigned ring_index(const struct k_msgq *q, unsigned offset)
 {
-	if (!q || q->obj.type != OBJ_MSGQ || !msg)
-		return -K_EINVAL;
-	bsp_irq_state_t s = bsp_irq_save();
-	/* From isr only K_NO_WAIT: the current thread is the interrupted one,
-	 * never the caller, and nothing may block. */
-	K_ASSERT_MSG(timeout_ns == K_NO_WAIT || sched_this_core()->isr_depth == 0,
-		     "k_msgq_put from isr must not wait");
-	bsp_spin_lock(&q->lock);
+	K_ASSERT(q->head < q->capacity && offset <= q->capacity);
+	unsigned i = q->head + offset;
+	if (i >= q->capacity)
+		i -= q->capacity;
+	K_ASSERT(i < q->capacity);
+	return i;
+}
+
+/* k_msgq_put's general path: q's lock fully held, interrupts saved in s;
+ * drops both. */
+static int msgq_put_locked(k_msgq_t *q, const void *msg, uint64_t timeout_ns, bsp_irq_state_t s)
+{
+	K_ASSERT(bsp_spin_held(&q->lock));
 	int rc = 0;
 	struct k_thread *r = wq_first(&q->receivers);
 	if (r) {
@@ -156,7 +163,7 @@ int k_msgq_put(k_msgq_t *q, const void *msg, uint64_t timeout_ns)
 		(void)wait_wake_first(&q->receivers, 0);
 		sched_trace_detail("post", q->obj.id, r->id, NULL);
 	} else if (q->count < q->capacity) {
-		copy_bytes(slot(q, (q->head + q->count) % q->capacity), msg, q->msg_bytes);
+		copy_bytes(slot(q, ring_index(q, q->count)), msg, q->msg_bytes);
 		q->count++;
 		sched_trace_detail("post", q->obj.id, 0u, NULL);
 	} else if (timeout_ns == K_NO_WAIT || sched_this_core()->current->is_idle) {
@@ -169,23 +176,41 @@ int k_msgq_put(k_msgq_t *q, const void *msg, uint64_t timeout_ns)
 	return rc;
 }
 
-int k_msgq_get(k_msgq_t *q, void *buf, uint64_t timeout_ns)
+int k_msgq_put(k_msgq_t *q, const void *msg, uint64_t timeout_ns)
 {
-	if (!q || q->obj.type != OBJ_MSGQ || !buf)
+	if (!q || q->obj.type != OBJ_MSGQ || !msg)
 		return -K_EINVAL;
-	bsp_irq_state_t s = bsp_irq_save();
-	struct k_thread *t = sched_current();
-	K_ASSERT_MSG(!t->is_idle, "k_msgq_get: not in a thread");
-	bsp_spin_lock(&q->lock);
+	bsp_irq_state_t s = obj_lock_fast(&q->lock);
+	/* From isr only K_NO_WAIT: the current thread is the interrupted one,
+	 * never the caller, and nothing may block. */
+	K_ASSERT_MSG(timeout_ns == K_NO_WAIT || sched_this_core()->isr_depth == 0,
+		     "k_msgq_put from isr must not wait");
+	if (q->receivers.count == 0u && q->count < q->capacity) {
+		/* Nobody waits and there is room: into the ring. */
+		copy_bytes(slot(q, ring_index(q, q->count)), msg, q->msg_bytes);
+		q->count++;
+		sched_trace_detail("post", q->obj.id, 0u, NULL);
+		obj_unlock_fast(&q->lock, s);
+		return 0;
+	}
+	obj_lock_full(&q->lock);
+	return msgq_put_locked(q, msg, timeout_ns, s);
+}
+
+/* k_msgq_get's general path: q's lock fully held, interrupts saved in s;
+ * drops both. */
+static int msgq_get_locked(k_msgq_t *q, struct k_thread *t, void *buf, uint64_t timeout_ns,
+			   bsp_irq_state_t s)
+{
+	K_ASSERT(bsp_spin_held(&q->lock));
 	int rc = 0;
 	if (q->count > 0) {
 		copy_bytes(buf, slot(q, q->head), q->msg_bytes);
-		q->head = (q->head + 1u) % q->capacity;
+		q->head = ring_index(q, 1u);
 		q->count--;
 		struct k_thread *w = wq_first(&q->senders);
 		if (w) {
-			copy_bytes(slot(q, (q->head + q->count) % q->capacity), w->wait_data,
-				   q->msg_bytes);
+			copy_bytes(slot(q, ring_index(q, q->count)), w->wait_data, q->msg_bytes);
 			q->count++;
 			(void)wait_wake_first(&q->senders, 0);
 			sched_trace_detail("receive", q->obj.id, w->id, NULL);
@@ -200,6 +225,26 @@ int k_msgq_get(k_msgq_t *q, void *buf, uint64_t timeout_ns)
 	}
 	bsp_spin_unlock_irqrestore(&q->lock, s);
 	return rc;
+}
+
+int k_msgq_get(k_msgq_t *q, void *buf, uint64_t timeout_ns)
+{
+	if (!q || q->obj.type != OBJ_MSGQ || !buf)
+		return -K_EINVAL;
+	bsp_irq_state_t s = obj_lock_fast(&q->lock);
+	struct k_thread *t = sched_current();
+	K_ASSERT_MSG(!t->is_idle, "k_msgq_get: not in a thread");
+	if (q->count > 0u && q->senders.count == 0u) {
+		/* A message and no sender waiting for its slot: out of the ring. */
+		copy_bytes(buf, slot(q, q->head), q->msg_bytes);
+		q->head = ring_index(q, 1u);
+		q->count--;
+		sched_trace_detail("receive", q->obj.id, 0u, NULL);
+		obj_unlock_fast(&q->lock, s);
+		return 0;
+	}
+	obj_lock_full(&q->lock);
+	return msgq_get_locked(q, t, buf, timeout_ns, s);
 }
 
 unsigned k_msgq_count(const k_msgq_t *q)

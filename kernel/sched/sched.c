@@ -81,17 +81,36 @@ void sched_ipi(unsigned core)
 /* Arm this core's one-shot timer for the earlier of the slice end (when a
  * thread runs) and the first timeout. An idle core with no timeout arms
  * nothing, so an all-idle system with nothing pending is visible as such. */
-void sched_timer_rearm(struct sched_core *c)
+/* The next deadline c's timer must serve: its first timeout, or the
+ * running thread's slice end if earlier. */
+static uint64_t sched_timer_wanted(const struct sched_core *c)
 {
-	K_ASSERT(bsp_spin_held(&c->rq.lock));
-	K_ASSERT(c->id == bsp_core_id());
 	uint64_t deadline = BSP_TIMER_NONE;
 	if (!ql_empty(&c->rq.timers))
 		deadline = ql_entry(c->rq.timers.next, struct k_thread, tq_link)->deadline_ns;
 	if (c->current && !c->current->is_idle && c->slice_end_ns < deadline)
 		deadline = c->slice_end_ns;
+	return deadline;
+}
+
+void sched_timer_rearm(struct sched_core *c)
+{
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	K_ASSERT(c->id == bsp_core_id());
+	uint64_t deadline = sched_timer_wanted(c);
 	c->timer_armed_ns = deadline;
 	bsp_timer_set(deadline);
+}
+
+/* At a switch: re-arm, or (K_CONFIG_SCHED_LAZY_TIMER) only when the timer
+ * as armed would fire later than now wanted. Left armed earlier, it fires
+ * early; sched_tick then finds nothing due and re-arms. */
+static void sched_timer_switch(struct sched_core *c)
+{
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	if (K_CONFIG_SCHED_LAZY_TIMER && c->timer_armed_ns <= sched_timer_wanted(c))
+		return;
+	sched_timer_rearm(c);
 }
 
 /* Caller: interrupts off, holds c->rq.lock, has given the current thread its
@@ -144,7 +163,7 @@ void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t now_n
 	c->slice_end_ns = now_ns + g_sched.slice_ns;
 	c->stats.switches++;
 	bsp_atomic_store(&c->cur_prio, next->is_idle ? 0u : next->prio + 1u);
-	sched_timer_rearm(c);
+	sched_timer_switch(c);
 	sched_trace("switch", prev->id, next->id);
 	if (prev->state == TS_DEAD) {
 		K_ASSERT(c->zombie == NULL);

@@ -124,6 +124,18 @@ size_t k_sched_deadlock_report_thread(char *buf, size_t cap);
 #define K_CONFIG_SCHED_WAIT_STATS 1
 #endif
 
+/* K_CONFIG_SCHED_LAZY_TIMER (a plain constant, 0 unless the build says 1):
+ * whether a context switch leaves the hardware timer armed when it is
+ * already due no later than the new deadline (the slice end of the thread
+ * switched to moves later at every switch). The early interrupt finds
+ * nothing due and re-arms (sched_tick), so one interrupt per slice is
+ * traded for a timer call per switch. 0 re-arms at every switch: the
+ * simulator's builds keep 0 so their schedules do not change; the
+ * Cortex-M4F images (tests and shipped) set 1. */
+#ifndef K_CONFIG_SCHED_LAZY_TIMER
+#define K_CONFIG_SCHED_LAZY_TIMER 0
+#endif
+
 /* K_CONFIG_TRACE_DETAIL (a plain constant, 1 unless the build says 0):
  * whether the kernel reports its log-only events (names, gives, posts,
  * signals, queueing, hand-overs) through bsp_trace_detail. They feed the

@@ -190,7 +190,7 @@ void sched_finish_switch(void)
 	if (zombie)
 		thread_reap_stack(zombie);
 	if (fix)
-		sched_fix_affinity(c);
+		sched_fix_affinity_asked(c);
 }
 
 /* Slow paths (after the caller slept, or left a kill-deferred section):
@@ -331,7 +331,7 @@ static void sched_irq(unsigned irq_mask)
 	if (c->current->is_idle)
 		return; /* the idle loop looks at its run queue itself */
 	if (fix)
-		sched_fix_affinity(c);
+		sched_fix_affinity_asked(c);
 	if (resched)
 		sched_preempt(c);
 	/* Back on this thread, maybe on another core. */
@@ -356,7 +356,7 @@ static void sched_idle_loop(struct sched_core *c)
 		if (c->fix_affinity) {
 			c->fix_affinity = false;
 			bsp_spin_unlock(&c->rq.lock);
-			sched_fix_affinity(c);
+			sched_fix_affinity_asked(c);
 			continue;
 		}
 		if (c->rq.count > 0) {
@@ -365,7 +365,8 @@ static void sched_idle_loop(struct sched_core *c)
 		}
 		sched_timer_rearm(c);
 		bsp_spin_unlock(&c->rq.lock);
-		if (g_sched.cores > 1 && sched_pull(c))
+		/* BSP_CORES_MAX first: a one-core build links no stealing. */
+		if (BSP_CORES_MAX > 1u && g_sched.cores > 1 && sched_pull(c))
 			continue;
 		bsp_core_idle();
 		sched_irq_enable(); /* the handler runs here */

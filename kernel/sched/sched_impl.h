@@ -539,4 +539,15 @@ static inline void obj_lock_full(bsp_spinlock_t *lock)
 	K_ASSERT(bsp_spin_held(lock));
 }
 
+/* sched_fix_affinity where one was asked for. A one-core build
+ * (BSP_CORES_MAX 1, folded) never asks: every mask is cut to the online
+ * cores and refused when empty (thread.c), so it holds core 0 and no thread
+ * is misplaced; the call and the mover's code fold away. */
+static inline void sched_fix_affinity_asked(struct sched_core *c)
+{
+	K_ASSERT_MSG(BSP_CORES_MAX > 1u, "affinity fix asked on a one-core build");
+	if (BSP_CORES_MAX > 1u)
+		sched_fix_affinity(c);
+}
+
 #endif /* K_SCHED_IMPL_H */

@@ -83,6 +83,11 @@ static unsigned wake_target(const struct k_thread *t, unsigned src)
 	k_cpumask_t allowed = t->affinity & g_sched.cores_mask;
 	K_ASSERT(allowed != 0);
 	bool home_ok = (allowed & core_bit(src)) != 0;
+	if (BSP_CORES_MAX == 1u) {
+		/* One core (folded): nowhere else to go; the mask holds it. */
+		K_ASSERT(home_ok);
+		return src;
+	}
 	if (home_ok && (s->current->is_idle || s->current->prio < t->prio))
 		return src;
 	for (unsigned i = 1; i < g_sched.cores; i++) {

@@ -130,8 +130,9 @@ size_t k_sched_deadlock_report_thread(char *buf, size_t cap);
  * switched to moves later at every switch). The early interrupt finds
  * nothing due and re-arms (sched_tick), so one interrupt per slice is
  * traded for a timer call per switch. 0 re-arms at every switch: the
- * simulator's builds keep 0 so their schedules do not change; the
- * Cortex-M4F images (tests and shipped) set 1. */
+ * simulator's builds keep 0 so their recorded schedules keep their meaning
+ * (weft-lazytimer, release preset, explores 1); the Cortex-M4F images
+ * (tests and shipped) set 1. */
 #ifndef K_CONFIG_SCHED_LAZY_TIMER
 #define K_CONFIG_SCHED_LAZY_TIMER 0
 #endif

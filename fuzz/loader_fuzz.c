@@ -12,6 +12,9 @@
  * the return code is 0 or one of the documented refusals with a reason, and
  * afterwards every byte is back (k_mem_check, no owner holds memory).
  * Seeds: corpus/loader/ (real module objects of the build, and mutations).
+ * The run goes through the shared harness path (fuzz_harness.h): the
+ * machine from bsp_sim_setup (host memory reused from the previous input),
+ * the schedule drawn from the input, the run counted for bench_fuzz.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,14 +22,14 @@
 #include <string.h>
 
 #include "bsp_sim.h"
+#include "fuzz_harness.h"
 #include "../kernel/loader/loader_impl.h"
 
 #include <k/errno.h>
 #include <k/mem.h>
 
-/* Small: a fresh region is set up (and junk-filled) for every input; a
- * module whose sections do not fit is refused with -K_ENOMEM, a documented
- * outcome. */
+/* Small: the region is junk-filled again for every input; a module whose
+ * sections do not fit is refused with -K_ENOMEM, a documented outcome. */
 #define LOADER_REGION_BYTES (512u << 10)
 
 static struct {
@@ -85,10 +88,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.region_bytes[0] = LOADER_REGION_BYTES;
 	bsp_sim_setup(&o);
 	sim_strategy_t strategy;
-	sim_strategy_storage_t storage;
-	sim_strategy_random(&strategy, &storage, 1, 0);
+	struct weft_fuzz_schedule sched;
 	sim_config_t cfg;
 	memset(&cfg, 0, sizeof cfg);
+	weft_fuzz_schedule_init(&strategy, &sched, "loader-fuzz", data, size, cfg.timing_decisions);
 	cfg.cores = 1;
 	cfg.strategy = &strategy;
 	cfg.step_budget = 50u * 1000u * 1000u;
@@ -98,8 +101,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "loader_fuzz: run failed (%d): %s\n", (int)out, r.message);
 		abort();
 	}
+	weft_fuzz_count_run(&r);
 	sim_result_free(&r);
-	bsp_sim_teardown();
+	bsp_sim_teardown(); /* as weft_run_once: the host memory stays */
 	free(copy);
 	return 0;
 }

@@ -13,9 +13,11 @@
  * starve the holder nor spend steps re-reading the lock. The shadow model
  * keeps every live block with a fill pattern:
  * no two live blocks overlap, alignment is honoured, contents survive
- * realloc, k_mem_check() is clean after every op, and at the end everything
- * is returned (every owner at zero, every frame back after a trim). A fresh
- * k_mem_init per input: nothing carries over.
+ * realloc, k_mem_check() is clean after every op that called the memory
+ * manager (check_after_op says which checks are skipped and why), and at
+ * the end, after a full check, everything is returned (every owner at zero,
+ * every frame back after a trim). A fresh k_mem_init per input: nothing
+ * carries over.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@
 
 #include "bsp_sim.h"
 #include "fuzz_harness.h"
+#include "sim_assert.h"
 #include <k/mem.h>
 
 #define SLOTS 64u
@@ -53,7 +56,25 @@ static struct {
 	k_cache_t *cache[CACHES];
 	size_t tables;
 	bsp_atomic_t finished;
+	/* Memory-manager calls begun and done by every core, and the done
+	 * count a finished k_mem_check certified (check_after_op). Plain
+	 * counters: the simulator runs one core at a time on one host thread,
+	 * and they are the harness's bookkeeping, not the kernel's state. */
+	uint64_t calls_begun, calls_done, calls_checked;
 } fz;
+
+/* Per process, for WEFT_FUZZ_STATS (docs/fuzzing.md): k_mem_check calls
+ * after ops, made and skipped by check_after_op. */
+static struct {
+	bool registered;
+	uint64_t run, skipped;
+} checks;
+
+static void checks_print(void)
+{
+	fprintf(stderr, "mem_fuzz_checks: run=%llu skipped=%llu\n", (unsigned long long)checks.run,
+		(unsigned long long)checks.skipped);
+}
 
 #define FUZZ_FAIL(...)                                                \
 	do {                                                          \
@@ -159,8 +180,24 @@ static void put(unsigned k, struct slot v)
 	unlock(s);
 }
 
+/* Bracket every memory-manager call that may change its state. */
+static void call_begin(void)
+{
+	SIM_ASSERT(fz.calls_begun >= fz.calls_done);
+	fz.calls_begun++;
+	SIM_ASSERT(fz.calls_begun - fz.calls_done <= BSP_CORES_MAX); /* one per core at most */
+}
+
+static void call_end(void)
+{
+	SIM_ASSERT(fz.calls_begun > fz.calls_done);
+	fz.calls_done++;
+}
+
 static void release(struct slot *v)
 {
+	if (v->kind == SLOT_HEAP || v->kind == SLOT_CACHE || v->kind == SLOT_FRAMES)
+		call_begin();
 	switch (v->kind) {
 	case SLOT_HEAP:
 		verify(v->p, v->bytes, v->seed, "free");
@@ -175,8 +212,10 @@ static void release(struct slot *v)
 		k_frames_free(v->p, v->bytes / K_PAGE_BYTES);
 		break;
 	default:
-		break;
+		v->kind = SLOT_EMPTY;
+		return; /* nothing held: no call made */
 	}
+	call_end();
 	v->kind = SLOT_EMPTY;
 }
 
@@ -197,7 +236,9 @@ static void do_op(const uint8_t *op)
 	if (kind == OP_REALLOC && v.kind == SLOT_HEAP) {
 		size_t n = arg_size(arg);
 		verify(v.p, v.bytes, v.seed, "before realloc");
+		call_begin();
 		uint8_t *q = k_mem_realloc(v.p, n, owner);
+		call_end();
 		if (q != NULL) {
 			check_align(q, K_MEM_ALIGN);
 			verify(q, n < v.bytes ? n : v.bytes, v.seed, "realloc");
@@ -210,6 +251,9 @@ static void do_op(const uint8_t *op)
 	release(&v);
 	uint8_t *p = NULL;
 	size_t n = arg_size(arg), align = K_MEM_ALIGN;
+	bool calls = kind != OP_FREE && kind != OP_FREE2 && kind != OP_REALLOC;
+	if (calls)
+		call_begin();
 	switch (kind) {
 	case OP_ALLOC:
 		p = k_mem_alloc(n, owner);
@@ -239,6 +283,8 @@ static void do_op(const uint8_t *op)
 	default: /* OP_FREE, OP_FREE2, OP_REALLOC of a non-heap slot: freed above */
 		break;
 	}
+	if (calls)
+		call_end();
 	if (p != NULL) {
 		check_align(p, align);
 		v.p = p;
@@ -246,6 +292,29 @@ static void do_op(const uint8_t *op)
 		v.kind = kind == OP_CACHE ? SLOT_CACHE : kind == OP_FRAMES ? SLOT_FRAMES : SLOT_HEAP;
 	}
 	put(k, v);
+}
+
+/* k_mem_check after an op, unless the memory manager cannot have changed
+ * since a check that already walked it: no call in flight and none done
+ * since a finished check that began with none in flight (an op that found
+ * its slot busy or freed an empty one, or another core's check that ran
+ * after this core's call). Such a check would walk the same state again;
+ * skipping it also drops its lock points, which are the oracle's, not the
+ * kernel's. A check certifies only what was done, with nothing half-way,
+ * when it began; boot_main's full checks at the end always run. */
+static void check_after_op(void)
+{
+	bool quiet = fz.calls_begun == fz.calls_done;
+	if (quiet && fz.calls_done == fz.calls_checked) {
+		checks.skipped++;
+		return;
+	}
+	uint64_t done = fz.calls_done;
+	k_mem_check();
+	checks.run++;
+	if (quiet && done > fz.calls_checked)
+		fz.calls_checked = done;
+	SIM_ASSERT(fz.calls_checked <= fz.calls_done);
 }
 
 static void core_share(void *arg)
@@ -256,7 +325,7 @@ static void core_share(void *arg)
 		if (((op[0] >> 3) & 3u) % fz.cores != me)
 			continue;
 		do_op(op);
-		k_mem_check();
+		check_after_op();
 	}
 	bsp_atomic_fetch_add(&fz.finished, 1);
 }
@@ -264,6 +333,7 @@ static void core_share(void *arg)
 static void boot_main(void *arg)
 {
 	(void)arg;
+	call_begin(); /* the boot's calls: the first op's check walks their result */
 	if (k_mem_init() != 0)
 		FUZZ_FAIL("k_mem_init failed");
 	struct k_mem_stats st;
@@ -272,6 +342,7 @@ static void boot_main(void *arg)
 	for (unsigned c = 0; c < CACHES; c++)
 		if ((fz.cache[c] = k_cache_create("fuzz", cache_bytes[c], 0)) == NULL)
 			FUZZ_FAIL("k_cache_create failed");
+	call_end();
 	for (unsigned c = 1; c < fz.cores; c++)
 		if (bsp_core_start(c, core_share, (void *)(uintptr_t)c) != 0)
 			FUZZ_FAIL("bsp_core_start failed");
@@ -330,5 +401,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	weft_fuzz_count_run(&r);
 	sim_result_free(&r);
+	if (!checks.registered) {
+		checks.registered = true;
+		if (getenv("WEFT_FUZZ_STATS") != NULL)
+			atexit(checks_print);
+	}
 	return 0;
 }

@@ -39,6 +39,7 @@ FORK_MAX = 64
 OUT_SUFFIX_MAX = 99       # reports of one day
 FAILURE_TRACES_KEPT = 5   # extra traces listed per failure signature
 COVERAGE_TIMEOUT_S = 4 * 3600
+ROUNDS_MAX = 100000      # bound on the round loop (each round runs >= 1 slice)
 
 
 def die(msg):
@@ -242,53 +243,57 @@ class Campaign:
 
 
 def run_rounds(c, fuzz_units, explore_units, budget_s, prog):
-    """Rounds until the budget is spent (split.py's rule)."""
+    """Rounds until the budget is spent (split.py's rule). Each pool
+    (fuzz, explore) has its share of the budget as its own account, so a
+    libFuzzer slice that overruns its time (its start-up pass over the
+    corpus is not counted by -max_total_time) never eats the exploration's."""
     a = c.a
-    start = time.monotonic()
-    pools = [p for p in ((fuzz_units, a.fuzz_share), (explore_units, 1 - a.fuzz_share)) if p[0]]
+    pools = [p for p in ((fuzz_units, a.fuzz_share), (explore_units, 1 - a.fuzz_share)) if p[0] and p[1] > 0]
     if len(pools) == 1:
         pools = [(pools[0][0], 1.0)]
+    spent = [0.0 for _ in pools]
     min_total = sum(u.min_slice_s for units, _ in pools for u in units)
-    totals = {"execs": 0, "runs": 0, "failures": 0}
+    totals = {"execs": 0, "runs": 0}
+    current = ["starting"]
 
-    def tick(_t=None):
+    def tick():
         prog.update(current[0], f"{totals['execs']} fuzz inputs, {totals['runs']} schedules, "
                                 f"{len(c.failures)} distinct failures")
-    current = ["starting"]
     rounds = 0
-    while True:
-        left = budget_s - (time.monotonic() - start - c.triage_s)
-        if left < min(u.min_slice_s for units, _ in pools for u in units):
-            break
+    while rounds < ROUNDS_MAX:
         rounds += 1
-        length = min(split.round_seconds(budget_s, min_total), left)
+        length = split.round_seconds(budget_s, min_total)
         ran = False
-        for units, share in pools:
+        for i, (units, share) in enumerate(pools):
             for unit, secs in split.plan(units, length * share):
-                left = budget_s - (time.monotonic() - start - c.triage_s)
-                secs = min(secs, left)
+                secs = min(secs, budget_s * share - spent[i])
                 if secs < unit.min_slice_s:
                     continue
                 ran = True
                 current[0] = unit.key
                 tick()
                 t0 = time.monotonic()
+                triage0 = c.triage_s
                 if isinstance(unit.obj, fuzz.Target):
                     execs0 = unit.obj.execs
                     novelty = unit.obj.run_slice(secs, a.fork, prog.start, lambda _t: tick())
                     totals["execs"] += unit.obj.execs - execs0
+                    took = time.monotonic() - t0
                     for path in unit.obj.new_artifacts():
                         c.fuzz_crash(unit.obj, path, prog)
                 else:
                     s = unit.obj
                     runs, distinct, failure = explore.run_slice(c.weft, s, secs, c.traces_dir, c.explore_log)
-                    s.seconds += time.monotonic() - t0
+                    took = time.monotonic() - t0
+                    s.seconds += took
                     totals["runs"] += runs
                     novelty = distinct
                     s.series.append([round(prog.elapsed(), 2), s.runs, s.distinct])
                     if failure:
                         c.explore_failure(s, failure, prog)
-                unit.record(novelty, time.monotonic() - t0)
+                assert c.triage_s >= triage0
+                spent[i] += took
+                unit.record(novelty, took)
                 tick()
         if not ran:
             break

@@ -52,6 +52,9 @@ class Target:
         self.work_dir = work_dir
         self.art_dir = os.path.join(out_dir, "fuzz", name, "artifacts")
         self.log_path = os.path.join(out_dir, "fuzz", name, "fuzz.log")
+        # Every libFuzzer process runs here: what it drops in its working
+        # folder (a merge's crash-*) stays in the report, never in the repository.
+        self.cwd = os.path.join(out_dir, "fuzz", name)
         os.makedirs(self.art_dir, exist_ok=True)
         os.makedirs(work_dir, exist_ok=True)
         self.series = []        # [t, execs total, exec/s, corpus, cov, ft]
@@ -96,7 +99,7 @@ class Target:
         with open(self.log_path, "a") as log:
             log.write(f"$ {' '.join(cmd)}\n")
             proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                    text=True, errors="replace")
+                                    text=True, errors="replace", cwd=self.cwd)
             for line in proc.stderr:
                 if "NEW_FUNC" in line or "NEW_PC" in line:
                     continue  # fork mode's per-function lines: noise here
@@ -148,9 +151,9 @@ class Target:
         """(exit code, report lines) of one input on the checking build."""
         binary = binary or self.check_bin
         try:
-            r = subprocess.run([binary, "-runs=3", path], stdout=subprocess.PIPE,
+            r = subprocess.run([binary, os.path.abspath(path)], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, errors="replace",
-                               timeout=REPLAY_TIMEOUT_S)
+                               timeout=REPLAY_TIMEOUT_S, cwd=self.cwd)
             return r.returncode, r.stdout.splitlines()
         except subprocess.TimeoutExpired as e:
             out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
@@ -172,8 +175,9 @@ class Target:
         tmp = dest + ".tmp"
         try:
             subprocess.run([binary, "-minimize_crash=1", f"-max_total_time={MINIMIZE_TIME_S}",
-                            f"-exact_artifact_path={tmp}", path], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=MINIMIZE_TIME_S * 4)
+                            f"-exact_artifact_path={os.path.abspath(tmp)}", os.path.abspath(path)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=MINIMIZE_TIME_S * 4, cwd=self.cwd)
         except subprocess.TimeoutExpired:
             return False
         if not os.path.exists(tmp):
@@ -192,11 +196,12 @@ class Target:
         merged = self.work_dir + ".merged"
         shutil.rmtree(merged, ignore_errors=True)
         os.makedirs(merged)
-        cmd = [self.fast_bin, "-merge=1", f"-timeout={INPUT_TIMEOUT_S}", merged, self.seed_dir, self.work_dir]
+        cmd = [self.fast_bin, "-merge=1", f"-timeout={INPUT_TIMEOUT_S}", f"-artifact_prefix={self.art_dir}/",
+               merged, self.seed_dir, self.work_dir]
         with open(self.log_path, "a") as log:
             log.write(f"$ {' '.join(cmd)}\n")
             try:
-                rc = subprocess.run(cmd, stdout=log, stderr=log, timeout=MERGE_TIMEOUT_S).returncode
+                rc = subprocess.run(cmd, stdout=log, stderr=log, timeout=MERGE_TIMEOUT_S, cwd=self.cwd).returncode
             except subprocess.TimeoutExpired:
                 rc = -1
         if rc != 0 or not dir_files(merged):

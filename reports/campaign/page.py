@@ -56,11 +56,11 @@ def _fuzz(s):
         rows.append([name, t["execs"], t["exec_per_s"], t["corpus"], t["cov"], t["ft"], t["seconds"],
                      t["slices"], t["crash_files"], t["new_inputs"], "; ".join(t["errors"]) or "–"])
         ser = t["series"]
-        plots.append(svg.line_plot(f"{name}: exec/s", [(name, [(p[0], p[2]) for p in ser])]))
+        plots.append(svg.line_plot(f"{name}: exec/s (libFuzzer's)", [(name, [(p[0], p[2]) for p in ser])]))
         plots.append(svg.line_plot(f"{name}: corpus size", [(name, [(p[0], p[3]) for p in ser])]))
         plots.append(svg.line_plot(f"{name}: coverage", [("cov", [(p[0], p[4]) for p in ser]),
                                                          ("ft", [(p[0], p[5]) for p in ser])]))
-    head = ["target", "execs", "exec/s", "corpus", "cov", "ft", "seconds", "slices", "crash files",
+    head = ["target", "execs", "exec/s (execs / fuzzing time)", "corpus", "cov", "ft", "seconds", "slices", "crash files",
             "new inputs", "notes"]
     return table(head, rows, "fuzz-table") + '<div class="plots">' + "".join(plots) + "</div>"
 

@@ -92,7 +92,7 @@ def tiny(weft, root, fuzz_dir=None):
         check(t["execs"] > 0 and t["cov"] > 0 and t["corpus"] > 0 and len(t["series"]) >= 1,
               f"trace_fuzz ran: {t['execs']} execs, cov {t['cov']}, corpus {t['corpus']}")
         html = open(os.path.join(out, "index.html")).read()
-        check('id="fuzz-table"' in html and "trace: exec/s" in html, "the fuzz table and its plots are on the page")
+        check('id="fuzz-table"' in html and "trace: exec/s" in html and "trace: corpus size" in html, "the fuzz table and its plots are on the page")
     check(s["coverage"]["status"] == "skipped", "coverage said skipped, not invented")
     # The next night, in the same folder: the trend is against this one.
     rc, _ = campaign(["--weft", weft, "--time", "3s", "--workloads", "pingpong", "--cores", "2",

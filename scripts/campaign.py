@@ -85,6 +85,10 @@ def parse_args(argv):
     p.add_argument("--fuzz-dir", help="folder of NAME_fuzz binaries (default build/fuzz/fuzz)")
     p.add_argument("--release-dir", default=os.path.join(REPO, "build", "release"))
     p.add_argument("--work-corpus", default=os.path.join(REPO, "build", "reports", "corpus"))
+    p.add_argument("--seed-corpus", default=os.path.join(REPO, "corpus"),
+                   help="folder of the committed seeds, one NAME/ per target (read only)")
+    p.add_argument("--minimize-time", default=str(fuzz.MINIMIZE_TIME_S),
+                   help="seconds of libFuzzer -minimize_crash per new crash")
     p.add_argument("--jobs", default=os.environ.get("WEFT_JOBS", "2"), help="build parallelism")
     try:
         a = p.parse_args(argv)
@@ -102,6 +106,9 @@ def parse_args(argv):
     if not re.fullmatch(r"[0-9]{1,6}", a.kill_runs):
         die(f"--kill-runs takes a count from 0 to 999999, not '{a.kill_runs}'")
     a.kill_runs = int(a.kill_runs)
+    if not re.fullmatch(r"[1-9][0-9]{0,4}", a.minimize_time):
+        die(f"--minimize-time takes whole seconds from 1 to 99999, not '{a.minimize_time}'")
+    fuzz.MINIMIZE_TIME_S = int(a.minimize_time)
     if not re.fullmatch(r"[1-9][0-9]{0,2}", a.jobs):
         die(f"--jobs takes a count, not '{a.jobs}'")
     return a
@@ -429,6 +436,8 @@ def main(argv):
     for t in targets:
         if t not in known_targets:
             die(f"no fuzz target '{t}' (fuzz/CMakeLists.txt has {', '.join(known_targets)})")
+    if targets and not os.path.isdir(a.seed_corpus):
+        die(f"--seed-corpus: no folder {a.seed_corpus}")
     c_log = os.path.join(out, "build.log")
     if not a.no_build:
         print(f"campaign: building (release{', fuzz' if targets else ''}); log {shown(c_log)}", flush=True)
@@ -453,15 +462,17 @@ def main(argv):
         if not os.access(check, os.X_OK):
             die(f"no fuzz binary {check} (build the fuzz preset or pass --fuzz-dir)")
         t = fuzz.Target(n, os.path.join(fuzz_dir, f"{n}_fuzz_fast"), check,
-                        os.path.join(REPO, "corpus", n), os.path.join(a.work_corpus, n), out)
+                        os.path.join(a.seed_corpus, n), os.path.join(a.work_corpus, n), out)
         u = split.Unit(f"fuzz {n}", FUZZ_MIN_SLICE_S)
         u.obj = t
         fuzz_targets.append(t)
         fuzz_units.append(u)
     settings, explore_units = [], []
-    for w in workloads:
-        for st in a.strategy_list:
-            for cores in a.cores_list:
+    # Workloads innermost: when the budget cannot give every setting its
+    # first slice, every workload still gets its first settings.
+    for st in a.strategy_list:
+        for cores in a.cores_list:
+            for w in workloads:
                 s = explore.Setting(w, st, cores)
                 s.series = []
                 u = split.Unit(s.key, EXPLORE_MIN_SLICE_S)

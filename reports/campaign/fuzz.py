@@ -94,6 +94,8 @@ class Target:
         if fork > 0:
             cmd[1:1] = [f"-fork={fork}", "-ignore_crashes=1", "-ignore_timeouts=1", "-ignore_ooms=1"]
         start = time.monotonic()
+        if self.series:  # the slice starts where the last one ended (plots stay continuous)
+            self.series.append([round(start - t_campaign0, 2)] + self.series[-1][1:])
         first_ft = last_ft = None
         last = None
         with open(self.log_path, "a") as log:
@@ -127,6 +129,7 @@ class Target:
         if last is None:
             self.errors.append(f"slice {self.slices}: no libFuzzer stats (exit {proc.returncode}); see {self.log_path}")
             return 0
+        self.series.append([round(time.monotonic() - t_campaign0, 2)] + self.series[-1][1:])
         self.execs += int(last.group(1))
         self.cov, self.ft = int(last.group(2)), int(last.group(3))
         self.corpus = int(last.group(4))

@@ -20,17 +20,19 @@ def line_plot(title, lines, x_label="seconds into the campaign", y_label=""):
     """lines: [(label, [(x, y), ...])]; returns an <svg> element as text.
     A plot with no point says so instead of drawing empty axes."""
     pts = [p for _, ps in lines for p in ps]
-    body = [f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{WIDTH}" height="{HEIGHT}" '
-            f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">',
+    # Tall enough for one legend line per series.
+    height = max(HEIGHT, MARGIN_T + MARGIN_B + 14 + 11 * len(lines)) if len(lines) > 1 else HEIGHT
+    body = [f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{WIDTH}" height="{height}" '
+            f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}">',
             f'<text x="{MARGIN_L}" y="14" font-size="12" font-weight="bold">{escape(title)}</text>']
     if not pts:
-        body.append(f'<text x="{MARGIN_L}" y="{HEIGHT // 2}" font-size="12">no data</text></svg>')
+        body.append(f'<text x="{MARGIN_L}" y="{height // 2}" font-size="12">no data</text></svg>')
         return "".join(body)
     x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
     y0, y1 = min(0, min(p[1] for p in pts)), max(p[1] for p in pts)
     x1 = x1 if x1 > x0 else x0 + 1
     y1 = y1 if y1 > y0 else y0 + 1
-    pw, ph = WIDTH - MARGIN_L - MARGIN_R, HEIGHT - MARGIN_T - MARGIN_B
+    pw, ph = WIDTH - MARGIN_L - MARGIN_R, height - MARGIN_T - MARGIN_B
 
     def sx(x):
         return MARGIN_L + (x - x0) / (x1 - x0) * pw

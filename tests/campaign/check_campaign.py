@@ -5,6 +5,9 @@
   check_campaign.py planted  WEFT OUTROOT            a failing bug program: one de-duplicated
                                                      failure whose replay command reproduces it
   check_campaign.py chromium OUTROOT                 the tiny report in headless Chromium
+  check_campaign.py fuzzcrash WEFT OUTROOT PLANTED PLANTED_FAST
+                                                     sched_fuzz on a kernel with a planted bug:
+                                                     crashes grouped by signature, minimised, replayed
   check_campaign.py usage    WEFT OUTROOT            bad input: exit 2 and one line
   check_campaign.py junit    OUTROOT                 scripts/junit-merge.py on ctest-shaped files
 
@@ -132,6 +135,55 @@ def planted(weft, root):
     check("NEW " + f["id"] in text and "replay:" in text, "the console names the new failure and its replay")
 
 
+CRASH_SEEDS = 3     # crashing seeds planted in the campaign's seed corpus
+CLEAN_SEEDS = 20
+SCAN_MAX = 2000     # corpus files looked at to find them
+
+
+def fuzzcrash(weft, root, planted, planted_fast):
+    """sched_fuzz built on the pi_restore kernel, seeded with a few inputs
+    that crash it among clean ones: each crash file is triaged, the ones
+    with one signature become one failure, minimised, and its replay
+    command fails as printed."""
+    seeds = os.path.join(root, "fuzzcrash-seeds", "sched")
+    bins = os.path.join(root, "fuzzcrash-bin")
+    out = os.path.join(root, "fuzzcrash")
+    for d in (seeds, bins, out, os.path.join(root, "fuzzcrash-work")):
+        shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(seeds)
+    os.makedirs(bins)
+    crash = clean = 0
+    for name in sorted(os.listdir(os.path.join(REPO, "corpus", "sched")))[:SCAN_MAX]:
+        path = os.path.join(REPO, "corpus", "sched", name)
+        rc = subprocess.run([planted_fast, path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            cwd=root).returncode
+        if (rc != 0 and crash < CRASH_SEEDS) or (rc == 0 and clean < CLEAN_SEEDS):
+            shutil.copy(path, seeds)
+            crash, clean = crash + (rc != 0), clean + (rc == 0)
+        if crash == CRASH_SEEDS and clean == CLEAN_SEEDS:
+            break
+    check(crash == CRASH_SEEDS, f"{crash} committed inputs crash the planted kernel (seeded with {clean} clean ones)")
+    os.symlink(planted, os.path.join(bins, "sched_fuzz"))
+    os.symlink(planted_fast, os.path.join(bins, "sched_fuzz_fast"))
+    rc, _ = campaign(["--weft", weft, "--time", "12s", "--minimize-time", "5", "--targets", "sched", "--fuzz-dir", bins,
+                      "--seed-corpus", os.path.dirname(seeds), "--work-corpus", os.path.join(root, "fuzzcrash-work"),
+                      "--workloads", "pingpong", "--cores", "1", "--strategies", "random", "--no-sweeps", "--out", out])
+    check(rc == 1, f"the campaign found a failure (exit {rc})")
+    s = load(out)
+    check_outputs(out, s)
+    fails = [f for f in s["failures"] if f["category"] == "fuzz"]
+    files = s["fuzz"]["sched"]["crash_files"]
+    check(files >= CRASH_SEEDS and 1 <= len(fails) < files,
+          f"{files} crash files grouped into {len(fails)} failures by signature")
+    check(sum(f["count"] for f in fails) == files, "every crash file counted once")
+    for f in fails:
+        check(f["reproduced"] and os.path.exists(os.path.join(REPO, f["reproducer"])), f"{f['id']}: minimised reproducer kept")
+        r = subprocess.run(shlex.split(f["replay"]), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(r.returncode != 0 and "effective priority" in r.stdout, f"{f['id']}: its replay command fails as printed")
+        cp = [n["cp"] for n in s["new_corpus"] if f["id"] in n["cp"]]
+        check(len(cp) == 1 and cp[0].endswith("corpus/sched/"), f"{f['id']}: offered for corpus/sched: {cp}")
+
+
 def chromium(root):
     out = os.path.join(root, "2000-01-01")
     page = os.path.join(out, "index.html")
@@ -207,6 +259,8 @@ def main(argv):
         planted(os.path.abspath(argv[2]), os.path.abspath(argv[3]))
     elif what == "chromium":
         chromium(os.path.abspath(argv[2]))
+    elif what == "fuzzcrash":
+        fuzzcrash(*(os.path.abspath(x) for x in argv[2:6]))
     elif what == "usage":
         usage(os.path.abspath(argv[2]), os.path.abspath(argv[3]))
     elif what == "junit":

@@ -152,16 +152,28 @@ def fuzzcrash(weft, root, planted, planted_fast):
         shutil.rmtree(d, ignore_errors=True)
     os.makedirs(seeds)
     os.makedirs(bins)
-    crash = clean = 0
-    for name in sorted(os.listdir(os.path.join(REPO, "corpus", "sched")))[:SCAN_MAX]:
-        path = os.path.join(REPO, "corpus", "sched", name)
-        rc = subprocess.run([planted_fast, path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            cwd=root).returncode
-        if (rc != 0 and crash < CRASH_SEEDS) or (rc == 0 and clean < CLEAN_SEEDS):
-            shutil.copy(path, seeds)
-            crash, clean = crash + (rc != 0), clean + (rc == 0)
-        if crash == CRASH_SEEDS and clean == CLEAN_SEEDS:
+    # One process runs many inputs and stops at the first crash ("Running:
+    # PATH" names each input first), so a few processes find the crashers.
+    files = [os.path.join(REPO, "corpus", "sched", n)
+             for n in sorted(os.listdir(os.path.join(REPO, "corpus", "sched")))[:SCAN_MAX]]
+    crash = clean = pos = 0
+    for _ in range(CRASH_SEEDS + 1):
+        if crash == CRASH_SEEDS or pos >= len(files):
             break
+        r = subprocess.run([planted_fast, *files[pos:]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, errors="replace", cwd=root)
+        ran = [ln.split("Running: ", 1)[1].strip() for ln in r.stdout.splitlines() if "Running: " in ln]
+        crashed = ran[-1] if r.returncode != 0 and ran else None
+        for path in ran:
+            if path == crashed:
+                shutil.copy(path, seeds)
+                crash += 1
+            elif clean < CLEAN_SEEDS:
+                shutil.copy(path, seeds)
+                clean += 1
+        if crashed is None:
+            break
+        pos = files.index(crashed) + 1
     check(crash == CRASH_SEEDS, f"{crash} committed inputs crash the planted kernel (seeded with {clean} clean ones)")
     os.symlink(planted, os.path.join(bins, "sched_fuzz"))
     os.symlink(planted_fast, os.path.join(bins, "sched_fuzz_fast"))

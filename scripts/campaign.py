@@ -404,10 +404,8 @@ def make_summary(c, a, out, args_text, elapsed, fuzz_targets, settings, sweep_re
             c.new_corpus.append({"what": f"corpus/schedules regression {f['id']} (commit once fixed)", "files": 1,
                                  "cp": f"cp {shown(os.path.join(out, 'new-corpus', 'schedules', name))} corpus/schedules/"})
     failures = sorted(c.failures.values(), key=lambda f: (not f["new"], f["where"], f["id"]))
-    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True).stdout.strip() or "unknown"
     summary = {
-        "schema": outputs.SCHEMA, "date": os.path.basename(out), "commit": commit,
+        "schema": outputs.SCHEMA, "date": os.path.basename(out), "commit": c.commit,
         "command": args_text, "budget_s": a.budget_s, "elapsed_s": round(elapsed, 1),
         "weft": shown(c.weft), "fuzz": fuzz_out, "explore": explore_out, "sweeps": sweep_results,
         "failures": failures, "coverage": cov, "new_corpus": c.new_corpus,
@@ -449,6 +447,11 @@ def main(argv):
     all_workloads = workload_names(weft)
     workloads = parse_list("--workloads", a.workloads, r"[\w/-]+") if a.workloads else all_workloads
     c = Campaign(a, out, weft)
+    # The tree the campaign starts from (a commit made while it runs is not what ran).
+    c.commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True).stdout.strip() or "unknown"
+    if subprocess.run(["git", "-C", REPO, "diff", "--quiet", "HEAD"], stderr=subprocess.DEVNULL).returncode == 1:
+        c.commit += "+changes"
     prev_name, prev = outputs.previous_summary(out)
     if prev:
         c.known = {f.get("signature") for f in prev.get("failures", [])}

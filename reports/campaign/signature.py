@@ -16,6 +16,9 @@ FRAMES_TOP = 3          # project frames that make a crash's identity
 MESSAGE_CHARS_MAX = 200  # of a normalised message kept in the signature
 LINES_SCANNED_MAX = 4000  # of a crash report (bounded scan)
 
+# An absolute source path names the checkout; the part from the repository's
+# top folder on names the site (the same in every clone).
+_ABS_PREFIX = re.compile(r"/[^\s:]*/(?=(?:kernel|sim|bsp|modules|stress|fuzz|tests|bench)/)")
 _SITE = re.compile(r"[\w./-]+\.[ch]:\d+")
 _HEX = re.compile(r"0x[0-9a-fA-F]+")
 _NUM = re.compile(r"\d+")
@@ -32,6 +35,7 @@ _NOISE_FILES = re.compile(r"(compiler-rt|libFuzzer|nptl/|sysdeps/|stdlib/|csu/)"
 def normalise(message):
     """The message with numbers folded to N, except in file:line sites."""
     assert isinstance(message, str)
+    message = _ABS_PREFIX.sub("", message)
     sites = _SITE.findall(message)
     text = _SITE.sub("\0", message)
     text = _HEX.sub("\1", text)

@@ -8,6 +8,8 @@
   check_campaign.py fuzzcrash WEFT OUTROOT PLANTED PLANTED_FAST
                                                      sched_fuzz on a kernel with a planted bug:
                                                      crashes grouped by signature, minimised, replayed
+  check_campaign.py coverage WEFT OUTROOT            the coverage contract: scripts/coverage.sh OUTDIR
+                                                     --quick called, its figures shown, its absence said
   check_campaign.py usage    WEFT OUTROOT            bad input: exit 2 and one line
   check_campaign.py junit    OUTROOT                 scripts/junit-merge.py on ctest-shaped files
 
@@ -196,6 +198,41 @@ def fuzzcrash(weft, root, planted, planted_fast):
         check(len(cp) == 1 and cp[0].endswith("corpus/sched/"), f"{f['id']}: offered for corpus/sched: {cp}")
 
 
+def coverage(weft, root):
+    fake = os.path.join(REPO, "tests", "campaign", "fake_coverage.sh")
+    base = ["--weft", weft, "--time", "2s", "--workloads", "pingpong", "--cores", "1", "--strategies", "random",
+            "--no-fuzz", "--no-sweeps"]
+    out = os.path.join(root, "coverage-fake")
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, CAMPAIGN, "--no-build", "--coverage", "--coverage-script", fake, "--out", out, *base]
+    r = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    print(r.stdout)
+    check(r.returncode == 0, f"campaign with a coverage script exits 0 (exit {r.returncode})")
+    args = open(os.path.join(out, "coverage", "args.txt")).read().split()
+    check(args == [os.path.join(out, "coverage"), "--quick"], f"called as coverage.sh OUTDIR --quick: {args}")
+    s = load(out)
+    c = s["coverage"]
+    check(c["status"] == "collected" and c["line_percent"] == 12.5 and c["branch_percent"] == 7.25,
+          f"figures read from its summary.json: {c}")
+    html = open(os.path.join(out, "index.html")).read()
+    check('id="coverage-table"' in html and "12.50" in html and "7.25" in html
+          and 'href="coverage/index.html"' in html and 'href="coverage/coverage.xml"' in html,
+          "the page shows the figures and links the gcovr HTML and Cobertura XML")
+    lines = open(os.path.join(out, "campaign.jsonl")).read()
+    check('"metric": "line_percent", "value": 12.5' in lines, "campaign.jsonl carries the line figure")
+    check(junit.count(os.path.join(out, "junit.xml"))[1] == 0, "the coverage case passed")
+    out2 = os.path.join(root, "coverage-missing")
+    shutil.rmtree(out2, ignore_errors=True)
+    missing = os.path.join(root, "no-such-coverage.sh")
+    r = subprocess.run([sys.executable, CAMPAIGN, "--no-build", "--coverage", "--coverage-script", missing,
+                        "--out", out2, *base], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    s2 = load(out2)
+    note = s2["coverage"].get("note", "")
+    check(r.returncode == 0 and s2["coverage"]["status"] == "missing" and "missing" in note
+          and note in open(os.path.join(out2, "index.html")).read(), f"an absent script is said: '{note}'")
+    check(junit.count(os.path.join(out2, "junit.xml"))[3] == 1, "and its junit case is skipped, not passed")
+
+
 def chromium(root):
     out = os.path.join(root, "2000-01-01")
     page = os.path.join(out, "index.html")
@@ -273,6 +310,8 @@ def main(argv):
         chromium(os.path.abspath(argv[2]))
     elif what == "fuzzcrash":
         fuzzcrash(*(os.path.abspath(x) for x in argv[2:6]))
+    elif what == "coverage":
+        coverage(os.path.abspath(argv[2]), os.path.abspath(argv[3]))
     elif what == "usage":
         usage(os.path.abspath(argv[2]), os.path.abspath(argv[3]))
     elif what == "junit":

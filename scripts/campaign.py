@@ -150,11 +150,12 @@ def build(a, targets, log_path):
                     die(f"building preset {preset} failed (see {shown(log_path)})")
 
 
-def workload_names(weft):
-    r = subprocess.run([weft, "list"], stdout=subprocess.PIPE, text=True)
+def workload_names(weft, *flags):
+    """First words of `weft list [flags]` (the workloads, or the bug programs)."""
+    r = subprocess.run([weft, "list", *flags], stdout=subprocess.PIPE, text=True)
     names = [ln.split()[0] for ln in r.stdout.splitlines() if ln.strip()]
-    if r.returncode != 0 or not names:
-        die(f"{weft} list gave no workload")
+    if r.returncode != 0 or (not names and not flags):
+        die(f"{weft} list {' '.join(flags)} failed or gave no workload")
     return names
 
 
@@ -446,6 +447,10 @@ def main(argv):
     fuzz_dir = os.path.abspath(a.fuzz_dir or os.path.join(REPO, "build", "fuzz", "fuzz"))
     all_workloads = workload_names(weft)
     workloads = parse_list("--workloads", a.workloads, r"[\w/-]+") if a.workloads else all_workloads
+    bugs = workload_names(weft, "--bugs")
+    for w in workloads:
+        if w not in all_workloads and w not in bugs:
+            die(f"no workload '{w}' (weft list, weft list --bugs)")
     c = Campaign(a, out, weft)
     # The tree the campaign starts from (a commit made while it runs is not what ran).
     c.commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,

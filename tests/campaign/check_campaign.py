@@ -264,7 +264,8 @@ def usage(weft, root):
     out = os.path.join(root, "usage")
     for bad, why in ((["--time", "0"], "--time"), (["--time", "3x"], "--time"), (["--cores", "a"], "--cores"),
                      (["--targets", "nosuch"], "no fuzz target"), (["--fork", "999"], "--fork"),
-                     (["--fuzz-share", "2"], "--fuzz-share"), (["--weft", "/nonexistent"], "no weft")):
+                     (["--fuzz-share", "2"], "--fuzz-share"),
+                     (["--workloads", "nosuch"], "no workload"), (["--minimize-time", "0"], "--minimize-time"), (["--weft", "/nonexistent"], "no weft")):
         cmd = [sys.executable, CAMPAIGN, "--no-build", "--out", out] + (["--weft", weft] if "--weft" not in bad else []) + bad
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         lines = r.stderr.strip().splitlines()

@@ -420,8 +420,8 @@ def make_summary(c, a, out, args_text, elapsed, fuzz_targets, settings, sweep_re
     return summary
 
 
-def main(argv):
-    a = parse_args(argv)
+def prepare_out(a):
+    """The report folder, created and proved writable."""
     out = os.path.abspath(a.out) if a.out else default_out()
     try:
         os.makedirs(out, exist_ok=True)
@@ -430,41 +430,46 @@ def main(argv):
         os.remove(probe)
     except OSError as e:
         die(f"cannot write the report folder {out}: {e.strerror}")
+    assert os.path.isdir(out)
+    return out
+
+
+def chosen_targets(a):
+    """The fuzz targets to run, each checked against fuzz/CMakeLists.txt."""
     targets = [] if a.no_fuzz else (parse_list("--targets", a.targets, r"\w+") if a.targets else fuzz_names())
-    known_targets = fuzz_names()
+    known = fuzz_names()
     for t in targets:
-        if t not in known_targets:
-            die(f"no fuzz target '{t}' (fuzz/CMakeLists.txt has {', '.join(known_targets)})")
+        if t not in known:
+            die(f"no fuzz target '{t}' (fuzz/CMakeLists.txt has {', '.join(known)})")
     if targets and not os.path.isdir(a.seed_corpus):
         die(f"--seed-corpus: no folder {a.seed_corpus}")
-    c_log = os.path.join(out, "build.log")
-    if not a.no_build:
-        print(f"campaign: building (release{', fuzz' if targets else ''}); log {shown(c_log)}", flush=True)
-        build(a, targets, c_log)
-    weft = os.path.abspath(a.weft or os.path.join(REPO, "build", "release", "weft"))
-    if not os.access(weft, os.X_OK):
-        die(f"no weft binary at {weft} (build the release preset or pass --weft)")
-    fuzz_dir = os.path.abspath(a.fuzz_dir or os.path.join(REPO, "build", "fuzz", "fuzz"))
+    return targets
+
+
+def chosen_workloads(a, weft):
+    """The workloads to explore, each one `weft list` or `--bugs` shows."""
     all_workloads = workload_names(weft)
     workloads = parse_list("--workloads", a.workloads, r"[\w/-]+") if a.workloads else all_workloads
     bugs = workload_names(weft, "--bugs")
     for w in workloads:
         if w not in all_workloads and w not in bugs:
             die(f"no workload '{w}' (weft list, weft list --bugs)")
-    c = Campaign(a, out, weft)
-    # The tree the campaign starts from (a commit made while it runs is not what ran).
-    c.commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True).stdout.strip() or "unknown"
-    if subprocess.run(["git", "-C", REPO, "diff", "--quiet", "HEAD"], stderr=subprocess.DEVNULL).returncode == 1:
-        c.commit += "+changes"
-    prev_name, prev = outputs.previous_summary(out)
-    if prev:
-        c.known = {f.get("signature") for f in prev.get("failures", [])}
-    c.traces_dir = os.path.join(out, "explore", "traces")
-    c.explore_log = os.path.join(out, "explore", "explore.log")
-    os.makedirs(c.traces_dir, exist_ok=True)
+    assert workloads
+    return workloads
 
-    fuzz_targets, fuzz_units = [], []
+
+def source_commit():
+    """The tree the campaign starts from (a commit made while it runs is not what ran)."""
+    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True).stdout.strip() or "unknown"
+    if subprocess.run(["git", "-C", REPO, "diff", "--quiet", "HEAD"], stderr=subprocess.DEVNULL).returncode == 1:
+        commit += "+changes"
+    return commit
+
+
+def fuzz_units_for(a, targets, fuzz_dir, out):
+    """(targets, units) of the fuzz pool."""
+    fuzz_targets, units = [], []
     for n in targets:
         check = os.path.join(fuzz_dir, f"{n}_fuzz")
         if not os.access(check, os.X_OK):
@@ -474,10 +479,16 @@ def main(argv):
         u = split.Unit(f"fuzz {n}", FUZZ_MIN_SLICE_S)
         u.obj = t
         fuzz_targets.append(t)
-        fuzz_units.append(u)
-    settings, explore_units = [], []
-    # Workloads innermost: when the budget cannot give every setting its
-    # first slice, every workload still gets its first settings.
+        units.append(u)
+    assert len(units) == len(targets)
+    return fuzz_targets, units
+
+
+def explore_units_for(a, workloads):
+    """(settings, units) of the explore pool. Workloads innermost: when the
+    budget cannot give every setting its first slice, every workload still
+    gets its first settings."""
+    settings, units = [], []
     for st in a.strategy_list:
         for cores in a.cores_list:
             for w in workloads:
@@ -486,20 +497,70 @@ def main(argv):
                 u = split.Unit(s.key, EXPLORE_MIN_SLICE_S)
                 u.obj = s
                 settings.append(s)
-                explore_units.append(u)
-    args_text = "scripts/campaign.py " + " ".join(argv)
+                units.append(u)
+    assert len(units) == len(workloads) * len(a.strategy_list) * len(a.cores_list)
+    return settings, units
+
+
+def write_outputs(out, summary):
+    """summary.json, campaign.jsonl, junit.xml, index.html; the junit counts."""
+    outputs.write_summary(os.path.join(out, "summary.json"), summary)
+    outputs.write_jsonl(os.path.join(out, "campaign.jsonl"), summary)
+    counts = junit.write(os.path.join(out, "junit.xml"), junit_suites(summary))
+    with open(os.path.join(out, "index.html"), "w") as f:
+        f.write(page.render(summary))
+    return counts
+
+
+def closing_lines(summary, counts, out, elapsed):
+    """What the console and campaign.log end with."""
+    tot, cov = summary["totals"], summary["coverage"]
+    tests, failed, skipped = counts
+    lines = [f"campaign: {tot['fuzz_execs']} fuzz inputs, {tot['schedules']} schedules "
+             f"({tot['distinct_schedules']} distinct), {len(summary['sweeps'])} sweeps, {summary['rounds']} rounds, "
+             f"{elapsed:.0f}s",
+             f"campaign: {tot['failures']} failures ({tot['new_failures']} new); junit {tests} cases, "
+             f"{failed} failed, {skipped} skipped; {cov.get('note') or 'coverage %.1f%% lines' % cov['line_percent']}"]
+    for f in summary["failures"]:
+        lines.append(f"  {'NEW ' if f['new'] else ''}{f['id']} {f['where']}: ({f['kind']}) {f['message'][:90]}"
+                     f"\n    replay: {f['replay']}")
+    lines.append(f"campaign: report {shown(os.path.join(out, 'index.html'))}")
+    return lines
+
+
+def main(argv):
+    a = parse_args(argv)
+    out = prepare_out(a)
+    targets = chosen_targets(a)
+    if not a.no_build:
+        log = os.path.join(out, "build.log")
+        print(f"campaign: building (release{', fuzz' if targets else ''}); log {shown(log)}", flush=True)
+        build(a, targets, log)
+    weft = os.path.abspath(a.weft or os.path.join(REPO, "build", "release", "weft"))
+    if not os.access(weft, os.X_OK):
+        die(f"no weft binary at {weft} (build the release preset or pass --weft)")
+    workloads = chosen_workloads(a, weft)
+    c = Campaign(a, out, weft)
+    c.commit = source_commit()
+    prev_name, prev = outputs.previous_summary(out)
+    if prev:
+        c.known = {f.get("signature") for f in prev.get("failures", [])}
+    c.traces_dir = os.path.join(out, "explore", "traces")
+    c.explore_log = os.path.join(out, "explore", "explore.log")
+    os.makedirs(c.traces_dir, exist_ok=True)
+    fuzz_dir = os.path.abspath(a.fuzz_dir or os.path.join(REPO, "build", "fuzz", "fuzz"))
+    fuzz_targets, fuzz_units = fuzz_units_for(a, targets, fuzz_dir, out)
+    settings, explore_units = explore_units_for(a, workloads)
     prog = progress.Progress(a.budget_s)
     prog.say(f"campaign: {len(fuzz_targets)} fuzz targets, {len(settings)} explore settings "
              f"({len(workloads)} workloads x {len(a.strategy_list)} strategies x {len(a.cores_list)} core counts), "
              f"budget {a.budget_s}s; report {shown(out)}")
-
     sweep_results = []
     if not a.no_sweeps:
         for name, cmd in sweeps.plan(a.release_dir, REPO, a.cores_list, a.kill_runs, weft, out):
             prog.update(f"sweep {name}", "", force=True)
             sweep_results.append(sweeps.run(name, cmd, os.path.join(out, "sweeps.log")))
-    spent = prog.elapsed()
-    rounds = run_rounds(c, fuzz_units, explore_units, max(1.0, a.budget_s - spent), prog)
+    rounds = run_rounds(c, fuzz_units, explore_units, max(1.0, a.budget_s - prog.elapsed()), prog)
     for t in fuzz_targets:
         if t.slices:
             prog.update(f"merge {t.name}", "minimising the working corpus", force=True)
@@ -507,28 +568,15 @@ def main(argv):
             for path in t.new_artifacts():  # a crash seen while merging
                 c.fuzz_crash(t, path, prog)
     cov = coverage(a, out, prog)
-    summary = make_summary(c, a, out, args_text, prog.elapsed(), fuzz_targets, settings, sweep_results, cov)
+    summary = make_summary(c, a, out, "scripts/campaign.py " + " ".join(argv), prog.elapsed(),
+                           fuzz_targets, settings, sweep_results, cov)
     summary["rounds"] = rounds
     summary["trend"] = outputs.trend(summary, prev_name, prev)
-    outputs.write_summary(os.path.join(out, "summary.json"), summary)
-    outputs.write_jsonl(os.path.join(out, "campaign.jsonl"), summary)
-    tests, failed, skipped = junit.write(os.path.join(out, "junit.xml"), junit_suites(summary))
-    with open(os.path.join(out, "index.html"), "w") as f:
-        f.write(page.render(summary))
-    tot = summary["totals"]
-    lines = [f"campaign: {tot['fuzz_execs']} fuzz inputs, {tot['schedules']} schedules "
-             f"({tot['distinct_schedules']} distinct), {len(sweep_results)} sweeps, {rounds} rounds, "
-             f"{prog.elapsed():.0f}s",
-             f"campaign: {tot['failures']} failures ({tot['new_failures']} new); junit {tests} cases, "
-             f"{failed} failed, {skipped} skipped; {cov.get('note') or 'coverage %.1f%% lines' % cov['line_percent']}"]
-    for f in summary["failures"]:
-        lines.append(f"  {'NEW ' if f['new'] else ''}{f['id']} {f['where']}: ({f['kind']}) {f['message'][:90]}"
-                     f"\n    replay: {f['replay']}")
-    lines.append(f"campaign: report {shown(os.path.join(out, 'index.html'))}")
+    lines = closing_lines(summary, write_outputs(out, summary), out, prog.elapsed())
     with open(c.log_path, "a") as log:
         log.write("\n".join(lines) + "\n")
     prog.say("\n".join(lines))
-    return 1 if tot["failures"] else 0
+    return 1 if summary["totals"]["failures"] else 0
 
 
 if __name__ == "__main__":

@@ -190,6 +190,13 @@ def fuzzcrash(weft, root, planted, planted_fast):
     check(files >= CRASH_SEEDS and 1 <= len(fails) < files,
           f"{files} crash files grouped into {len(fails)} failures by signature")
     check(sum(f["count"] for f in fails) == files, "every crash file counted once")
+    t = s["fuzz"]["sched"]
+    check(t["execs"] > 0 and t["cov"] > 0 and t["corpus"] > 0 and len(t["series"]) >= 2,
+          f"sched_fuzz ran: {t['execs']} execs, cov {t['cov']}, corpus {t['corpus']}")
+    html = open(os.path.join(out, "index.html")).read()
+    check('id="fuzz-table"' in html and "sched: exec/s" in html and "sched: corpus size" in html
+          and "sched: coverage" in html and 'id="failures"' in html,
+          "the fuzz table, its three plots and the failure table are on the page")
     for f in fails:
         check(f["reproduced"] and os.path.exists(os.path.join(REPO, f["reproducer"])), f"{f['id']}: minimised reproducer kept")
         r = subprocess.run(shlex.split(f["replay"]), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -1,6 +1,6 @@
 # weft front door. `make run`: set up, build, run the main campaign.
 # `make test`: set up, build every preset, run every test; ends "N passed, N failed".
-.PHONY: all setup run test web clean
+.PHONY: all setup run test nightly web clean
 
 all: test
 
@@ -16,6 +16,14 @@ run:
 test:
 	@bash scripts/setup.sh test
 	@bash scripts/test.sh
+
+# The nightly campaign (docs/campaign.md): every fuzz target, every workload
+# across strategies and core counts, the OOM and kill sweeps, coverage; the
+# report in build/reports/out/DATE/index.html. WEFT_NIGHTLY_TIME=8h for a night.
+WEFT_NIGHTLY_TIME ?= 3m
+nightly:
+	@bash scripts/setup.sh test
+	@python3 scripts/campaign.py --time $(WEFT_NIGHTLY_TIME) --coverage
 
 # The kernel in a browser page: build the wasm preset, serve the page on
 # http://127.0.0.1:8811/ until Ctrl-C (WEFT_WEB_PORT to change the port).

@@ -43,6 +43,15 @@ done
 echo "== layout checks"
 if scripts/check-layout.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); failed_names+=("layout"); fi
 
+# Every preset's ctest results as one JUnit file for CI (scripts/junit-merge.py).
+junits=()
+for p in "${presets[@]}"; do
+  [ -f "build/$p/ctest-junit.xml" ] && junits+=("build/$p/ctest-junit.xml")
+done
+if [ ${#junits[@]} -gt 0 ]; then
+  python3 scripts/junit-merge.py build/reports/junit-test.xml "${junits[@]}" || echo "test: junit-merge failed (the results above stand)"
+fi
+
 [ ${#failed_names[@]} -gt 0 ] && printf 'failed: %s\n' "${failed_names[@]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -17,6 +17,7 @@ static const char help_overview[] =
 	"  explore WORKLOAD       many runs (seeds S, S+1, ...): --cores N (--runs K | --time 8h)\n"
 	"  replay TRACE           run a trace again: [--log] [--focus WHO] [--html PAGE.html]\n"
 	"  shrink TRACE           a smaller trace that fails the same way: -o SMALL.trace\n"
+	"  campaign               the nightly campaign and its report: [--time 8h] (scripts/campaign.py --help)\n"
 	"  help [COMMAND]         this text, or one command's\n"
 	"  --version              the build id and the trace format this binary writes\n"
 	"\n"
@@ -129,12 +130,27 @@ static const char help_shrink[] =
 	"its progress; Ctrl-C stops it and writes the best trace so far. Exit 0\n"
 	"when it wrote a trace that still fails the same way.\n";
 
+static const char help_campaign[] =
+	"usage: weft campaign [--time D] [--out DIR] [--targets a,b] [--workloads a,b]\n"
+	"                     [--strategies random,pct:3] [--cores 1,2,4] [--no-coverage] ...\n"
+	"\n"
+	"The nightly campaign (the same as `make nightly`): builds the release and\n"
+	"fuzz presets, runs every fuzz target (libFuzzer -fork) and explores every\n"
+	"workload across strategies and core counts in seed shards, in rounds that\n"
+	"give more time to what still finds new coverage or new schedules; runs the\n"
+	"OOM and kill sweeps and coverage (scripts/coverage.sh); de-duplicates\n"
+	"failures, minimises each and writes the report: index.html, summary.json,\n"
+	"campaign.jsonl and junit.xml in build/reports/out/DATE/. It execs\n"
+	"python3 scripts/campaign.py --weft THIS-BINARY ARGS (all options:\n"
+	"python3 scripts/campaign.py --help; docs/campaign.md). Exit 0 nothing\n"
+	"failed, 1 a failure was found, 2 bad usage or a failed build.\n";
+
 static const struct {
 	const char *command;
 	const char *text;
 } helps[] = {
 	{"list", help_list},       {"run", help_run},       {"explore", help_explore},
-	{"replay", help_replay},   {"shrink", help_shrink},
+	{"replay", help_replay},   {"shrink", help_shrink},     {"campaign", help_campaign},
 };
 
 bool weft_help(const char *command, FILE *out)

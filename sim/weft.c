@@ -26,6 +26,7 @@
 #include "harness.h"
 #include "help.h"
 #include "jobs.h"
+#include "nightly.h"
 #include "story.h"
 #include "timeline.h"
 #include "sim_assert.h"
@@ -1398,7 +1399,7 @@ int main(int argc, char **argv)
 {
 	campaign_paths_init(argc > 0 ? argv[0] : NULL);
 	if (argc < 2)
-		usage_error("which command? (list, run, explore, replay, shrink, help)");
+		usage_error("which command? (list, run, explore, replay, shrink, campaign, help)");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		if (argc > 3)
@@ -1431,5 +1432,7 @@ int main(int argc, char **argv)
 		return cmd_replay(argc, argv);
 	if (!strcmp(cmd, "shrink"))
 		return cmd_shrink(argc, argv);
+	if (!strcmp(cmd, "campaign"))
+		return weft_campaign(argc, argv);
 	usage_error("unknown command '%s'", cmd);
 }

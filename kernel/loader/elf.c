@@ -204,7 +204,8 @@ const char *elf_string(const struct elf_image *img, uint16_t strtab, uint64_t of
 
 static int check_symbols(const struct elf_image *img, struct elf_error *err)
 {
-	for (uint32_t i = 1; i < img->symbol_count; i++) {
+	/* From 0: a relocation may name symbol 0, and its name is read too. */
+	for (uint32_t i = 0; i < img->symbol_count; i++) {
 		struct elf_symbol sym;
 		elf_symbol(img, i, &sym);
 		if (!elf_string(img, img->strtab, sym.name))
@@ -267,6 +268,10 @@ int elf_parse(struct elf_image *img, const void *bytes, size_t size, uint16_t ma
 		if (rc < 0)
 			return rc;
 	}
+	/* Section 0 is the null header (extended numbering is not taken):
+	 * every later pass starts at 1 and would never lay one out. */
+	if (img->sections[0].type != 0 || img->sections[0].flags != 0)
+		return refuse(err, "section 0 is not the null section");
 	if (img->sections[img->shstrndx].type != ELF_SHT_STRTAB)
 		return refuse(err, "section-name table is not a string table");
 	for (unsigned i = 0; i < img->section_count; i++)

@@ -97,9 +97,11 @@ for w in "${workloads[@]}"; do
   fi
 done
 
-# One gcov pass into a tracefile, then every format from it. Filters are
-# relative to the root (gcovr 5): kernel/ and sim/ (the engine included).
+# One gcov pass into a tracefile, then every format from it. gcovr 5 reads
+# a relative filter against the working directory: run it in the tree.
+# kernel/ and sim/ (the engine included).
 echo "coverage: gcovr" >&2
+cd "$tree" || exit 2
 if ! gcovr -r "$tree" "$bin" -j "$jobs" --filter 'kernel/' --filter 'sim/' \
        --json "$out/coverage.json" >"$out/gcovr.log" 2>&1; then
   echo "coverage.sh: gcovr failed ($out/gcovr.log)" >&2; exit 2

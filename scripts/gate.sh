@@ -4,7 +4,7 @@
 # (step, result, figure) and exits 0 when every step passed, 1 when one
 # failed, 2 on bad usage or a tree that cannot be gated.
 #
-#   scripts/gate.sh [--quick] [--tree DIR] [--out DIR]
+#   scripts/gate.sh [--quick] [--tree DIR] [--out DIR] [--skip STEP,...]
 #
 # Steps (docs/gate.md):
 #   tests      `make test` of the tree (every preset, every ctest, the layout
@@ -26,6 +26,9 @@
 # --tree DIR gates another checkout with this gate (its own sources, build
 # trees, threshold and inbox); --out DIR (default TREE/build/gate) gets the
 # logs, the coverage report and summary.txt (the table) and summary.jsonl.
+# --skip STEP,... leaves steps out (e.g. tests, when CI ran `make test` just
+# before): they show as skip and the verdict line says so, so a partial gate
+# is never mistaken for the whole one.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -39,14 +42,20 @@ GATE_EXPLORE_TIMEOUT_S=3600
 GATE_INBOX=corpus/inbox
 GATE_THRESHOLD_FILE=gate/coverage-threshold
 
-usage() { echo "gate.sh: $*; usage: scripts/gate.sh [--quick] [--tree DIR] [--out DIR]" >&2; exit 2; }
+usage() { echo "gate.sh: $*; usage: scripts/gate.sh [--quick] [--tree DIR] [--out DIR] [--skip STEP,...]" >&2; exit 2; }
+GATE_STEPS="tests coverage corpus explore m4f-size crashes"
 
-quick=0 tree=$here out=""
+quick=0 tree=$here out="" skip=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; shift ;;
     --tree) [ $# -ge 2 ] || usage "--tree needs a directory"; tree=$2; shift 2 ;;
     --out) [ $# -ge 2 ] || usage "--out needs a directory"; out=$2; shift 2 ;;
+    --skip) [ $# -ge 2 ] || usage "--skip needs steps"
+            for st in ${2//,/ }; do
+              [[ " $GATE_STEPS " == *" $st "* ]] || usage "--skip: no step '$st' (steps: $GATE_STEPS)"
+              skip="$skip $st "
+            done; shift 2 ;;
     *) usage "unknown argument '$1'" ;;
   esac
 done
@@ -100,7 +109,9 @@ step_coverage() {
   [ $quick -eq 1 ] && key=kernel_line_percent_quick mode=(--quick)
   local min
   min=$(read_threshold "$key")
-  if [ -z "$min" ]; then record coverage FAIL "no '$key = N' in $GATE_THRESHOLD_FILE"; return; fi
+  if [ -z "$min" ] || [ "$min" -gt 100 ]; then
+    record coverage FAIL "no '$key = N' (0..100) in $GATE_THRESHOLD_FILE"; return
+  fi
   bash "$here/scripts/coverage.sh" "$out/coverage" "${mode[@]}" --tree "$tree" >"$out/coverage.log" 2>&1
   local rc=$? fig
   fig=$(grep -m1 '^coverage: kernel/ lines' "$out/coverage.log" | sed 's/^coverage: //')
@@ -109,7 +120,9 @@ step_coverage() {
   (cd "$tree" && gcovr -r "$tree" --add-tracefile "$out/coverage/coverage.json" --filter 'kernel/' \
     --fail-under-line "$min") >"$out/coverage-threshold.log" 2>&1
   local under=$?
-  if [ $under -ne 0 ]; then record coverage FAIL "$fig; below the threshold $min%"
+  if [ $under -ne 0 ] && ! grep -qi 'minimum line coverage' "$out/coverage-threshold.log"; then
+    record coverage FAIL "gcovr could not check the threshold ($out/coverage-threshold.log)"
+  elif [ $under -ne 0 ]; then record coverage FAIL "$fig; below the threshold $min%"
   elif [ $rc -ne 0 ]; then record coverage FAIL "$fig; tests of the coverage run failed ($out/coverage/ctest.log)"
   else record coverage PASS "$fig; threshold $min%"; fi
 }
@@ -185,12 +198,11 @@ step_crashes() {
 }
 
 echo "gate: $tree ($( [ $quick -eq 1 ] && echo quick || echo full )), logs in $out" >&2
-step_tests
-step_coverage
-step_corpus
-step_explore
-step_m4f_size
-step_crashes
+skipped=0
+for st in $GATE_STEPS; do
+  if [[ "$skip" == *" $st "* ]]; then record "$st" skip "--skip"; skipped=$((skipped + 1)); continue; fi
+  "step_${st//-/_}"
+done
 
 {
   printf '%-10s %-6s %6s  %s\n' step result time figure
@@ -198,6 +210,9 @@ step_crashes
     IFS='|' read -r s res secs fig <<<"$r"
     printf '%-10s %-6s %6s  %s\n' "$s" "$res" "$secs" "$fig"
   done
-  if [ $any_fail -eq 0 ]; then echo "gate: PASS"; else echo "gate: FAIL"; fi
+  if [ $any_fail -ne 0 ]; then echo "gate: FAIL"
+  elif [ $skipped -gt 0 ]; then echo "gate: PASS of the steps run ($skipped skipped by --skip: not a release gate)"
+  elif [ $quick -eq 1 ]; then echo "gate: PASS (quick form: a check, not a release gate)"
+  else echo "gate: PASS"; fi
 } | tee "$out/summary.txt"
 exit $any_fail

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# merge_shards_test.sh WEFT MERGE_PY WORKDIR — merging shard reports of a
+# merge_shards_test.sh WEFT MERGE_PY WORKDIR ROOT — merging shard reports of a
 # campaign that fails: runs summed, distinct schedules the union, every
 # shard's failure kept (with its trace, which replays to the same failure);
 # and bad input refused with exit 2 and one line: a damaged line, the same
 # shard twice, shards of different N.
 set -u
-weft=$1 merge=$2 work=$3
+weft=$1 merge=$2 work=$3 root=$4 # root: weft prints paths relative to it
 SHARDS=3
 RUNS=300
 BUG=bug/atomicity_counter
@@ -33,6 +33,10 @@ hashes=$(cat "${parts[@]}" | grep '"kind":"run"' | sed 's/.*"final_hash":"\([0-9
 check "distinct = union of final hashes ($hashes)" "[ '$(field merged.jsonl distinct)' = $hashes ]"
 check "complete: every shard present" "grep -q '\"complete\":true' merged.jsonl"
 trace=$(grep -m1 '"kind":"failure"' merged.jsonl | sed 's/.*"trace":"\([^"]*\)".*/\1/')
+# A trace under the repository is shown relative to its root (as weft
+# prints every path: runnable as pasted from the root).
+[ "${trace#/}" = "$trace" ] && trace=$root/$trace
+check "the failure's trace is on disk ($trace)" "[ -f '$trace' ]"
 "$weft" replay "$trace" >replay.log 2>&1
 check "a merged failure's trace replays to the failure (exit 1)" "[ $? -eq 1 ]"
 # A merged report merges again into itself.

@@ -16,19 +16,8 @@ fails=0 passes=0
 check() { if eval "$2"; then echo "ok   $1"; passes=$((passes + 1)); else echo "FAIL $1"; fails=$((fails + 1)); fi; }
 row() { grep -E "^$2 +" "$1/summary.txt" | awk '{print $2}'; }
 
-mkdir -p "$copy" "$work/new"
-rm -rf "$work/new"; mkdir -p "$work/new"
-(cd "$src" && git ls-files -co --exclude-standard -z | grep -zv '^build/' | tar --null -T - -cf -) |
-  (cd "$work/new" && tar -xf -) || { echo "gate_test: cannot copy $src"; exit 2; }
-# Only changed files are copied over (a new mtime rebuilds what they touch);
-# files gone from the source go from the copy too.
-(cd "$work/new" && find . -type f -print0) | while IFS= read -r -d '' f; do
-  cmp -s "$work/new/$f" "$copy/$f" || { mkdir -p "$(dirname "$copy/$f")"; cp "$work/new/$f" "$copy/$f"; }
-done
-(cd "$copy" && find . -path ./build -prune -o -type f -print0) | while IFS= read -r -d '' f; do
-  [ -e "$work/new/$f" ] || rm -f "$copy/$f"
-done
-rm -rf "$work/new"
+mkdir -p "$copy"
+python3 "$src/tests/gate/sync_tree.py" "$src" "$copy" || { echo "gate_test: cannot copy $src"; exit 2; }
 
 # The copy lives inside a worktree's build/: without the ceiling git would
 # apply the patch relative to that worktree and silently skip every path.

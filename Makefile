@@ -1,6 +1,6 @@
 # weft front door. `make run`: set up, build, run the main campaign.
 # `make test`: set up, build every preset, run every test; ends "N passed, N failed".
-.PHONY: all setup run test nightly web clean
+.PHONY: all setup run test nightly web clean coverage gate
 
 all: test
 
@@ -31,6 +31,18 @@ web:
 	@bash scripts/setup.sh test
 	@cmake --preset wasm >/dev/null && cmake --build --preset wasm
 	@node bsp/wasm/web/serve.js build/wasm/bsp/wasm --port $${WEFT_WEB_PORT:-8811}
+
+# Line and branch coverage of kernel/ and sim/ (coverage preset, gcovr):
+# the report in build/coverage-report/index.html, the figures printed.
+coverage:
+	@bash scripts/setup.sh test
+	@bash scripts/coverage.sh build/coverage-report
+
+# What a firmware release must pass (docs/gate.md): one table, exit 0 or 1.
+# GATE_FLAGS=--quick for the short form.
+gate:
+	@bash scripts/setup.sh test
+	@bash scripts/gate.sh $(GATE_FLAGS)
 
 clean:
 	rm -rf build

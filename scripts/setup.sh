@@ -18,13 +18,14 @@ run_packages=(make cmake ninja-build gcc libc6-dev)
 # make test: every preset (gcc and clang with sanitizers, libFuzzer),
 # Valgrind, the JSON checker, the aarch64 fiber check under qemu-user, the
 # Cortex-M4F build and its QEMU board, the wasm build (Emscripten), node to
-# run it and headless Chromium for its page.
+# run it and headless Chromium for its page; gcovr for the coverage preset
+# (make coverage, make gate).
 test_packages=(
   "${run_packages[@]}"
   clang lld llvm libclang-rt-14-dev valgrind python3
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
-  emscripten nodejs chromium
+  emscripten nodejs chromium gcovr
 )
 
 case "$profile" in

@@ -70,7 +70,7 @@ static const char help_run[] =
 static const char help_explore[] =
 	"usage: weft explore WORKLOAD --cores N (--runs K | --time D) [--seed S] [--shard I/N]\n"
 	"                    [--strategy random|pct:D] [--out DIR] [--jobs J] [--steps MAX]\n"
-	"                    [--mem BYTES] [--mem-points] [--never-rule]\n"
+	"                    [--mem BYTES] [--mem-points] [--never-rule] [--report FILE]\n"
 	"\n"
 	"Runs seeds S, S+1, ... (default S = 0; --shard I/N takes every N-th seed\n"
 	"from S+I-1, so N machines never overlap) until K runs, until D of host\n"
@@ -90,7 +90,12 @@ static const char help_explore[] =
 	"Summary: runs, runs/s, distinct schedules (runs whose final state hash\n"
 	"differs: exact up to 1048576 distinct, a lower bound past that, which\n"
 	"it then says), steps per run, failures, and the verdict digest (a hash\n"
-	"of every seed's outcome and final hash, in seed order).\n";
+	"of every seed's outcome and final hash, in seed order).\n"
+	"\n"
+	"--report FILE writes the campaign as JSON lines: one per run (seed,\n"
+	"outcome, final hash, steps), the failing run with its message and trace,\n"
+	"and a summary line last. Shards' reports merge with\n"
+	"scripts/merge-shards.py (docs/scale-out.md).\n";
 
 static const char help_replay[] =
 	"usage: weft replay TRACE [--log] [--focus WHO] [--html PAGE.html] [--strict]\n"

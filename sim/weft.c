@@ -27,6 +27,7 @@
 #include "help.h"
 #include "jobs.h"
 #include "nightly.h"
+#include "run_report.h"
 #include "story.h"
 #include "timeline.h"
 #include "sim_assert.h"
@@ -104,6 +105,7 @@ struct cli {
 	const char *workload;
 	const char *trace_path;
 	const char *out_path;
+	const char *report_path; /* explore --report: JSON lines (run_report.h) */
 	const char *focus;     /* --focus THREAD|OBJECT (implies --log) */
 	const char *html_path; /* replay --html */
 	const char *module_path; /* run --module: a dynamic module to load first */
@@ -185,6 +187,10 @@ static void parse_flags(struct cli *c, int argc, char **argv, int first, const c
 			if (strlen(v) >= WEFT_PATH_MAX || !v[0])
 				usage_error("--html: path empty or too long");
 			c->html_path = v;
+		} else if (!strcmp(a, "--report")) {
+			if (strlen(v) >= WEFT_PATH_MAX || !v[0])
+				usage_error("--report: path empty or too long");
+			c->report_path = v;
 		} else if (!strcmp(a, "--trace") || !strcmp(a, "-o") || !strcmp(a, "--out")) {
 			if (strlen(v) >= WEFT_PATH_MAX)
 				usage_error("%s: path too long", a);
@@ -605,6 +611,7 @@ struct explore {
 	uint32_t contexts_max;
 	uint64_t digest;      /* sum of each run's mixed (seed, outcome, hash): order-free */
 	uint64_t seed_lo, seed_hi;
+	struct run_report report; /* --report; report.f NULL without it */
 };
 
 /* Shard I/N takes every N-th seed: shards never overlap. */
@@ -651,6 +658,10 @@ static void explore_commit(void *ctx, const struct jobs_record *r)
 		e->seed_lo = seed;
 	if (e->runs == 1 || seed > e->seed_hi)
 		e->seed_hi = seed;
+	struct run_report_run run = {
+		.seed = seed, .final_hash = r->final_hash, .steps = r->steps, .preemptions = r->preemptions,
+		.outcome = r->outcome == JOBS_OUTCOME_CRASH ? "crash" : outcome_name((enum sim_outcome)r->outcome)};
+	run_report_run(&e->report, &run);
 }
 
 static void explore_progress(struct explore *e, double *last_draw)
@@ -706,6 +717,14 @@ static void explore_report_failure(struct explore *e, uint64_t index)
 	crash_disarm();
 	char path[WEFT_PATH_MAX];
 	bool saved = save_campaign_trace(e->dir, e->w, &o, &r, path, sizeof path);
+	if (e->report.f) {
+		char shown[WEFT_PATH_MAX];
+		if (saved)
+			campaign_path_shown(path, shown, sizeof shown);
+		struct run_report_run run = {.seed = o.seed, .final_hash = r.final_hash, .steps = r.steps,
+					     .preemptions = r.preemptions, .outcome = outcome_name(r.outcome)};
+		run_report_failure(&e->report, &run, r.message, saved ? shown : NULL);
+	}
 	if (weft_run_console()[0])
 		printf("console of the failing run (its end):\n%s\n", weft_run_console());
 	printf("weft: explore found a failure after %" PRIu64 " runs\n", e->runs);
@@ -759,7 +778,7 @@ static int cmd_explore(int argc, char **argv)
 	struct cli c = {.strategy = "random", .shard_i = 1, .shard_n = 1, .jobs = 1};
 	const struct k_workload *w = need_workload(argc > 2 ? argv[2] : NULL);
 	parse_flags(&c, argc, argv, 3,
-		    " --cores --seed --strategy --runs --time --shard --out --steps --jobs --mem --mem-points --never-rule ");
+		    " --cores --seed --strategy --runs --time --shard --out --report --steps --jobs --mem --mem-points --never-rule ");
 	if (!c.cores_set)
 		usage_error("explore needs --cores N");
 	if (!c.runs && !(c.time_s > 0))
@@ -774,6 +793,10 @@ static int cmd_explore(int argc, char **argv)
 	 * it cannot keep the trace. */
 	if (!campaign_dir_ready(e.dir, err, sizeof err))
 		usage_error("--out: %s", err);
+	e.report = (struct run_report){.workload = weft_workload_name(w), .strategy = c.strategy,
+				       .cores = c.cores, .shard_i = c.shard_i, .shard_n = c.shard_n};
+	if (c.report_path && !run_report_open(&e.report, c.report_path, err, sizeof err))
+		usage_error("--report: %s", err);
 	campaign_sigint_install();
 	bool tty = isatty(STDOUT_FILENO);
 	e.start = host_seconds();
@@ -795,7 +818,13 @@ static int cmd_explore(int argc, char **argv)
 	else if (jo.interrupted)
 		explore_resume_hint(&e, jo.resume_index);
 	explore_summary(&e, jo.failed);
+	run_report_summary(&e.report, e.runs, e.distinct.count, jo.failed ? 1u : 0u, e.seed_lo,
+			   e.seed_hi, e.digest);
 	free(e.distinct.slots);
+	if (!run_report_close(&e.report, err, sizeof err)) {
+		fprintf(stderr, "weft: --report: %s\n", err);
+		return WEFT_EXIT_USAGE;
+	}
 	return jo.failed ? WEFT_EXIT_FAILURE : WEFT_EXIT_OK;
 }
 

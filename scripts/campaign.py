@@ -87,6 +87,11 @@ def parse_args(argv):
     p.add_argument("--work-corpus", default=os.path.join(REPO, "build", "reports", "corpus"))
     p.add_argument("--seed-corpus", default=os.path.join(REPO, "corpus"),
                    help="folder of the committed seeds, one NAME/ per target (read only)")
+    p.add_argument("--inbox", default=os.path.join(REPO, "corpus", "inbox"),
+                   help="where a new failure's reproducer is copied, ready to commit "
+                        "(default corpus/inbox: the gate's open crashes)")
+    p.add_argument("--no-inbox", dest="inbox", action="store_const", const="",
+                   help="copy reproducers to the report folder only")
     p.add_argument("--minimize-time", default=str(fuzz.MINIMIZE_TIME_S),
                    help="seconds of libFuzzer -minimize_crash per new crash")
     p.add_argument("--jobs", default=os.environ.get("WEFT_JOBS", "2"), help="build parallelism")
@@ -179,7 +184,7 @@ class Campaign:
         fid = signature.short_id(sig)
         rec = {"id": fid, "signature": sig, "category": category, "kind": kind, "where": where,
                "message": message, "count": 1, "new": sig not in self.known, "reproduced": False,
-               "replay": "", "reproducer": "", "timeline": "", "log": "", "traces": []}
+               "replay": "", "reproducer": "", "timeline": "", "log": "", "traces": [], "inbox": ""}
         self.failures[sig] = rec
         os.makedirs(os.path.join(self.out, "failures", fid), exist_ok=True)
         return rec, True
@@ -218,6 +223,18 @@ class Campaign:
         dest = os.path.join(self.out, "new-corpus", "schedules", name)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         shutil.copy(small, dest)
+        self._to_inbox(rec, small, name)
+
+    def _to_inbox(self, rec, src, name):
+        """A new failure's reproducer into the inbox (corpus/inbox by
+        default): in the repository, ready to commit, and an open crash for
+        `make gate` until fixed and moved to the corpus ctest replays."""
+        if not self.a.inbox or not rec["new"]:
+            return
+        os.makedirs(self.a.inbox, exist_ok=True)
+        dest = os.path.join(self.a.inbox, name)
+        shutil.copy(src, dest)
+        rec["inbox"] = shown(dest)
 
     def fuzz_crash(self, t, path, prog):
         t0 = time.monotonic()
@@ -248,6 +265,7 @@ class Campaign:
         dest = os.path.join(self.out, "new-corpus", t.name, f"crash-{rec['id']}")
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         shutil.copy(small, dest)
+        self._to_inbox(rec, small, f"{t.name}-crash-{rec['id']}")
 
 
 def run_rounds(c, fuzz_units, explore_units, budget_s, prog):

@@ -43,9 +43,10 @@ def _failures(s):
                 else _link(f["log"], "log") if f.get("log") else "<td>–</td>")
         rows.append([f'<td class="{"new" if f["new"] else ""}">{"new" if f["new"] else "known"}</td>',
                      f["id"], f["kind"], f["where"], f["count"], f["message"][:160],
-                     "yes" if f["reproduced"] else "NO", _code(f["replay"]), link])
+                     "yes" if f["reproduced"] else "NO", _code(f["replay"]), link,
+                     _code(f["inbox"]) if f.get("inbox") else "–"])
     return table(["", "id", "kind", "target / setting", "hits", "what failed", "reproduces",
-                  "replay (from the repository root)", "page"], rows, "failures")
+                  "replay (from the repository root)", "page", "reproducer in the inbox"], rows, "failures")
 
 
 def _fuzz(s):

@@ -46,7 +46,11 @@ def check(cond, msg):
 
 
 def campaign(args):
-    cmd = [sys.executable, CAMPAIGN, "--no-build", "--no-coverage", "--kill-runs", "0", *args]
+    # A new failure's reproducer goes to an inbox beside the report, never
+    # to the repository's corpus/inbox.
+    inbox = args[args.index("--out") + 1] + "-inbox" if "--out" in args else None
+    cmd = [sys.executable, CAMPAIGN, "--no-build", "--no-coverage", "--kill-runs", "0",
+           *(["--inbox", inbox] if inbox else ["--no-inbox"]), *args]
     print("$ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
     r = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     print(r.stdout)
@@ -113,7 +117,8 @@ def tiny(weft, root, fuzz_dir=None):
 
 def planted(weft, root):
     out = os.path.join(root, "planted")
-    shutil.rmtree(out, ignore_errors=True)
+    for d in (out, out + "-inbox"):
+        shutil.rmtree(d, ignore_errors=True)
     rc, text = campaign(["--weft", weft, "--time", "8s", "--workloads", "bug/lock_order,pingpong", "--cores", "2",
                          "--strategies", "random", "--no-fuzz", "--no-sweeps", "--out", out])
     check(rc == 1, f"a campaign that finds a failure exits 1 (exit {rc})")
@@ -135,6 +140,8 @@ def planted(weft, root):
     check(len(cp) == 1 and os.path.exists(os.path.join(REPO, shlex.split(cp[0])[1])),
           f"a cp command offers the shrunk trace for corpus/schedules: {cp}")
     check("NEW " + f["id"] in text and "replay:" in text, "the console names the new failure and its replay")
+    check(f["inbox"] and os.listdir(out + "-inbox") == [os.path.basename(f["inbox"])],
+          f"the new failure's trace is in the inbox, ready to commit: {f['inbox']}")
 
 
 CRASH_SEEDS = 3     # crashing seeds planted in the campaign's seed corpus
@@ -150,7 +157,7 @@ def fuzzcrash(weft, root, planted, planted_fast):
     seeds = os.path.join(root, "fuzzcrash-seeds", "sched")
     bins = os.path.join(root, "fuzzcrash-bin")
     out = os.path.join(root, "fuzzcrash")
-    for d in (seeds, bins, out, os.path.join(root, "fuzzcrash-work")):
+    for d in (seeds, bins, out, out + "-inbox", os.path.join(root, "fuzzcrash-work")):
         shutil.rmtree(d, ignore_errors=True)
     os.makedirs(seeds)
     os.makedirs(bins)
@@ -203,6 +210,8 @@ def fuzzcrash(weft, root, planted, planted_fast):
         check(r.returncode != 0 and "effective priority" in r.stdout, f"{f['id']}: its replay command fails as printed")
         cp = [n["cp"] for n in s["new_corpus"] if f["id"] in n["cp"]]
         check(len(cp) == 1 and cp[0].endswith("corpus/sched/"), f"{f['id']}: offered for corpus/sched: {cp}")
+        check(f["inbox"] and os.path.exists(os.path.join(REPO, f["inbox"])), f"{f['id']}: its input is in the inbox")
+    check(len(os.listdir(out + "-inbox")) == len(fails), "one inbox file per distinct failure")
 
 
 def coverage(weft, root):
@@ -211,7 +220,7 @@ def coverage(weft, root):
             "--no-fuzz", "--no-sweeps"]
     out = os.path.join(root, "coverage-fake")
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [sys.executable, CAMPAIGN, "--no-build", "--coverage", "--coverage-script", fake, "--out", out, *base]
+    cmd = [sys.executable, CAMPAIGN, "--no-build", "--no-inbox", "--coverage", "--coverage-script", fake, "--out", out, *base]
     r = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     print(r.stdout)
     check(r.returncode == 0, f"campaign with a coverage script exits 0 (exit {r.returncode})")

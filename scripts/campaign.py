@@ -64,6 +64,14 @@ def parse_list(flag, text, pattern):
     return items
 
 
+def checked_number(flag, text, pattern, takes, convert, most=None):
+    """text as a number if it matches pattern (and is at most most), else
+    one clear line and exit 2."""
+    if not re.fullmatch(pattern, text) or (most is not None and convert(text) > most):
+        die(f"{flag} takes {takes}, not '{text}'")
+    return convert(text)
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="campaign", description="weft nightly campaign (docs/campaign.md)")
     p.add_argument("--time", default="3m", help="budget for fuzzing, exploring and sweeps (90, 90s, 15m, 8h)")
@@ -102,20 +110,13 @@ def parse_args(argv):
     a.budget_s = parse_duration(a.time)
     a.cores_list = [int(c) for c in parse_list("--cores", a.cores, r"[1-9][0-9]?")]
     a.strategy_list = parse_list("--strategies", a.strategies, r"random|pct:[0-9]{1,2}|feedback")
-    if not re.fullmatch(r"[0-9]{1,2}", a.fork) or int(a.fork) > FORK_MAX:
-        die(f"--fork takes 0..{FORK_MAX}, not '{a.fork}'")
-    a.fork = int(a.fork)
-    if not re.fullmatch(r"(0(\.[0-9]+)?|1(\.0*)?)", a.fuzz_share):
-        die(f"--fuzz-share takes a number from 0 to 1, not '{a.fuzz_share}'")
-    a.fuzz_share = float(a.fuzz_share)
-    if not re.fullmatch(r"[0-9]{1,6}", a.kill_runs):
-        die(f"--kill-runs takes a count from 0 to 999999, not '{a.kill_runs}'")
-    a.kill_runs = int(a.kill_runs)
-    if not re.fullmatch(r"[1-9][0-9]{0,4}", a.minimize_time):
-        die(f"--minimize-time takes whole seconds from 1 to 99999, not '{a.minimize_time}'")
-    fuzz.MINIMIZE_TIME_S = int(a.minimize_time)
-    if not re.fullmatch(r"[1-9][0-9]{0,2}", a.jobs):
-        die(f"--jobs takes a count, not '{a.jobs}'")
+    a.fork = checked_number("--fork", a.fork, r"[0-9]{1,2}", f"0..{FORK_MAX}", int, FORK_MAX)
+    a.fuzz_share = checked_number("--fuzz-share", a.fuzz_share, r"(0(\.[0-9]+)?|1(\.0*)?)",
+                                  "a number from 0 to 1", float)
+    a.kill_runs = checked_number("--kill-runs", a.kill_runs, r"[0-9]{1,6}", "a count from 0 to 999999", int)
+    fuzz.MINIMIZE_TIME_S = checked_number("--minimize-time", a.minimize_time, r"[1-9][0-9]{0,4}",
+                                          "whole seconds from 1 to 99999", int)
+    a.jobs = checked_number("--jobs", a.jobs, r"[1-9][0-9]{0,2}", "a count", str)  # passed to cmake as text
     return a
 
 

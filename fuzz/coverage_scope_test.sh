@@ -9,10 +9,16 @@
 # second pass finds more coverage (the build before this test: cov 1623 ->
 # 1645, ft 7903 -> 8038); with coverage from the kernel and the target's
 # program only, both passes report the same cov and ft.
-# Exit: 0 the same; 1 they differ or a pass failed; 2 bad usage.
+# With IGNORE_LIST (fuzz/coverage_ignore.txt), also: no function the list
+# leaves out (fun:NAME, or any function of a src:FILE) is instrumented, as
+# libFuzzer's -print_coverage=1 table of instrumented functions shows after
+# the corpus ran: the oracles run, but give no feature and no comparison.
+# Exit: 0 the same (and none listed); 1 they differ, a listed function is
+# instrumented, or a pass failed; 2 bad usage.
 set -u
-if [ $# -ne 2 ] || [ ! -x "$1" ] || [ ! -d "$2" ]; then
-  echo "usage: coverage_scope_test.sh FUZZ_TARGET CORPUS_DIR" >&2
+if [ $# -lt 2 ] || [ $# -gt 3 ] || [ ! -x "$1" ] || [ ! -d "$2" ] ||
+   { [ $# -eq 3 ] && [ ! -f "$3" ]; }; then
+  echo "usage: coverage_scope_test.sh FUZZ_TARGET CORPUS_DIR [IGNORE_LIST]" >&2
   exit 2
 fi
 pass() {
@@ -35,3 +41,35 @@ if [ "$plain" != "$logged" ]; then
   exit 1
 fi
 echo "coverage_scope_test: same coverage: engine paths add no feature"
+[ $# -eq 3 ] || exit 0
+
+# The instrumented functions: "COVERED_FUNC: hits: H edges: a/b NAME FILE:LINE"
+# (and UNCOVERED_FUNC alike), as "NAME FILE".
+table=$("$target" -runs=0 -seed=1 -print_coverage=1 "$corpus" 2>&1 |
+  sed -n 's/^[A-Z]*COVERED_FUNC: hits: [0-9]* edges: [0-9]*\/[0-9]* \([^ ]*\) \([^:]*\):.*/\1 \2/p')
+if [ -z "$table" ]; then
+  echo "coverage_scope_test: no -print_coverage table" >&2
+  exit 1
+fi
+# A list entry is a glob ("*" only): as an anchored basic regex.
+found=0
+checked=0
+while IFS= read -r line; do
+  case "$line" in
+    fun:*) re="^$(printf '%s' "${line#fun:}" | sed 's/\*/.*/g') " ;;
+    src:*) re=" $(printf '%s' "${line#src:}" | sed 's/\*/.*/g')\$" ;;
+    *) continue ;;
+  esac
+  checked=$((checked + 1))
+  hit=$(printf '%s\n' "$table" | grep -e "$re" | head -1)
+  if [ -n "$hit" ]; then
+    echo "coverage_scope_test: ${line} is instrumented: ${hit}" >&2
+    found=1
+  fi
+done < "$3"
+if [ "$checked" -eq 0 ]; then
+  echo "coverage_scope_test: no fun: or src: entry in $3" >&2
+  exit 1
+fi
+[ "$found" -eq 0 ] || exit 1
+echo "coverage_scope_test: none of the $checked entries of the ignore list is instrumented"

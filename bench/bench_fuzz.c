@@ -13,10 +13,14 @@
  * executions libFuzzer reports. Median of --reps repetitions (default 5).
  * Plus the mean simulated steps per input (the targets count them,
  * fuzz_harness.h). JSON lines on stdout (DESIGN.md); ratio = value /
- * previous. --smoke: one repetition, for the ctest that keeps the output
- * parsable (no figure judged).
+ * previous. --before DIR measures an earlier tree's two builds in the same
+ * run (DIR/<n>_fuzz_fast and DIR/<n>_fuzz; `bench/fuzz_previous.sh COMMIT`
+ * builds them): <n>-throughput-before and <n>-checking-before, and the
+ * ratios <n>-throughput-vs-before, <n>-checking-vs-before. --smoke: one
+ * repetition, for the ctest that keeps the output parsable (no figure
+ * judged).
  *
- * Usage: bench_fuzz [--smoke] [--reps N] [--previous DIR]
+ * Usage: bench_fuzz [--smoke] [--reps N] [--previous DIR] [--before DIR]
  * Exit: 0 measured; 1 a target failed or printed no result; 2 bad usage.
  */
 #include <errno.h>
@@ -139,7 +143,40 @@ static bool is_executable(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-static bool bench_target(const char *name, unsigned reps, const char *previous)
+/* DIR/<name>_fuzz<suffix> into path; false (and a line) if it is missing. */
+static bool other_binary(char *path, size_t cap, const char *dir, const char *name,
+			 const char *suffix)
+{
+	snprintf(path, cap, "%s/%s_fuzz%s", dir, name, suffix);
+	if (is_executable(path))
+		return true;
+	fprintf(stderr, "bench_fuzz: no such fuzz target: %s\n", path);
+	return false;
+}
+
+/* The earlier tree's two builds, each beside this tree's. */
+static bool bench_before(const char *name, unsigned reps, const char *before,
+			 const struct measure *mf, const struct measure *mc)
+{
+	char bf[BENCH_FUZZ_PATH_MAX], bc[BENCH_FUZZ_PATH_MAX], corpus[BENCH_FUZZ_PATH_MAX], c[64];
+	struct measure mbf, mbc;
+	snprintf(corpus, sizeof corpus, "%s/%s", WEFT_CORPUS_DIR, name);
+	if (!other_binary(bf, sizeof bf, before, name, "_fast") ||
+	    !other_binary(bc, sizeof bc, before, name, "") ||
+	    !measure_binary(bf, corpus, reps, &mbf) || !measure_binary(bc, corpus, reps, &mbc))
+		return false;
+	snprintf(c, sizeof c, "%s-throughput-before", name);
+	bench_print_line("fuzz", c, "exec_per_cpu_s", mbf.exec_per_s, "exec/s", NULL, 0);
+	snprintf(c, sizeof c, "%s-checking-before", name);
+	bench_print_line("fuzz", c, "exec_per_cpu_s", mbc.exec_per_s, "exec/s", NULL, 0);
+	snprintf(c, sizeof c, "%s-throughput-vs-before", name);
+	bench_print_line("fuzz", c, "exec_per_cpu_s", mf->exec_per_s, "exec/s", "before", mbf.exec_per_s);
+	snprintf(c, sizeof c, "%s-checking-vs-before", name);
+	bench_print_line("fuzz", c, "exec_per_cpu_s", mc->exec_per_s, "exec/s", "before", mbc.exec_per_s);
+	return true;
+}
+
+static bool bench_target(const char *name, unsigned reps, const char *previous, const char *before)
 {
 	char corpus[BENCH_FUZZ_PATH_MAX], fast[BENCH_FUZZ_PATH_MAX], checking[BENCH_FUZZ_PATH_MAX],
 		prev[BENCH_FUZZ_PATH_MAX], c[64];
@@ -171,20 +208,23 @@ static bool bench_target(const char *name, unsigned reps, const char *previous)
 	bench_print_line("fuzz", c, "exec_per_cpu_s", mf.exec_per_s, "exec/s", "checking", mc.exec_per_s);
 	snprintf(c, sizeof c, "%s", name);
 	bench_print_line("fuzz", c, "steps_per_input", mf.steps_per_input, "steps", NULL, 0);
+	if (before && !bench_before(name, reps, before, &mf, &mc))
+		return false;
 	fflush(stdout); /* a target's lines as soon as it is measured */
 	return true;
 }
 
 static int usage(const char *why)
 {
-	fprintf(stderr, "bench_fuzz: %s; usage: bench_fuzz [--smoke] [--reps N] [--previous DIR]\n", why);
+	fprintf(stderr, "bench_fuzz: %s; usage: bench_fuzz [--smoke] [--reps N] [--previous DIR] [--before DIR]\n",
+		why);
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	unsigned reps = BENCH_FUZZ_REPS_DEFAULT;
-	const char *previous = NULL;
+	const char *previous = NULL, *before = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--smoke")) {
 			reps = 1;
@@ -197,13 +237,15 @@ int main(int argc, char **argv)
 			reps = (unsigned)n;
 		} else if (!strcmp(argv[i], "--previous") && i + 1 < argc) {
 			previous = argv[++i];
+		} else if (!strcmp(argv[i], "--before") && i + 1 < argc) {
+			before = argv[++i];
 		} else {
 			return usage("unknown argument");
 		}
 	}
 	static const char *const targets[] = {"sched", "mem"};
 	for (unsigned t = 0; t < sizeof targets / sizeof targets[0]; t++)
-		if (!bench_target(targets[t], reps, previous))
+		if (!bench_target(targets[t], reps, previous, before))
 			return 1;
 	return 0;
 }

@@ -74,7 +74,14 @@
 #define ALIGN_LOG2 HEAP_ALIGN_LOG2
 #define FL_SHIFT HEAP_FL_SHIFT
 #define SMALL_BLOCK ((uintptr_t)1u << FL_SHIFT)
-#define FL_MAX (sizeof(uintptr_t) == 8u ? 40u : 26u) /* blocks < 2^FL_MAX */
+/* Blocks < 2^FL_MAX. A build with less memory sets
+ * K_CONFIG_MEM_HEAP_BLOCK_LOG2 (fewer first levels, a smaller index);
+ * requests then stop at 2^(FL_MAX - 2) bytes and a chunk at 2^(FL_MAX - 1). */
+#ifdef K_CONFIG_MEM_HEAP_BLOCK_LOG2
+#define FL_MAX ((unsigned)(K_CONFIG_MEM_HEAP_BLOCK_LOG2))
+#else
+#define FL_MAX (sizeof(uintptr_t) == 8u ? 40u : 26u)
+#endif
 #define FL_COUNT (FL_MAX - FL_SHIFT + 1u)
 /* Largest request: its rounded search size stays below 2^FL_MAX. */
 #define HEAP_REQUEST_MAX ((size_t)1u << (FL_MAX - 2u))
@@ -91,6 +98,7 @@
 K_STATIC_ASSERT(G == ((uintptr_t)1u << ALIGN_LOG2), "grain matches its log");
 K_STATIC_ASSERT(FL_COUNT <= 32u, "first-level bitmap fits 32 bits");
 K_STATIC_ASSERT(FL_MAX <= HEAP_OWNER_SHIFT, "sizes stay below the owner bits");
+K_STATIC_ASSERT(FL_MAX >= FL_SHIFT + 3u && FL_MAX >= 16u, "first levels above the exact classes, requests of a page");
 K_STATIC_ASSERT((CHUNK_HEADER + W) % G == 0u, "first payload of a chunk is aligned");
 K_STATIC_ASSERT(sizeof(uintptr_t) == 8u || sizeof(uintptr_t) == 4u, "32- or 64-bit words");
 K_STATIC_ASSERT(FRONT_FL_COUNT <= FL_COUNT, "front classes are heap classes");
@@ -339,7 +347,13 @@ static __attribute__((noinline)) uintptr_t heap_grow(uintptr_t size, unsigned *s
 {
 	size_t need = (search_size(size) + CHUNK_HEADER + W + K_PAGE_BYTES - 1u) / K_PAGE_BYTES;
 	size_t step = heap.bytes / HEAP_GROW_DIV / K_PAGE_BYTES;
+	/* A chunk's one block stays below 2^FL_MAX: past 2^(FL_MAX + 3) bytes
+	 * of heap the growth step stops growing (never, with the default FL_MAX
+	 * and the memory a build of that word size can have). */
+	size_t step_max = ((size_t)1u << (FL_MAX - 1u)) / K_PAGE_BYTES;
+	step = step < step_max ? step : step_max;
 	size_t count = step < HEAP_GROW_MIN_FRAMES ? HEAP_GROW_MIN_FRAMES : step;
+	K_ASSERT(need * K_PAGE_BYTES < ((uintptr_t)1u << FL_MAX));
 	struct heap_chunk *c = NULL;
 	if (count > need)
 		c = frames_take_locked(count, 1, FRAME_HEAP, K_MEM_OWNER_KERNEL);

@@ -240,6 +240,7 @@ struct frame_region {
 };
 
 /* The regions: fixed once frames_init returns (read without a lock). */
+K_STATIC_ASSERT(K_MEM_REGIONS_MAX >= 1u, "a frame table holds at least one region");
 struct frames_map {
 	struct frame_region region[K_MEM_REGIONS_MAX];
 	size_t region_count;

@@ -81,8 +81,13 @@
 #define K_MEM_OWNER_KERNEL 0u
 typedef uint32_t k_mem_owner_t;
 
-/* Most regions the BSP may report; more is -K_EINVAL at init. */
-#define K_MEM_REGIONS_MAX 16u
+/* Most regions the BSP may report; more is -K_EINVAL at init. A board that
+ * knows its memory map sets K_CONFIG_MEM_REGIONS (each region is a static
+ * entry of the frame table); the simulator and hosted builds keep 16. */
+#ifndef K_CONFIG_MEM_REGIONS
+#define K_CONFIG_MEM_REGIONS 16u
+#endif
+#define K_MEM_REGIONS_MAX ((unsigned)(K_CONFIG_MEM_REGIONS))
 
 /* ------------------------------------------------------------------ init */
 

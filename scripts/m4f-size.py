@@ -2,7 +2,7 @@
 """Flash and static RAM of the kernel as linked into an image, from GNU ld
 map files (the m4f build's `size` target and its budget test).
 
-Usage: m4f-size.py --lib LIB CASE=MAP... [--budget CASE:METRIC=BYTES]...
+Usage: m4f-size.py --lib LIB CASE=MAP... [--budget CASE:METRIC=BYTES]... [--by-object]
 
 For each CASE, sums the input sections that came from archive LIB (the
 kernel) in the map's "Linker script and memory map" part: flash_bytes counts
@@ -10,7 +10,9 @@ what the image stores (.text, .rodata, descriptor tables, the .data image),
 ram_bytes what it occupies in RAM besides heap and stacks (.data, .bss).
 Prints one JSON line per case and metric. With --budget, exits 1 when a
 figure is not below its budget (saying which), 0 otherwise; 2 on bad usage
-or an unreadable map.
+or an unreadable map. With --by-object, each case's figures are followed by
+one line per kernel object (case "CASE/OBJECT", e.g. "core/heap.c"), largest
+flash first: where the bytes are.
 """
 import json
 import re
@@ -34,6 +36,7 @@ def kernel_bytes(map_path, lib):
     except StopIteration:
         usage(f"{map_path} is not a GNU ld map file")
     flash = ram = 0
+    per_object = {}  # object file name -> [flash, ram]
     out_sec = None
     pending = None  # an input section name whose numbers are on the next line
     entry = re.compile(r"^\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(\S.*)$")
@@ -58,20 +61,37 @@ def kernel_bytes(map_path, lib):
         pending = None
         if lib + "(" not in origin or out_sec is None or size == 0:
             continue
+        obj = per_object.setdefault(object_name(origin, lib), [0, 0])
         if out_sec == "data":
             flash += size
             ram += size
+            obj[0] += size
+            obj[1] += size
         elif out_sec == "bss":
             ram += size
+            obj[1] += size
         elif out_sec in FLASH_ONLY:
             flash += size
-    return flash, ram
+            obj[0] += size
+    return flash, ram, per_object
+
+
+def object_name(origin, lib):
+    """'path/libk.a(heap.c.obj)' -> 'heap.c'."""
+    member = origin.split(lib + "(", 1)[1].split(")", 1)[0]
+    return re.sub(r"\.(obj|o)$", "", member)
+
+
+def emit(case, metric, value):
+    print(json.dumps({"bench": "size", "case": case, "metric": metric,
+                      "value": value, "unit": "bytes"}, separators=(",", ":")))
 
 
 def main(argv):
     lib = None
     cases = []
     budgets = []
+    by_object = False
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -86,6 +106,10 @@ def main(argv):
             budgets.append((m.group(1), m.group(2), int(m.group(3))))
             i += 2
             continue
+        if a == "--by-object":
+            by_object = True
+            i += 1
+            continue
         if "=" in a and not a.startswith("-"):
             name, path = a.split("=", 1)
             cases.append((name, path))
@@ -93,17 +117,21 @@ def main(argv):
             continue
         usage(f"unexpected argument {a!r}")
     if not lib or not cases:
-        usage("usage: m4f-size.py --lib LIB CASE=MAP... [--budget CASE:METRIC=BYTES]...")
+        usage("usage: m4f-size.py --lib LIB CASE=MAP... [--budget CASE:METRIC=BYTES]... [--by-object]")
     figures = {}
     for name, path in cases:
-        flash, ram = kernel_bytes(path, lib)
+        flash, ram, per_object = kernel_bytes(path, lib)
         if flash == 0:
             usage(f"{path}: no section from {lib}: wrong map or library name")
         figures[(name, "flash_bytes")] = flash
         figures[(name, "ram_bytes")] = ram
-        for metric, value in (("flash_bytes", flash), ("ram_bytes", ram)):
-            print(json.dumps({"bench": "size", "case": name, "metric": metric,
-                              "value": value, "unit": "bytes"}, separators=(",", ":")))
+        emit(name, "flash_bytes", flash)
+        emit(name, "ram_bytes", ram)
+        if by_object:
+            # Largest flash first, then by name: the same order on every run.
+            for obj, (f, r) in sorted(per_object.items(), key=lambda kv: (-kv[1][0], kv[0])):
+                emit(f"{name}/{obj}", "flash_bytes", f)
+                emit(f"{name}/{obj}", "ram_bytes", r)
     over = 0
     for name, metric, limit in budgets:
         if (name, metric) not in figures:

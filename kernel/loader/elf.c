@@ -152,6 +152,24 @@ static int check_overlaps(const struct elf_image *img, struct elf_error *err)
 	return 0;
 }
 
+/* Entries of `ent` bytes in section s. Its size was checked against the
+ * image's (check_section: a symbol or relocation table has file bytes), so
+ * it fits size_t and the division is a word one: a 64-bit division would
+ * link the compiler's routine into 32-bit kernels for this alone. */
+static size_t section_entries(const struct elf_image *img, const struct elf_section *s, uint64_t ent)
+{
+	K_ASSERT(ent != 0);
+	K_ASSERT(s->size <= img->size);
+	return (size_t)s->size / (size_t)ent;
+}
+
+static bool section_entries_whole(const struct elf_image *img, const struct elf_section *s, uint64_t ent)
+{
+	K_ASSERT(ent != 0);
+	K_ASSERT(s->size <= img->size);
+	return (size_t)s->size % (size_t)ent == 0;
+}
+
 static int find_symtab(struct elf_image *img, struct elf_error *err)
 {
 	unsigned found = 0;
@@ -165,15 +183,15 @@ static int find_symtab(struct elf_image *img, struct elf_error *err)
 		return refuse(err, "not exactly one symbol table");
 	const struct elf_section *st = &img->sections[img->symtab];
 	uint64_t ent = img->is64 ? ELF64_SYM_BYTES : ELF32_SYM_BYTES;
-	if (st->entsize != ent || st->size % ent != 0 || st->size / ent == 0)
+	if (st->entsize != ent || !section_entries_whole(img, st, ent) || section_entries(img, st, ent) == 0)
 		return refuse(err, "symbol table entry size or length wrong");
-	if (st->size / ent > ELF_SYMBOLS_MAX)
+	if (section_entries(img, st, ent) > ELF_SYMBOLS_MAX)
 		return refuse(err, "more symbols than the loader's limit");
 	if (st->link == 0 || st->link >= img->section_count ||
 	    img->sections[st->link].type != ELF_SHT_STRTAB)
 		return refuse(err, "symbol table without a string table");
 	img->strtab = (uint16_t)st->link;
-	img->symbol_count = (uint32_t)(st->size / ent);
+	img->symbol_count = (uint32_t)section_entries(img, st, ent);
 	return 0;
 }
 
@@ -235,15 +253,15 @@ static int check_relocs(const struct elf_image *img, struct elf_error *err)
 		if (s->type != ELF_SHT_REL && s->type != ELF_SHT_RELA)
 			continue;
 		uint64_t ent = (img->is64 ? 8u : 4u) * (s->type == ELF_SHT_RELA ? 3u : 2u);
-		if (s->entsize != ent || s->size % ent != 0)
+		if (s->entsize != ent || !section_entries_whole(img, s, ent))
 			return refuse(err, "relocation entry size or length wrong");
 		if (s->link != img->symtab)
 			return refuse(err, "relocations against another symbol table");
 		if (s->info == 0 || s->info >= img->section_count)
 			return refuse(err, "relocations for a section that does not exist");
-		if (s->size / ent > ELF_RELOCS_MAX - total)
+		if (section_entries(img, s, ent) > ELF_RELOCS_MAX - total)
 			return refuse(err, "more relocations than the loader's limit");
-		total += (uint32_t)(s->size / ent);
+		total += (uint32_t)section_entries(img, s, ent);
 	}
 	return 0;
 }
@@ -293,7 +311,7 @@ uint32_t elf_reloc_count(const struct elf_image *img, uint16_t rel)
 	const struct elf_section *s = &img->sections[rel];
 	K_ASSERT(s->type == ELF_SHT_REL || s->type == ELF_SHT_RELA);
 	K_ASSERT(s->entsize != 0);
-	return (uint32_t)(s->size / s->entsize);
+	return (uint32_t)section_entries(img, s, s->entsize);
 }
 
 void elf_reloc(const struct elf_image *img, uint16_t rel, uint32_t index, struct elf_reloc *out)

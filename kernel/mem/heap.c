@@ -74,7 +74,14 @@
 #define ALIGN_LOG2 HEAP_ALIGN_LOG2
 #define FL_SHIFT HEAP_FL_SHIFT
 #define SMALL_BLOCK ((uintptr_t)1u << FL_SHIFT)
-#define FL_MAX (sizeof(uintptr_t) == 8u ? 40u : 26u) /* blocks < 2^FL_MAX */
+/* Blocks < 2^FL_MAX. A build with less memory sets
+ * K_CONFIG_MEM_HEAP_BLOCK_LOG2 (fewer first levels, a smaller index);
+ * requests then stop at 2^(FL_MAX - 2) bytes and a chunk at 2^(FL_MAX - 1). */
+#ifdef K_CONFIG_MEM_HEAP_BLOCK_LOG2
+#define FL_MAX ((unsigned)(K_CONFIG_MEM_HEAP_BLOCK_LOG2))
+#else
+#define FL_MAX (sizeof(uintptr_t) == 8u ? 40u : 26u)
+#endif
 #define FL_COUNT (FL_MAX - FL_SHIFT + 1u)
 /* Largest request: its rounded search size stays below 2^FL_MAX. */
 #define HEAP_REQUEST_MAX ((size_t)1u << (FL_MAX - 2u))
@@ -91,6 +98,7 @@
 K_STATIC_ASSERT(G == ((uintptr_t)1u << ALIGN_LOG2), "grain matches its log");
 K_STATIC_ASSERT(FL_COUNT <= 32u, "first-level bitmap fits 32 bits");
 K_STATIC_ASSERT(FL_MAX <= HEAP_OWNER_SHIFT, "sizes stay below the owner bits");
+K_STATIC_ASSERT(FL_MAX >= FL_SHIFT + 3u && FL_MAX >= 16u, "first levels above the exact classes, requests of a page");
 K_STATIC_ASSERT((CHUNK_HEADER + W) % G == 0u, "first payload of a chunk is aligned");
 K_STATIC_ASSERT(sizeof(uintptr_t) == 8u || sizeof(uintptr_t) == 4u, "32- or 64-bit words");
 K_STATIC_ASSERT(FRONT_FL_COUNT <= FL_COUNT, "front classes are heap classes");
@@ -180,7 +188,7 @@ static inline unsigned fls_word(uintptr_t v) /* index of the highest set bit, v 
 }
 
 /* The list (fl, sl) a free block of `size` belongs on. */
-static inline __attribute__((always_inline)) void mapping(uintptr_t size, unsigned *fl, unsigned *sl)
+static inline HEAP_INLINE void mapping(uintptr_t size, unsigned *fl, unsigned *sl)
 {
 	if (size < SMALL_BLOCK) {
 		*fl = 0;
@@ -194,7 +202,7 @@ static inline __attribute__((always_inline)) void mapping(uintptr_t size, unsign
 
 /* Free block b of `size` goes on the head of its list. The bitmaps change
  * only when the list was empty. */
-static inline __attribute__((always_inline)) void list_push(uintptr_t b, uintptr_t size, unsigned *steps)
+static inline HEAP_INLINE void list_push(uintptr_t b, uintptr_t size, unsigned *steps)
 {
 	unsigned fl, sl;
 	mapping(size, &fl, &sl);
@@ -213,7 +221,7 @@ static inline __attribute__((always_inline)) void list_push(uintptr_t b, uintptr
 }
 
 /* Free block b of `size` leaves its list, wherever in it. */
-static inline __attribute__((always_inline)) void list_remove(uintptr_t b, uintptr_t size, unsigned *steps)
+static inline HEAP_INLINE void list_remove(uintptr_t b, uintptr_t size, unsigned *steps)
 {
 	unsigned fl, sl;
 	mapping(size, &fl, &sl);
@@ -237,7 +245,7 @@ static inline __attribute__((always_inline)) void list_remove(uintptr_t b, uintp
 /* `size` rounded up so that its class holds only blocks of at least
  * `size` bytes: what list_take searches for, and so what a new chunk's
  * block must reach for a later list_take of `size` to find it. */
-static inline __attribute__((always_inline)) uintptr_t search_size(uintptr_t size)
+static inline HEAP_INLINE uintptr_t search_size(uintptr_t size)
 {
 	if (size < SMALL_BLOCK)
 		return size;
@@ -247,7 +255,7 @@ static inline __attribute__((always_inline)) uintptr_t search_size(uintptr_t siz
 /* Take a free block of at least `size` bytes off its list, or 0: round size
  * up to the next class boundary so any block of the class found fits, then
  * two bit scans and the pop of a list head. `size` < 2^(FL_MAX - 1). */
-static inline __attribute__((always_inline)) uintptr_t list_take(uintptr_t size, unsigned *steps)
+static inline HEAP_INLINE uintptr_t list_take(uintptr_t size, unsigned *steps)
 {
 	unsigned fl, sl;
 	if (size < SMALL_BLOCK) {
@@ -335,11 +343,17 @@ static struct heap_chunk *chunk_of_block(uintptr_t b, uintptr_t *first, uintptr_
  * caller takes it), or 0 when primary memory has no such run. The growth
  * step is only tried where it fits; the spare is given back only for a
  * chunk the request needs. Rare: out of line. */
-static __attribute__((noinline)) uintptr_t heap_grow(uintptr_t size, unsigned *steps)
+static HEAP_OUTLINE uintptr_t heap_grow(uintptr_t size, unsigned *steps)
 {
 	size_t need = (search_size(size) + CHUNK_HEADER + W + K_PAGE_BYTES - 1u) / K_PAGE_BYTES;
 	size_t step = heap.bytes / HEAP_GROW_DIV / K_PAGE_BYTES;
+	/* A chunk's one block stays below 2^FL_MAX: past 2^(FL_MAX + 3) bytes
+	 * of heap the growth step stops growing (never, with the default FL_MAX
+	 * and the memory a build of that word size can have). */
+	size_t step_max = ((size_t)1u << (FL_MAX - 1u)) / K_PAGE_BYTES;
+	step = step < step_max ? step : step_max;
 	size_t count = step < HEAP_GROW_MIN_FRAMES ? HEAP_GROW_MIN_FRAMES : step;
+	K_ASSERT(need * K_PAGE_BYTES < ((uintptr_t)1u << FL_MAX));
 	struct heap_chunk *c = NULL;
 	if (count > need)
 		c = frames_take_locked(count, 1, FRAME_HEAP, K_MEM_OWNER_KERNEL);
@@ -368,7 +382,7 @@ static __attribute__((noinline)) uintptr_t heap_grow(uintptr_t size, unsigned *s
 	return b;
 }
 
-static __attribute__((noinline)) void chunk_release(struct heap_chunk *c)
+static HEAP_OUTLINE void chunk_release(struct heap_chunk *c)
 {
 	if (heap.spare == c)
 		heap.spare = NULL;
@@ -386,7 +400,7 @@ static __attribute__((noinline)) void chunk_release(struct heap_chunk *c)
 
 /* ------------------------------------------------------ alloc and free */
 
-static inline __attribute__((always_inline)) uintptr_t block_size_for(size_t bytes)
+static inline HEAP_INLINE uintptr_t block_size_for(size_t bytes)
 {
 	uintptr_t need = (uintptr_t)bytes + W + (K_MEM_DEBUG ? W + 1u : 0u);
 	need = mem_align_up(need, G);
@@ -396,7 +410,7 @@ static inline __attribute__((always_inline)) uintptr_t block_size_for(size_t byt
 /* Caller holds core's lock and mem_lock. A block of `size` (a block size)
  * for owner, or 0: the head of the first TLSF list whose every block fits
  * (or a new chunk), cut to size, the rest listed. */
-static inline __attribute__((always_inline)) uintptr_t heap_take_locked(struct mem_core *core, uintptr_t size,
+static inline HEAP_INLINE uintptr_t heap_take_locked(struct mem_core *core, uintptr_t size,
 									   k_mem_owner_t owner, unsigned *steps)
 {
 	/* Debug builds: a lock check on every call would be a tenth of a release
@@ -436,7 +450,7 @@ static inline void fresh_block(uintptr_t b, size_t bytes)
  * free block big enough for the block plus a leading gap (a list's, or a
  * new chunk), the gap split off as a free block of its own, the tail as
  * another. */
-static __attribute__((noinline)) uintptr_t heap_take_aligned_locked(struct mem_core *core, uintptr_t size,
+static HEAP_OUTLINE uintptr_t heap_take_aligned_locked(struct mem_core *core, uintptr_t size,
 								       size_t align, k_mem_owner_t owner,
 								       unsigned *steps)
 {
@@ -477,7 +491,7 @@ static __attribute__((noinline)) uintptr_t heap_take_aligned_locked(struct mem_c
 
 /* Caller holds core's lock and mem_lock. Block address (not yet the
  * payload) or 0. `bytes` <= HEAP_REQUEST_MAX. */
-static inline __attribute__((always_inline)) uintptr_t heap_alloc_locked(struct mem_core *core, size_t bytes,
+static inline HEAP_INLINE uintptr_t heap_alloc_locked(struct mem_core *core, size_t bytes,
 									    size_t align, k_mem_owner_t owner,
 									    unsigned *steps)
 {
@@ -508,7 +522,7 @@ static const char *const heap_msg_overrun = "k_mem: write past the end of block"
  * of this file): it reads only bits that do not change while p is live.
  * *header receives the header read (PREV_FREE masked out), so a lock-free
  * caller reads it once. */
-static inline __attribute__((always_inline)) struct heap_loc heap_block_check(const void *ptr, uintptr_t *header)
+static inline HEAP_INLINE struct heap_loc heap_block_check(const void *ptr, uintptr_t *header)
 {
 	struct heap_loc loc;
 	uintptr_t p = (uintptr_t)ptr, b = p - W;
@@ -533,7 +547,7 @@ static inline __attribute__((always_inline)) struct heap_loc heap_block_check(co
 	return loc;
 }
 
-static __attribute__((noinline)) struct heap_loc heap_block_of(const void *ptr)
+static HEAP_OUTLINE struct heap_loc heap_block_of(const void *ptr)
 {
 	uintptr_t header;
 	return heap_block_check(ptr, &header);
@@ -563,7 +577,7 @@ static bool chunk_wholly_free(const struct heap_chunk *c)
  * to primary memory, unless it becomes the spare (there is none, the spare
  * is in use again, or b's chunk is larger: then the old spare goes back).
  * True if b went back. */
-static __attribute__((noinline)) bool chunk_maybe_release(uintptr_t b, uintptr_t next, unsigned *steps)
+static HEAP_OUTLINE bool chunk_maybe_release(uintptr_t b, uintptr_t next, unsigned *steps)
 {
 	struct heap_chunk *whole = chunk_if_whole(b, next);
 	if (whole == NULL)
@@ -609,7 +623,7 @@ size_t heap_release_spare_locked(void)
 /* Caller holds core's lock and mem_lock; loc is a checked allocated block,
  * not in a front cache. Coalesce with free neighbours, give back a chunk
  * that went wholly free, list the rest. */
-static inline __attribute__((always_inline)) void heap_free_locked(struct mem_core *core, struct heap_loc loc,
+static inline HEAP_INLINE void heap_free_locked(struct mem_core *core, struct heap_loc loc,
 								      unsigned *steps)
 {
 	HEAP_ASSERT(mem_core_held(core) && mem_lock_held());
@@ -750,7 +764,7 @@ static uintptr_t front_take(struct mem_core *core, uintptr_t size)
 
 /* Caller holds core's lock. b, just taken from the cache, is owner's now:
  * its charge moves back from the cache to the owner. */
-static inline __attribute__((always_inline)) void front_hand_out(struct mem_core *core, uintptr_t size,
+static inline HEAP_INLINE void front_hand_out(struct mem_core *core, uintptr_t size,
 								       k_mem_owner_t owner)
 {
 	HEAP_ASSERT(mem_core_held(core));
@@ -845,7 +859,7 @@ static uintptr_t heap_alloc_tlsf(size_t bytes, size_t align, k_mem_owner_t owner
 
 /* Out of memory in TLSF: what the cores' front caches hold may be enough.
  * Empty them all, then ask TLSF once more. Block address or 0. */
-static __attribute__((noinline)) uintptr_t heap_alloc_retry(size_t bytes, size_t align, k_mem_owner_t owner)
+static HEAP_OUTLINE uintptr_t heap_alloc_retry(size_t bytes, size_t align, k_mem_owner_t owner)
 {
 	heap_front_flush_all();
 	return heap_alloc_tlsf(bytes, align, owner);
@@ -853,7 +867,7 @@ static __attribute__((noinline)) uintptr_t heap_alloc_retry(size_t bytes, size_t
 
 /* Caller holds core (mem_core_lock); leaves it. Requests the exact front
  * classes cannot hold: TLSF under mem_lock. */
-static __attribute__((noinline)) void *heap_alloc_big(struct mem_core *core, bsp_irq_state_t irq, size_t bytes,
+static HEAP_OUTLINE void *heap_alloc_big(struct mem_core *core, bsp_irq_state_t irq, size_t bytes,
 						      k_mem_owner_t owner)
 {
 	uintptr_t b = 0;
@@ -872,7 +886,7 @@ static __attribute__((noinline)) void *heap_alloc_big(struct mem_core *core, bsp
 }
 
 /* Aligned requests (align > G): TLSF, which splits off the leading gap. */
-static __attribute__((noinline)) void *heap_alloc_aligned(size_t bytes, size_t align, k_mem_owner_t owner)
+static HEAP_OUTLINE void *heap_alloc_aligned(size_t bytes, size_t align, k_mem_owner_t owner)
 {
 	if (bytes > HEAP_REQUEST_MAX)
 		return NULL;
@@ -885,7 +899,7 @@ static __attribute__((noinline)) void *heap_alloc_aligned(size_t bytes, size_t a
 /* The exact class's list was empty or its first block another owner's:
  * the next class up, a block re-charged from another owner, or TLSF.
  * Leaves core. */
-static __attribute__((noinline)) void *heap_alloc_small_miss(struct mem_core *core, bsp_irq_state_t irq,
+static HEAP_OUTLINE void *heap_alloc_small_miss(struct mem_core *core, bsp_irq_state_t irq,
 							     size_t bytes, k_mem_owner_t owner)
 {
 	uintptr_t b = front_take(core, block_size_for(bytes));
@@ -915,7 +929,7 @@ static __attribute__((noinline)) void *heap_alloc_small_miss(struct mem_core *co
 /* Largest request whose block falls in an exact front class. */
 #define FRONT_FAST_BYTES ((size_t)(FRONT_EXACT_LIMIT - G - W - (K_MEM_DEBUG ? W + 1u : 0u)))
 
-static __attribute__((noinline, cold)) void heap_bad_owner(const char *what, k_mem_owner_t owner)
+static HEAP_OUTLINE __attribute__((cold)) void heap_bad_owner(const char *what, k_mem_owner_t owner)
 {
 	mem_panic(__FILE__, __LINE__, what, owner);
 }
@@ -923,7 +937,7 @@ static __attribute__((noinline, cold)) void heap_bad_owner(const char *what, k_m
 /* Requests of at most FRONT_FAST_BYTES take the top of the calling core's
  * list for their exact class, if it is the owner's: no mem_lock, no class
  * computation beyond a shift. Everything else leaves by a tail call. */
-static inline __attribute__((always_inline)) void *heap_alloc(size_t bytes, k_mem_owner_t owner)
+static inline HEAP_INLINE void *heap_alloc(size_t bytes, k_mem_owner_t owner)
 {
 	bsp_irq_state_t irq;
 	struct mem_core *core = mem_core_lock(&irq);
@@ -986,7 +1000,7 @@ void *heap_alloc_internal(size_t bytes)
 /* Caller holds core (mem_core_lock); leaves it. TLSF frees loc's block:
  * a block above the exact classes, or one whose list or core budget is
  * full. Out of line: the common free stays short. */
-static __attribute__((noinline)) void heap_free_tlsf(struct mem_core *core, bsp_irq_state_t irq,
+static HEAP_OUTLINE void heap_free_tlsf(struct mem_core *core, bsp_irq_state_t irq,
 						      struct heap_loc loc)
 {
 	mem_lock_take();

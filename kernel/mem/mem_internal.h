@@ -30,7 +30,8 @@
 
 K_STATIC_ASSERT((WEFT_PAGE_BYTES & (WEFT_PAGE_BYTES - 1)) == 0, "page size is a power of two");
 K_STATIC_ASSERT(WEFT_PAGE_BYTES >= 256, "page size at least 256 bytes");
-K_STATIC_ASSERT(K_MEM_OWNERS_MAX == 64u, "owner slot fits 6 header bits");
+K_STATIC_ASSERT(K_MEM_OWNERS_MAX >= 2u, "an owner slot for the kernel and at least one process");
+K_STATIC_ASSERT(K_MEM_OWNERS_MAX <= 64u, "owner slot fits 6 header bits");
 
 static inline uintptr_t mem_align_up(uintptr_t v, uintptr_t a)
 {
@@ -63,6 +64,22 @@ _Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t
 
 #define MEM_OWNER_VALID(o) ((o) < K_MEM_OWNERS_MAX)
 
+/* Inlining of the heap's paths. 1 (the default, every speed build): the
+ * hot paths are forced inline into each entry point and the rare ones kept
+ * out of line, as the RTOS figures were measured. 0 (a size build, -Os):
+ * the compiler chooses; the forced copies of the TLSF list code are about
+ * 2.6 KB of a minimal Cortex-M4F image. The same code either way. */
+#ifndef K_CONFIG_MEM_INLINE
+#define K_CONFIG_MEM_INLINE 1
+#endif
+#if K_CONFIG_MEM_INLINE
+#define HEAP_INLINE __attribute__((always_inline))
+#define HEAP_OUTLINE __attribute__((noinline))
+#else
+#define HEAP_INLINE
+#define HEAP_OUTLINE
+#endif
+
 /* Interrupts off + the calling core's id, stable until mem_leave. */
 typedef struct mem_ctx {
 	bsp_irq_state_t irq;
@@ -89,7 +106,15 @@ extern bsp_spinlock_t mem_lock;
 /* TLSF geometry shared by heap.c and the front cache below: SL_COUNT second
  * level lists per power of two; classes below 2^HEAP_FL_SHIFT bytes are
  * exact multiples of the grain. */
-#define HEAP_SL_LOG2 5u
+/* A build sets K_CONFIG_MEM_HEAP_SL_LOG2 (3..5): fewer second-level lists
+ * make a smaller index (FL levels * 2^SL_LOG2 list heads) and coarser
+ * classes (a block is up to 1/2^SL_LOG2 bigger than asked for); the
+ * simulator and hosted builds keep 5. */
+#ifndef K_CONFIG_MEM_HEAP_SL_LOG2
+#define K_CONFIG_MEM_HEAP_SL_LOG2 5u
+#endif
+#define HEAP_SL_LOG2 ((unsigned)(K_CONFIG_MEM_HEAP_SL_LOG2))
+K_STATIC_ASSERT(HEAP_SL_LOG2 >= 3u && HEAP_SL_LOG2 <= 5u, "second-level bitmap fits 32 bits, classes at least 8 per level");
 #define HEAP_SL_COUNT (1u << HEAP_SL_LOG2)
 #define HEAP_ALIGN_LOG2 (sizeof(uintptr_t) == 8u ? 4u : 3u)
 #define HEAP_FL_SHIFT (HEAP_SL_LOG2 + HEAP_ALIGN_LOG2)
@@ -231,6 +256,7 @@ struct frame_region {
 };
 
 /* The regions: fixed once frames_init returns (read without a lock). */
+K_STATIC_ASSERT(K_MEM_REGIONS_MAX >= 1u, "a frame table holds at least one region");
 struct frames_map {
 	struct frame_region region[K_MEM_REGIONS_MAX];
 	size_t region_count;

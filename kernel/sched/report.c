@@ -8,6 +8,7 @@
  */
 #include "sched_impl.h"
 
+#include <k/decimal.h>
 #include <k/irq.h>
 
 void kbuf_init(struct kbuf *b, char *p, size_t cap)
@@ -49,14 +50,10 @@ void kbuf_puts(struct kbuf *b, const char *s)
 
 void kbuf_putu(struct kbuf *b, uint64_t v)
 {
-	char digits[24];
-	unsigned n = 0;
-	do {
-		digits[n++] = (char)('0' + v % 10u);
-		v /= 10u;
-	} while (v != 0 && n < sizeof digits);
-	while (n > 0)
-		kbuf_putc(b, digits[--n]);
+	char digits[K_DECIMAL_U64_DIGITS_MAX];
+	unsigned n = k_decimal_u64(v, digits);
+	for (unsigned i = 0; i < n; i++)
+		kbuf_putc(b, digits[i]);
 }
 
 void kbuf_puti(struct kbuf *b, int64_t v)

@@ -438,10 +438,31 @@ static struct {
 	int modules_rc; /* a required module's failure, returned by k_boot */
 } boot_first;
 
+/* Weak: the modules' boot (loader/module.c) is linked only into an image
+ * that has static modules (each one references k_module_boot, k/module.h)
+ * or calls the module API itself; an image without either has no module to
+ * start, and the boot's code stays out of it (1.5 KB on a microcontroller).
+ * Every ELF build resolves an unlinked weak function to NULL; every wasm
+ * image links the whole kernel or has modules, so it never has to. */
+extern __typeof__(k_module_count) k_module_count __attribute__((weak));
+extern __typeof__(k_module_boot) k_module_boot __attribute__((weak));
+extern __typeof__(k_module_shutdown) k_module_shutdown __attribute__((weak));
+
+/* Static modules to start: none when module.c is not linked. */
+static bool boot_has_modules(void)
+{
+	if (k_module_count == NULL)
+		return false;
+	K_ASSERT(k_module_boot != NULL);
+	K_ASSERT(k_module_shutdown != NULL);
+	return k_module_count() > 0;
+}
+
 static void boot_first_thread(void *arg)
 {
 	K_ASSERT(arg == &boot_first);
 	K_ASSERT(boot_first.main != NULL);
+	K_ASSERT(k_module_boot != NULL); /* created only when there are modules */
 	int rc = k_module_boot();
 	if (rc == 0)
 		boot_first.main(boot_first.main_arg);
@@ -480,7 +501,7 @@ int k_boot(const struct k_boot_config *cfg)
 	boot_first.main = cfg->main;
 	boot_first.main_arg = cfg->main_arg;
 	boot_first.modules_rc = 0;
-	int rc = k_module_count() > 0
+	int rc = boot_has_modules()
 			 ? k_thread_create(NULL, boot_first_thread, &boot_first, &attr)
 			 : k_thread_create(NULL, cfg->main, cfg->main_arg, &attr);
 	if (rc < 0) {

@@ -9,6 +9,7 @@
  */
 #include <bsp.h>
 #include <k/assert.h>
+#include <k/decimal.h>
 #include <k/test.h>
 
 #define TEST_LINE_MAX 256u
@@ -27,17 +28,9 @@ static void out(const char *s)
 
 static void out_u(unsigned long long v)
 {
-	char digits[24];
-	unsigned n = 0;
-	do {
-		digits[n++] = (char)('0' + v % 10u);
-		v /= 10u;
-	} while (v != 0 && n < sizeof digits);
-	char buf[24];
-	unsigned i = 0;
-	while (n > 0)
-		buf[i++] = digits[--n];
-	bsp_console_write(buf, i);
+	char digits[K_DECIMAL_U64_DIGITS_MAX];
+	unsigned n = k_decimal_u64(v, digits);
+	bsp_console_write(digits, n);
 }
 
 size_t k_test_count(void)

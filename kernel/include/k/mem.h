@@ -68,13 +68,26 @@
  * 8 B on 32-bit), enough for any scalar type. */
 #define K_MEM_ALIGN (2u * sizeof(uintptr_t))
 
-/* Owner slots: 0 = kernel, 1..K_MEM_OWNERS_MAX-1 = processes. */
-#define K_MEM_OWNERS_MAX 64u
+/* Owner slots: 0 = kernel, 1..K_MEM_OWNERS_MAX-1 = processes. A build sets
+ * K_CONFIG_MEM_OWNERS (2..64: a heap header keeps the slot in 6 bits) to
+ * the processes it can hold at once plus one; each slot costs static RAM
+ * (the owner table, the process layer's slot table) and per-core RAM (the
+ * object caches' and the heap front's per-owner counters). The simulator
+ * and hosted builds keep 64. */
+#ifndef K_CONFIG_MEM_OWNERS
+#define K_CONFIG_MEM_OWNERS 64u
+#endif
+#define K_MEM_OWNERS_MAX ((unsigned)(K_CONFIG_MEM_OWNERS))
 #define K_MEM_OWNER_KERNEL 0u
 typedef uint32_t k_mem_owner_t;
 
-/* Most regions the BSP may report; more is -K_EINVAL at init. */
-#define K_MEM_REGIONS_MAX 16u
+/* Most regions the BSP may report; more is -K_EINVAL at init. A board that
+ * knows its memory map sets K_CONFIG_MEM_REGIONS (each region is a static
+ * entry of the frame table); the simulator and hosted builds keep 16. */
+#ifndef K_CONFIG_MEM_REGIONS
+#define K_CONFIG_MEM_REGIONS 16u
+#endif
+#define K_MEM_REGIONS_MAX ((unsigned)(K_CONFIG_MEM_REGIONS))
 
 /* ------------------------------------------------------------------ init */
 

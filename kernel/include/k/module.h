@@ -68,9 +68,22 @@ struct k_module {
 	_Static_assert((level_) <= K_LEVEL_MAX, "module level past K_LEVEL_MAX")
 #endif
 
+/* A static module (built by weft_add_module, so WEFT_MODULE_LEVEL is set)
+ * references k_module_boot: an image links the modules' boot (module.c)
+ * exactly when it links a static module, since k_boot's own references to it
+ * are weak (sched.c). A dynamic module has no such reference: the loader
+ * starts it, and it could not import the boot anyway. */
+#ifdef WEFT_MODULE_LEVEL
+#define K_MODULE_BOOT_REF_(ident)                                                  \
+	__attribute__((used)) static int (*const k_module_boot_ref_##ident)(void) = k_module_boot
+#else
+#define K_MODULE_BOOT_REF_(ident) _Static_assert(1, "a dynamic module: no boot reference")
+#endif
+
 #define K_MODULE_DEFINE_(ident, init_, fini_, level_, flags_)                      \
 	K_MODULE_LEVEL_CHECK_(level_);                                             \
 	_Static_assert((level_) <= K_LEVEL_MAX, "module level past K_LEVEL_MAX"); \
+	K_MODULE_BOOT_REF_(ident);                                                 \
 	const struct k_module k_module_desc_##ident K_SECTION_ITEM(weft_modules) = \
 		{#ident, init_, fini_, level_, flags_}
 
@@ -90,8 +103,8 @@ size_t k_module_count(void);
  * -K_EEXIST two modules with one name. any context. */
 int k_module_boot_order(const struct k_section *list, const struct k_module **out, size_t cap);
 
-/* Start every module (k_boot calls it; a harness that boots without k_boot
- * may). Returns 0, or the code of a required module that failed (then the
+/* Start every module (k_boot calls it, when the image links it: see
+ * K_MODULE_BOOT_REF_; a harness that boots without k_boot may). Returns 0, or the code of a required module that failed (then the
  * modules already started have been finished again). thread context, once
  * per boot. */
 int k_module_boot(void);

@@ -1248,7 +1248,7 @@ static size_t check_lists(size_t free_blocks)
 size_t heap_check_locked(size_t *heap_frames, size_t owner_bytes[K_MEM_OWNERS_MAX],
 			 size_t owner_blocks[K_MEM_OWNERS_MAX])
 {
-	K_ASSERT(mem_lock_held());
+	K_ASSERT(mem_check_holds(&mem_lock));
 	size_t items = 0, free_blocks = 0, free_bytes = 0, bytes = 0, n = 0, cached = 0, listed = 0;
 	const struct heap_chunk *prev = NULL;
 	bool spare_seen = heap.spare == NULL;
@@ -1320,10 +1320,10 @@ static size_t front_check_core(const struct mem_core *core, size_t *listed)
 
 size_t heap_front_check_locked(size_t *listed)
 {
-	K_ASSERT(mem_lock_held());
+	K_ASSERT(mem_check_holds(&mem_lock));
 	size_t items = 0;
 	for (unsigned c = 0; c < mem_core_count; c++) {
-		K_ASSERT(bsp_spin_held(&mem_cores[c].lock));
+		K_ASSERT(mem_check_holds(&mem_cores[c].lock));
 		items += front_check_core(&mem_cores[c], listed);
 	}
 	/* Every list was walked to its count without a second visit: put the

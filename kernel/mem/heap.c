@@ -1238,13 +1238,20 @@ static void check_list(unsigned fl, unsigned sl, size_t free_blocks, size_t *see
 }
 
 /* Which lists of first level fl have a head: bit sl set when
- * heap.lists[fl][sl] != 0. Branch-free, so the usual case (most of the
- * FL_COUNT * SL_COUNT lists empty) costs a few instructions per list. */
+ * heap.lists[fl][sl] != 0. Most levels have no list at all: one OR over
+ * the level's heads (which compilers turn into a few vector ORs) says so;
+ * only a level with a head pays the per-list map. */
 static uint32_t heads_map(unsigned fl)
 {
+	uintptr_t any = 0;
+	for (unsigned sl = 0; sl < SL_COUNT; sl++)
+		any |= heap.lists[fl][sl];
+	if (any == 0u)
+		return 0;
 	uint32_t map = 0;
 	for (unsigned sl = 0; sl < SL_COUNT; sl++)
 		map |= (uint32_t)(heap.lists[fl][sl] != 0u) << sl;
+	K_ASSERT(map != 0u);
 	return map;
 }
 

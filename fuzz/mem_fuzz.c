@@ -78,17 +78,18 @@ static struct {
 	uint64_t calls_begun, calls_done, calls_checked;
 } fz;
 
-/* Per process, for WEFT_FUZZ_STATS (docs/fuzzing.md): k_mem_check calls
- * after ops, made and skipped by check_after_op. */
+/* Per process, for WEFT_FUZZ_STATS (docs/fuzzing.md): checks after ops
+ * made (of them, with every other core stopped: k_mem_check_stopped) and
+ * skipped by check_after_op. */
 static struct {
 	bool registered;
-	uint64_t run, skipped;
+	uint64_t run, stopped, skipped;
 } checks;
 
 static void checks_print(void)
 {
-	fprintf(stderr, "mem_fuzz_checks: run=%llu skipped=%llu\n", (unsigned long long)checks.run,
-		(unsigned long long)checks.skipped);
+	fprintf(stderr, "mem_fuzz_checks: run=%llu stopped=%llu skipped=%llu\n", (unsigned long long)checks.run,
+		(unsigned long long)checks.stopped, (unsigned long long)checks.skipped);
 }
 
 #define FUZZ_FAIL(...)                                                \
@@ -320,6 +321,7 @@ static void check_stopped(void)
 	uint64_t begun = fz.calls_begun;
 	SIM_ASSERT(begun == fz.calls_done);
 	k_mem_check_stopped();
+	checks.stopped++;
 	SIM_ASSERT(fz.calls_begun == begun);
 }
 

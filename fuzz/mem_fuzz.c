@@ -33,6 +33,21 @@
 #define OPS_MAX 200u
 #define CACHES 3u
 
+/* The reference builds (bench/bench_fuzz_mem.c, docs/fuzzing.md "The
+ * ceiling"): MEM_FUZZ_DIRECT=1 runs the same input's ops in input order on
+ * one core, straight from LLVMFuzzerTestOneInput in the adapter's direct
+ * mode (no simulator: no steps, no fibers, no schedule), with the same
+ * shadow model and end checks; MEM_FUZZ_DIRECT_CHECKS=0 also leaves out
+ * k_mem_check after each op. They measure what any design of this target
+ * that keeps the per-op oracle could reach; they are not fuzz targets. */
+#ifndef MEM_FUZZ_DIRECT
+#define MEM_FUZZ_DIRECT 0
+#endif
+#ifndef MEM_FUZZ_DIRECT_CHECKS
+#define MEM_FUZZ_DIRECT_CHECKS 1
+#endif
+_Static_assert(MEM_FUZZ_DIRECT || MEM_FUZZ_DIRECT_CHECKS, "the fuzz target checks after every op");
+
 enum op_kind { OP_ALLOC, OP_ALIGNED, OP_ZALLOC, OP_REALLOC, OP_FREE, OP_CACHE, OP_FRAMES, OP_FREE2 };
 enum slot_kind { SLOT_EMPTY, SLOT_HEAP, SLOT_CACHE, SLOT_FRAMES, SLOT_BUSY };
 
@@ -63,17 +78,18 @@ static struct {
 	uint64_t calls_begun, calls_done, calls_checked;
 } fz;
 
-/* Per process, for WEFT_FUZZ_STATS (docs/fuzzing.md): k_mem_check calls
- * after ops, made and skipped by check_after_op. */
+/* Per process, for WEFT_FUZZ_STATS (docs/fuzzing.md): checks after ops
+ * made (of them, with every other core stopped: k_mem_check_stopped) and
+ * skipped by check_after_op. */
 static struct {
 	bool registered;
-	uint64_t run, skipped;
+	uint64_t run, stopped, skipped;
 } checks;
 
 static void checks_print(void)
 {
-	fprintf(stderr, "mem_fuzz_checks: run=%llu skipped=%llu\n", (unsigned long long)checks.run,
-		(unsigned long long)checks.skipped);
+	fprintf(stderr, "mem_fuzz_checks: run=%llu stopped=%llu skipped=%llu\n", (unsigned long long)checks.run,
+		(unsigned long long)checks.stopped, (unsigned long long)checks.skipped);
 }
 
 #define FUZZ_FAIL(...)                                                \
@@ -294,6 +310,21 @@ static void do_op(const uint8_t *op)
 	put(k, v);
 }
 
+/* No memory-manager call is under way on any core (the counts say so), so
+ * every other core is stopped outside the manager, and k_mem_check_stopped
+ * walks the same state k_mem_check would, without its lock points: on the
+ * simulator nothing else runs until the walk ends (interrupts go off first,
+ * which is no scheduling point, and the one point, interrupts back on,
+ * comes after the walk). Checked on both sides. */
+static void check_stopped(void)
+{
+	uint64_t begun = fz.calls_begun;
+	SIM_ASSERT(begun == fz.calls_done);
+	k_mem_check_stopped();
+	checks.stopped++;
+	SIM_ASSERT(fz.calls_begun == begun);
+}
+
 /* k_mem_check after an op, unless the memory manager cannot have changed
  * since a check that already walked it: no call in flight and none done
  * since a finished check that began with none in flight (an op that found
@@ -301,16 +332,26 @@ static void do_op(const uint8_t *op)
  * after this core's call). Such a check would walk the same state again;
  * skipping it also drops its lock points, which are the oracle's, not the
  * kernel's. A check certifies only what was done, with nothing half-way,
- * when it began; boot_main's full checks at the end always run. */
+ * when it began; boot_main's full checks at the end always run. With no
+ * call under way the check is k_mem_check_stopped (check_stopped); with
+ * another core inside the manager it is k_mem_check, which waits for that
+ * core's locks. */
 static void check_after_op(void)
 {
+	if (!MEM_FUZZ_DIRECT_CHECKS) {
+		checks.skipped++;
+		return;
+	}
 	bool quiet = fz.calls_begun == fz.calls_done;
 	if (quiet && fz.calls_done == fz.calls_checked) {
 		checks.skipped++;
 		return;
 	}
 	uint64_t done = fz.calls_done;
-	k_mem_check();
+	if (quiet)
+		check_stopped();
+	else
+		k_mem_check();
 	checks.run++;
 	if (quiet && done > fz.calls_checked)
 		fz.calls_checked = done;
@@ -365,26 +406,30 @@ static void boot_main(void *arg)
 		FUZZ_FAIL("memory not returned: %zu of %zu frames free", st.frames_free, st.frames_total);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The simulated machine's regions for this input (sizes and misalignment
+ * drawn from byte 0), handed to the adapter. */
+static void setup_regions(uint8_t byte0)
 {
-	if (size < 1)
-		return 0;
-	memset(&fz, 0, sizeof fz);
-	bsp_spin_init(&fz.lock);
-	fz.cores = 1u + (data[0] & 3u);
-	fz.ops = data + 1;
-	fz.op_count = (size - 1) / 3u;
-	if (fz.op_count > OPS_MAX)
-		fz.op_count = OPS_MAX;
-
 	struct bsp_sim_options o;
 	memset(&o, 0, sizeof o);
 	o.region_count = 2;
-	o.region_bytes[0] = 768u * 1024u + (data[0] >> 2) * 97u;
+	o.region_bytes[0] = 768u * 1024u + (byte0 >> 2) * 97u;
 	o.region_bytes[1] = 96u * 1024u + 1u;
-	o.region_misalign = (data[0] >> 4) * 3u;
+	o.region_misalign = (byte0 >> 4) * 3u;
 	bsp_sim_setup(&o);
+}
 
+/* Reference build: every op on core 0, in input order, no simulator. */
+static void run_direct(void)
+{
+	SIM_ASSERT(MEM_FUZZ_DIRECT && bsp_core_count() == 1u);
+	fz.cores = 1;
+	boot_main(NULL);
+	SIM_ASSERT(bsp_atomic_load(&fz.finished) == 1u);
+}
+
+static void run_simulated(const uint8_t *data, size_t size)
+{
 	sim_strategy_t strategy;
 	struct weft_fuzz_schedule sched;
 	sim_config_t cfg;
@@ -401,6 +446,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	weft_fuzz_count_run(&r);
 	sim_result_free(&r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	memset(&fz, 0, sizeof fz);
+	bsp_spin_init(&fz.lock);
+	fz.cores = 1u + (data[0] & 3u);
+	fz.ops = data + 1;
+	fz.op_count = (size - 1) / 3u;
+	if (fz.op_count > OPS_MAX)
+		fz.op_count = OPS_MAX;
+	setup_regions(data[0]);
+	if (MEM_FUZZ_DIRECT)
+		run_direct();
+	else
+		run_simulated(data, size);
 	if (!checks.registered) {
 		checks.registered = true;
 		if (getenv("WEFT_FUZZ_STATS") != NULL)

@@ -584,7 +584,7 @@ static size_t check_slab(const k_cache_t *c, const struct slab *s, bool in_full,
 	return free_tagged;
 }
 
-/* Caller holds every core lock and c->lock. */
+/* Caller holds every core lock and c->lock (or runs k_mem_check_stopped). */
 static size_t check_cache(const k_cache_t *c, uintptr_t live_bytes[K_MEM_OWNERS_MAX],
 			  uintptr_t live_objects[K_MEM_OWNERS_MAX], size_t *slab_frames)
 {
@@ -619,9 +619,12 @@ static size_t check_cache(const k_cache_t *c, uintptr_t live_bytes[K_MEM_OWNERS_
 	return items + in_mags + 1u;
 }
 
-/* Caller holds caches_lock and every core lock, not mem_lock. */
+/* Caller holds caches_lock and every core lock, not mem_lock; or runs
+ * k_mem_check_stopped (then no depot lock is taken either). */
 size_t cache_check_locked(size_t *slab_frames, size_t *meta_frames)
 {
+	bool stopped = mem_check_stopped();
+	K_ASSERT(mem_check_holds(&caches_lock) && !bsp_spin_held(&mem_lock));
 	uintptr_t live_bytes[K_MEM_OWNERS_MAX] = {0}, live_objects[K_MEM_OWNERS_MAX] = {0};
 	uintptr_t bytes[K_MEM_OWNERS_MAX], objects[K_MEM_OWNERS_MAX];
 	size_t items = 0, n = 0;
@@ -629,9 +632,11 @@ size_t cache_check_locked(size_t *slab_frames, size_t *meta_frames)
 	for (k_cache_t *c = caches; c != NULL; prev = c, c = c->next) {
 		MEM_ASSERT(n++ < cache_count, "k_mem_check: cache list longer than its count at", c);
 		MEM_ASSERT(c->prev == prev, "k_mem_check: cache list back link broken at", c);
-		bsp_spin_lock(&c->lock);
+		if (!stopped)
+			bsp_spin_lock(&c->lock);
 		items += check_cache(c, live_bytes, live_objects, slab_frames);
-		bsp_spin_unlock(&c->lock);
+		if (!stopped)
+			bsp_spin_unlock(&c->lock);
 	}
 	K_ASSERT_MSG(n == cache_count, "k_mem_check: cache count drifted");
 	cache_owner_sum(bytes, objects);

@@ -237,7 +237,7 @@ static size_t frames_check_run(const struct frame_region *r, size_t i, size_t ki
 size_t frames_check(size_t kind_frames[FRAME_KINDS], size_t owner_bytes[K_MEM_OWNERS_MAX],
 		    size_t owner_blocks[K_MEM_OWNERS_MAX])
 {
-	K_ASSERT(mem_lock_held());
+	K_ASSERT(mem_check_holds(&mem_lock));
 	size_t total = 0, items = 0;
 	for (size_t ri = 0; ri < frames_map.region_count; ri++) {
 		const struct frame_region *r = &frames_map.region[ri];

@@ -1234,7 +1234,46 @@ static size_t check_chunk(const struct heap_chunk *c, size_t *free_blocks, size_
 	return items + 1u;
 }
 
-/* Every free list: right class, links both ways, bitmaps agree. */
+/* One class list: its sl bit set exactly when it has a head; every block
+ * free, of this class, linked both ways; *seen counts the blocks against
+ * free_blocks (a loop in a list runs past that bound). */
+static void check_list(unsigned fl, unsigned sl, size_t free_blocks, size_t *seen)
+{
+	uintptr_t b = heap.lists[fl][sl], prev = 0;
+	MEM_ASSERT(((heap.sl_map[fl] >> sl) & 1u) == (b != 0u), "k_mem_check: sl bitmap wrong for class", fl * SL_COUNT + sl);
+	for (; b != 0u; prev = b, b = *link_next(b)) {
+		unsigned f, s;
+		MEM_ASSERT((*seen)++ < free_blocks, "k_mem_check: free lists hold more blocks than the heap; at", b);
+		MEM_ASSERT(hfree(b), "k_mem_check: used block in a free list at", b + W);
+		mapping(hsize(b), &f, &s);
+		MEM_ASSERT(f == fl && s == sl, "k_mem_check: free block in the wrong list at", b + W);
+		MEM_ASSERT(*link_prev(b) == prev, "k_mem_check: free list back link broken at", b + W);
+	}
+}
+
+/* Which lists of first level fl have a head: bit sl set when
+ * heap.lists[fl][sl] != 0. Most levels have no list at all: one OR over
+ * the level's heads (which compilers turn into a few vector ORs) says so;
+ * only a level with a head pays the per-list map. */
+static uint32_t heads_map(unsigned fl)
+{
+	uintptr_t any = 0;
+	for (unsigned sl = 0; sl < SL_COUNT; sl++)
+		any |= heap.lists[fl][sl];
+	if (any == 0u)
+		return 0;
+	uint32_t map = 0;
+	for (unsigned sl = 0; sl < SL_COUNT; sl++)
+		map |= (uint32_t)(heap.lists[fl][sl] != 0u) << sl;
+	K_ASSERT(map != 0u);
+	return map;
+}
+
+/* Every free list: right class, links both ways, bitmaps agree. Where a
+ * level's heads agree with its sl bitmap (the usual case) only the lists
+ * it names are walked, in the same order; where they disagree, every list
+ * of the level is checked in turn, so the first fault reported is the one
+ * the plain walk over every (fl, sl) would report. */
 static size_t check_lists(size_t free_blocks)
 {
 	size_t seen = 0;
@@ -1242,18 +1281,14 @@ static size_t check_lists(size_t free_blocks)
 		     "k_mem_check: fl bitmap beyond range");
 	for (unsigned fl = 0; fl < FL_COUNT; fl++) {
 		MEM_ASSERT(((heap.fl_map >> fl) & 1u) == (heap.sl_map[fl] != 0u), "k_mem_check: fl bitmap wrong for class", fl);
-		for (unsigned sl = 0; sl < SL_COUNT; sl++) {
-			uintptr_t b = heap.lists[fl][sl], prev = 0;
-			MEM_ASSERT(((heap.sl_map[fl] >> sl) & 1u) == (b != 0u), "k_mem_check: sl bitmap wrong for class", fl * SL_COUNT + sl);
-			for (; b != 0u; prev = b, b = *link_next(b)) {
-				unsigned f, s;
-				MEM_ASSERT(seen++ < free_blocks, "k_mem_check: free lists hold more blocks than the heap; at", b);
-				MEM_ASSERT(hfree(b), "k_mem_check: used block in a free list at", b + W);
-				mapping(hsize(b), &f, &s);
-				MEM_ASSERT(f == fl && s == sl, "k_mem_check: free block in the wrong list at", b + W);
-				MEM_ASSERT(*link_prev(b) == prev, "k_mem_check: free list back link broken at", b + W);
-			}
+		uint32_t heads = heads_map(fl);
+		if (heads != heap.sl_map[fl]) {
+			for (unsigned sl = 0; sl < SL_COUNT; sl++)
+				check_list(fl, sl, free_blocks, &seen);
+			K_ASSERT_MSG(false, "k_mem_check: heads and sl bitmap disagree, yet every list passed");
 		}
+		for (uint32_t rest = heads; rest != 0u; rest &= rest - 1u)
+			check_list(fl, (unsigned)__builtin_ctz(rest), free_blocks, &seen);
 	}
 	MEM_ASSERT(seen == free_blocks, "k_mem_check: free blocks missing from the lists:", free_blocks - seen);
 	return seen;
@@ -1262,7 +1297,7 @@ static size_t check_lists(size_t free_blocks)
 size_t heap_check_locked(size_t *heap_frames, size_t owner_bytes[K_MEM_OWNERS_MAX],
 			 size_t owner_blocks[K_MEM_OWNERS_MAX])
 {
-	K_ASSERT(mem_lock_held());
+	K_ASSERT(mem_check_holds(&mem_lock));
 	size_t items = 0, free_blocks = 0, free_bytes = 0, bytes = 0, n = 0, cached = 0, listed = 0;
 	const struct heap_chunk *prev = NULL;
 	bool spare_seen = heap.spare == NULL;
@@ -1334,10 +1369,10 @@ static size_t front_check_core(const struct mem_core *core, size_t *listed)
 
 size_t heap_front_check_locked(size_t *listed)
 {
-	K_ASSERT(mem_lock_held());
+	K_ASSERT(mem_check_holds(&mem_lock));
 	size_t items = 0;
 	for (unsigned c = 0; c < mem_core_count; c++) {
-		K_ASSERT(bsp_spin_held(&mem_cores[c].lock));
+		K_ASSERT(mem_check_holds(&mem_cores[c].lock));
 		items += front_check_core(&mem_cores[c], listed);
 	}
 	/* Every list was walked to its count without a second visit: put the

@@ -88,8 +88,16 @@ struct mem_core *mem_core_lock_many(bsp_irq_state_t *irq)
 	return core;
 }
 
+/* True only while k_mem_check_stopped runs, on its caller's core: every
+ * other core is outside the memory manager (the caller's promise), so the
+ * walkers take no lock and their lock assertions accept that. Written only
+ * by k_mem_check_stopped, with interrupts off, and read by the walkers it
+ * calls; no other core reads it meanwhile (none is in the manager). */
+static bool mem_checking_stopped;
+
 int k_mem_init(void)
 {
+	mem_checking_stopped = false; /* a check that panicked never cleared it */
 	bsp_spin_init(&mem_lock);
 	bsp_spin_init(&mem_stats_lock);
 	owner_init();
@@ -151,23 +159,55 @@ int k_mem_owner_stats(k_mem_owner_t owner, struct k_mem_owner_stats *out)
 	return 0;
 }
 
-size_t k_mem_check(void)
+bool mem_check_stopped(void)
+{
+	return mem_checking_stopped;
+}
+
+/* The whole walk. Caller holds caches_lock_all (and takes nothing else)
+ * or runs k_mem_check_stopped; the walk takes each cache's lock and then
+ * mem_lock itself unless stopped. */
+static size_t mem_check_walk(void)
 {
 	size_t kind_frames[FRAME_KINDS] = {0};
 	size_t owner_bytes[K_MEM_OWNERS_MAX] = {0}, owner_blocks[K_MEM_OWNERS_MAX] = {0};
 	size_t slab_frames = 0, meta_frames = 0, heap_frames = 0, items = 0;
-	mem_ctx_t ctx = mem_enter();
-	caches_lock_all();
+	bool stopped = mem_checking_stopped;
+	K_ASSERT(!bsp_irq_enabled());
 	items += cache_check_locked(&slab_frames, &meta_frames);
-	bsp_spin_lock(&mem_lock);
+	if (!stopped)
+		bsp_spin_lock(&mem_lock);
+	K_ASSERT(mem_check_holds(&mem_lock));
 	items += frames_check(kind_frames, owner_bytes, owner_blocks);
 	items += heap_check_locked(&heap_frames, owner_bytes, owner_blocks);
 	owner_check_locked(owner_bytes, owner_blocks);
 	MEM_ASSERT(kind_frames[FRAME_HEAP] == heap_frames, "k_mem_check: heap frames drifted:", kind_frames[FRAME_HEAP]);
 	MEM_ASSERT(kind_frames[FRAME_SLAB] == slab_frames, "k_mem_check: slab frames drifted:", kind_frames[FRAME_SLAB]);
 	MEM_ASSERT(kind_frames[FRAME_META] == meta_frames, "k_mem_check: table frames drifted:", kind_frames[FRAME_META]);
-	bsp_spin_unlock(&mem_lock);
+	if (!stopped)
+		bsp_spin_unlock(&mem_lock);
+	return items;
+}
+
+size_t k_mem_check(void)
+{
+	mem_ctx_t ctx = mem_enter();
+	K_ASSERT(!mem_checking_stopped);
+	caches_lock_all();
+	size_t items = mem_check_walk();
 	caches_unlock_all();
 	mem_leave(ctx);
+	return items;
+}
+
+size_t k_mem_check_stopped(void)
+{
+	mem_ctx_t ctx = mem_enter();
+	K_ASSERT_MSG(!mem_checking_stopped, "k_mem_check_stopped: called from inside a check");
+	mem_checking_stopped = true;
+	size_t items = mem_check_walk();
+	mem_checking_stopped = false;
+	mem_leave(ctx);
+	K_ASSERT(items > 0u);
 	return items;
 }

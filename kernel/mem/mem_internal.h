@@ -101,6 +101,18 @@ static inline void mem_leave(mem_ctx_t ctx)
 
 extern bsp_spinlock_t mem_lock;
 
+/* ------------------------------------------------------------ the checker */
+
+/* True inside k_mem_check_stopped (mem.c): the walkers take no lock. */
+bool mem_check_stopped(void);
+/* For the walkers' assertions: the calling core holds lock, or runs
+ * k_mem_check_stopped, whose caller promised that no other core is in the
+ * memory manager. */
+static inline bool mem_check_holds(const bsp_spinlock_t *lock)
+{
+	return mem_check_stopped() || bsp_spin_held(lock);
+}
+
 /* ------------------------------------------------------- per-core state */
 
 /* TLSF geometry shared by heap.c and the front cache below: SL_COUNT second
@@ -438,8 +450,9 @@ void caches_unlock_all(void);
 /* Caller holds caches_lock_all. Add cache bytes/objects per owner into out[]
  * and slab frames into *frames. */
 void cache_owner_stats_locked(struct k_mem_owner_stats out[K_MEM_OWNERS_MAX], size_t *frames);
-/* Caller holds caches_lock_all, not mem_lock. Verify every cache; adds slab
- * frames and the manager's own table frames; returns items checked. */
+/* Caller holds caches_lock_all, not mem_lock (or runs k_mem_check_stopped).
+ * Verify every cache; adds slab frames and the manager's own table frames;
+ * returns items checked. */
 size_t cache_check_locked(size_t *slab_frames, size_t *meta_frames);
 
 #endif /* K_MEM_INTERNAL_H */

@@ -35,7 +35,7 @@ void owner_stats_locked(struct k_mem_owner_stats out[K_MEM_OWNERS_MAX])
 void owner_check_locked(const size_t expect_bytes[K_MEM_OWNERS_MAX],
 			const size_t expect_blocks[K_MEM_OWNERS_MAX])
 {
-	K_ASSERT(mem_lock_held());
+	K_ASSERT(mem_check_holds(&mem_lock));
 	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++) {
 		MEM_ASSERT(owners.o[o].used_bytes == expect_bytes[o], "k_mem_check: bytes charged drifted for owner", o);
 		MEM_ASSERT(owners.o[o].blocks == expect_blocks[o], "k_mem_check: block count drifted for owner", o);

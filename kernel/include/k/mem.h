@@ -264,6 +264,17 @@ int k_mem_owner_stats(k_mem_owner_t owner, struct k_mem_owner_stats *out);
  * Thread context; for the simulator and fuzzers to call between steps. */
 size_t k_mem_check(void);
 
+/* k_mem_check for a caller that knows no other core is in the memory
+ * manager, nor can enter it, until this returns (every other core stopped
+ * between two of its calls: a simulator harness that counts the calls it
+ * makes, one core at boot). The same walk and the same verdicts, without
+ * taking the manager's locks: on the simulator those are scheduling points
+ * of the oracle, not of the kernel (mem_fuzz runs a check after every op).
+ * Calling it while another core is in the manager is a misuse it cannot
+ * detect (the walk would read half-done state). Thread context; interrupts
+ * off inside. Returns the number of items checked (> 0). */
+size_t k_mem_check_stopped(void);
+
 /* The heap's step counter (debug aid for the bounded-time proof): the most
  * list/bitmap steps a single alloc or free took since the last reset. */
 uint32_t k_mem_steps_max(void);

@@ -9,7 +9,9 @@
  * priority M4F_KERNEL_PRIO) but not PendSV and SVCall (priority 0): the
  * context switch (PendSV) and the return from a kernel interrupt (SVCall)
  * must run while the kernel holds interrupts off. PRIMASK is used only for
- * the instant of WFI in bsp_core_idle.
+ * the instant of WFI in bsp_core_idle. The kernel's interrupt handler runs
+ * in Handler mode with BASEPRI raised too (irq_entry.S), so every kernel
+ * path sees the same "interrupts off".
  *
  * Spinlocks and atomics: one core, so a spinlock is a flag that every caller
  * takes with interrupts off (the contract): nobody else can hold it, and
@@ -97,7 +99,21 @@ _Static_assert(BSP_CORES_MAX >= 1u, "one core at least");
 
 /* ------------------------------------------------------------- state */
 
-static bsp_irq_handler_fn irq_handler;
+/* The kernel's two halves (bsp.h); until it installs them, an interrupt
+ * that reaches the kernel is a bug of the image, reported as one. */
+static bool irq_handler_unset(unsigned mask)
+{
+	(void)mask;
+	bsp_panic(__FILE__, __LINE__, "interrupt before bsp_irq_set_handler");
+}
+
+static void irq_preempt_unset(void)
+{
+	bsp_panic(__FILE__, __LINE__, "preempt before bsp_irq_set_handler");
+}
+
+static bsp_irq_handler_fn irq_handler = irq_handler_unset;
+static bsp_irq_preempt_fn irq_preempt = irq_preempt_unset;
 /* Clock: wraps of TIMER0 (each 2^32 ticks). Written by the wrap interrupt
  * only; read with interrupts off. */
 static volatile uint32_t clock_wraps;
@@ -203,11 +219,12 @@ void bsp_irq_enable(void)
 	irq_on();
 }
 
-void bsp_irq_set_handler(bsp_irq_handler_fn handler)
+void bsp_irq_set_handler(bsp_irq_handler_fn handler, bsp_irq_preempt_fn preempt)
 {
-	if (handler == NULL)
+	if (handler == NULL || preempt == NULL)
 		bsp_panic(__FILE__, __LINE__, "bsp_irq_set_handler: NULL");
 	irq_handler = handler;
+	irq_preempt = preempt;
 }
 
 int bsp_irq_line_raise(unsigned line)
@@ -653,9 +670,9 @@ void bsp_trace_detail(const char *kind, uintptr_t a, uintptr_t b, const char *te
 
 /* ------------------------------------------------- interrupt plumbing */
 
-/* Called by m4f_irq_entry (switch.S) in Handler mode: acknowledge the source
- * and say what the kernel must see (0: nothing). */
-unsigned m4f_irq_collect(void)
+/* In Handler mode: acknowledge the source and say what the kernel must see
+ * (0: nothing). */
+static unsigned m4f_irq_collect(void)
 {
 	unsigned exc = SCB_ICSR & ICSR_VECTACTIVE_MASK;
 	if (exc == EXC_SYSTICK) {
@@ -695,15 +712,27 @@ unsigned m4f_irq_collect(void)
 	bsp_panic(__FILE__, __LINE__, "unexpected interrupt line");
 }
 
+/* Called by m4f_irq_entry (irq_entry.S) in Handler mode on the exception
+ * stack, BASEPRI raised: the source, then the kernel's handler. True when
+ * the interrupted thread must call the kernel's preempt function first. */
+__attribute__((used)) bool m4f_irq_handle(void)
+{
+	unsigned mask = m4f_irq_collect();
+	if (mask == 0u)
+		return false;
+	bool preempt = irq_handler(mask);
+	if (M4F_CHECK_LOCKS && basepri_get() != M4F_KERNEL_MASK)
+		bsp_panic(__FILE__, __LINE__, "the kernel's handler changed the interrupt mask");
+	return preempt;
+}
+
 /* Called by m4f_irq_tramp in Thread mode, interrupts off, on the
  * interrupted thread's stack. */
-void m4f_irq_dispatch(unsigned mask)
+__attribute__((used)) void m4f_irq_preempt(void)
 {
-	if (irq_handler == NULL)
-		bsp_panic(__FILE__, __LINE__, "interrupt before bsp_irq_set_handler");
-	irq_handler(mask);
-	if (!(basepri_get() != 0u))
-		bsp_panic(__FILE__, __LINE__, "the kernel's handler returned with interrupts on");
+	irq_preempt();
+	if (basepri_get() == 0u)
+		bsp_panic(__FILE__, __LINE__, "the kernel's preempt returned with interrupts on");
 }
 
 /* ------------------------------------------------------------- boot */

@@ -11,9 +11,10 @@
  *
  * Device lines are taken on core 0 only (bsp.h), one handler call per take,
  * with interrupts off and the core's isr depth at 1. A thread a handler makes
- * ready is judged when the handlers are done: sched_irq's tick preempts the
- * interrupted thread on this core if the new one is more urgent, and wake-ups
- * on other cores send their IPI as from a thread.
+ * ready is judged when the handlers are done: sched_irq finds it more urgent
+ * than the interrupted thread and sched_irq_preempt, which the BSP calls
+ * next in the interrupted context, switches to it; wake-ups on other cores
+ * send their IPI as from a thread.
  */
 #include <k/irq.h>
 

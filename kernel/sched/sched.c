@@ -304,11 +304,16 @@ static bool sched_tick(struct sched_core *c, bool timers, bool *fix)
 	return resched;
 }
 
-/* The kernel's interrupt entry (bsp_irq_set_handler): device line handlers
- * first (core 0), then timeouts, slice and preemption. The core is in isr
- * context (k_in_isr) until it may switch: handlers and the tick never
- * switch, so a thread they make ready runs when they are all done. */
-static void sched_irq(unsigned irq_mask)
+/* The kernel's interrupt handler (bsp_irq_set_handler), in isr context:
+ * device line handlers first (core 0), then timeouts and the slice. It
+ * never switches: a thread the handlers or the tick make ready runs once
+ * they are all done, when the BSP calls sched_irq_preempt in the
+ * interrupted context; true asks for that call. Many-core builds always
+ * ask (the order of their scheduling points is what the recorded
+ * schedules replay); a one-core build asks only when there is something
+ * to do, so an interrupt that readies nobody more urgent returns straight
+ * to the interrupted thread (on Cortex-M4F, from Handler mode). */
+static bool sched_irq(unsigned irq_mask)
 {
 	struct sched_core *c = sched_this_core();
 	K_ASSERT((irq_mask & ~(unsigned)(BSP_IRQ_TIMER | BSP_IRQ_IPI | BSP_IRQ_LINES_MASK)) == 0);
@@ -321,15 +326,36 @@ static void sched_irq(unsigned irq_mask)
 	 * here). Device lines alone move no deadline (the BSP raises
 	 * BSP_IRQ_TIMER whenever one passes): then only what their handlers
 	 * made ready is judged, without the clock, the timer queue or a
-	 * re-arm (the one-core interrupt fast path; a timer still armed for
-	 * a thread a handler woke fires early and is re-armed then). */
+	 * re-arm (a timer still armed for a thread a handler woke fires
+	 * early and is re-armed then). */
 	bool timers = (irq_mask & (BSP_IRQ_TIMER | BSP_IRQ_IPI)) != 0u;
 	bool fix = false;
 	bool resched = sched_tick(c, timers, &fix);
 	K_ASSERT(c == sched_this_core());
 	c->isr_depth = 0;
 	if (c->current->is_idle)
-		return; /* the idle loop looks at its run queue itself */
+		return false; /* the idle loop looks at its run queue itself */
+	c->irq_resched = resched;
+	c->irq_fix = fix;
+	if (BSP_CORES_MAX > 1u)
+		return true;
+	struct k_thread *t = c->current;
+	return resched || fix || (t->kill_defer == 0 && sched_killed(t));
+}
+
+/* The second half of an interrupt (bsp_irq_set_handler): in the
+ * interrupted thread's context, interrupts off, right after sched_irq
+ * returned true. Moves misplaced threads, gives way to a more urgent
+ * thread, and returns when this thread runs again (maybe on another
+ * core), unless it was killed meanwhile. */
+static void sched_irq_preempt(void)
+{
+	struct sched_core *c = sched_this_core();
+	K_ASSERT_MSG(c->isr_depth == 0, "sched_irq_preempt: called from isr");
+	K_ASSERT(!c->current->is_idle);
+	bool fix = c->irq_fix, resched = c->irq_resched;
+	c->irq_fix = false;
+	c->irq_resched = false;
 	if (fix)
 		sched_fix_affinity_asked(c);
 	if (resched)
@@ -392,6 +418,8 @@ static void sched_core_init(struct sched_core *c, unsigned id)
 	c->timer_armed_ns = BSP_TIMER_NONE;
 	c->fix_affinity = false;
 	c->isr_depth = 0;
+	c->irq_resched = false;
+	c->irq_fix = false;
 	c->stats = (struct sched_core_stats){0};
 	c->cur_prio.value = 0;
 	c->nr_ready.value = 0;
@@ -467,7 +495,7 @@ int k_boot(const struct k_boot_config *cfg)
 		}
 	}
 	sched_globals_init(cfg, cores);
-	bsp_irq_set_handler(sched_irq);
+	bsp_irq_set_handler(sched_irq, sched_irq_preempt);
 	g_sched.booted.value = 1;
 
 	struct k_thread_attr attr = K_THREAD_ATTR_DEFAULT;

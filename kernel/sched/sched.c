@@ -319,6 +319,7 @@ static bool sched_irq(unsigned irq_mask)
 	K_ASSERT((irq_mask & ~(unsigned)(BSP_IRQ_TIMER | BSP_IRQ_IPI | BSP_IRQ_LINES_MASK)) == 0);
 	K_ASSERT_MSG(c->isr_depth == 0, "sched_irq: nested interrupt entry");
 	c->isr_depth = 1;
+	c->isr_wake_urgent = false;
 	if (irq_mask & BSP_IRQ_LINES_MASK)
 		irq_lines_dispatch(c, irq_mask);
 	/* With a timer or an IPI in the mask, the clock and the run queue
@@ -327,10 +328,18 @@ static bool sched_irq(unsigned irq_mask)
 	 * BSP_IRQ_TIMER whenever one passes): then only what their handlers
 	 * made ready is judged, without the clock, the timer queue or a
 	 * re-arm (a timer still armed for a thread a handler woke fires
-	 * early and is re-armed then). */
+	 * early and is re-armed then). On one core that judgement is the
+	 * note preempt_check made: a handler may only wake or resume
+	 * threads (k/irq.h), and anything else that makes the running thread
+	 * give way (a priority drop, a new thread) sends an IPI, judged with
+	 * the clock by its own interrupt. */
 	bool timers = (irq_mask & (BSP_IRQ_TIMER | BSP_IRQ_IPI)) != 0u;
 	bool fix = false;
-	bool resched = sched_tick(c, timers, &fix);
+	bool resched;
+	if (BSP_CORES_MAX == 1u && !timers)
+		resched = c->isr_wake_urgent;
+	else
+		resched = sched_tick(c, timers, &fix);
 	K_ASSERT(c == sched_this_core());
 	c->isr_depth = 0;
 	if (c->current->is_idle)
@@ -418,6 +427,7 @@ static void sched_core_init(struct sched_core *c, unsigned id)
 	c->timer_armed_ns = BSP_TIMER_NONE;
 	c->fix_affinity = false;
 	c->isr_depth = 0;
+	c->isr_wake_urgent = false;
 	c->irq_resched = false;
 	c->irq_fix = false;
 	c->stats = (struct sched_core_stats){0};

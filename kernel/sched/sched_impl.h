@@ -332,6 +332,10 @@ struct sched_core {
 	/* This core only, interrupts off: 1 while sched_irq runs handlers and
 	 * the tick (k_in_isr), 0 before it returns. */
 	unsigned isr_depth;
+	/* This core only, interrupts off. Set by preempt_check while this
+	 * core is in isr: a thread made ready here is more urgent than the
+	 * running one (on one core, what sched_irq judges a device line by). */
+	bool isr_wake_urgent;
 	/* sched_irq's verdict for sched_irq_preempt, which the BSP calls right
 	 * after it in the interrupted context: switch, move misplaced threads. */
 	bool irq_resched;

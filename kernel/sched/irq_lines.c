@@ -86,10 +86,14 @@ void irq_lines_dispatch(struct sched_core *c, unsigned irq_mask)
 	K_ASSERT_MSG(c->id == 0, "device line taken on a core other than 0");
 	K_ASSERT(c->isr_depth == 1u);
 	unsigned lines = (irq_mask & BSP_IRQ_LINES_MASK) >> BSP_IRQ_LINE_SHIFT;
-	/* Lowest line first: a fixed order, as an interrupt controller's. */
-	for (unsigned n = 0; lines != 0 && n < K_IRQ_LINES; n++, lines >>= 1)
-		if (lines & 1u)
-			irq_line_run(n);
+	/* Lowest line first: a fixed order, as an interrupt controller's.
+	 * One step per raised line (usually one), not per line number. */
+	for (unsigned n = 0; lines != 0 && n < K_IRQ_LINES; n++) {
+		unsigned line = (unsigned)__builtin_ctz(lines);
+		K_ASSERT(line < K_IRQ_LINES);
+		lines &= lines - 1u;
+		irq_line_run(line);
+	}
 	K_ASSERT(lines == 0);
 }
 

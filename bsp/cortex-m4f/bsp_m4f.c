@@ -82,13 +82,17 @@
 #define UART0_CTRL REG32(0x40004008u)
 #define UART0_BAUDDIV REG32(0x40004010u)
 
-/* NVIC lines. */
-#define IRQ_TIMER0 8u
-#define IRQ_TIMER1 9u
-#define IRQ_IPI 23u
-#define IRQ_LINE0 24u
-#define EXC_SYSTICK 15u
+/* NVIC lines: bsp_m4f.h (M4F_IRQ_*, shared with the vector table). */
+#define IRQ_TIMER0 M4F_IRQ_TIMER0
+#define IRQ_TIMER1 M4F_IRQ_TIMER1
+#define IRQ_IPI M4F_IRQ_IPI
+#define IRQ_LINE0 M4F_IRQ_LINE0
 #define EXC_IRQ0 16u
+
+/* irq_entry.S computes a device line's mask bit from the active exception
+ * number and gives the IPI its bit as constants: what it assumes. */
+_Static_assert(EXC_IRQ0 + IRQ_LINE0 - BSP_IRQ_LINE_SHIFT == 32u, "irq_entry.S: line bit = exc - 32");
+_Static_assert(BSP_IRQ_IPI == 2u, "irq_entry.S: the IPI's mask is 2");
 
 /* Priorities (upper bits only, so any number of implemented bits works). */
 #define M4F_KERNEL_PRIO 0x80u
@@ -670,56 +674,59 @@ void bsp_trace_detail(const char *kind, uintptr_t a, uintptr_t b, const char *te
 
 /* ------------------------------------------------- interrupt plumbing */
 
-/* In Handler mode: acknowledge the source and say what the kernel must see
- * (0: nothing). */
-static unsigned m4f_irq_collect(void)
+/* Each source has its own vector (startup.c), so nothing is told apart by
+ * the active exception number on the way to the kernel. */
+
+/* SysTick, Handler mode (m4f_systick_entry): the kernel's BSP_IRQ_TIMER
+ * once the clock has passed the deadline; 0 when it fired early (another
+ * lap toward a far deadline, one moved later since, or none any more),
+ * after starting the next lap. */
+__attribute__((used)) unsigned m4f_systick_collect(void)
 {
-	unsigned exc = SCB_ICSR & ICSR_VECTACTIVE_MASK;
-	if (exc == EXC_SYSTICK) {
-		uint64_t deadline = timer_deadline_ns;
-		if (deadline != BSP_TIMER_NONE && bsp_clock_ns() >= deadline) {
-			SYST_CSR = 0u;
-			systick_serves_ns = BSP_TIMER_NONE;
-			timer_deadline_ns = BSP_TIMER_NONE;
-			return BSP_IRQ_TIMER;
-		}
-		/* Early: another lap toward a far deadline, one moved later
-		 * since, or none any more (stopped). */
-		systick_program(deadline);
+	uint64_t deadline = timer_deadline_ns;
+	if (deadline != BSP_TIMER_NONE && bsp_clock_ns() >= deadline) {
+		SYST_CSR = 0u;
+		systick_serves_ns = BSP_TIMER_NONE;
+		timer_deadline_ns = BSP_TIMER_NONE;
+		return BSP_IRQ_TIMER;
+	}
+	systick_program(deadline);
+	return 0u;
+}
+
+/* TIMER1, the test device, Handler mode (m4f_device_entry): one arrival on
+ * its line, or 0 after a stop (an arrival already counted out). */
+__attribute__((used)) unsigned m4f_device_collect(void)
+{
+	TIMER_INT(TIMER1_BASE) = 1u;
+	if (device_left == 0u)
 		return 0u;
-	}
-	if (exc < EXC_IRQ0)
-		bsp_panic(__FILE__, __LINE__, "unexpected system exception");
-	unsigned irq = exc - EXC_IRQ0;
-	if (irq == IRQ_TIMER0) {
-		TIMER_INT(TIMER0_BASE) = 1u;
-		clock_wraps = clock_wraps + 1u;
-		return 0u;
-	}
-	if (irq == IRQ_TIMER1) {
-		TIMER_INT(TIMER1_BASE) = 1u;
-		if (device_left == 0u)
-			return 0u;
-		device_left = device_left - 1u;
-		if (device_left == 0u)
-			TIMER_CTRL(TIMER1_BASE) = 0u;
-		return BSP_IRQ_LINE(device_line);
-	}
-	if (irq == IRQ_IPI)
-		return BSP_IRQ_IPI;
-	if (irq >= IRQ_LINE0 && irq < IRQ_LINE0 + BSP_IRQ_LINES)
-		return BSP_IRQ_LINE(irq - IRQ_LINE0);
+	device_left = device_left - 1u;
+	if (device_left == 0u)
+		TIMER_CTRL(TIMER1_BASE) = 0u;
+	return BSP_IRQ_LINE(device_line);
+}
+
+/* TIMER0 wrapped: one more 2^32 ticks of the clock. Its own vector; the
+ * kernel never sees it. */
+__attribute__((used)) void m4f_clock_wrap_isr(void)
+{
+	TIMER_INT(TIMER0_BASE) = 1u;
+	clock_wraps = clock_wraps + 1u;
+}
+
+/* A vector of a line this board never enables. */
+__attribute__((used)) void m4f_irq_unexpected(void)
+{
 	bsp_panic(__FILE__, __LINE__, "unexpected interrupt line");
 }
 
-/* Called by m4f_irq_entry (irq_entry.S) in Handler mode on the exception
- * stack, BASEPRI raised: the source, then the kernel's handler. True when
- * the interrupted thread must call the kernel's preempt function first. */
-__attribute__((used)) bool m4f_irq_handle(void)
+/* Called by m4f_irq_kernel (irq_entry.S) in Handler mode on the exception
+ * stack, BASEPRI raised, with a nonzero mask: the kernel's handler. True
+ * when the interrupted thread must call the kernel's preempt function
+ * first. */
+__attribute__((used)) bool m4f_irq_handle(unsigned mask)
 {
-	unsigned mask = m4f_irq_collect();
-	if (mask == 0u)
-		return false;
 	bool preempt = irq_handler(mask);
 	if (M4F_CHECK_LOCKS && basepri_get() != M4F_KERNEL_MASK)
 		bsp_panic(__FILE__, __LINE__, "the kernel's handler changed the interrupt mask");

@@ -6,7 +6,8 @@
  * Locks (sched_impl.h, level 0): each line's run_lock is held while its
  * handler runs, so k_irq_disconnect can wait for a running handler by taking
  * it; g_irq.lock guards the table and is taken after a run_lock (a handler
- * may call k_irq_raise), never before one. A handler is called with no
+ * may call k_irq_raise), never before one. A one-core build takes neither
+ * in a take nor g_irq.lock in k_irq_raise: interrupts off exclude everyone. A handler is called with no
  * other kernel lock held: the calls it may make take their own.
  *
  * Device lines are taken on core 0 only (bsp.h), one handler call per take,
@@ -58,15 +59,42 @@ void irq_lines_init(void)
 	K_ASSERT(g_irq.line[0].fn == NULL);
 }
 
+/* A take's locks: its run_lock across the handler, the table's while fn
+ * and arg are read. On one core (folded) neither is taken: whoever else
+ * uses them is a thread, which holds them only with interrupts off, so it
+ * can neither be inside them nor wait for them while a take runs. */
+static void irq_take_lock(struct irq_line *l)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	if (BSP_CORES_MAX == 1u) {
+		K_ASSERT(!bsp_spin_held(&l->run_lock) && !bsp_spin_held(&g_irq.lock));
+		return;
+	}
+	bsp_spin_lock(&l->run_lock);
+	bsp_spin_lock(&g_irq.lock);
+}
+
+static void irq_table_unlock(void)
+{
+	if (BSP_CORES_MAX > 1u)
+		bsp_spin_unlock(&g_irq.lock);
+}
+
+static void irq_run_unlock(struct irq_line *l)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	if (BSP_CORES_MAX > 1u)
+		bsp_spin_unlock(&l->run_lock);
+}
+
 /* One take of line n on this core (core 0), in isr context. */
 static void irq_line_run(unsigned n)
 {
 	struct irq_line *l = &g_irq.line[n];
-	bsp_spin_lock(&l->run_lock);
-	bsp_spin_lock(&g_irq.lock);
+	irq_take_lock(l);
 	k_irq_handler_fn fn = l->fn;
 	void *arg = l->arg;
-	bsp_spin_unlock(&g_irq.lock);
+	irq_table_unlock();
 	if (fn) {
 		l->taken++;
 		sched_trace("irq", n, (uintptr_t)l->taken);
@@ -77,7 +105,7 @@ static void irq_line_run(unsigned n)
 		l->dropped++;
 		sched_trace("irq-drop", n, (uintptr_t)l->dropped);
 	}
-	bsp_spin_unlock(&l->run_lock);
+	irq_run_unlock(l);
 }
 
 /* Called by sched_irq with the line bits of its mask, before the tick. */
@@ -163,13 +191,14 @@ int k_irq_raise(unsigned line)
 {
 	if (line >= K_IRQ_LINES)
 		return -K_EINVAL;
-	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_irq.lock);
+	/* One core: interrupts off exclude everyone (obj_lock_fast). */
+	bsp_irq_state_t s = obj_lock_fast(&g_irq.lock);
 	int rc = g_irq.line[line].fn ? 0 : -K_ENOENT;
 	if (rc == 0) {
 		int raised = bsp_irq_line_raise(line);
 		K_ASSERT(raised == 0);
 	}
-	bsp_spin_unlock_irqrestore(&g_irq.lock, s);
+	obj_unlock_fast(&g_irq.lock, s);
 	return rc;
 }
 

@@ -255,13 +255,18 @@ static void sched_preempt(struct sched_core *c)
 	sched_switch(c);
 }
 
+/* sched_tick's verdict, bits. */
+#define SCHED_TICK_RESCHED 1u
+#define SCHED_TICK_FIX 2u
+
 /* Timeouts and the slice of this core, judged by the clock (only when
- * `timers`: a timer or IPI interrupt; else just the run queue). Returns true
- * if the running thread should give way: a more urgent thread is ready here
- * (woken, moved here, or the running one lost priority), its slice ended
- * with an equal one waiting, or its affinity now excludes this core. Sets
- * *fix when ready threads here must move elsewhere. */
-static bool sched_tick(struct sched_core *c, bool timers, bool *fix)
+ * `timers`: a timer or IPI interrupt; else just the run queue). Returns
+ * SCHED_TICK_RESCHED if the running thread should give way: a more urgent
+ * thread is ready here (woken, moved here, or the running one lost
+ * priority), its slice ended with an equal one waiting, or its affinity
+ * now excludes this core; SCHED_TICK_FIX when ready threads here must move
+ * elsewhere. */
+static unsigned sched_tick(struct sched_core *c, bool timers)
 {
 	bool resched = false;
 	bsp_spin_lock(&c->rq.lock);
@@ -295,13 +300,14 @@ static bool sched_tick(struct sched_core *c, bool timers, bool *fix)
 				c->slice_end_ns = now + g_sched.slice_ns;
 		}
 	}
-	*fix = c->fix_affinity && !cur->is_idle && !resched;
-	if (*fix)
+	bool fix = c->fix_affinity && !cur->is_idle && !resched;
+	if (fix)
 		c->fix_affinity = false;
 	if (timers)
 		sched_timer_rearm(c);
 	bsp_spin_unlock(&c->rq.lock);
-	return resched;
+	K_ASSERT(!(fix && resched));
+	return (resched ? SCHED_TICK_RESCHED : 0u) | (fix ? SCHED_TICK_FIX : 0u);
 }
 
 /* The kernel's interrupt handler (bsp_irq_set_handler), in isr context:
@@ -334,22 +340,23 @@ static bool sched_irq(unsigned irq_mask)
 	 * give way (a priority drop, a new thread) sends an IPI, judged with
 	 * the clock by its own interrupt. */
 	bool timers = (irq_mask & (BSP_IRQ_TIMER | BSP_IRQ_IPI)) != 0u;
-	bool fix = false;
-	bool resched;
+	unsigned verdict;
 	if (BSP_CORES_MAX == 1u && !timers)
-		resched = c->isr_wake_urgent;
+		verdict = c->isr_wake_urgent ? SCHED_TICK_RESCHED : 0u;
 	else
-		resched = sched_tick(c, timers, &fix);
+		verdict = sched_tick(c, timers);
 	K_ASSERT(c == sched_this_core());
 	c->isr_depth = 0;
-	if (c->current->is_idle)
-		return false; /* the idle loop looks at its run queue itself */
-	c->irq_resched = resched;
-	c->irq_fix = fix;
-	if (BSP_CORES_MAX > 1u)
-		return true;
 	struct k_thread *t = c->current;
-	return resched || fix || (t->kill_defer == 0 && sched_killed(t));
+	if (t->is_idle)
+		return false; /* the idle loop looks at its run queue itself */
+	/* Many cores: always (a multi-core build's order of points); one
+	 * core: nothing to do and no kill pending -> straight back. */
+	if (verdict == 0u && BSP_CORES_MAX == 1u && !(t->kill_defer == 0 && sched_killed(t)))
+		return false;
+	c->irq_resched = (verdict & SCHED_TICK_RESCHED) != 0u;
+	c->irq_fix = (verdict & SCHED_TICK_FIX) != 0u;
+	return true;
 }
 
 /* The second half of an interrupt (bsp_irq_set_handler): in the

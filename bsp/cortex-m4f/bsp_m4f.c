@@ -9,7 +9,9 @@
  * priority M4F_KERNEL_PRIO) but not PendSV and SVCall (priority 0): the
  * context switch (PendSV) and the return from a kernel interrupt (SVCall)
  * must run while the kernel holds interrupts off. PRIMASK is used only for
- * the instant of WFI in bsp_core_idle.
+ * the instant of WFI in bsp_core_idle. The kernel's interrupt handler runs
+ * in Handler mode with BASEPRI raised too (irq_entry.S), so every kernel
+ * path sees the same "interrupts off".
  *
  * Spinlocks and atomics: one core, so a spinlock is a flag that every caller
  * takes with interrupts off (the contract): nobody else can hold it, and
@@ -80,13 +82,17 @@
 #define UART0_CTRL REG32(0x40004008u)
 #define UART0_BAUDDIV REG32(0x40004010u)
 
-/* NVIC lines. */
-#define IRQ_TIMER0 8u
-#define IRQ_TIMER1 9u
-#define IRQ_IPI 23u
-#define IRQ_LINE0 24u
-#define EXC_SYSTICK 15u
+/* NVIC lines: bsp_m4f.h (M4F_IRQ_*, shared with the vector table). */
+#define IRQ_TIMER0 M4F_IRQ_TIMER0
+#define IRQ_TIMER1 M4F_IRQ_TIMER1
+#define IRQ_IPI M4F_IRQ_IPI
+#define IRQ_LINE0 M4F_IRQ_LINE0
 #define EXC_IRQ0 16u
+
+/* irq_entry.S computes a device line's mask bit from the active exception
+ * number and gives the IPI its bit as constants: what it assumes. */
+_Static_assert(EXC_IRQ0 + IRQ_LINE0 - BSP_IRQ_LINE_SHIFT == 32u, "irq_entry.S: line bit = exc - 32");
+_Static_assert(BSP_IRQ_IPI == 2u, "irq_entry.S: the IPI's mask is 2");
 
 /* Priorities (upper bits only, so any number of implemented bits works). */
 #define M4F_KERNEL_PRIO 0x80u
@@ -97,7 +103,21 @@ _Static_assert(BSP_CORES_MAX >= 1u, "one core at least");
 
 /* ------------------------------------------------------------- state */
 
-static bsp_irq_handler_fn irq_handler;
+/* The kernel's two halves (bsp.h); until it installs them, an interrupt
+ * that reaches the kernel is a bug of the image, reported as one. */
+static bool irq_handler_unset(unsigned mask)
+{
+	(void)mask;
+	bsp_panic(__FILE__, __LINE__, "interrupt before bsp_irq_set_handler");
+}
+
+static void irq_preempt_unset(void)
+{
+	bsp_panic(__FILE__, __LINE__, "preempt before bsp_irq_set_handler");
+}
+
+static bsp_irq_handler_fn irq_handler = irq_handler_unset;
+static bsp_irq_preempt_fn irq_preempt = irq_preempt_unset;
 /* Clock: wraps of TIMER0 (each 2^32 ticks). Written by the wrap interrupt
  * only; read with interrupts off. */
 static volatile uint32_t clock_wraps;
@@ -203,11 +223,12 @@ void bsp_irq_enable(void)
 	irq_on();
 }
 
-void bsp_irq_set_handler(bsp_irq_handler_fn handler)
+void bsp_irq_set_handler(bsp_irq_handler_fn handler, bsp_irq_preempt_fn preempt)
 {
-	if (handler == NULL)
+	if (handler == NULL || preempt == NULL)
 		bsp_panic(__FILE__, __LINE__, "bsp_irq_set_handler: NULL");
 	irq_handler = handler;
+	irq_preempt = preempt;
 }
 
 int bsp_irq_line_raise(unsigned line)
@@ -653,57 +674,73 @@ void bsp_trace_detail(const char *kind, uintptr_t a, uintptr_t b, const char *te
 
 /* ------------------------------------------------- interrupt plumbing */
 
-/* Called by m4f_irq_entry (switch.S) in Handler mode: acknowledge the source
- * and say what the kernel must see (0: nothing). */
-unsigned m4f_irq_collect(void)
+/* Each source has its own vector (startup.c), so nothing is told apart by
+ * the active exception number on the way to the kernel. */
+
+/* SysTick, Handler mode (m4f_systick_entry): the kernel's BSP_IRQ_TIMER
+ * once the clock has passed the deadline; 0 when it fired early (another
+ * lap toward a far deadline, one moved later since, or none any more),
+ * after starting the next lap. */
+__attribute__((used)) unsigned m4f_systick_collect(void)
 {
-	unsigned exc = SCB_ICSR & ICSR_VECTACTIVE_MASK;
-	if (exc == EXC_SYSTICK) {
-		uint64_t deadline = timer_deadline_ns;
-		if (deadline != BSP_TIMER_NONE && bsp_clock_ns() >= deadline) {
-			SYST_CSR = 0u;
-			systick_serves_ns = BSP_TIMER_NONE;
-			timer_deadline_ns = BSP_TIMER_NONE;
-			return BSP_IRQ_TIMER;
-		}
-		/* Early: another lap toward a far deadline, one moved later
-		 * since, or none any more (stopped). */
-		systick_program(deadline);
+	uint64_t deadline = timer_deadline_ns;
+	if (deadline != BSP_TIMER_NONE && bsp_clock_ns() >= deadline) {
+		SYST_CSR = 0u;
+		systick_serves_ns = BSP_TIMER_NONE;
+		timer_deadline_ns = BSP_TIMER_NONE;
+		return BSP_IRQ_TIMER;
+	}
+	systick_program(deadline);
+	return 0u;
+}
+
+/* TIMER1, the test device, Handler mode (m4f_device_entry): one arrival on
+ * its line, or 0 after a stop (an arrival already counted out). */
+__attribute__((used)) unsigned m4f_device_collect(void)
+{
+	TIMER_INT(TIMER1_BASE) = 1u;
+	if (device_left == 0u)
 		return 0u;
-	}
-	if (exc < EXC_IRQ0)
-		bsp_panic(__FILE__, __LINE__, "unexpected system exception");
-	unsigned irq = exc - EXC_IRQ0;
-	if (irq == IRQ_TIMER0) {
-		TIMER_INT(TIMER0_BASE) = 1u;
-		clock_wraps = clock_wraps + 1u;
-		return 0u;
-	}
-	if (irq == IRQ_TIMER1) {
-		TIMER_INT(TIMER1_BASE) = 1u;
-		if (device_left == 0u)
-			return 0u;
-		device_left = device_left - 1u;
-		if (device_left == 0u)
-			TIMER_CTRL(TIMER1_BASE) = 0u;
-		return BSP_IRQ_LINE(device_line);
-	}
-	if (irq == IRQ_IPI)
-		return BSP_IRQ_IPI;
-	if (irq >= IRQ_LINE0 && irq < IRQ_LINE0 + BSP_IRQ_LINES)
-		return BSP_IRQ_LINE(irq - IRQ_LINE0);
+	device_left = device_left - 1u;
+	if (device_left == 0u)
+		TIMER_CTRL(TIMER1_BASE) = 0u;
+	return BSP_IRQ_LINE(device_line);
+}
+
+/* TIMER0 wrapped: one more 2^32 ticks of the clock. Its own vector; the
+ * kernel never sees it. */
+__attribute__((used)) void m4f_clock_wrap_isr(void)
+{
+	TIMER_INT(TIMER0_BASE) = 1u;
+	clock_wraps = clock_wraps + 1u;
+}
+
+/* A vector of a line this board never enables. */
+__attribute__((used)) void m4f_irq_unexpected(void)
+{
 	bsp_panic(__FILE__, __LINE__, "unexpected interrupt line");
 }
 
-/* Called by m4f_irq_tramp in Thread mode, interrupts off, on the
- * interrupted thread's stack. */
-void m4f_irq_dispatch(unsigned mask)
+/* Called by m4f_irq_kernel (irq_entry.S) in Handler mode on the exception
+ * stack, BASEPRI raised, with a nonzero mask: the kernel's handler. True
+ * when the interrupted thread must call the kernel's preempt function
+ * first. */
+__attribute__((used)) bool m4f_irq_handle(unsigned mask)
 {
-	if (irq_handler == NULL)
-		bsp_panic(__FILE__, __LINE__, "interrupt before bsp_irq_set_handler");
-	irq_handler(mask);
-	if (!(basepri_get() != 0u))
-		bsp_panic(__FILE__, __LINE__, "the kernel's handler returned with interrupts on");
+	bool preempt = irq_handler(mask);
+	if (M4F_CHECK_LOCKS && basepri_get() != M4F_KERNEL_MASK)
+		bsp_panic(__FILE__, __LINE__, "the kernel's handler changed the interrupt mask");
+	return preempt;
+}
+
+/* Called by m4f_irq_tramp in Thread mode, interrupts off, on the
+ * interrupted thread's stack. The check is the kernel's, like the lock
+ * checks: the shipped BSP leaves it out (a plain tail call). */
+__attribute__((used)) void m4f_irq_preempt(void)
+{
+	irq_preempt();
+	if (M4F_CHECK_LOCKS && basepri_get() == 0u)
+		bsp_panic(__FILE__, __LINE__, "the kernel's preempt returned with interrupts on");
 }
 
 /* ------------------------------------------------------------- boot */

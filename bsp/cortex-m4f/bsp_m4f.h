@@ -16,6 +16,14 @@
  * of virtual time, so a tick is 40 instructions. */
 #define M4F_TICK_NS 40u
 
+/* NVIC lines the board uses (the vector table and bsp_m4f.c): the clock
+ * timer TIMER0, the test device TIMER1, the IPI, device line 0 (lines
+ * 0..BSP_IRQ_LINES-1 follow it). */
+#define M4F_IRQ_TIMER0 8u
+#define M4F_IRQ_TIMER1 9u
+#define M4F_IRQ_IPI 23u
+#define M4F_IRQ_LINE0 24u
+
 /* The application entry, called by the reset code on the boot context (PSP,
  * thread mode, interrupts off) with the semihosting command line (QEMU's
  * -append, "" when none). Its return value is the exit code given to QEMU. */

@@ -20,16 +20,21 @@ extern char __msp_top[], __boot_stack_top[];
 void m4f_reset(void);
 void m4f_pendsv(void);
 void m4f_svc(void);
-void m4f_irq_entry(void);
+void m4f_systick_entry(void);
+void m4f_device_entry(void);
+void m4f_ipi_entry(void);
+void m4f_irq_line_entry(void);
+void m4f_clock_wrap_isr(void);
+void m4f_irq_unexpected(void);
 void m4f_irq_bad(void);
 void m4f_fault(void);
 void m4f_board_init(void);
 const char *m4f_cmdline(void);
 _Noreturn void m4f_start(void);
 
-/* 16 system exceptions and the board's 32 external lines. Every external
- * line goes to m4f_irq_entry, which tells by the active exception number;
- * only the ones bsp_m4f.c enables can arrive. */
+/* 16 system exceptions and the board's 32 external lines, each source on
+ * its own entry (irq_entry.S, bsp_m4f.c); only the lines bsp_m4f.c enables
+ * can arrive, the others panic. */
 #define M4F_VECTORS (16u + 32u)
 typedef void (*m4f_vector_fn)(void);
 
@@ -44,9 +49,17 @@ __attribute__((section(".vectors"), used)) const m4f_vector_fn m4f_vectors[M4F_V
 	[11] = m4f_svc,
 	[12] = m4f_fault, /* DebugMonitor */
 	[14] = m4f_pendsv,
-	[15] = m4f_irq_entry, /* SysTick */
-	[16 ... 47] = m4f_irq_entry,
+	[15] = m4f_systick_entry,
+	[16 ... 16 + M4F_IRQ_TIMER0 - 1u] = m4f_irq_unexpected,
+	[16 + M4F_IRQ_TIMER0] = m4f_clock_wrap_isr,
+	[16 + M4F_IRQ_TIMER1] = m4f_device_entry,
+	[16 + M4F_IRQ_TIMER1 + 1u ... 16 + M4F_IRQ_IPI - 1u] = m4f_irq_unexpected,
+	[16 + M4F_IRQ_IPI] = m4f_ipi_entry,
+	[16 + M4F_IRQ_LINE0 ... 16 + M4F_IRQ_LINE0 + BSP_IRQ_LINES - 1u] = m4f_irq_line_entry,
 };
+_Static_assert(M4F_IRQ_TIMER1 == M4F_IRQ_TIMER0 + 1u && M4F_IRQ_LINE0 == M4F_IRQ_IPI + 1u,
+	       "the ranges above cover every line once");
+_Static_assert(16u + M4F_IRQ_LINE0 + BSP_IRQ_LINES == M4F_VECTORS, "device lines end the table");
 
 __attribute__((naked, noreturn)) void m4f_reset(void)
 {

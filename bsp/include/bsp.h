@@ -9,7 +9,8 @@
  *
  * Contexts used below:
  *   thread  — a kernel thread or a core's boot context, interrupts on or off;
- *   isr     — inside the handler given to bsp_irq_set_handler (interrupts off);
+ *   isr     — inside the handler given to bsp_irq_set_handler (interrupts
+ *             off; never switches context);
  *   any     — either.
  * Functions that cross cores (spinlocks, atomics, interrupt enable, IPI, context
  * switch, idle) are the simulator's scheduling points: kernel code must touch
@@ -121,12 +122,26 @@ int bsp_irq_line_raise(unsigned line);
 int bsp_device_start(unsigned line, uint32_t count, uint64_t period_ns);
 
 /* The kernel's interrupt handler: called on the interrupted core, in isr
- * context, with a mask of enum bsp_irq bits. It may switch context (preempt);
- * the interrupted context resumes when switched back to. */
-typedef void (*bsp_irq_handler_fn)(unsigned irq_mask);
+ * context (interrupts off, on whatever stack the target takes interrupts
+ * on: a fiber's own on the simulator and wasm, the exception stack in
+ * Handler mode on Cortex-M4F), with a mask of enum bsp_irq bits. It never
+ * switches context. It returns true when the interrupted context must call
+ * the kernel's preempt function before it resumes. */
+typedef bool (*bsp_irq_handler_fn)(unsigned irq_mask);
 
-/* Install the handler; called once at boot before interrupts are enabled. */
-void bsp_irq_set_handler(bsp_irq_handler_fn handler);
+/* The kernel's preempt function: called by the BSP right after a handler
+ * that returned true, before anything else runs on that core (no
+ * scheduling point between the two), in thread context: on the interrupted
+ * context's own stack, interrupts off. It may switch context; it returns,
+ * interrupts still off, when the interrupted context is switched back to
+ * (maybe on another core), and the BSP then resumes that context with
+ * interrupts on, as a return from interrupt does. After a handler that
+ * returned false the interrupted context resumes at once. */
+typedef void (*bsp_irq_preempt_fn)(void);
+
+/* Install both; called once at boot before interrupts are enabled. Neither
+ * is NULL. */
+void bsp_irq_set_handler(bsp_irq_handler_fn handler, bsp_irq_preempt_fn preempt);
 
 /* ------------------------------------------------------------------- time */
 

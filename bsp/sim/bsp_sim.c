@@ -110,6 +110,7 @@ static struct {
 	size_t console_cap;
 
 	bsp_irq_handler_fn irq_handler;
+	bsp_irq_preempt_fn irq_preempt;
 
 	/* The test device of each line (bsp_device_start): arrivals still to
 	 * come and the period. Its next arrival is engine event timer `line`;
@@ -257,8 +258,10 @@ void bsp_sim_teardown(void)
 	regions_forget();
 	free(bsp_sim.console);
 	bsp_irq_handler_fn none = NULL;
+	bsp_irq_preempt_fn no_preempt = NULL;
 	memset(&bsp_sim, 0, sizeof bsp_sim);
 	bsp_sim.irq_handler = none;
+	bsp_sim.irq_preempt = no_preempt;
 }
 
 void bsp_sim_fail_nth(unsigned site, uint64_t n, bool persist)
@@ -398,8 +401,10 @@ static void adapter_irq(void *ctx, unsigned core, unsigned irq_mask)
 			bsp_panic(__FILE__, __LINE__, "device line taken on a core other than 0");
 		device_arrivals(irq_mask);
 	}
-	if (bsp_sim.irq_handler)
-		bsp_sim.irq_handler(irq_mask);
+	/* The handler's second half right after it, on the same fiber, with
+	 * no point between them (bsp.h). */
+	if (bsp_sim.irq_handler && bsp_sim.irq_handler(irq_mask))
+		bsp_sim.irq_preempt();
 }
 
 static void asan_stacks_free_all(void);
@@ -506,9 +511,12 @@ bool bsp_irq_enabled(void)
 	return bsp_sim.in_run ? sim_irq_enabled() : bsp_sim.direct_irq_enabled;
 }
 
-void bsp_irq_set_handler(bsp_irq_handler_fn handler)
+void bsp_irq_set_handler(bsp_irq_handler_fn handler, bsp_irq_preempt_fn preempt)
 {
+	if (handler == NULL || preempt == NULL)
+		bsp_panic(__FILE__, __LINE__, "bsp_irq_set_handler: NULL");
 	bsp_sim.irq_handler = handler;
+	bsp_sim.irq_preempt = preempt;
 }
 
 /* ------------------------------------------------------------------- time */

@@ -34,9 +34,14 @@ static struct {
 	unsigned line3;
 	uint64_t line3_at[BOARD_DEVICE_COUNT + 1u];
 	bool irq_on_in_handler;
+	unsigned preempts;         /* calls of preempt */
+	unsigned preempts_unasked; /* ... not right after a handler that asked */
+	bool asked;                /* the last handler call asked for preempt */
+	bool irq_on_in_preempt;
 } seen;
 
-static void handler(unsigned mask)
+/* Asks for the preempt call when line 2 is in the mask, never else. */
+static bool handler(unsigned mask)
 {
 	seen.calls++;
 	seen.mask_or |= mask;
@@ -46,6 +51,17 @@ static void handler(unsigned mask)
 			seen.line3_at[seen.line3] = bsp_clock_ns();
 		seen.line3++;
 	}
+	seen.asked = (mask & BSP_IRQ_LINE(2)) != 0u;
+	return seen.asked;
+}
+
+static void preempt(void)
+{
+	seen.preempts++;
+	if (!seen.asked)
+		seen.preempts_unasked++;
+	seen.asked = false;
+	seen.irq_on_in_preempt |= bsp_irq_enabled();
 }
 
 static void test_lines(void)
@@ -58,11 +74,12 @@ static void test_lines(void)
 	bsp_irq_enable(); /* taken here */
 	CHECK(seen.calls == 1 && (seen.mask_or & BSP_IRQ_LINE(2)) != 0);
 	CHECK(!seen.irq_on_in_handler);
+	CHECK(seen.preempts == 1 && seen.preempts_unasked == 0 && !seen.irq_on_in_preempt);
 	CHECK(bsp_irq_enabled());
 	(void)bsp_irq_save();
 	CHECK(bsp_irq_line_raise(2) == 0 && bsp_irq_line_raise(2) == 0);
 	bsp_irq_restore(1); /* two raises, one take: a line, not a counter */
-	CHECK(seen.calls == 2);
+	CHECK(seen.calls == 2 && seen.preempts == 2 && seen.preempts_unasked == 0);
 	(void)bsp_irq_save();
 }
 
@@ -95,6 +112,7 @@ static void test_device(void)
 	(void)bsp_irq_save();
 	CHECK(seen.line3 == BOARD_DEVICE_COUNT);
 	CHECK((seen.mask_or & BSP_IRQ_TIMER) != 0);
+	CHECK(seen.preempts == 0); /* nobody asked */
 }
 
 static void test_timer(void)
@@ -158,7 +176,7 @@ int main(void)
 	CHECK(bsp_mem_regions(&r) == 2 && r[0].size == (1u << 20) && r[1].base % 64u == 24u);
 	CHECK(bsp_core_count() == 1 && bsp_core_id() == 0 && bsp_core_start(1, NULL, NULL) == -BSP_EINVAL);
 	CHECK(bsp_file_open("/x", BSP_FILE_READ) == -BSP_ENOSYS && bsp_mem_exec_alloc(64) == NULL);
-	bsp_irq_set_handler(handler);
+	bsp_irq_set_handler(handler, preempt);
 	test_lines();
 	test_device();
 	test_timer();

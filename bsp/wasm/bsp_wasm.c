@@ -46,6 +46,7 @@ static struct {
 	bool irq_enabled;
 	uint32_t pending;            /* enum bsp_irq bits and BSP_IRQ_LINE bits */
 	bsp_irq_handler_fn handler;
+	bsp_irq_preempt_fn preempt;
 	uint64_t now_ns;
 	uint64_t timer_ns;           /* BSP_TIMER_NONE: not armed */
 	uint64_t rng;                /* splitmix64 state, from the seed */
@@ -122,6 +123,7 @@ int bsp_wasm_setup(const struct bsp_wasm_options *options)
 	w.irq_enabled = false;
 	w.pending = 0;
 	w.handler = NULL;
+	w.preempt = NULL;
 	w.now_ns = 0;
 	w.timer_ns = BSP_TIMER_NONE;
 	w.rng = options->seed ^ 0x9e3779b97f4a7c15ull;
@@ -195,9 +197,10 @@ static void fire_due(void)
 	}
 }
 
-/* Take what is pending, with interrupts off during the handler. The handler
- * may switch contexts (preempt); when the interrupted context runs again its
- * interrupts come back on, as a return from interrupt restores them. */
+/* Take what is pending, with interrupts off during the handler. The
+ * kernel's preempt function, called after a handler that asks for it, may
+ * switch contexts; when the interrupted context runs again its interrupts
+ * come back on, as a return from interrupt restores them. */
 static void deliver(void)
 {
 	for (unsigned round = 0; round < WASM_IRQ_ROUNDS_MAX; round++) {
@@ -207,7 +210,8 @@ static void deliver(void)
 		uint32_t mask = w.pending;
 		w.pending = 0;
 		w.irq_enabled = false;
-		w.handler(mask);
+		if (w.handler(mask))
+			w.preempt(); /* the second half, on the same fiber (bsp.h) */
 		WASM_ASSERT(!w.irq_enabled);
 		w.irq_enabled = true;
 	}
@@ -255,10 +259,12 @@ bool bsp_irq_enabled(void)
 	return w.irq_enabled;
 }
 
-void bsp_irq_set_handler(bsp_irq_handler_fn handler)
+void bsp_irq_set_handler(bsp_irq_handler_fn handler, bsp_irq_preempt_fn preempt)
 {
 	WASM_ASSERT(handler != NULL);
+	WASM_ASSERT(preempt != NULL);
 	w.handler = handler;
+	w.preempt = preempt;
 }
 
 int bsp_irq_line_raise(unsigned line)

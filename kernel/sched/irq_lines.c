@@ -6,14 +6,17 @@
  * Locks (sched_impl.h, level 0): each line's run_lock is held while its
  * handler runs, so k_irq_disconnect can wait for a running handler by taking
  * it; g_irq.lock guards the table and is taken after a run_lock (a handler
- * may call k_irq_raise), never before one. A handler is called with no
+ * may call k_irq_raise), never before one. A one-core build takes neither
+ * in a take (interrupts off exclude everyone) and k_irq_raise neither
+ * masks nor locks there (irq_raise_one_core). A handler is called with no
  * other kernel lock held: the calls it may make take their own.
  *
  * Device lines are taken on core 0 only (bsp.h), one handler call per take,
  * with interrupts off and the core's isr depth at 1. A thread a handler makes
- * ready is judged when the handlers are done: sched_irq's tick preempts the
- * interrupted thread on this core if the new one is more urgent, and wake-ups
- * on other cores send their IPI as from a thread.
+ * ready is judged when the handlers are done: sched_irq finds it more urgent
+ * than the interrupted thread and sched_irq_preempt, which the BSP calls
+ * next in the interrupted context, switches to it; wake-ups on other cores
+ * send their IPI as from a thread.
  */
 #include <k/irq.h>
 
@@ -57,15 +60,42 @@ void irq_lines_init(void)
 	K_ASSERT(g_irq.line[0].fn == NULL);
 }
 
+/* A take's locks: its run_lock across the handler, the table's while fn
+ * and arg are read. On one core (folded) neither is taken: whoever else
+ * uses them is a thread, which holds them only with interrupts off, so it
+ * can neither be inside them nor wait for them while a take runs. */
+static void irq_take_lock(struct irq_line *l)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	if (BSP_CORES_MAX == 1u) {
+		K_ASSERT(!bsp_spin_held(&l->run_lock) && !bsp_spin_held(&g_irq.lock));
+		return;
+	}
+	bsp_spin_lock(&l->run_lock);
+	bsp_spin_lock(&g_irq.lock);
+}
+
+static void irq_table_unlock(void)
+{
+	if (BSP_CORES_MAX > 1u)
+		bsp_spin_unlock(&g_irq.lock);
+}
+
+static void irq_run_unlock(struct irq_line *l)
+{
+	K_ASSERT(!bsp_irq_enabled());
+	if (BSP_CORES_MAX > 1u)
+		bsp_spin_unlock(&l->run_lock);
+}
+
 /* One take of line n on this core (core 0), in isr context. */
 static void irq_line_run(unsigned n)
 {
 	struct irq_line *l = &g_irq.line[n];
-	bsp_spin_lock(&l->run_lock);
-	bsp_spin_lock(&g_irq.lock);
+	irq_take_lock(l);
 	k_irq_handler_fn fn = l->fn;
 	void *arg = l->arg;
-	bsp_spin_unlock(&g_irq.lock);
+	irq_table_unlock();
 	if (fn) {
 		l->taken++;
 		sched_trace("irq", n, (uintptr_t)l->taken);
@@ -76,7 +106,7 @@ static void irq_line_run(unsigned n)
 		l->dropped++;
 		sched_trace("irq-drop", n, (uintptr_t)l->dropped);
 	}
-	bsp_spin_unlock(&l->run_lock);
+	irq_run_unlock(l);
 }
 
 /* Called by sched_irq with the line bits of its mask, before the tick. */
@@ -85,10 +115,14 @@ void irq_lines_dispatch(struct sched_core *c, unsigned irq_mask)
 	K_ASSERT_MSG(c->id == 0, "device line taken on a core other than 0");
 	K_ASSERT(c->isr_depth == 1u);
 	unsigned lines = (irq_mask & BSP_IRQ_LINES_MASK) >> BSP_IRQ_LINE_SHIFT;
-	/* Lowest line first: a fixed order, as an interrupt controller's. */
-	for (unsigned n = 0; lines != 0 && n < K_IRQ_LINES; n++, lines >>= 1)
-		if (lines & 1u)
-			irq_line_run(n);
+	/* Lowest line first: a fixed order, as an interrupt controller's.
+	 * One step per raised line (usually one), not per line number. */
+	for (unsigned n = 0; lines != 0 && n < K_IRQ_LINES; n++) {
+		unsigned line = (unsigned)__builtin_ctz(lines);
+		K_ASSERT(line < K_IRQ_LINES);
+		lines &= lines - 1u;
+		irq_line_run(line);
+	}
 	K_ASSERT(lines == 0);
 }
 
@@ -154,10 +188,28 @@ int k_irq_disconnect(unsigned line)
 	return rc;
 }
 
+/* k_irq_raise on one core (folded), interrupts as the caller has them: the
+ * handler is one aligned word no isr writes (connect and disconnect are
+ * thread calls) and no other core exists, so reading it unmasked is whole. A disconnect that slips
+ * in between the read and the pend (a more urgent thread preempting this
+ * one) sees the raise as made before it: pending, dropped at the take,
+ * which k_irq_disconnect's contract already allows. */
+static int irq_raise_one_core(unsigned line)
+{
+	K_ASSERT(BSP_CORES_MAX == 1u && line < K_IRQ_LINES);
+	if (g_irq.line[line].fn == NULL)
+		return -K_ENOENT;
+	int raised = bsp_irq_line_raise(line);
+	K_ASSERT(raised == 0);
+	return 0;
+}
+
 int k_irq_raise(unsigned line)
 {
 	if (line >= K_IRQ_LINES)
 		return -K_EINVAL;
+	if (BSP_CORES_MAX == 1u)
+		return irq_raise_one_core(line);
 	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_irq.lock);
 	int rc = g_irq.line[line].fn ? 0 : -K_ENOENT;
 	if (rc == 0) {

@@ -255,13 +255,18 @@ static void sched_preempt(struct sched_core *c)
 	sched_switch(c);
 }
 
+/* sched_tick's verdict, bits. */
+#define SCHED_TICK_RESCHED 1u
+#define SCHED_TICK_FIX 2u
+
 /* Timeouts and the slice of this core, judged by the clock (only when
- * `timers`: a timer or IPI interrupt; else just the run queue). Returns true
- * if the running thread should give way: a more urgent thread is ready here
- * (woken, moved here, or the running one lost priority), its slice ended
- * with an equal one waiting, or its affinity now excludes this core. Sets
- * *fix when ready threads here must move elsewhere. */
-static bool sched_tick(struct sched_core *c, bool timers, bool *fix)
+ * `timers`: a timer or IPI interrupt; else just the run queue). Returns
+ * SCHED_TICK_RESCHED if the running thread should give way: a more urgent
+ * thread is ready here (woken, moved here, or the running one lost
+ * priority), its slice ended with an equal one waiting, or its affinity
+ * now excludes this core; SCHED_TICK_FIX when ready threads here must move
+ * elsewhere. */
+static unsigned sched_tick(struct sched_core *c, bool timers)
 {
 	bool resched = false;
 	bsp_spin_lock(&c->rq.lock);
@@ -295,25 +300,32 @@ static bool sched_tick(struct sched_core *c, bool timers, bool *fix)
 				c->slice_end_ns = now + g_sched.slice_ns;
 		}
 	}
-	*fix = c->fix_affinity && !cur->is_idle && !resched;
-	if (*fix)
+	bool fix = c->fix_affinity && !cur->is_idle && !resched;
+	if (fix)
 		c->fix_affinity = false;
 	if (timers)
 		sched_timer_rearm(c);
 	bsp_spin_unlock(&c->rq.lock);
-	return resched;
+	K_ASSERT(!(fix && resched));
+	return (resched ? SCHED_TICK_RESCHED : 0u) | (fix ? SCHED_TICK_FIX : 0u);
 }
 
-/* The kernel's interrupt entry (bsp_irq_set_handler): device line handlers
- * first (core 0), then timeouts, slice and preemption. The core is in isr
- * context (k_in_isr) until it may switch: handlers and the tick never
- * switch, so a thread they make ready runs when they are all done. */
-static void sched_irq(unsigned irq_mask)
+/* The kernel's interrupt handler (bsp_irq_set_handler), in isr context:
+ * device line handlers first (core 0), then timeouts and the slice. It
+ * never switches: a thread the handlers or the tick make ready runs once
+ * they are all done, when the BSP calls sched_irq_preempt in the
+ * interrupted context; true asks for that call. Many-core builds always
+ * ask (the order of their scheduling points is what the recorded
+ * schedules replay); a one-core build asks only when there is something
+ * to do, so an interrupt that readies nobody more urgent returns straight
+ * to the interrupted thread (on Cortex-M4F, from Handler mode). */
+static bool sched_irq(unsigned irq_mask)
 {
 	struct sched_core *c = sched_this_core();
 	K_ASSERT((irq_mask & ~(unsigned)(BSP_IRQ_TIMER | BSP_IRQ_IPI | BSP_IRQ_LINES_MASK)) == 0);
 	K_ASSERT_MSG(c->isr_depth == 0, "sched_irq: nested interrupt entry");
 	c->isr_depth = 1;
+	c->isr_wake_urgent = false;
 	if (irq_mask & BSP_IRQ_LINES_MASK)
 		irq_lines_dispatch(c, irq_mask);
 	/* With a timer or an IPI in the mask, the clock and the run queue
@@ -321,15 +333,45 @@ static void sched_irq(unsigned irq_mask)
 	 * here). Device lines alone move no deadline (the BSP raises
 	 * BSP_IRQ_TIMER whenever one passes): then only what their handlers
 	 * made ready is judged, without the clock, the timer queue or a
-	 * re-arm (the one-core interrupt fast path; a timer still armed for
-	 * a thread a handler woke fires early and is re-armed then). */
+	 * re-arm (a timer still armed for a thread a handler woke fires
+	 * early and is re-armed then). On one core that judgement is the
+	 * note preempt_check made: a handler may only wake or resume
+	 * threads (k/irq.h), and anything else that makes the running thread
+	 * give way (a priority drop, a new thread) sends an IPI, judged with
+	 * the clock by its own interrupt. */
 	bool timers = (irq_mask & (BSP_IRQ_TIMER | BSP_IRQ_IPI)) != 0u;
-	bool fix = false;
-	bool resched = sched_tick(c, timers, &fix);
+	unsigned verdict;
+	if (BSP_CORES_MAX == 1u && !timers)
+		verdict = c->isr_wake_urgent ? SCHED_TICK_RESCHED : 0u;
+	else
+		verdict = sched_tick(c, timers);
 	K_ASSERT(c == sched_this_core());
 	c->isr_depth = 0;
-	if (c->current->is_idle)
-		return; /* the idle loop looks at its run queue itself */
+	struct k_thread *t = c->current;
+	if (t->is_idle)
+		return false; /* the idle loop looks at its run queue itself */
+	/* Many cores: always (a multi-core build's order of points); one
+	 * core: nothing to do and no kill pending -> straight back. */
+	if (verdict == 0u && BSP_CORES_MAX == 1u && !(t->kill_defer == 0 && sched_killed(t)))
+		return false;
+	c->irq_resched = (verdict & SCHED_TICK_RESCHED) != 0u;
+	c->irq_fix = (verdict & SCHED_TICK_FIX) != 0u;
+	return true;
+}
+
+/* The second half of an interrupt (bsp_irq_set_handler): in the
+ * interrupted thread's context, interrupts off, right after sched_irq
+ * returned true. Moves misplaced threads, gives way to a more urgent
+ * thread, and returns when this thread runs again (maybe on another
+ * core), unless it was killed meanwhile. */
+static void sched_irq_preempt(void)
+{
+	struct sched_core *c = sched_this_core();
+	K_ASSERT_MSG(c->isr_depth == 0, "sched_irq_preempt: called from isr");
+	K_ASSERT(!c->current->is_idle);
+	bool fix = c->irq_fix, resched = c->irq_resched;
+	c->irq_fix = false;
+	c->irq_resched = false;
 	if (fix)
 		sched_fix_affinity_asked(c);
 	if (resched)
@@ -392,6 +434,9 @@ static void sched_core_init(struct sched_core *c, unsigned id)
 	c->timer_armed_ns = BSP_TIMER_NONE;
 	c->fix_affinity = false;
 	c->isr_depth = 0;
+	c->isr_wake_urgent = false;
+	c->irq_resched = false;
+	c->irq_fix = false;
 	c->stats = (struct sched_core_stats){0};
 	c->cur_prio.value = 0;
 	c->nr_ready.value = 0;
@@ -488,7 +533,7 @@ int k_boot(const struct k_boot_config *cfg)
 		}
 	}
 	sched_globals_init(cfg, cores);
-	bsp_irq_set_handler(sched_irq);
+	bsp_irq_set_handler(sched_irq, sched_irq_preempt);
 	g_sched.booted.value = 1;
 
 	struct k_thread_attr attr = K_THREAD_ATTR_DEFAULT;

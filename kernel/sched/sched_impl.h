@@ -330,8 +330,16 @@ struct sched_core {
 	uint64_t timer_armed_ns;
 	bool fix_affinity;           /* a thread here may not be allowed here */
 	/* This core only, interrupts off: 1 while sched_irq runs handlers and
-	 * the tick (k_in_isr), 0 before it switches or returns. */
+	 * the tick (k_in_isr), 0 before it returns. */
 	unsigned isr_depth;
+	/* This core only, interrupts off. Set by preempt_check while this
+	 * core is in isr: a thread made ready here is more urgent than the
+	 * running one (on one core, what sched_irq judges a device line by). */
+	bool isr_wake_urgent;
+	/* sched_irq's verdict for sched_irq_preempt, which the BSP calls right
+	 * after it in the interrupted context: switch, move misplaced threads. */
+	bool irq_resched;
+	bool irq_fix;
 	/* Atomic hints, read without the lock. */
 	bsp_atomic_t cur_prio;       /* running thread's prio + 1; 0 when idle */
 	bsp_atomic_t nr_ready;       /* rq.count */

@@ -53,14 +53,18 @@ unsigned sched_lock_thread(struct k_thread *t)
 
 /* With core d's lock held and t ready there: IPI d if t should run now.
  * Not to itself from isr: sched_irq judges the queue once the handlers are
- * done (or the idle loop does), so that IPI would only be taken in vain. */
+ * done (or the idle loop does), so that IPI would only be taken in vain;
+ * it is noted instead (isr_wake_urgent), which is all a one-core build's
+ * sched_irq looks at after device lines. */
 static void preempt_check(struct sched_core *d, const struct k_thread *t)
 {
 	K_ASSERT(bsp_spin_held(&d->rq.lock));
 	K_ASSERT(d->current != NULL);
 	if (d->current->is_idle || t->prio > d->current->prio) {
-		if (d->id == bsp_core_id() && d->isr_depth != 0)
+		if (d->id == bsp_core_id() && d->isr_depth != 0) {
+			d->isr_wake_urgent = true;
 			return;
+		}
 		sched_ipi(d->id);
 	}
 }

@@ -11,7 +11,8 @@
  * enable. Device interrupts are taken on core 0.
  *
  * A handler runs in isr context: interrupts off, no blocking call, on
- * whatever thread's stack the target uses for interrupts. From isr it may call
+ * the stack the target takes interrupts on (the interrupted thread's on the
+ * simulator and wasm, the exception stack on Cortex-M4F). From isr it may call
  * k_sem_give, k_cond_signal, k_cond_broadcast, k_msgq_put with K_NO_WAIT,
  * k_thread_resume, k_irq_raise and k_in_isr; a thread it makes ready that is
  * more urgent than the interrupted one runs as soon as the handler returns

@@ -1,0 +1,142 @@
+/*
+ * irq_entry.S — the road from a hardware interrupt to the kernel (bsp.h:
+ * bsp_irq_handler_fn, bsp_irq_preempt_fn).
+ *
+ * Every kernel interrupt (SysTick, the test-device timer, the IPI line, the
+ * device lines: priority 0x80) reaches m4f_irq_kernel. The kernel's
+ * handler runs right there, in Handler mode on the exception stack (MSP),
+ * with BASEPRI raised so that kernel code sees "interrupts off" as it does
+ * in thread context (bsp_irq_enabled reads BASEPRI). It never switches. Only
+ * when it asks for the kernel's preempt function (a more urgent thread is
+ * ready, ...) is the interrupted thread made to call it in Thread mode, on
+ * its own stack, through m4f_irq_tramp and `svc 0`: the preempt function
+ * may switch context like any kernel code. An interrupt that readies nobody
+ * more urgent costs one exception entry and return, as on any RTOS.
+ */
+	.syntax unified
+	.thumb
+	.text
+
+	.equ KERNEL_MASK, 0x80
+
+/* Each source has its own vector (startup.c). Device lines and the IPI
+ * need no acknowledging (software pends them in the NVIC) and go straight
+ * to the kernel with their mask; SysTick and the test device first ask C
+ * (bsp_m4f.c) whether the kernel must see them. The clock timer's wrap
+ * never reaches the kernel (m4f_clock_wrap_isr, C). */
+	.equ BSP_IRQ_IPI, 2		@ bsp.h; checked in bsp_m4f.c
+	.equ LINE_BIT_FROM_EXC, 32	@ exception 16 + 24 + n -> bit 8 + n (bsp_m4f.c)
+
+	.global m4f_irq_line_entry
+	.type m4f_irq_line_entry, %function
+	.thumb_func
+m4f_irq_line_entry:
+	mrs	r0, ipsr
+	sub	r0, r0, #LINE_BIT_FROM_EXC
+	movs	r1, #1
+	lsl	r0, r1, r0		@ BSP_IRQ_LINE(n)
+	b	m4f_irq_kernel
+	.size m4f_irq_line_entry, . - m4f_irq_line_entry
+
+	.global m4f_ipi_entry
+	.type m4f_ipi_entry, %function
+	.thumb_func
+m4f_ipi_entry:
+	mov	r0, #BSP_IRQ_IPI
+	b	m4f_irq_kernel
+	.size m4f_ipi_entry, . - m4f_ipi_entry
+
+	.global m4f_systick_entry
+	.type m4f_systick_entry, %function
+	.thumb_func
+m4f_systick_entry:
+	push	{r4, lr}
+	bl	m4f_systick_collect
+	pop	{r4, lr}
+	cbnz	r0, m4f_irq_kernel
+	bx	lr			@ nothing for the kernel
+	.size m4f_systick_entry, . - m4f_systick_entry
+
+	.global m4f_device_entry
+	.type m4f_device_entry, %function
+	.thumb_func
+m4f_device_entry:
+	push	{r4, lr}
+	bl	m4f_device_collect
+	pop	{r4, lr}
+	cbnz	r0, m4f_irq_kernel
+	bx	lr			@ nothing for the kernel
+	.size m4f_device_entry, . - m4f_device_entry
+
+/* r0 = the kernel's mask (nonzero). m4f_irq_handle (C, bsp_m4f.c) runs the
+ * kernel's handler and returns nonzero when the preempt function must run.
+ * The interrupted context had interrupts on (BASEPRI 0): a kernel interrupt
+ * is taken at no other BASEPRI this board uses, so 0 is what the return
+ * restores. Otherwise a frame of the interrupted frame's type is pushed below
+ * it, which "returns" into m4f_irq_tramp(exc_return) with BASEPRI still
+ * raised; when that type carries the FPU, the pending lazy save of s0-s15 is
+ * forced first (any FP instruction does it), so the interrupted frame holds
+ * them before another frame is laid below. */
+	.type m4f_irq_kernel, %function
+	.thumb_func
+m4f_irq_kernel:
+	tst	lr, #0x4		@ only Thread mode on PSP is ever interrupted
+	beq	m4f_irq_bad
+	push	{r4, lr}		@ r4: keeps the stack 8-byte aligned
+	mov	r1, #KERNEL_MASK
+	msr	basepri, r1		@ the kernel's handler runs with interrupts off
+	bl	m4f_irq_handle
+	cbnz	r0, 1f
+	msr	basepri, r0		@ r0 == 0: interrupts on again
+	pop	{r4, pc}		@ EXC_RETURN: resume the interrupted thread
+1:	pop	{r4, lr}
+	mrs	r3, psp
+	tst	lr, #0x10
+	bne	2f
+	vmrs	r2, fpscr		@ forces the lazy save into the interrupted frame
+	sub	r3, r3, #104		@ FP frame: 8 words, s0-s15, fpscr, reserved
+	str	r2, [r3, #96]
+	b	3f
+2:	sub	r3, r3, #32		@ basic frame: 8 words
+3:	str	lr, [r3, #0]		@ r0: how to resume the interrupted context
+	ldr	r2, =m4f_irq_tramp
+	bic	r2, r2, #1
+	str	r2, [r3, #24]		@ pc
+	mov	r2, #0x01000000
+	str	r2, [r3, #28]		@ xpsr: Thumb
+	msr	psp, r3
+	bx	lr			@ BASEPRI stays raised: the trampoline starts with interrupts off
+	.size m4f_irq_kernel, . - m4f_irq_kernel
+
+/* Thread mode, interrupts off, on the interrupted thread's stack just below
+ * its frame. r0 = the EXC_RETURN that resumes it. */
+	.global m4f_irq_tramp
+	.type m4f_irq_tramp, %function
+	.thumb_func
+m4f_irq_tramp:
+	push	{r0, lr}
+	bl	m4f_irq_preempt
+	pop	{r0, r1}		@ sp is back at the interrupted frame
+	svc	#0
+	b	m4f_irq_bad		@ never resumed
+	.size m4f_irq_tramp, . - m4f_irq_tramp
+
+/* SVCall, only from m4f_irq_tramp: drop its own frame, turn interrupts on
+ * and resume the interrupted frame with r0 = its EXC_RETURN. A pending lazy
+ * FPU save of the dropped frame is forced first: left pending, the return
+ * would take the live registers as the interrupted frame's s0-s15. */
+	.global m4f_svc
+	.type m4f_svc, %function
+	.thumb_func
+m4f_svc:
+	mrs	r1, psp
+	tst	lr, #0x10
+	bne	1f
+	vmrs	r2, fpscr
+	add	r1, r1, #72		@ FP frame: 104 bytes in all
+1:	add	r1, r1, #32
+	mov	r2, #0
+	msr	basepri, r2
+	msr	psp, r1
+	bx	r0
+	.size m4f_svc, . - m4f_svc

@@ -22,9 +22,13 @@ void runq_init(struct runq *rq)
 	K_ASSERT(ql_empty(&rq->timers));
 }
 
+/* The ready count other cores read without the lock (placing a new
+ * thread, stealing). A one-core build (BSP_CORES_MAX 1, folded) has no
+ * other core to read it: the store folds away and the hint stays 0. */
 static void runq_hint(struct sched_core *c)
 {
-	bsp_atomic_store(&c->nr_ready, c->rq.count);
+	if (BSP_CORES_MAX > 1u)
+		bsp_atomic_store(&c->nr_ready, c->rq.count);
 }
 
 /* Caller holds c->rq.lock; t is READY and in no queue. */

@@ -162,7 +162,8 @@ void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t now_n
 	c->current = next;
 	c->slice_end_ns = now_ns + g_sched.slice_ns;
 	c->stats.switches++;
-	bsp_atomic_store(&c->cur_prio, next->is_idle ? 0u : next->prio + 1u);
+	if (BSP_CORES_MAX > 1u) /* a hint for other cores: none on one core */
+		bsp_atomic_store(&c->cur_prio, next->is_idle ? 0u : next->prio + 1u);
 	sched_timer_switch(c);
 	sched_trace("switch", prev->id, next->id);
 	if (prev->state == TS_DEAD) {

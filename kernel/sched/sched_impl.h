@@ -332,7 +332,9 @@ struct sched_core {
 	/* This core only, interrupts off: 1 while sched_irq runs handlers and
 	 * the tick (k_in_isr), 0 before it switches or returns. */
 	unsigned isr_depth;
-	/* Atomic hints, read without the lock. */
+	/* Atomic hints, read by other cores without the lock. A one-core
+	 * build (BSP_CORES_MAX 1) has no reader and never writes them: both
+	 * stay 0 there. */
 	bsp_atomic_t cur_prio;       /* running thread's prio + 1; 0 when idle */
 	bsp_atomic_t nr_ready;       /* rq.count */
 	struct runq rq;

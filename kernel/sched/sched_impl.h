@@ -386,6 +386,7 @@ void runq_init(struct runq *rq);
 void runq_enqueue(struct sched_core *c, struct k_thread *t, bool at_head);
 void runq_remove(struct sched_core *c, struct k_thread *t);
 struct k_thread *runq_pick(struct sched_core *c, uint64_t now_ns);
+struct k_thread *runq_rotate(struct sched_core *c, struct k_thread *t, uint64_t now_ns); /* one core */
 unsigned runq_top_prio(const struct runq *rq); /* 0 if empty; else prio+1 */
 void timerq_insert(struct sched_core *c, struct k_thread *t, uint64_t deadline_ns);
 void timerq_remove(struct sched_core *c, struct k_thread *t);

@@ -122,7 +122,7 @@ void sched_switch(struct sched_core *c)
 	K_ASSERT(bsp_spin_held(&c->rq.lock));
 	K_ASSERT(!bsp_irq_enabled());
 	/* One clock read serves the pick's wait accounting and the slice. */
-	uint64_t now = bsp_clock_ns();
+	uint64_t now = sched_switch_clock();
 	struct k_thread *next = runq_pick(c, now);
 	if (next && !(next->affinity & core_bit(c->id))) {
 		/* Its mask excludes this core: back in line, and the next
@@ -132,14 +132,52 @@ void sched_switch(struct sched_core *c)
 		c->fix_affinity = true;
 		next = NULL;
 	}
-	sched_switch_to(c, next ? next : &c->idle, now);
+	next = next ? next : &c->idle;
+	sched_switch_to(c, next, sched_slice_end(c, next, now));
+}
+
+/* The slice end of next if c switches to it at now_ns (SCHED_CLOCK_UNREAD:
+ * not read yet). With slices on demand: none (BSP_TIMER_NONE) unless a
+ * thread waits at its level. */
+uint64_t sched_slice_end(const struct sched_core *c, const struct k_thread *next, uint64_t now_ns)
+{
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	if (!SCHED_SLICE_ON_DEMAND) {
+		K_ASSERT(now_ns != SCHED_CLOCK_UNREAD);
+		return now_ns + g_sched.slice_ns;
+	}
+	if (next->is_idle || ql_empty(&c->rq.lists[next->prio]))
+		return BSP_TIMER_NONE;
+	if (now_ns == SCHED_CLOCK_UNREAD)
+		now_ns = bsp_clock_ns();
+	K_ASSERT(now_ns != SCHED_CLOCK_UNREAD);
+	return now_ns + g_sched.slice_ns;
+}
+
+/* SCHED_SLICE_ON_DEMAND: a thread has become ready at prio on c (this
+ * core, rq.lock held). If the running thread is at that level and has no
+ * slice, its slice starts now, and the timer is armed no later than its
+ * end (the lazy timer may be armed later, or not at all). */
+void sched_slice_demand(struct sched_core *c, unsigned prio)
+{
+	K_ASSERT(SCHED_SLICE_ON_DEMAND);
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	const struct k_thread *cur = c->current;
+	if (cur->is_idle || cur->prio != prio || cur->on_core == SCHED_CORE_NONE ||
+	    c->slice_end_ns != BSP_TIMER_NONE)
+		return;
+	K_ASSERT(c->id == bsp_core_id());
+	c->slice_end_ns = bsp_clock_ns() + g_sched.slice_ns;
+	if (c->timer_armed_ns > c->slice_end_ns)
+		sched_timer_rearm(c);
+	K_ASSERT(c->timer_armed_ns <= c->slice_end_ns);
 }
 
 /* sched_switch with the next context chosen by the caller: the most urgent
  * runnable one here (in no run queue, homed here, allowed here) or idle.
- * now_ns: the BSP clock read by the caller (one read serves the pick's wait
- * accounting and the new slice). */
-void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t now_ns)
+ * slice_end_ns: next's slice end (sched_slice_end, from the clock read the
+ * caller made for its pick), left unused when next is the caller. */
+void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t slice_end_ns)
 {
 	K_ASSERT(bsp_spin_held(&c->rq.lock));
 	K_ASSERT(next != NULL && !ql_linked(&next->rq_link));
@@ -160,7 +198,7 @@ void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t now_n
 	if (prev != &c->idle)
 		prev->on_core = SCHED_CORE_NONE;
 	c->current = next;
-	c->slice_end_ns = now_ns + g_sched.slice_ns;
+	c->slice_end_ns = slice_end_ns;
 	c->stats.switches++;
 	if (BSP_CORES_MAX > 1u) /* a hint for other cores: none on one core */
 		bsp_atomic_store(&c->cur_prio, next->is_idle ? 0u : next->prio + 1u);
@@ -292,6 +330,8 @@ static bool sched_tick(struct sched_core *c, bool timers, bool *fix)
 			sched_trace("tick", cur->id, c->id);
 			if (top >= cur->prio + 1u)
 				resched = true; /* round-robin among equals */
+			else if (SCHED_SLICE_ON_DEMAND) /* nobody at its level */
+				c->slice_end_ns = BSP_TIMER_NONE;
 			else
 				c->slice_end_ns = now + g_sched.slice_ns;
 		}

@@ -300,7 +300,8 @@ static void yield_rotate(struct sched_core *c, struct k_thread *t)
 	struct k_thread *next = runq_rotate(c, t, now);
 	K_ASSERT(next != t && (next->affinity & core_bit(c->id)));
 	sched_trace("yield", t->id, c->id);
-	sched_switch_to(c, next, now);
+	/* next's level holds t now: round-robin needs a slice. */
+	sched_switch_to(c, next, now + g_sched.slice_ns);
 }
 
 void k_thread_yield(void)

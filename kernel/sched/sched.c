@@ -124,7 +124,11 @@ void sched_switch(struct sched_core *c)
 	/* One clock read serves the pick's wait accounting and the slice. */
 	uint64_t now = sched_switch_clock();
 	struct k_thread *next = runq_pick(c, now);
-	if (next && !(next->affinity & core_bit(c->id))) {
+	/* One core (BSP_CORES_MAX 1, folded) holds every mask (thread.c cuts
+	 * masks to the online cores and refuses an empty one). */
+	if (BSP_CORES_MAX == 1u && next)
+		K_ASSERT(next->affinity & core_bit(c->id));
+	if (BSP_CORES_MAX > 1u && next && !(next->affinity & core_bit(c->id))) {
 		/* Its mask excludes this core: back in line, and the next
 		 * context here (idle if need be) moves it. */
 		next->state = TS_READY;
@@ -223,8 +227,11 @@ void sched_finish_switch(void)
 	K_ASSERT(bsp_spin_held(&c->rq.lock));
 	struct k_thread *zombie = c->zombie;
 	c->zombie = NULL;
-	bool fix = c->fix_affinity;
-	c->fix_affinity = false;
+	/* Never asked on one core (BSP_CORES_MAX 1, folded): no flag to clear. */
+	bool fix = BSP_CORES_MAX > 1u && c->fix_affinity;
+	if (BSP_CORES_MAX > 1u)
+		c->fix_affinity = false;
+	K_ASSERT(!c->fix_affinity);
 	bsp_spin_unlock(&c->rq.lock);
 	if (zombie)
 		thread_reap_stack(zombie);

@@ -51,8 +51,9 @@ void runq_enqueue(struct sched_core *c, struct k_thread *t, bool at_head)
 	if (K_CONFIG_SCHED_WAIT_STATS)
 		t->ready_since_ns = bsp_clock_ns();
 	runq_hint(c);
-	/* Mostly another level than the running thread's: one compare. */
-	if (SCHED_SLICE_ON_DEMAND && t->prio == c->current->prio)
+	/* Not the running thread going back in line (a yield, a preemption),
+	 * and mostly another level than the running thread's: two compares. */
+	if (SCHED_SLICE_ON_DEMAND && t != c->current && t->prio == c->current->prio)
 		sched_slice_demand(c, t->prio);
 }
 

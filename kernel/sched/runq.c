@@ -157,6 +157,12 @@ void timerq_insert(struct sched_core *c, struct k_thread *t, uint64_t deadline_n
 	}
 	ql_insert_before(pos, &t->tq_link);
 	rq->timer_count++;
+	/* SCHED_TIMER_SLICE_ONLY: a timeout earlier than the armed timer
+	 * re-arms here, so a switch need only test its slice end. */
+	if (SCHED_TIMER_SLICE_ONLY && deadline_ns < c->timer_armed_ns)
+		sched_timer_rearm(c);
+	if (SCHED_TIMER_SLICE_ONLY)
+		K_ASSERT(c->timer_armed_ns <= deadline_ns);
 }
 
 void timerq_remove(struct sched_core *c, struct k_thread *t)

@@ -108,6 +108,17 @@ void sched_timer_rearm(struct sched_core *c)
 static void sched_timer_switch(struct sched_core *c)
 {
 	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	if (SCHED_TIMER_SLICE_ONLY) {
+		/* timerq_insert keeps the armed timer no later than the
+		 * first timeout: only the new slice end is left to test. */
+		if (!ql_empty(&c->rq.timers))
+			K_ASSERT(c->timer_armed_ns <= ql_entry(c->rq.timers.next, struct k_thread,
+							       tq_link)->deadline_ns);
+		if (c->current->is_idle || c->timer_armed_ns <= c->slice_end_ns)
+			return;
+		sched_timer_rearm(c);
+		return;
+	}
 	if (K_CONFIG_SCHED_LAZY_TIMER && c->timer_armed_ns <= sched_timer_wanted(c))
 		return;
 	sched_timer_rearm(c);

@@ -524,6 +524,15 @@ static inline k_cpumask_t core_bit(unsigned core)
  * core could not arm this core's timer. */
 #define SCHED_SLICE_ON_DEMAND (BSP_CORES_MAX == 1u)
 
+/* One core with the lazy timer (BSP_CORES_MAX 1 and
+ * K_CONFIG_SCHED_LAZY_TIMER, folded): the armed timer is kept no later
+ * than the first timeout where timeouts are queued (timerq_insert re-arms
+ * for an earlier one; removals and expiries only make it early), so a
+ * switch tests only the new slice end against it. With several cores a
+ * timeout may be queued on another core's queue, whose timer this core
+ * cannot arm: the switch tests both there. */
+#define SCHED_TIMER_SLICE_ONLY (BSP_CORES_MAX == 1u && K_CONFIG_SCHED_LAZY_TIMER)
+
 /* "The caller did not read the clock": sched_slice_end reads it if the
  * thread switched to gets a slice. Only where slices are on demand. */
 #define SCHED_CLOCK_UNREAD UINT64_MAX

@@ -22,9 +22,13 @@ void runq_init(struct runq *rq)
 	K_ASSERT(ql_empty(&rq->timers));
 }
 
+/* The ready count other cores read without the lock (placing a new
+ * thread, stealing). A one-core build (BSP_CORES_MAX 1, folded) has no
+ * other core to read it: the store folds away and the hint stays 0. */
 static void runq_hint(struct sched_core *c)
 {
-	bsp_atomic_store(&c->nr_ready, c->rq.count);
+	if (BSP_CORES_MAX > 1u)
+		bsp_atomic_store(&c->nr_ready, c->rq.count);
 }
 
 /* Caller holds c->rq.lock; t is READY and in no queue. */
@@ -47,6 +51,10 @@ void runq_enqueue(struct sched_core *c, struct k_thread *t, bool at_head)
 	if (K_CONFIG_SCHED_WAIT_STATS)
 		t->ready_since_ns = bsp_clock_ns();
 	runq_hint(c);
+	/* Not the running thread going back in line (a yield, a preemption),
+	 * and mostly another level than the running thread's: two compares. */
+	if (SCHED_SLICE_ON_DEMAND && t != c->current && t->prio == c->current->prio)
+		sched_slice_demand(c, t->prio);
 }
 
 /* Caller holds c->rq.lock; t is READY in this run queue. */
@@ -73,6 +81,17 @@ unsigned runq_top_prio(const struct runq *rq)
 	return p + 1u;
 }
 
+/* The ready-wait accounting of t, leaving the run queue at now_ns. */
+static void runq_note_wait(struct sched_core *c, const struct k_thread *t, uint64_t now_ns)
+{
+	if (!K_CONFIG_SCHED_WAIT_STATS)
+		return;
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	uint64_t waited = now_ns >= t->ready_since_ns ? now_ns - t->ready_since_ns : 0u;
+	if (waited > c->stats.ready_wait_max_ns)
+		c->stats.ready_wait_max_ns = waited;
+}
+
 /* Take the most urgent ready thread (head of its list), or NULL. now_ns:
  * the clock as the caller read it (for the ready-wait accounting). */
 struct k_thread *runq_pick(struct sched_core *c, uint64_t now_ns)
@@ -87,12 +106,36 @@ struct k_thread *runq_pick(struct sched_core *c, uint64_t now_ns)
 	struct k_thread *t = ql_entry(rq->lists[top - 1u].next, struct k_thread, rq_link);
 	K_ASSERT(t->prio == top - 1u);
 	runq_remove(c, t);
-	if (!K_CONFIG_SCHED_WAIT_STATS)
-		return t;
-	uint64_t waited = now_ns >= t->ready_since_ns ? now_ns - t->ready_since_ns : 0u;
-	if (waited > c->stats.ready_wait_max_ns)
-		c->stats.ready_wait_max_ns = waited;
+	runq_note_wait(c, t, now_ns);
 	return t;
+}
+
+/* The one-core yield (BSP_CORES_MAX 1): t, just stopped running and READY,
+ * goes to the tail of its priority's list and that list's head leaves it,
+ * to run. When t's priority is the most urgent one ready (the caller's
+ * test), that is exactly runq_enqueue(t, tail) then runq_pick; the list
+ * stays non-empty and the count stays the same, so the bitmap, the count
+ * and the hints are left alone. Never on several cores: there the two
+ * calls' hint stores are scheduling points the simulator's recorded
+ * schedules count on. */
+struct k_thread *runq_rotate(struct sched_core *c, struct k_thread *t, uint64_t now_ns)
+{
+	struct runq *rq = &c->rq;
+	K_ASSERT(BSP_CORES_MAX == 1u);
+	K_ASSERT(bsp_spin_held(&rq->lock));
+	K_ASSERT_MSG(t->state == TS_READY && t->on_core == SCHED_CORE_NONE,
+		     "runq_rotate: thread not ready or still running");
+	K_ASSERT(runq_top_prio(rq) == t->prio + 1u);
+	struct qlink *list = &rq->lists[t->prio];
+	struct k_thread *next = ql_entry(list->next, struct k_thread, rq_link);
+	K_ASSERT(next->state == TS_READY && next->prio == t->prio);
+	ql_remove(&next->rq_link);
+	ql_insert_before(list, &t->rq_link);
+	if (K_CONFIG_SCHED_WAIT_STATS)
+		t->ready_since_ns = now_ns;
+	runq_note_wait(c, next, now_ns);
+	K_ASSERT(!ql_empty(list));
+	return next;
 }
 
 /* Caller holds c->rq.lock; t's home is c; keeps the queue sorted (FIFO among
@@ -114,6 +157,12 @@ void timerq_insert(struct sched_core *c, struct k_thread *t, uint64_t deadline_n
 	}
 	ql_insert_before(pos, &t->tq_link);
 	rq->timer_count++;
+	/* SCHED_TIMER_SLICE_ONLY: a timeout earlier than the armed timer
+	 * re-arms here, so a switch need only test its slice end. */
+	if (SCHED_TIMER_SLICE_ONLY && deadline_ns < c->timer_armed_ns)
+		sched_timer_rearm(c);
+	if (SCHED_TIMER_SLICE_ONLY)
+		K_ASSERT(c->timer_armed_ns <= deadline_ns);
 }
 
 void timerq_remove(struct sched_core *c, struct k_thread *t)

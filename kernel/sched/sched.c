@@ -108,6 +108,17 @@ void sched_timer_rearm(struct sched_core *c)
 static void sched_timer_switch(struct sched_core *c)
 {
 	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	if (SCHED_TIMER_SLICE_ONLY) {
+		/* timerq_insert keeps the armed timer no later than the
+		 * first timeout: only the new slice end is left to test. */
+		if (!ql_empty(&c->rq.timers))
+			K_ASSERT(c->timer_armed_ns <= ql_entry(c->rq.timers.next, struct k_thread,
+							       tq_link)->deadline_ns);
+		if (c->current->is_idle || c->timer_armed_ns <= c->slice_end_ns)
+			return;
+		sched_timer_rearm(c);
+		return;
+	}
 	if (K_CONFIG_SCHED_LAZY_TIMER && c->timer_armed_ns <= sched_timer_wanted(c))
 		return;
 	sched_timer_rearm(c);
@@ -122,9 +133,13 @@ void sched_switch(struct sched_core *c)
 	K_ASSERT(bsp_spin_held(&c->rq.lock));
 	K_ASSERT(!bsp_irq_enabled());
 	/* One clock read serves the pick's wait accounting and the slice. */
-	uint64_t now = bsp_clock_ns();
+	uint64_t now = sched_switch_clock();
 	struct k_thread *next = runq_pick(c, now);
-	if (next && !(next->affinity & core_bit(c->id))) {
+	/* One core (BSP_CORES_MAX 1, folded) holds every mask (thread.c cuts
+	 * masks to the online cores and refuses an empty one). */
+	if (BSP_CORES_MAX == 1u && next)
+		K_ASSERT(next->affinity & core_bit(c->id));
+	if (BSP_CORES_MAX > 1u && next && !(next->affinity & core_bit(c->id))) {
 		/* Its mask excludes this core: back in line, and the next
 		 * context here (idle if need be) moves it. */
 		next->state = TS_READY;
@@ -132,14 +147,52 @@ void sched_switch(struct sched_core *c)
 		c->fix_affinity = true;
 		next = NULL;
 	}
-	sched_switch_to(c, next ? next : &c->idle, now);
+	next = next ? next : &c->idle;
+	sched_switch_to(c, next, sched_slice_end(c, next, now));
+}
+
+/* The slice end of next if c switches to it at now_ns (SCHED_CLOCK_UNREAD:
+ * not read yet). With slices on demand: none (BSP_TIMER_NONE) unless a
+ * thread waits at its level. */
+uint64_t sched_slice_end(const struct sched_core *c, const struct k_thread *next, uint64_t now_ns)
+{
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	if (!SCHED_SLICE_ON_DEMAND) {
+		K_ASSERT(now_ns != SCHED_CLOCK_UNREAD);
+		return now_ns + g_sched.slice_ns;
+	}
+	if (next->is_idle || ql_empty(&c->rq.lists[next->prio]))
+		return BSP_TIMER_NONE;
+	if (now_ns == SCHED_CLOCK_UNREAD)
+		now_ns = bsp_clock_ns();
+	K_ASSERT(now_ns != SCHED_CLOCK_UNREAD);
+	return now_ns + g_sched.slice_ns;
+}
+
+/* SCHED_SLICE_ON_DEMAND: a thread has become ready at prio on c (this
+ * core, rq.lock held). If the running thread is at that level and has no
+ * slice, its slice starts now, and the timer is armed no later than its
+ * end (the lazy timer may be armed later, or not at all). */
+void sched_slice_demand(struct sched_core *c, unsigned prio)
+{
+	K_ASSERT(SCHED_SLICE_ON_DEMAND);
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	const struct k_thread *cur = c->current;
+	if (cur->is_idle || cur->prio != prio || cur->on_core == SCHED_CORE_NONE ||
+	    c->slice_end_ns != BSP_TIMER_NONE)
+		return;
+	K_ASSERT(c->id == bsp_core_id());
+	c->slice_end_ns = bsp_clock_ns() + g_sched.slice_ns;
+	if (c->timer_armed_ns > c->slice_end_ns)
+		sched_timer_rearm(c);
+	K_ASSERT(c->timer_armed_ns <= c->slice_end_ns);
 }
 
 /* sched_switch with the next context chosen by the caller: the most urgent
  * runnable one here (in no run queue, homed here, allowed here) or idle.
- * now_ns: the BSP clock read by the caller (one read serves the pick's wait
- * accounting and the new slice). */
-void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t now_ns)
+ * slice_end_ns: next's slice end (sched_slice_end, from the clock read the
+ * caller made for its pick), left unused when next is the caller. */
+void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t slice_end_ns)
 {
 	K_ASSERT(bsp_spin_held(&c->rq.lock));
 	K_ASSERT(next != NULL && !ql_linked(&next->rq_link));
@@ -160,9 +213,10 @@ void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t now_n
 	if (prev != &c->idle)
 		prev->on_core = SCHED_CORE_NONE;
 	c->current = next;
-	c->slice_end_ns = now_ns + g_sched.slice_ns;
+	c->slice_end_ns = slice_end_ns;
 	c->stats.switches++;
-	bsp_atomic_store(&c->cur_prio, next->is_idle ? 0u : next->prio + 1u);
+	if (BSP_CORES_MAX > 1u) /* a hint for other cores: none on one core */
+		bsp_atomic_store(&c->cur_prio, next->is_idle ? 0u : next->prio + 1u);
 	sched_timer_switch(c);
 	sched_trace("switch", prev->id, next->id);
 	if (prev->state == TS_DEAD) {
@@ -184,8 +238,11 @@ void sched_finish_switch(void)
 	K_ASSERT(bsp_spin_held(&c->rq.lock));
 	struct k_thread *zombie = c->zombie;
 	c->zombie = NULL;
-	bool fix = c->fix_affinity;
-	c->fix_affinity = false;
+	/* Never asked on one core (BSP_CORES_MAX 1, folded): no flag to clear. */
+	bool fix = BSP_CORES_MAX > 1u && c->fix_affinity;
+	if (BSP_CORES_MAX > 1u)
+		c->fix_affinity = false;
+	K_ASSERT(!c->fix_affinity);
 	bsp_spin_unlock(&c->rq.lock);
 	if (zombie)
 		thread_reap_stack(zombie);
@@ -296,6 +353,8 @@ static unsigned sched_tick(struct sched_core *c, bool timers)
 			sched_trace("tick", cur->id, c->id);
 			if (top >= cur->prio + 1u)
 				resched = true; /* round-robin among equals */
+			else if (SCHED_SLICE_ON_DEMAND) /* nobody at its level */
+				c->slice_end_ns = BSP_TIMER_NONE;
 			else
 				c->slice_end_ns = now + g_sched.slice_ns;
 		}

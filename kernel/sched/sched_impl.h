@@ -326,6 +326,8 @@ struct sched_core {
 	/* rq.lock */
 	struct k_thread *current;
 	struct k_thread *zombie;     /* dead thread whose stack the next context frees */
+	/* The running thread's slice end; BSP_TIMER_NONE when it has none
+	 * (SCHED_SLICE_ON_DEMAND: nobody ready at its level). */
 	uint64_t slice_end_ns;
 	uint64_t timer_armed_ns;
 	bool fix_affinity;           /* a thread here may not be allowed here */
@@ -340,7 +342,9 @@ struct sched_core {
 	 * after it in the interrupted context: switch, move misplaced threads. */
 	bool irq_resched;
 	bool irq_fix;
-	/* Atomic hints, read without the lock. */
+	/* Atomic hints, read by other cores without the lock. A one-core
+	 * build (BSP_CORES_MAX 1) has no reader and never writes them: both
+	 * stay 0 there. */
 	bsp_atomic_t cur_prio;       /* running thread's prio + 1; 0 when idle */
 	bsp_atomic_t nr_ready;       /* rq.count */
 	struct runq rq;
@@ -392,6 +396,7 @@ void runq_init(struct runq *rq);
 void runq_enqueue(struct sched_core *c, struct k_thread *t, bool at_head);
 void runq_remove(struct sched_core *c, struct k_thread *t);
 struct k_thread *runq_pick(struct sched_core *c, uint64_t now_ns);
+struct k_thread *runq_rotate(struct sched_core *c, struct k_thread *t, uint64_t now_ns); /* one core */
 unsigned runq_top_prio(const struct runq *rq); /* 0 if empty; else prio+1 */
 void timerq_insert(struct sched_core *c, struct k_thread *t, uint64_t deadline_ns);
 void timerq_remove(struct sched_core *c, struct k_thread *t);
@@ -400,8 +405,11 @@ void timerq_remove(struct sched_core *c, struct k_thread *t);
 struct sched_core *sched_this_core(void);          /* irq off */
 struct k_thread *sched_current(void);              /* irq off */
 void sched_switch(struct sched_core *c);           /* rq.lock held; returns unlocked */
-void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t now_ns); /* the same, next chosen */
+/* The same, next chosen and its slice end given (sched_slice_end). */
+void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t slice_end_ns);
+uint64_t sched_slice_end(const struct sched_core *c, const struct k_thread *next, uint64_t now_ns);
 void sched_finish_switch(void);
+void sched_slice_demand(struct sched_core *c, unsigned prio); /* a thread is ready at prio */
 void sched_timer_rearm(struct sched_core *c);
 void sched_kill_point(void);                       /* exit now if killed */
 void sched_exit_if_killed(struct k_thread *t);     /* irq off: slow-path kill point */
@@ -512,6 +520,38 @@ static inline k_cpumask_t core_bit(unsigned core)
 	if (BSP_CORES_MAX == 1u)
 		return 1u;
 	return (k_cpumask_t)1u << core;
+}
+
+/* Slices on demand, on one core only (BSP_CORES_MAX 1, folded): a thread
+ * switched to gets a slice only when another thread is ready at its level
+ * (round-robin has someone to hand over to); otherwise its slice end is
+ * BSP_TIMER_NONE and the switch reads no clock. When a thread becomes ready
+ * at the running thread's level and the running one has no slice, the
+ * slice starts then (sched_slice_demand), so the newcomer still waits at
+ * most one slice. Several cores keep a slice per switch: a waker on another
+ * core could not arm this core's timer. */
+#define SCHED_SLICE_ON_DEMAND (BSP_CORES_MAX == 1u)
+
+/* One core with the lazy timer (BSP_CORES_MAX 1 and
+ * K_CONFIG_SCHED_LAZY_TIMER, folded): the armed timer is kept no later
+ * than the first timeout where timeouts are queued (timerq_insert re-arms
+ * for an earlier one; removals and expiries only make it early), so a
+ * switch tests only the new slice end against it. With several cores a
+ * timeout may be queued on another core's queue, whose timer this core
+ * cannot arm: the switch tests both there. */
+#define SCHED_TIMER_SLICE_ONLY (BSP_CORES_MAX == 1u && K_CONFIG_SCHED_LAZY_TIMER)
+
+/* "The caller did not read the clock": sched_slice_end reads it if the
+ * thread switched to gets a slice. Only where slices are on demand. */
+#define SCHED_CLOCK_UNREAD UINT64_MAX
+
+/* The clock a switch needs before its pick: for the ready-wait accounting
+ * and the slice; SCHED_CLOCK_UNREAD when neither may need it yet. */
+static inline uint64_t sched_switch_clock(void)
+{
+	if (SCHED_SLICE_ON_DEMAND && !K_CONFIG_SCHED_WAIT_STATS)
+		return SCHED_CLOCK_UNREAD;
+	return bsp_clock_ns();
 }
 
 /* An object's lock on a path that touches only the object's own fields

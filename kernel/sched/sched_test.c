@@ -211,6 +211,58 @@ K_TEST(round_robin_time_slice)
 	unpin_self(old);
 }
 
+/* The two tests below make the equal-priority thread ready while the
+ * spinner runs alone. Where slices are on demand (one core,
+ * SCHED_SLICE_ON_DEMAND) the spinner has no slice until then, so its slice
+ * must start at that moment, or the setter never runs and the spin gives
+ * up; elsewhere its slice runs from its switch and the same holds. */
+#define RR_NAP_NS 20000u /* the setter's sleep: the spinner is alone meanwhile */
+
+static void nap_then_set(void *arg)
+{
+	(void)arg;
+	K_TEST_CHECK(k_thread_sleep_ns(RR_NAP_NS) == 0);
+	bsp_atomic_store(&rr_flag, 1);
+}
+
+/* The setter becomes ready by its timeout, at the spinner's level. */
+K_TEST(round_robin_slice_starts_at_wakeup)
+{
+	unsigned old = pin_self(K_PRIO_MAX);
+	bsp_atomic_store(&rr_flag, 0);
+	bsp_atomic_store(&rr_seen, 0);
+	k_thread_t *b = spawn(nap_then_set, NULL, 10, K_CPUMASK_CORE(0), "napper");
+	k_thread_t *a = spawn(spin_until_flag, NULL, 10, K_CPUMASK_CORE(0), "spinner");
+	join(a);
+	join(b);
+	K_TEST_CHECK(bsp_atomic_load(&rr_seen) == 1);
+	struct k_sched_stats st;
+	k_sched_stats(&st);
+	K_TEST_CHECK(st.ticks > 0);
+	unpin_self(old);
+}
+
+static void drop_then_spin(void *arg)
+{
+	K_TEST_CHECK(k_thread_priority_set(k_thread_self(), (unsigned)(uintptr_t)arg) == 0);
+	spin_until_flag(NULL);
+}
+
+/* The spinner moves down to the level where the setter waits. */
+K_TEST(round_robin_slice_starts_at_priority_drop)
+{
+	unsigned old = pin_self(K_PRIO_MAX);
+	bsp_atomic_store(&rr_flag, 0);
+	bsp_atomic_store(&rr_seen, 0);
+	k_thread_t *b = spawn(set_flag, NULL, 10, K_CPUMASK_CORE(0), "setter");
+	k_thread_t *a = spawn(drop_then_spin, (void *)(uintptr_t)10u, 11, K_CPUMASK_CORE(0),
+			      "spinner");
+	join(a);
+	join(b);
+	K_TEST_CHECK(bsp_atomic_load(&rr_seen) == 1);
+	unpin_self(old);
+}
+
 static bsp_atomic_t yield_next;
 static bsp_atomic_t yield_log[8];
 

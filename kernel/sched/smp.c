@@ -420,7 +420,11 @@ void sched_set_prio(struct k_thread *t, unsigned prio)
 	}
 	if (t->state == TS_RUNNING) {
 		K_ASSERT(c->current == t);
-		bsp_atomic_store(&c->cur_prio, prio + 1u);
+		if (BSP_CORES_MAX > 1u) /* a hint for other cores only */
+			bsp_atomic_store(&c->cur_prio, prio + 1u);
+		/* Moved to a level where threads wait: it needs a slice. */
+		if (SCHED_SLICE_ON_DEMAND && !ql_empty(&c->rq.lists[prio]))
+			sched_slice_demand(c, prio);
 		if (prio < old && runq_top_prio(&c->rq) > prio + 1u)
 			sched_ipi(cpu);
 	}

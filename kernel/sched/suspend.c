@@ -106,7 +106,7 @@ static void resume_switch(struct sched_core *c, struct k_thread *t)
 		c->fix_affinity = true;
 	c->stats.preemptions++;
 	if (runq_top_prio(&c->rq) <= t->prio) { /* every ready one less urgent */
-		sched_switch_to(c, t, bsp_clock_ns());
+		sched_switch_to(c, t, sched_slice_end(c, t, sched_switch_clock()));
 	} else {
 		t->state = TS_READY;
 		runq_enqueue(c, t, false);

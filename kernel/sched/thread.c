@@ -274,6 +274,36 @@ int k_thread_detach(k_thread_t *t)
 	return rc;
 }
 
+/* Whether a yield of t (just stopped, c->rq.lock held) may take the
+ * one-core road: one core only (BSP_CORES_MAX 1, folded: elsewhere the
+ * general road and its scheduling points stay as they are), no suspension
+ * to park it instead, and t's priority the most urgent one ready, so that
+ * an equal thread runs next. With nobody ready at t's level the general
+ * road runs t again (or a more urgent thread). */
+static bool yield_rotates(const struct sched_core *c, const struct k_thread *t)
+{
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	K_ASSERT(t->on_core == SCHED_CORE_NONE);
+	return BSP_CORES_MAX == 1u && !t->suspended && runq_top_prio(&c->rq) == t->prio + 1u;
+}
+
+/* The one-core yield: t takes the tail of its level and that level's head
+ * runs, without the run queue's enqueue and pick (runq_rotate). One core
+ * holds every mask (thread.c cuts masks to the online cores), so the
+ * thread switched to is allowed here. Returns once t runs again. */
+static void yield_rotate(struct sched_core *c, struct k_thread *t)
+{
+	K_ASSERT(BSP_CORES_MAX == 1u);
+	K_ASSERT(t->affinity & core_bit(c->id));
+	t->state = TS_READY;
+	uint64_t now = bsp_clock_ns();
+	struct k_thread *next = runq_rotate(c, t, now);
+	K_ASSERT(next != t && (next->affinity & core_bit(c->id)));
+	sched_trace("yield", t->id, c->id);
+	/* next's level holds t now: round-robin needs a slice. */
+	sched_switch_to(c, next, now + g_sched.slice_ns);
+}
+
 void k_thread_yield(void)
 {
 	bsp_irq_state_t s = bsp_irq_save();
@@ -282,11 +312,15 @@ void k_thread_yield(void)
 	K_ASSERT(!t->is_idle);
 	bsp_spin_lock(&c->rq.lock);
 	t->on_core = SCHED_CORE_NONE;
-	sched_requeue(c, t, false);
-	if (!(t->affinity & core_bit(c->id)))
-		c->fix_affinity = true;
-	sched_trace("yield", t->id, c->id);
-	sched_switch(c);
+	if (yield_rotates(c, t)) {
+		yield_rotate(c, t);
+	} else {
+		sched_requeue(c, t, false);
+		if (!(t->affinity & core_bit(c->id)))
+			c->fix_affinity = true;
+		sched_trace("yield", t->id, c->id);
+		sched_switch(c);
+	}
 	sched_exit_if_killed(t);
 	bsp_irq_restore(s);
 }

@@ -34,13 +34,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_child.h"
 #include "bench_util.h"
 
 #define BENCH_FUZZ_REPS_DEFAULT 5u
 #define BENCH_FUZZ_REPS_MAX 51u
 #define BENCH_FUZZ_PATH_MAX 4096u
-#define BENCH_FUZZ_LINE_MAX 4096u
-#define BENCH_FUZZ_LINES_MAX 1000000u /* a child printing more is broken */
 
 struct fuzz_run {
 	double cpu_s;         /* user + sys of the child */
@@ -63,40 +62,17 @@ static void parse_line(const char *line, struct fuzz_run *r)
 	}
 }
 
+static void on_line(const char *line, void *ctx)
+{
+	parse_line(line, ctx);
+}
+
 /* Run `bin -runs=0 -seed=1 input` with WEFT_FUZZ_STATS=1; output parsed. */
 static bool run_child(const char *bin, const char *input, struct fuzz_run *r)
 {
 	memset(r, 0, sizeof *r);
-	int fd[2];
-	if (pipe(fd) != 0)
-		return false;
-	pid_t pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid == 0) {
-		dup2(fd[1], 1);
-		dup2(fd[1], 2);
-		close(fd[0]);
-		close(fd[1]);
-		setenv("WEFT_FUZZ_STATS", "1", 1);
-		execl(bin, bin, "-runs=0", "-seed=1", input, (char *)NULL);
-		_exit(127);
-	}
-	close(fd[1]);
-	FILE *out = fdopen(fd[0], "r");
-	char line[BENCH_FUZZ_LINE_MAX];
-	for (unsigned i = 0; out && i < BENCH_FUZZ_LINES_MAX && fgets(line, sizeof line, out); i++)
-		parse_line(line, r);
-	if (out)
-		fclose(out);
-	else
-		close(fd[0]);
-	struct rusage ru;
-	if (wait4(pid, &r->status, 0, &ru) != pid)
-		return false;
-	r->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-		   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
-	return WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0;
+	char *argv[] = { (char *)bin, "-runs=0", "-seed=1", (char *)input, NULL };
+	return bench_child_run(argv, true, on_line, r, &r->status, &r->cpu_s);
 }
 
 struct measure {

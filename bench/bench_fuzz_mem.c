@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_child.h"
 #include "bench_util.h"
 
 #define REPS_DEFAULT 5u
@@ -45,8 +46,6 @@
 #define COPIES_DEFAULT 4u
 #define COPIES_MAX 16u
 #define PATH_MAX_BYTES 4096u
-#define LINE_MAX_BYTES 4096u
-#define LINES_MAX 1000000u /* a child printing more is broken */
 #define ARGS_MAX (4u + COPIES_MAX + 1u)
 
 enum which { SIM, DIRECT, NOCHECK, BINARIES };
@@ -60,6 +59,14 @@ struct child {
 	int status;
 };
 
+static void on_line(const char *line, void *ctx)
+{
+	struct child *r = ctx;
+	unsigned long e = 0;
+	if (line[0] == '#' && strstr(line, "DONE") && sscanf(line + 1, "%lu", &e) == 1)
+		r->execs = e;
+}
+
 /* Run `bin -runs=0 -seed=1 dir...` (dir `copies` times); parse its DONE line. */
 static bool run_child(const char *bin, const char *dir, unsigned copies, struct child *r)
 {
@@ -72,37 +79,7 @@ static bool run_child(const char *bin, const char *dir, unsigned copies, struct 
 	for (unsigned i = 0; i < copies && n < ARGS_MAX - 1u; i++)
 		argv[n++] = (char *)dir;
 	argv[n] = NULL;
-	int fd[2];
-	if (pipe(fd) != 0)
-		return false;
-	pid_t pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid == 0) {
-		dup2(fd[1], 1);
-		dup2(fd[1], 2);
-		close(fd[0]);
-		close(fd[1]);
-		execv(bin, argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	FILE *out = fdopen(fd[0], "r");
-	char line[LINE_MAX_BYTES];
-	unsigned long e = 0;
-	for (unsigned i = 0; out && i < LINES_MAX && fgets(line, sizeof line, out); i++)
-		if (line[0] == '#' && strstr(line, "DONE") && sscanf(line + 1, "%lu", &e) == 1)
-			r->execs = e;
-	if (out)
-		fclose(out);
-	else
-		close(fd[0]);
-	struct rusage ru;
-	if (wait4(pid, &r->status, 0, &ru) != pid)
-		return false;
-	r->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-		   (double)ru.ru_stime.tv_usec * 1e-6;
-	return WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0;
+	return bench_child_run(argv, false, on_line, r, &r->status, &r->cpu_s);
 }
 
 /* One repetition of one binary: CPU seconds over the corpus and over nothing. */

@@ -192,20 +192,31 @@ static void set_flag(void *arg)
 	bsp_atomic_store(&rr_flag, 1);
 }
 
-K_TEST(round_robin_time_slice)
+/* The spinner and a setter at one level on core 0, joined; the spinner
+ * saw the flag (it gave up otherwise). The setter is spawned first when
+ * `setter_first` (it must get out of the way on its own). */
+static void rr_race(void (*setter)(void *), const char *setter_name, bool setter_first,
+		    struct k_sched_stats *st)
 {
-	unsigned old = pin_self(K_PRIO_MAX);
 	bsp_atomic_store(&rr_flag, 0);
 	bsp_atomic_store(&rr_seen, 0);
-	/* The spinner runs first and never yields: only the slice timer lets
-	 * the equal-priority setter run. */
+	k_thread_t *b = setter_first ? spawn(setter, NULL, 10, K_CPUMASK_CORE(0), setter_name) : NULL;
 	k_thread_t *a = spawn(spin_until_flag, NULL, 10, K_CPUMASK_CORE(0), "spinner");
-	k_thread_t *b = spawn(set_flag, NULL, 10, K_CPUMASK_CORE(0), "setter");
+	if (!setter_first)
+		b = spawn(setter, NULL, 10, K_CPUMASK_CORE(0), setter_name);
 	join(a);
 	join(b);
 	K_TEST_CHECK(bsp_atomic_load(&rr_seen) == 1);
+	k_sched_stats(st);
+}
+
+K_TEST(round_robin_time_slice)
+{
+	unsigned old = pin_self(K_PRIO_MAX);
+	/* The spinner runs first and never yields: only the slice timer lets
+	 * the equal-priority setter run. */
 	struct k_sched_stats st;
-	k_sched_stats(&st);
+	rr_race(set_flag, "setter", false, &st);
 	K_TEST_CHECK(st.ticks > 0);
 	K_TEST_CHECK(st.preemptions > 0);
 	unpin_self(old);
@@ -229,15 +240,8 @@ static void nap_then_set(void *arg)
 K_TEST(round_robin_slice_starts_at_wakeup)
 {
 	unsigned old = pin_self(K_PRIO_MAX);
-	bsp_atomic_store(&rr_flag, 0);
-	bsp_atomic_store(&rr_seen, 0);
-	k_thread_t *b = spawn(nap_then_set, NULL, 10, K_CPUMASK_CORE(0), "napper");
-	k_thread_t *a = spawn(spin_until_flag, NULL, 10, K_CPUMASK_CORE(0), "spinner");
-	join(a);
-	join(b);
-	K_TEST_CHECK(bsp_atomic_load(&rr_seen) == 1);
 	struct k_sched_stats st;
-	k_sched_stats(&st);
+	rr_race(nap_then_set, "napper", true, &st);
 	K_TEST_CHECK(st.ticks > 0);
 	unpin_self(old);
 }

@@ -396,9 +396,12 @@ K_TEST(msgq_fifo_blocking_both_ways)
 	K_TEST_CHECK(k_msgq_destroy(q) == 0);
 }
 
-/* Messages that are not whole words, and buffers that are not aligned,
- * take the byte copy; whole-word aligned ones the word copy. Both must
- * carry every byte and touch nothing beside the message. */
+/* Every copy class of msgq.c: 1..4 whole words (4..16 bytes) are copied
+ * unrolled by their class, at any buffer alignment; 20 bytes (whole words
+ * beyond the unrolled ones) and 7 (not whole words) go through the general
+ * copy, by words when aligned, by bytes when not. Each must carry every
+ * byte, touch nothing beside the message, and keep the order as the ring's
+ * ends wrap (two messages in a ring of two, twice). */
 static void msgq_fill(uint8_t *p, size_t n, uint8_t seed)
 {
 	K_ASSERT(n <= 32u);
@@ -417,7 +420,7 @@ static bool msgq_bytes_are(const uint8_t *p, size_t n, uint8_t seed)
 
 K_TEST(msgq_odd_sizes_and_unaligned_buffers)
 {
-	static const size_t sizes[] = {7u, 12u, 16u};
+	static const size_t sizes[] = {4u, 7u, 8u, 12u, 16u, 20u};
 	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
 		size_t n = sizes[k];
 		k_msgq_t *q;

@@ -7,36 +7,51 @@
  * by one (that is what makes alloc/free a list pop/push).
  *
  * A slot is a header word, padded to K_MEM_ALIGN, then the block. The header
- * of a free slot links to the next free slot's header (0 ends the list); the
- * header of a block handed out holds the pool's tag (its address with bit 0
- * set, never a slot address nor 0), so a double free or a pointer into the
- * middle of a block is refused, not threaded into the list.
+ * of a free slot links to the next free block (0 ends the list); the header
+ * of a block handed out holds the pool's own address (the busy tag: never a
+ * block address, the blocks lie after the pool's fields, and never 0). A
+ * free is refused unless the pointer is exactly a block of this pool (one
+ * subtraction and one division give its index and what is left over: the
+ * index must be below the count, the rest 0, so a pointer into a block's
+ * middle is refused even where its word before holds the tag) and the
+ * block's header holds the tag (a double free is refused).
+ *
+ * The free count is kept (two instructions more per call than deriving
+ * it) so that k_pool_destroy's busy check and k_pool_free_blocks stay O(1)
+ * with interrupts masked, not a walk of up to K_POOL_BLOCKS_MAX links.
  */
 #include "mem_internal.h"
 
-#define POOL_MAGIC ((uintptr_t)0x9001B10Cu)
+/* Fixed, not derived from the address: one compare with an immediate on
+ * Thumb-2 (the pattern 0xXY00XY00), and no address nor fill pattern of the
+ * kernel's. destroy clears it, so a dead handle is refused. */
+#define POOL_MAGIC ((uint32_t)0x9C009C00u)
 #define POOL_HEADER_BYTES ((uintptr_t)K_MEM_ALIGN)
 
 K_STATIC_ASSERT(K_POOL_BLOCKS_MAX <= 65536u && K_POOL_BLOCK_BYTES_MAX <= 65536u,
 		"a pool's bytes fit 32 bits with its headers");
 
-struct k_pool {
-	uintptr_t magic; /* POOL_MAGIC ^ address; fixed at creation */
-	uintptr_t base;  /* first slot; fixed */
-	uintptr_t end;   /* one past the last slot; fixed */
-	uintptr_t stride;
-	uint32_t blocks;
-	size_t block_bytes;
-
-	bsp_spinlock_t lock; /* guards the two fields below (lock order: leaf;
-			      * pool_lock) */
-	uintptr_t free_head; /* first free slot's header address, 0 = none */
-	uint32_t free_count;
+/* The free list: its head and its length. */
+struct pool_list {
+	uintptr_t head; /* first free block (its header just below it), 0 = none */
+	uintptr_t free; /* blocks on the list */
 };
 
-static uintptr_t pool_tag(const struct k_pool *p)
+struct k_pool {
+	uint32_t magic;  /* POOL_MAGIC; fixed at creation, 0 once destroyed */
+	uint32_t blocks; /* fixed */
+	uintptr_t first; /* the first block (not its header); fixed */
+	uintptr_t stride; /* header + block, a multiple of K_MEM_ALIGN; fixed */
+	size_t block_bytes;
+
+	bsp_spinlock_t lock; /* guards `list` (lock order: leaf; pool_lock) */
+	struct pool_list list;
+};
+
+/* The word of a slot's header, given its block's address. */
+static uintptr_t *pool_header(uintptr_t block)
 {
-	return (uintptr_t)p | 1u;
+	return (uintptr_t *)(block - POOL_HEADER_BYTES);
 }
 
 /* One-core builds (BSP_CORES_MAX 1, folded by the compiler): interrupts off
@@ -59,22 +74,21 @@ static void pool_unlock(struct k_pool *p, bsp_irq_state_t is)
 
 static bool pool_valid(const struct k_pool *p)
 {
-	return p != NULL && p->magic == (POOL_MAGIC ^ (uintptr_t)p);
+	return p != NULL && p->magic == POOL_MAGIC;
 }
 
-/* Thread every slot into the free list, first slot first. */
+/* Thread every block into the free list, first block first. */
 static void pool_thread_slots(struct k_pool *p)
 {
 	K_ASSERT(p->blocks >= 1u && p->blocks <= K_POOL_BLOCKS_MAX);
 	uintptr_t next = 0;
 	for (uint32_t i = p->blocks; i > 0u; i--) {
-		uintptr_t slot = p->base + (uintptr_t)(i - 1u) * p->stride;
-		*(uintptr_t *)slot = next;
-		next = slot;
+		uintptr_t block = p->first + (uintptr_t)(i - 1u) * p->stride;
+		*pool_header(block) = next;
+		next = block;
 	}
-	p->free_head = next;
-	p->free_count = p->blocks;
-	K_ASSERT(p->free_head == p->base);
+	p->list = (struct pool_list){next, p->blocks};
+	K_ASSERT(p->list.head == p->first);
 }
 
 int k_pool_create(k_pool_t **out, size_t block_bytes, size_t blocks, k_mem_owner_t owner)
@@ -88,15 +102,15 @@ int k_pool_create(k_pool_t **out, size_t block_bytes, size_t blocks, k_mem_owner
 	struct k_pool *p = k_mem_alloc(head + stride * blocks, owner);
 	if (p == NULL)
 		return -K_ENOMEM;
-	p->magic = POOL_MAGIC ^ (uintptr_t)p;
-	p->base = (uintptr_t)p + head;
-	p->stride = stride;
+	p->magic = POOL_MAGIC;
 	p->blocks = (uint32_t)blocks;
-	p->end = p->base + stride * blocks;
+	p->first = (uintptr_t)p + head + POOL_HEADER_BYTES;
+	p->stride = stride;
 	p->block_bytes = block_bytes;
 	bsp_spin_init(&p->lock);
 	pool_thread_slots(p);
-	K_ASSERT(p->end <= (uintptr_t)p + k_mem_usable_bytes(p));
+	K_ASSERT(p->first - POOL_HEADER_BYTES + stride * blocks <= (uintptr_t)p + k_mem_usable_bytes(p));
+	K_ASSERT((uintptr_t)p < p->first); /* the tag is never a block */
 	*out = p;
 	return 0;
 }
@@ -106,7 +120,7 @@ int k_pool_destroy(k_pool_t *p)
 	if (!pool_valid(p))
 		return -K_EINVAL;
 	bsp_irq_state_t is = pool_lock(p);
-	bool busy = p->free_count != p->blocks;
+	bool busy = p->list.free != p->blocks;
 	pool_unlock(p, is);
 	if (busy)
 		return -K_EBUSY;
@@ -120,34 +134,46 @@ void *k_pool_alloc(k_pool_t *p)
 	if (!pool_valid(p))
 		return NULL;
 	bsp_irq_state_t is = pool_lock(p);
-	uintptr_t slot = p->free_head;
-	if (slot != 0u) {
-		K_ASSERT(slot >= p->base && slot < p->end);
-		K_ASSERT(p->free_count > 0u);
-		p->free_head = *(uintptr_t *)slot;
-		p->free_count--;
-		*(uintptr_t *)slot = pool_tag(p);
+	uintptr_t block = p->list.head;
+	if (block != 0u) {
+		K_ASSERT(block >= p->first && block - p->first < p->stride * p->blocks);
+		K_ASSERT(p->list.free > 0u && p->list.free <= p->blocks);
+		uintptr_t *hdr = pool_header(block);
+		p->list.head = *hdr;
+		*hdr = (uintptr_t)p; /* the busy tag */
+		p->list.free--;
 	}
 	pool_unlock(p, is);
-	return slot != 0u ? (void *)(slot + POOL_HEADER_BYTES) : NULL;
+	return (void *)block;
+}
+
+/* True if `block` is exactly one of p's blocks: one division gives its
+ * index and what is left over; the index must be below the count and the
+ * rest 0 (a pointer below the first block wraps to a huge offset and is
+ * refused the same way). */
+static bool pool_is_block(const struct k_pool *p, uintptr_t block)
+{
+	K_ASSERT(p->stride >= POOL_HEADER_BYTES + MEM_GRAIN);
+	uintptr_t off = block - p->first;
+	uintptr_t i = off / p->stride;
+	bool is = off == i * p->stride && i < p->blocks;
+	K_ASSERT(!is || (block >= p->first && block % MEM_GRAIN == 0u));
+	return is;
 }
 
 int k_pool_free(k_pool_t *p, void *block)
 {
-	if (!pool_valid(p))
+	if (!pool_valid(p) || !pool_is_block(p, (uintptr_t)block))
 		return -K_EINVAL;
-	uintptr_t slot = (uintptr_t)block - POOL_HEADER_BYTES;
-	/* Range and slot boundary first: only then is the header ours to read. */
-	if ((uintptr_t)block < p->base + POOL_HEADER_BYTES || slot >= p->end ||
-	    (slot - p->base) % p->stride != 0u)
-		return -K_EINVAL;
+	/* Only now is the header ours to read. */
+	uintptr_t *hdr = pool_header((uintptr_t)block);
 	bsp_irq_state_t is = pool_lock(p);
 	int rc = -K_EINVAL; /* not handed out: a double free */
-	if (*(uintptr_t *)slot == pool_tag(p)) {
-		K_ASSERT(p->free_count < p->blocks);
-		*(uintptr_t *)slot = p->free_head;
-		p->free_head = slot;
-		p->free_count++;
+	if (*hdr == (uintptr_t)p) {
+		K_ASSERT(p->list.free < p->blocks);
+		*hdr = p->list.head;
+		p->list.head = (uintptr_t)block;
+		p->list.free++;
 		rc = 0;
 	}
 	pool_unlock(p, is);
@@ -160,7 +186,7 @@ size_t k_pool_free_blocks(const k_pool_t *p)
 		return 0;
 	struct k_pool *w = (struct k_pool *)(uintptr_t)p;
 	bsp_irq_state_t is = pool_lock(w);
-	size_t n = w->free_count;
+	size_t n = w->list.free;
 	pool_unlock(w, is);
 	K_ASSERT(n <= p->blocks);
 	return n;

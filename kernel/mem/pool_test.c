@@ -68,8 +68,9 @@ K_TEST(pool_exhaust_and_refill)
 	K_TEST_CHECK(after.used_bytes == before.used_bytes);
 }
 
-/* A double free, a pointer into a block, a block of another pool and a
- * pointer past the end are refused and change nothing. */
+/* A double free, a pointer into a block (even one that looks like a
+ * block's start), a block of another pool, a pointer past the end and one
+ * below the first block (its header) are refused and change nothing. */
 K_TEST(pool_refuses_bad_frees)
 {
 	k_pool_t *p = NULL, *q = NULL;
@@ -83,6 +84,15 @@ K_TEST(pool_refuses_bad_frees)
 	if (a == NULL || c == NULL)
 		return;
 	K_TEST_CHECK(k_pool_free(p, a + 8) == -K_EINVAL);
+	/* A pointer into a block whose word before holds what a handed-out
+	 * block's header holds (pool.c: the pool's address) is refused too:
+	 * the slot boundary is checked, not only the header. */
+	uintptr_t *words = (uintptr_t *)(void *)a;
+	for (size_t i = 0; i < 32u / sizeof(uintptr_t); i++)
+		words[i] = (uintptr_t)p;
+	K_TEST_CHECK(k_pool_free(p, a + K_MEM_ALIGN) == -K_EINVAL);
+	K_TEST_CHECK(k_pool_free(p, a + 2u * K_MEM_ALIGN) == -K_EINVAL);
+	K_TEST_CHECK(k_pool_free(p, a - K_MEM_ALIGN) == -K_EINVAL); /* a: the first block */
 	K_TEST_CHECK(k_pool_free(p, c) == -K_EINVAL);
 	K_TEST_CHECK(k_pool_free(p, (void *)((uintptr_t)a + 3u * 64u * 1024u)) == -K_EINVAL);
 	K_TEST_CHECK(k_pool_free(p, (void *)(uintptr_t)8u) == -K_EINVAL);

@@ -6,7 +6,9 @@
 #     BSP_CORES_MAX, exit 2; --cores 1 runs;
 #  2. a trace recorded at 2 cores is refused by replay the same way;
 #  3. --version reports "cores: 1..1";
-#  4. a one-core run records a trace that replays to the same final hash.
+#  4. a one-core run records a trace that replays to the same final hash;
+#  5. scripts/sweep.sh refuses it its default cores 1,2,4 (exit 2, before
+#     any run) and sweeps it at --cores 1.
 set -u
 weft=$1; corpus=$2
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
@@ -48,6 +50,20 @@ if [ -n "$recorded" ] && [ "$recorded" = "$replayed" ] &&
   ok "one-core trace replays (final hash $replayed)"
 else
   bad "one-core trace replay: recorded '$recorded', replayed '$replayed':"; tail -5 "$dir/replay"
+fi
+sweep=$(cd "$(dirname "$0")/../.." && pwd)/scripts/sweep.sh
+bash "$sweep" --weft "$weft" --runs 2 --out "$dir/sweep" >"$dir/sweep.out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "at most 1 core" "$dir/sweep.out" && [ ! -s "$dir/sweep/sweep.log" ]; then
+  ok "sweep.sh refuses cores 1,2,4: $(cat "$dir/sweep.out")"
+else
+  bad "sweep.sh at cores 1,2,4: exit $rc:"; head -5 "$dir/sweep.out"
+fi
+if bash "$sweep" --weft "$weft" --runs 2 --cores 1 --strategies random --only '^pingpong$' \
+     --out "$dir/sweep" >"$dir/sweep.out" 2>&1 && grep -q "^1 settings clean, 0 failed" "$dir/sweep.out"; then
+  ok "sweep.sh at --cores 1: $(tail -1 "$dir/sweep.out")"
+else
+  bad "sweep.sh at --cores 1:"; tail -5 "$dir/sweep.out"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

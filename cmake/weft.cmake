@@ -117,9 +117,16 @@ function(weft_library_variant new old)
   target_include_directories(${new}
     PUBLIC $<TARGET_PROPERTY:${old},INTERFACE_INCLUDE_DIRECTORIES>
     PRIVATE $<TARGET_PROPERTY:${old},INCLUDE_DIRECTORIES>)
+  # OLD's private definitions as written, evaluated for NEW: a copy
+  # evaluated for OLD would carry OLD's page size (WEFT_PAGE_BYTES reads a
+  # target property, the root CMakeLists.txt).
+  get_target_property(definitions ${old} COMPILE_DEFINITIONS)
+  if(NOT definitions)
+    set(definitions "")
+  endif()
   target_compile_definitions(${new}
     PUBLIC $<TARGET_PROPERTY:${old},INTERFACE_COMPILE_DEFINITIONS> ${V_PUBLIC_DEFINES}
-    PRIVATE $<TARGET_PROPERTY:${old},COMPILE_DEFINITIONS> ${V_DEFINES})
+    PRIVATE ${definitions} ${V_DEFINES})
   # OLD's options as written, less the global sanitizer flags: a copy would
   # carry them evaluated for OLD, and NEW gets its own from the directory.
   get_target_property(options ${old} COMPILE_OPTIONS)

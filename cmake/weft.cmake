@@ -84,15 +84,21 @@ function(weft_standard_tables)
     TABLE weft_workloads_table SOURCES ${abs_weft_stress})
 endfunction()
 
-# weft_library_variant(NEW OLD [UNSANITIZED] [OPTIONS o...] [LINKS l...])
-# Another static library of OLD's sources, with OLD's include directories,
-# definitions and options, plus OPTIONS; LINKS are linked PUBLIC in place of
-# OLD's own link libraries (give the matching variants). UNSANITIZED sets the
-# target property WEFT_UNSANITIZED, which drops the build's global
-# sanitizer flags for it (the root CMakeLists.txt): the fuzz preset builds
-# its throughput variants this way, beside the checking ones.
+# weft_library_variant(NEW OLD [UNSANITIZED] [OBJECT] [OPTIONS o...]
+#                      [DEFINES d...] [PUBLIC_DEFINES d...] [LINKS l...])
+# Another library of OLD's sources (static; OBJECT: an object library, so
+# every object links, descriptors included), with OLD's include
+# directories, definitions and options, plus OPTIONS and DEFINES (private)
+# and PUBLIC_DEFINES (seen by whoever links NEW too: a configuration such as
+# the board's, which every file of one build must share); LINKS are linked
+# PUBLIC in place of OLD's own link libraries (give the matching variants).
+# UNSANITIZED sets the target property WEFT_UNSANITIZED, which drops the
+# build's global sanitizer flags for it (the root CMakeLists.txt): the fuzz
+# preset builds its throughput variants this way, beside the checking ones.
+# The planted, never-rule, lazy-timer and board kernels are made this way
+# too (sim/CMakeLists.txt).
 function(weft_library_variant new old)
-  cmake_parse_arguments(V "UNSANITIZED" "" "OPTIONS;LINKS" ${ARGN})
+  cmake_parse_arguments(V "UNSANITIZED;OBJECT" "" "OPTIONS;DEFINES;PUBLIC_DEFINES;LINKS" ${ARGN})
   get_target_property(sources ${old} SOURCES)
   get_target_property(dir ${old} SOURCE_DIR)
   set(abs "")
@@ -103,13 +109,24 @@ function(weft_library_variant new old)
       list(APPEND abs "${dir}/${s}")
     endif()
   endforeach()
-  add_library(${new} STATIC ${abs})
+  set(type STATIC)
+  if(V_OBJECT)
+    set(type OBJECT)
+  endif()
+  add_library(${new} ${type} ${abs})
   target_include_directories(${new}
     PUBLIC $<TARGET_PROPERTY:${old},INTERFACE_INCLUDE_DIRECTORIES>
     PRIVATE $<TARGET_PROPERTY:${old},INCLUDE_DIRECTORIES>)
+  # OLD's private definitions as written, evaluated for NEW: a copy
+  # evaluated for OLD would carry OLD's page size (WEFT_PAGE_BYTES reads a
+  # target property, the root CMakeLists.txt).
+  get_target_property(definitions ${old} COMPILE_DEFINITIONS)
+  if(NOT definitions)
+    set(definitions "")
+  endif()
   target_compile_definitions(${new}
-    PUBLIC $<TARGET_PROPERTY:${old},INTERFACE_COMPILE_DEFINITIONS>
-    PRIVATE $<TARGET_PROPERTY:${old},COMPILE_DEFINITIONS>)
+    PUBLIC $<TARGET_PROPERTY:${old},INTERFACE_COMPILE_DEFINITIONS> ${V_PUBLIC_DEFINES}
+    PRIVATE ${definitions} ${V_DEFINES})
   # OLD's options as written, less the global sanitizer flags: a copy would
   # carry them evaluated for OLD, and NEW gets its own from the directory.
   get_target_property(options ${old} COMPILE_OPTIONS)

@@ -356,6 +356,14 @@ uint64_t weft_pct_steps(const struct k_workload *w, unsigned cores, const char *
 	return pct_steps_for(w, cores, strategy, false);
 }
 
+/* The kernel's per-core arrays hold BSP_CORES_MAX cores (bsp.h, set per
+ * build); k_sched_init refuses more, so the CLI must never ask for them. */
+unsigned weft_cores_max(void)
+{
+	_Static_assert(BSP_CORES_MAX >= 1u, "one core at least");
+	return BSP_CORES_MAX < SIM_CORES_MAX ? (unsigned)BSP_CORES_MAX : SIM_CORES_MAX;
+}
+
 size_t weft_region_bytes(const struct k_workload *w, unsigned cores)
 {
 	SIM_ASSERT(w != NULL && cores >= 1 && cores <= SIM_CORES_MAX);
@@ -370,6 +378,8 @@ size_t weft_region_bytes(const struct k_workload *w, unsigned cores)
 enum sim_outcome weft_run_once(const struct k_workload *w, const struct weft_run_options *opts,
 			       sim_result_t *out, char *replay_note, size_t note_cap)
 {
+	SIM_ASSERT(w != NULL && opts != NULL);
+	SIM_ASSERT(opts->cores >= 1 && opts->cores <= weft_cores_max()); /* the CLI checked */
 	host_malloc_tune();
 	/* Before this run's set-up: calibrating is a run of its own. */
 	uint64_t pct_steps = opts->replay || opts->bytes

@@ -98,6 +98,12 @@ const char *weft_run_console(void);
 #define WEFT_REGION_PER_CORE_BYTES (8u * 1024u)
 size_t weft_region_bytes(const struct k_workload *w, unsigned cores);
 
+/* The most cores this binary runs: the engine's limit (SIM_CORES_MAX) or
+ * the kernel's (BSP_CORES_MAX, as this build compiled it), the lower.
+ * weft-board, in the board's one-core configuration, runs 1; the CLI
+ * refuses more with one clear line (exit 2). */
+unsigned weft_cores_max(void);
+
 /* --mem bounds: below the minimum no kernel boots; above the maximum the
  * host allocates (and junk-fills) too much per run. */
 #define WEFT_MEM_MIN_BYTES (64u * 1024u)

@@ -90,6 +90,20 @@ static uint64_t parse_u64(const char *flag, const char *text, uint64_t min, uint
 	return v;
 }
 
+/* --cores: 1..weft_cores_max(). A build with fewer cores than the engine
+ * (weft-board: the board's BSP_CORES_MAX 1) says why it refuses more. */
+static unsigned parse_cores(const char *flag, const char *text)
+{
+	uint64_t v = parse_u64(flag, text, 1, SIM_CORES_MAX);
+	unsigned max = weft_cores_max();
+	SIM_ASSERT(max >= 1 && max <= SIM_CORES_MAX);
+	if (v > max)
+		usage_error("%s %s: this weft's kernel is built for at most %u core%s (BSP_CORES_MAX, "
+			    "the board's configuration)", flag, text, max, max == 1 ? "" : "s");
+	SIM_ASSERT(v >= 1 && v <= max);
+	return (unsigned)v;
+}
+
 static double parse_seconds(const char *text)
 {
 	double seconds = 0;
@@ -162,7 +176,7 @@ static void parse_flags(struct cli *c, int argc, char **argv, int first, const c
 			usage_error("%s needs a value", a);
 		i++;
 		if (!strcmp(a, "--cores")) {
-			c->cores = (unsigned)parse_u64(a, v, 1, SIM_CORES_MAX);
+			c->cores = parse_cores(a, v);
 			c->cores_set = true;
 		} else if (!strcmp(a, "--seed")) {
 			c->seed = parse_u64(a, v, 0, UINT64_MAX);
@@ -871,6 +885,12 @@ static const struct k_workload *load_trace(const char *path, bool strict, sim_tr
 		fprintf(stderr, "weft: %s: %s\n", path, err);
 		exit(WEFT_EXIT_USAGE);
 	}
+	if (t->cores > weft_cores_max()) {
+		fprintf(stderr, "weft: %s: recorded at %u cores; this weft's kernel is built for at most "
+			"%u (BSP_CORES_MAX, the board's configuration)\n", path, t->cores, weft_cores_max());
+		sim_trace_free(t);
+		exit(WEFT_EXIT_USAGE);
+	}
 	bool foreign = strcmp(t->build_id, weft_build_id()) != 0;
 	if (foreign && strict) {
 		fprintf(stderr, "weft: %s: recorded by another build (trace %s, this build %s); "
@@ -1420,7 +1440,7 @@ static int cmd_version(int argc)
 	printf("weft %s\n", prog);
 	printf("  build id:     %s\n", weft_build_id());
 	printf("  trace format: version %u (reads versions 1..%u)\n", SIM_TRACE_VERSION, SIM_TRACE_VERSION);
-	printf("  cores:        1..%u\n", SIM_CORES_MAX);
+	printf("  cores:        1..%u\n", weft_cores_max());
 	return WEFT_EXIT_OK;
 }
 

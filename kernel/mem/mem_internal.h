@@ -89,7 +89,7 @@ static inline mem_ctx_t mem_enter(void)
 {
 	mem_ctx_t ctx;
 	ctx.irq = bsp_irq_save();
-	ctx.core = bsp_core_id();
+	ctx.core = BSP_CORES_MAX == 1u ? 0u : bsp_core_id(); /* folded on one core */
 	return ctx;
 }
 static inline void mem_leave(mem_ctx_t ctx)
@@ -199,7 +199,11 @@ extern unsigned mem_core_count;
  * every lock is taken as documented at the top of this file. */
 static inline bool mem_one_core(void)
 {
-	return mem_core_count == 1u;
+	/* A one-core build (BSP_CORES_MAX == 1: the board) knows it at compile
+	 * time, so the many-core lock paths fold away; the simulator's builds
+	 * still decide at boot, exactly as before. */
+	K_ASSERT(BSP_CORES_MAX > 1u || mem_core_count <= 1u);
+	return BSP_CORES_MAX == 1u || mem_core_count == 1u;
 }
 
 /* Several cores: the calling core's entry, locked, interrupts off (mem.c). */

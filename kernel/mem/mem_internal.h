@@ -138,6 +138,15 @@ K_STATIC_ASSERT(HEAP_SL_LOG2 >= 3u && HEAP_SL_LOG2 <= 5u, "second-level bitmap f
  * which the hot paths index by size alone. Bigger blocks would pin more
  * memory against coalescing than their reuse saves (the fragmentation
  * trace's overhead rises past 1.15). */
+/* A build sets K_CONFIG_MEM_HEAP_FRONT 0 to leave the front cache out (the
+ * board: one core, where the cache saves no lock and costs about 1 KB of
+ * flash): every k_mem_alloc/k_mem_free then goes to TLSF under mem_lock,
+ * nothing ever rests in a cache, and the code of its lists, flush, retry
+ * and hand-over folds away. The simulator and hosted builds keep 1. */
+#ifndef K_CONFIG_MEM_HEAP_FRONT
+#define K_CONFIG_MEM_HEAP_FRONT 1
+#endif
+#define HEAP_FRONT ((K_CONFIG_MEM_HEAP_FRONT) != 0)
 #define FRONT_FL_COUNT 2u
 #define FRONT_CLASSES (FRONT_FL_COUNT * HEAP_SL_COUNT)
 /* Most blocks one class list holds (a class's list empties or fills, and
@@ -397,6 +406,8 @@ extern struct owner_counts owners;
  * sitting in other cores' caches are not subtracted. */
 static inline void owner_sync_locked(struct mem_core *core, k_mem_owner_t owner)
 {
+	if (!HEAP_FRONT) /* nothing is ever cached: the charge is the peak's */
+		return;
 	struct heap_front *f = &core->front;
 	size_t high = owners.o[owner].used_bytes + (size_t)f->own[owner].high;
 	if (high > owners.o[owner].peak_bytes)

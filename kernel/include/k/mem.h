@@ -6,8 +6,9 @@
  *   k_cache_*   per-core magazines (the core's own lock) over a depot of
  *               slabs (the cache's lock);
  *   k_mem_*     the heap: a per-core front cache of small freed blocks (the
- *               core's own lock) over TLSF segregated fits, O(1) alloc and
- *               free;
+ *               core's own lock; left out where K_CONFIG_MEM_HEAP_FRONT is
+ *               0, as on the one-core board) over TLSF segregated fits, O(1)
+ *               alloc and free;
  *   k_frames_*  primary memory: page frames carved from bsp_mem_regions();
  *               heap, frames and owner accounting share one lock (innermost).
  * Every call may be made from thread context on any core, with interrupts on

@@ -1001,6 +1001,17 @@ void *k_mem_alloc_aligned(size_t bytes, size_t align, k_mem_owner_t owner)
 	return heap_alloc_aligned(bytes, align, owner);
 }
 
+/* No fault injection (the caller injected its own): the objects of a
+ * cache built without slabs (cache.c), aligned to align, charged to owner. */
+void *heap_alloc_for(size_t bytes, size_t align, k_mem_owner_t owner)
+{
+	K_ASSERT(MEM_OWNER_VALID(owner));
+	K_ASSERT(mem_is_pow2(align) && align <= K_PAGE_BYTES);
+	if (align <= G)
+		return heap_alloc(bytes, owner);
+	return heap_alloc_aligned(bytes, align, owner);
+}
+
 /* No fault injection: the memory manager's own tables (cache.c). */
 void *heap_alloc_internal(size_t bytes)
 {

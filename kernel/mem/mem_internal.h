@@ -371,6 +371,9 @@ size_t heap_release_spare_locked(void);
  * holds nothing; charged to the kernel; no fault injection. */
 void *heap_alloc_internal(size_t bytes);
 void heap_free_internal(void *p);
+/* Caller holds nothing. A heap block of bytes aligned to align (a power of
+ * two up to K_PAGE_BYTES), charged to owner, or NULL; no fault injection. */
+void *heap_alloc_for(size_t bytes, size_t align, k_mem_owner_t owner);
 /* Caller holds core's lock and mem_lock. Give every block of core's front
  * cache back to the heap. */
 void heap_front_flush_locked(struct mem_core *core);

@@ -149,7 +149,14 @@ size_t k_mem_trim(void);
 
 /* A cache of fixed-size objects for the kernel's hot objects (threads, sync
  * objects, handles). Alloc and free take only the calling core's lock in the
- * common case (a per-core magazine); objects may be freed on any core. */
+ * common case (a per-core magazine); objects may be freed on any core.
+ * A build with K_CONFIG_MEM_CACHE_SLABS=0 (the one-core board) keeps this
+ * API over the heap: each object is a heap block (no slabs, no magazines),
+ * so an owner's cache objects are in its heap figures too (used_bytes,
+ * blocks, and peak_bytes below), cache_bytes still says how much of that
+ * is cache object slots, cache_frames is 0 and k_mem_trim frees nothing of
+ * the caches' own; the checks on free and k_cache_destroy's -K_EBUSY are the
+ * same. */
 typedef struct k_cache k_cache_t;
 
 /* Most objects a magazine holds (per core, per cache). */

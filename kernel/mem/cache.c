@@ -17,8 +17,24 @@
  * Per-owner cache bytes are kept per core (a core's charges minus its
  * releases, wrapping), so a cross-core free needs no global lock; the sum
  * over cores is exact.
+ *
+ * A build with K_CONFIG_MEM_CACHE_SLABS=0 (the one-core board, where a
+ * second allocator beside the heap is flash without a lock to save) keeps
+ * the same API over the heap instead: each object is its own heap block,
+ * charged to its owner there, with the object at the block's payload plus
+ * the cache's alignment and its header word just before it, keyed by the
+ * object's and the cache's addresses (a free with another cache, a second
+ * free or a foreign pointer panics, as with slabs: the heap checks the block
+ * first). The cache counts its live objects (k_cache_destroy's busy check)
+ * and each owner's objects and slot bytes (cache_bytes of the stats, part of
+ * the owner's heap bytes there); no magazines, no slabs, nothing to trim.
  */
 #include "mem_internal.h"
+
+#ifndef K_CONFIG_MEM_CACHE_SLABS
+#define K_CONFIG_MEM_CACHE_SLABS 1
+#endif
+#define CACHE_SLABS ((K_CONFIG_MEM_CACHE_SLABS) != 0)
 
 #define W MEM_WORD
 #define CACHE_MAGIC ((uintptr_t)0xCAC4E0B1CAC4E0B1ull)
@@ -132,6 +148,12 @@ static inline uintptr_t tag_live(const void *obj, k_mem_owner_t owner)
 static inline bool is_live(const void *obj)
 {
 	return ((*obj_hdr(obj) ^ tag_live(obj, 0)) & ~OWNER_BITS_MASK) == 0u;
+}
+
+/* A live object of a cache without slabs: keyed by the cache too. */
+static inline uintptr_t tag_thin(const k_cache_t *c, const void *obj, k_mem_owner_t owner)
+{
+	return (((uintptr_t)obj ^ OBJ_LIVE_KEY ^ (uintptr_t)c) & ~OWNER_BITS_MASK) | owner;
 }
 
 /* Debug: guard bytes from the object's end to the next header. */
@@ -335,10 +357,11 @@ k_cache_t *k_cache_create(const char *name, size_t obj_bytes, size_t align)
 	if (bsp_fault_inject(BSP_FAULT_ALLOC))
 		return NULL;
 	size_t grain = align < K_MEM_ALIGN ? K_MEM_ALIGN : align;
-	k_cache_t *c = heap_alloc_internal(sizeof(k_cache_t) + mem_core_count * sizeof(struct magazine));
+	size_t mags = CACHE_SLABS ? mem_core_count : 0u; /* none over the heap */
+	k_cache_t *c = heap_alloc_internal(sizeof(k_cache_t) + mags * sizeof(struct magazine));
 	if (c == NULL)
 		return NULL;
-	mem_fill(c, 0, sizeof(k_cache_t) + mem_core_count * sizeof(struct magazine));
+	mem_fill(c, 0, sizeof(k_cache_t) + mags * sizeof(struct magazine));
 	c->magic = CACHE_MAGIC ^ (uintptr_t)c;
 	c->name = name;
 	c->obj_bytes = obj_bytes;
@@ -346,11 +369,11 @@ k_cache_t *k_cache_create(const char *name, size_t obj_bytes, size_t align)
 	c->stride = mem_align_up(obj_bytes + W + (K_MEM_DEBUG ? 1u : 0u), grain);
 	c->first_offset = mem_align_up(sizeof(struct slab) + W, grain);
 	c->slab_frames = 1;
-	while (slab_capacity(c->slab_frames, c->first_offset, c->stride) < SLAB_OBJECTS_MIN &&
+	while (CACHE_SLABS && slab_capacity(c->slab_frames, c->first_offset, c->stride) < SLAB_OBJECTS_MIN &&
 	       c->slab_frames < SLAB_FRAMES_MAX)
 		c->slab_frames *= 2u;
-	c->per_slab = (uint32_t)slab_capacity(c->slab_frames, c->first_offset, c->stride);
-	K_ASSERT(c->per_slab >= 1u);
+	c->per_slab = CACHE_SLABS ? (uint32_t)slab_capacity(c->slab_frames, c->first_offset, c->stride) : 0u;
+	K_ASSERT(c->per_slab >= 1u || !CACHE_SLABS);
 	bsp_spin_init(&c->lock);
 	mem_ctx_t ctx = mem_enter();
 	bsp_spin_lock(&caches_lock);
@@ -371,12 +394,68 @@ size_t k_cache_object_bytes(const k_cache_t *c)
 	return c->obj_bytes;
 }
 
+/* Without slabs: count (charge true) or uncount one object of owner in c,
+ * under the core lock and the cache's lock (the order of the top of
+ * mem_internal.h). */
+static void thin_count(k_cache_t *c, k_mem_owner_t owner, bool charge)
+{
+	bsp_irq_state_t irq;
+	struct mem_core *core = mem_core_lock(&irq);
+	bsp_spin_lock(&c->lock);
+	if (charge) {
+		c->out++;
+		core->owner_bytes[owner] += c->stride;
+		core->owner_objects[owner]++;
+	} else {
+		K_ASSERT(c->out > 0u);
+		c->out--;
+		core->owner_bytes[owner] -= c->stride;
+		core->owner_objects[owner]--;
+	}
+	K_ASSERT(c->slabs == 0u && c->partial == NULL);
+	bsp_spin_unlock(&c->lock);
+	mem_core_unlock(core, irq);
+}
+
+/* Without slabs: the object is a heap block's payload plus c->align (room
+ * for its header word), the block as long as a slab slot beyond that. */
+static void *thin_alloc(k_cache_t *c, k_mem_owner_t owner)
+{
+	K_ASSERT(!CACHE_SLABS && c->align >= W && c->stride > c->obj_bytes);
+	uint8_t *p = heap_alloc_for(c->align - W + c->stride, c->align, owner);
+	if (p == NULL)
+		return NULL;
+	void *obj = p + c->align;
+	K_ASSERT(((uintptr_t)obj & (c->align - 1u)) == 0u);
+	*obj_hdr(obj) = tag_thin(c, obj, owner);
+	guard_set(c, obj);
+	thin_count(c, owner, true);
+	return obj;
+}
+
+static void thin_free(k_cache_t *c, void *obj)
+{
+	K_ASSERT(!CACHE_SLABS);
+	uint8_t *p = (uint8_t *)obj - c->align;
+	/* Panics unless p is a live heap block: a foreign pointer or a block
+	 * freed already never reaches the header read below. */
+	k_mem_owner_t owner = k_mem_owner_of(p);
+	MEM_ASSERT(*obj_hdr(obj) == tag_thin(c, obj, owner),
+		   "k_cache_free: not an object of this cache (or freed twice) at", obj);
+	MEM_ASSERT(guard_ok(c, obj), "k_cache_free: write past the end of object", obj);
+	*obj_hdr(obj) = tag_free(obj);
+	thin_count(c, owner, false);
+	heap_free_internal(p);
+}
+
 void *k_cache_alloc(k_cache_t *c, k_mem_owner_t owner)
 {
 	cache_assert(c, "k_cache_alloc: not a cache:");
 	MEM_ASSERT(MEM_OWNER_VALID(owner), "k_cache_alloc: bad owner", owner);
 	if (bsp_fault_inject(BSP_FAULT_ALLOC))
 		return NULL;
+	if (!CACHE_SLABS)
+		return thin_alloc(c, owner);
 	mem_ctx_t ctx = mem_enter();
 	struct mem_core *core = &mem_cores[ctx.core];
 	struct magazine *m = &c->mag[ctx.core];
@@ -402,6 +481,10 @@ void k_cache_free(k_cache_t *c, void *obj)
 	if (obj == NULL)
 		return;
 	cache_assert(c, "k_cache_free: not a cache:");
+	if (!CACHE_SLABS) {
+		thin_free(c, obj);
+		return;
+	}
 	slab_of(c, obj, "k_cache_free: pointer not from this cache:");
 	MEM_ASSERT(*obj_hdr(obj) != tag_free(obj), "k_cache_free: double free of object", obj);
 	MEM_ASSERT(is_live(obj), "k_cache_free: object header damaged (foreign pointer?) at", obj);
@@ -460,10 +543,11 @@ int k_cache_destroy(k_cache_t *c)
 	cache_assert(c, "k_cache_destroy: not a cache:");
 	mem_ctx_t ctx = mem_enter();
 	bsp_spin_lock(&caches_lock);
-	cache_flush_all(c);
+	if (CACHE_SLABS)
+		cache_flush_all(c);
 	bsp_spin_lock(&c->lock);
 	bool busy = c->out != 0u;
-	if (!busy)
+	if (!busy && CACHE_SLABS)
 		cache_release_empty(c);
 	bsp_spin_unlock(&c->lock);
 	if (!busy) {
@@ -487,6 +571,8 @@ int k_cache_destroy(k_cache_t *c)
 
 size_t cache_trim(void)
 {
+	if (!CACHE_SLABS) /* objects are heap blocks: the heap's trim */
+		return 0;
 	size_t frames = 0;
 	mem_ctx_t ctx = mem_enter();
 	bsp_spin_lock(&caches_lock);
@@ -536,6 +622,8 @@ void cache_owner_stats_locked(struct k_mem_owner_stats out[K_MEM_OWNERS_MAX], si
 	cache_owner_sum(bytes, objects);
 	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++) {
 		out[o].cache_bytes = bytes[o];
+		if (!CACHE_SLABS) /* heap blocks: counted in used_bytes already */
+			continue;
 		out[o].used_bytes += bytes[o];
 		out[o].blocks += objects[o];
 	}
@@ -589,6 +677,11 @@ static size_t check_cache(const k_cache_t *c, uintptr_t live_bytes[K_MEM_OWNERS_
 			  uintptr_t live_objects[K_MEM_OWNERS_MAX], size_t *slab_frames)
 {
 	MEM_ASSERT(c->magic == (CACHE_MAGIC ^ (uintptr_t)c), "k_mem_check: cache header damaged at", c);
+	if (!CACHE_SLABS) { /* objects are heap blocks: the heap walk checks them */
+		MEM_ASSERT(c->slabs == 0u && c->partial == NULL && c->full == NULL,
+			   "k_mem_check: cache without slabs has slabs:", c);
+		return 1u;
+	}
 	size_t in_mags = 0, items = 0, slabs = 0, empty = 0, free_tagged = 0, out = 0;
 	for (unsigned i = 0; i < mem_core_count; i++) {
 		const struct magazine *m = &c->mag[i];
@@ -619,6 +712,29 @@ static size_t check_cache(const k_cache_t *c, uintptr_t live_bytes[K_MEM_OWNERS_
 	return items + in_mags + 1u;
 }
 
+/* Without slabs: the objects the caches count out are the objects the
+ * owners are charged with, each at least one byte of slot per object.
+ * Caller as cache_check_locked. */
+static size_t thin_check(const uintptr_t bytes[K_MEM_OWNERS_MAX], const uintptr_t objects[K_MEM_OWNERS_MAX])
+{
+	bool stopped = mem_check_stopped();
+	size_t out = 0, charged = 0, n = 0;
+	for (k_cache_t *c = caches; c != NULL; c = c->next) {
+		K_ASSERT(n++ < cache_count);
+		if (!stopped)
+			bsp_spin_lock(&c->lock);
+		out += c->out;
+		if (!stopped)
+			bsp_spin_unlock(&c->lock);
+	}
+	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++) {
+		MEM_ASSERT(bytes[o] >= objects[o], "k_mem_check: cache bytes below its objects for owner", o);
+		charged += objects[o];
+	}
+	MEM_ASSERT(out == charged, "k_mem_check: cache objects out differ from those charged:", out);
+	return n;
+}
+
 /* Caller holds caches_lock and every core lock, not mem_lock; or runs
  * k_mem_check_stopped (then no depot lock is taken either). */
 size_t cache_check_locked(size_t *slab_frames, size_t *meta_frames)
@@ -640,11 +756,13 @@ size_t cache_check_locked(size_t *slab_frames, size_t *meta_frames)
 	}
 	K_ASSERT_MSG(n == cache_count, "k_mem_check: cache count drifted");
 	cache_owner_sum(bytes, objects);
+	*meta_frames += mem_cores_frames;
+	if (!CACHE_SLABS)
+		return items + thin_check(bytes, objects);
 	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++) {
 		MEM_ASSERT(bytes[o] == live_bytes[o], "k_mem_check: cache bytes charged drifted for owner", o);
 		MEM_ASSERT(objects[o] == live_objects[o], "k_mem_check: cache objects charged drifted for owner", o);
 	}
-	*meta_frames += mem_cores_frames;
 	return items;
 }
 

@@ -57,7 +57,9 @@
  * allocation fails (then TLSF is asked once more; k_mem_realloc does not
  * retry) and on k_mem_trim. The step counter counts TLSF operations only
  * (the cache has no lists to walk); a flush counts each block it gives back
- * as one operation.
+ * as one operation. A build with K_CONFIG_MEM_HEAP_FRONT=0 (the board:
+ * one core, no lock to save) has no front cache: every alloc and free is
+ * TLSF's (mem_internal.h).
  */
 #include "mem_internal.h"
 
@@ -796,6 +798,10 @@ void heap_front_flush_locked(struct mem_core *core)
 {
 	K_ASSERT(mem_core_held(core) && mem_lock_held());
 	struct heap_front *f = &core->front;
+	if (!HEAP_FRONT) { /* a build without the cache: never filled */
+		K_ASSERT(f->bytes == 0u);
+		return;
+	}
 	for (unsigned k = 0; k < FRONT_CLASSES; k++) {
 		for (unsigned n = 0; f->cls[k].head != 0u; n++) {
 			K_ASSERT(n < FRONT_DEPTH_MAX);
@@ -818,6 +824,8 @@ void heap_front_flush_locked(struct mem_core *core)
 
 void heap_front_flush_all(void)
 {
+	if (!HEAP_FRONT)
+		return;
 	for (unsigned c = 0; c < mem_core_count; c++) {
 		struct mem_core *core = &mem_cores[c];
 		bsp_irq_state_t irq = bsp_spin_lock_irqsave(&core->lock);
@@ -861,6 +869,8 @@ static uintptr_t heap_alloc_tlsf(size_t bytes, size_t align, k_mem_owner_t owner
  * Empty them all, then ask TLSF once more. Block address or 0. */
 static HEAP_OUTLINE uintptr_t heap_alloc_retry(size_t bytes, size_t align, k_mem_owner_t owner)
 {
+	if (!HEAP_FRONT) /* no cache holds anything: TLSF's answer stands */
+		return 0;
 	heap_front_flush_all();
 	return heap_alloc_tlsf(bytes, align, owner);
 }
@@ -941,7 +951,7 @@ static inline HEAP_INLINE void *heap_alloc(size_t bytes, k_mem_owner_t owner)
 {
 	bsp_irq_state_t irq;
 	struct mem_core *core = mem_core_lock(&irq);
-	if (bytes > FRONT_FAST_BYTES)
+	if (!HEAP_FRONT || bytes > FRONT_FAST_BYTES)
 		return heap_alloc_big(core, irq, bytes, owner);
 	uintptr_t size = block_size_for(bytes); /* 0 and 1: the same block */
 	struct heap_front *f = &core->front;
@@ -991,6 +1001,17 @@ void *k_mem_alloc_aligned(size_t bytes, size_t align, k_mem_owner_t owner)
 	return heap_alloc_aligned(bytes, align, owner);
 }
 
+/* No fault injection (the caller injected its own): the objects of a
+ * cache built without slabs (cache.c), aligned to align, charged to owner. */
+void *heap_alloc_for(size_t bytes, size_t align, k_mem_owner_t owner)
+{
+	K_ASSERT(MEM_OWNER_VALID(owner));
+	K_ASSERT(mem_is_pow2(align) && align <= K_PAGE_BYTES);
+	if (align <= G)
+		return heap_alloc(bytes, owner);
+	return heap_alloc_aligned(bytes, align, owner);
+}
+
 /* No fault injection: the memory manager's own tables (cache.c). */
 void *heap_alloc_internal(size_t bytes)
 {
@@ -1023,7 +1044,7 @@ void k_mem_free(void *p)
 	uintptr_t h; /* read once, without mem_lock: see hpeek */
 	struct heap_loc loc = heap_block_check(p, &h);
 	uintptr_t b = loc.b, size = h & HEAP_SIZE_MASK;
-	if (size >= FRONT_EXACT_LIMIT) {
+	if (!HEAP_FRONT || size >= FRONT_EXACT_LIMIT) {
 		heap_free_tlsf(core, irq, loc);
 		return;
 	}
@@ -1371,6 +1392,11 @@ size_t heap_front_check_locked(size_t *listed)
 {
 	K_ASSERT(mem_check_holds(&mem_lock));
 	size_t items = 0;
+	if (!HEAP_FRONT) { /* a build without the cache: every list stays empty */
+		for (unsigned c = 0; c < mem_core_count; c++)
+			MEM_ASSERT(mem_cores[c].front.bytes == 0u, "k_mem_check: front cache used in a build without it, core", c);
+		return mem_core_count;
+	}
 	for (unsigned c = 0; c < mem_core_count; c++) {
 		K_ASSERT(mem_check_holds(&mem_cores[c].lock));
 		items += front_check_core(&mem_cores[c], listed);

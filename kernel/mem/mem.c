@@ -57,8 +57,10 @@ bool mem_all(const void *p, unsigned char byte, size_t n)
 	return true;
 }
 
-/* Room for the longest message plus " 0x" and 16 hex digits. */
-#define MEM_PANIC_MAX 192u
+/* Room for the longest message (64 characters today) plus " 0x", 16 hex
+ * digits and the end: 84. A longer message is cut, never overrun (the
+ * copy stops 22 bytes short). Static RAM on every build, so no bigger. */
+#define MEM_PANIC_MAX 96u
 static char mem_panic_buf[MEM_PANIC_MAX];
 
 _Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t addr)

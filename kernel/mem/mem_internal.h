@@ -89,7 +89,7 @@ static inline mem_ctx_t mem_enter(void)
 {
 	mem_ctx_t ctx;
 	ctx.irq = bsp_irq_save();
-	ctx.core = bsp_core_id();
+	ctx.core = BSP_CORES_MAX == 1u ? 0u : bsp_core_id(); /* folded on one core */
 	return ctx;
 }
 static inline void mem_leave(mem_ctx_t ctx)
@@ -138,6 +138,15 @@ K_STATIC_ASSERT(HEAP_SL_LOG2 >= 3u && HEAP_SL_LOG2 <= 5u, "second-level bitmap f
  * which the hot paths index by size alone. Bigger blocks would pin more
  * memory against coalescing than their reuse saves (the fragmentation
  * trace's overhead rises past 1.15). */
+/* A build sets K_CONFIG_MEM_HEAP_FRONT 0 to leave the front cache out (the
+ * board: one core, where the cache saves no lock and costs about 1 KB of
+ * flash): every k_mem_alloc/k_mem_free then goes to TLSF under mem_lock,
+ * nothing ever rests in a cache, and the code of its lists, flush, retry
+ * and hand-over folds away. The simulator and hosted builds keep 1. */
+#ifndef K_CONFIG_MEM_HEAP_FRONT
+#define K_CONFIG_MEM_HEAP_FRONT 1
+#endif
+#define HEAP_FRONT ((K_CONFIG_MEM_HEAP_FRONT) != 0)
 #define FRONT_FL_COUNT 2u
 #define FRONT_CLASSES (FRONT_FL_COUNT * HEAP_SL_COUNT)
 /* Most blocks one class list holds (a class's list empties or fills, and
@@ -199,7 +208,11 @@ extern unsigned mem_core_count;
  * every lock is taken as documented at the top of this file. */
 static inline bool mem_one_core(void)
 {
-	return mem_core_count == 1u;
+	/* A one-core build (BSP_CORES_MAX == 1: the board) knows it at compile
+	 * time, so the many-core lock paths fold away; the simulator's builds
+	 * still decide at boot, exactly as before. */
+	K_ASSERT(BSP_CORES_MAX > 1u || mem_core_count <= 1u);
+	return BSP_CORES_MAX == 1u || mem_core_count == 1u;
 }
 
 /* Several cores: the calling core's entry, locked, interrupts off (mem.c). */
@@ -358,6 +371,9 @@ size_t heap_release_spare_locked(void);
  * holds nothing; charged to the kernel; no fault injection. */
 void *heap_alloc_internal(size_t bytes);
 void heap_free_internal(void *p);
+/* Caller holds nothing. A heap block of bytes aligned to align (a power of
+ * two up to K_PAGE_BYTES), charged to owner, or NULL; no fault injection. */
+void *heap_alloc_for(size_t bytes, size_t align, k_mem_owner_t owner);
 /* Caller holds core's lock and mem_lock. Give every block of core's front
  * cache back to the heap. */
 void heap_front_flush_locked(struct mem_core *core);
@@ -374,15 +390,21 @@ size_t heap_front_check_locked(size_t *listed);
 
 void owner_init(void);
 
-/* Guarded by mem_lock. */
+/* Guarded by mem_lock. With several cores, a power-of-two stride (four
+ * words) from a 64-byte boundary: one owner, one cache line. A one-core
+ * build has no other core to share a line with, so its entries are three
+ * words, packed (static RAM: 64 bytes less with 16 owners on the board). */
+#define OWNER_COUNT_ALIGN (BSP_CORES_MAX > 1u ? 4u * sizeof(size_t) : sizeof(size_t))
+#define OWNER_COUNTS_ALIGN (BSP_CORES_MAX > 1u ? 64u : sizeof(size_t))
 struct owner_count {
-	size_t used_bytes;
+	_Alignas(OWNER_COUNT_ALIGN) size_t used_bytes;
 	size_t peak_bytes;
 	size_t blocks;
-	size_t unused; /* a power-of-two stride: one owner, one cache line */
 };
+K_STATIC_ASSERT(BSP_CORES_MAX == 1u || sizeof(struct owner_count) == 4u * sizeof(size_t),
+		"several cores: the same four-word stride as before");
 struct owner_counts {
-	_Alignas(64) struct owner_count o[K_MEM_OWNERS_MAX];
+	_Alignas(OWNER_COUNTS_ALIGN) struct owner_count o[K_MEM_OWNERS_MAX];
 };
 extern struct owner_counts owners;
 
@@ -393,6 +415,8 @@ extern struct owner_counts owners;
  * sitting in other cores' caches are not subtracted. */
 static inline void owner_sync_locked(struct mem_core *core, k_mem_owner_t owner)
 {
+	if (!HEAP_FRONT) /* nothing is ever cached: the charge is the peak's */
+		return;
 	struct heap_front *f = &core->front;
 	size_t high = owners.o[owner].used_bytes + (size_t)f->own[owner].high;
 	if (high > owners.o[owner].peak_bytes)

@@ -18,7 +18,7 @@ void owner_stats_locked(struct k_mem_owner_stats out[K_MEM_OWNERS_MAX])
 	K_ASSERT(mem_lock_held());
 	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++) {
 		size_t used = owners.o[o].used_bytes, blocks = owners.o[o].blocks;
-		for (unsigned c = 0; c < mem_core_count; c++) {
+		for (unsigned c = 0; HEAP_FRONT && c < mem_core_count; c++) {
 			const struct heap_front *f = &mem_cores[c].front;
 			owner_sync_locked(&mem_cores[c], o);
 			used += (size_t)f->own[o].bytes; /* minus what rests in its cache */
@@ -40,7 +40,7 @@ void owner_check_locked(const size_t expect_bytes[K_MEM_OWNERS_MAX],
 		MEM_ASSERT(owners.o[o].used_bytes == expect_bytes[o], "k_mem_check: bytes charged drifted for owner", o);
 		MEM_ASSERT(owners.o[o].blocks == expect_blocks[o], "k_mem_check: block count drifted for owner", o);
 		size_t live = owners.o[o].used_bytes;
-		for (unsigned c = 0; c < mem_core_count; c++) {
+		for (unsigned c = 0; HEAP_FRONT && c < mem_core_count; c++) {
 			owner_sync_locked(&mem_cores[c], o); /* reuse since the last sync */
 			live += (size_t)mem_cores[c].front.own[o].bytes; /* net of cached blocks */
 		}

@@ -6,8 +6,9 @@
  *   k_cache_*   per-core magazines (the core's own lock) over a depot of
  *               slabs (the cache's lock);
  *   k_mem_*     the heap: a per-core front cache of small freed blocks (the
- *               core's own lock) over TLSF segregated fits, O(1) alloc and
- *               free;
+ *               core's own lock; left out where K_CONFIG_MEM_HEAP_FRONT is
+ *               0, as on the one-core board) over TLSF segregated fits, O(1)
+ *               alloc and free;
  *   k_frames_*  primary memory: page frames carved from bsp_mem_regions();
  *               heap, frames and owner accounting share one lock (innermost).
  * Every call may be made from thread context on any core, with interrupts on
@@ -148,7 +149,14 @@ size_t k_mem_trim(void);
 
 /* A cache of fixed-size objects for the kernel's hot objects (threads, sync
  * objects, handles). Alloc and free take only the calling core's lock in the
- * common case (a per-core magazine); objects may be freed on any core. */
+ * common case (a per-core magazine); objects may be freed on any core.
+ * A build with K_CONFIG_MEM_CACHE_SLABS=0 (the one-core board) keeps this
+ * API over the heap: each object is a heap block (no slabs, no magazines),
+ * so an owner's cache objects are in its heap figures too (used_bytes,
+ * blocks, and peak_bytes below), cache_bytes still says how much of that
+ * is cache object slots, cache_frames is 0 and k_mem_trim frees nothing of
+ * the caches' own; the checks on free and k_cache_destroy's -K_EBUSY are the
+ * same. */
 typedef struct k_cache k_cache_t;
 
 /* Most objects a magazine holds (per core, per cache). */

@@ -229,6 +229,33 @@ void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t slice
 	sched_finish_switch();
 }
 
+/* One core (BSP_CORES_MAX 1): sched_switch_to for the case its caller
+ * knows (the yield rotation, the direct switch of a resume): the running
+ * thread stopped alive (READY or SUSPENDED, on_core already cleared) and
+ * next is another thread, not idle, with a slice end. So none of the
+ * general switch's tests for the same thread, an idle one or a dead one is
+ * made, and the timer test is the slice end's alone. Same effects and
+ * scheduling points as sched_switch_to otherwise. */
+void sched_switch_thread(struct sched_core *c, struct k_thread *next, uint64_t slice_end_ns)
+{
+	K_ASSERT(BSP_CORES_MAX == 1u && c->id == 0u);
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	struct k_thread *prev = c->current;
+	K_ASSERT(prev != next && !prev->is_idle && !next->is_idle);
+	K_ASSERT(prev->state == TS_READY || prev->state == TS_SUSPENDED);
+	K_ASSERT(prev->on_core == SCHED_CORE_NONE);
+	K_ASSERT(!ql_linked(&next->rq_link) && sched_thread_cpu(next) == c->id);
+	next->state = TS_RUNNING;
+	next->on_core = 0u; /* c->id: the one core */
+	c->current = next;
+	c->slice_end_ns = slice_end_ns;
+	c->stats.switches++;
+	sched_timer_switch(c);
+	sched_trace("switch", prev->id, next->id);
+	bsp_context_switch(&prev->ctx, next->ctx);
+	sched_finish_switch();
+}
+
 /* First thing a context does after being switched to: release the rq.lock
  * the switching context kept, free the stack of a thread that just died, fix
  * affinity if asked. */

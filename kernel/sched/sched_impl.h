@@ -407,6 +407,9 @@ struct k_thread *sched_current(void);              /* irq off */
 void sched_switch(struct sched_core *c);           /* rq.lock held; returns unlocked */
 /* The same, next chosen and its slice end given (sched_slice_end). */
 void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t slice_end_ns);
+/* One core only: the same when the running thread stopped alive and next
+ * is another thread, not idle (no tests for those cases). */
+void sched_switch_thread(struct sched_core *c, struct k_thread *next, uint64_t slice_end_ns);
 uint64_t sched_slice_end(const struct sched_core *c, const struct k_thread *next, uint64_t now_ns);
 void sched_finish_switch(void);
 void sched_slice_demand(struct sched_core *c, unsigned prio); /* a thread is ready at prio */

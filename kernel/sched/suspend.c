@@ -106,7 +106,13 @@ static void resume_switch(struct sched_core *c, struct k_thread *t)
 		c->fix_affinity = true;
 	c->stats.preemptions++;
 	if (runq_top_prio(&c->rq) <= t->prio) { /* every ready one less urgent */
-		sched_switch_to(c, t, sched_slice_end(c, t, sched_switch_clock()));
+		uint64_t end = sched_slice_end(c, t, sched_switch_clock());
+		/* One core (folded): the caller stopped alive, t is another
+		 * thread, so the switch without those tests. */
+		if (BSP_CORES_MAX == 1u)
+			sched_switch_thread(c, t, end);
+		else
+			sched_switch_to(c, t, end);
 	} else {
 		t->state = TS_READY;
 		runq_enqueue(c, t, false);

@@ -306,12 +306,22 @@ static void yield_rotate(struct sched_core *c, struct k_thread *t)
 	K_ASSERT(BSP_CORES_MAX == 1u);
 	K_ASSERT(t->affinity & core_bit(c->id));
 	t->state = TS_READY;
-	uint64_t now = bsp_clock_ns();
+	/* The clock only for the ready-wait accounting, when kept. */
+	uint64_t now = K_CONFIG_SCHED_WAIT_STATS ? bsp_clock_ns() : SCHED_CLOCK_UNREAD;
 	struct k_thread *next = runq_rotate(c, t, now);
 	K_ASSERT(next != t && (next->affinity & core_bit(c->id)));
 	sched_trace("yield", t->id, c->id);
-	/* next's level holds t now: round-robin needs a slice. */
-	sched_switch_thread(c, next, now + g_sched.slice_ns);
+	/* next's level holds t now: round-robin needs a slice, whole from
+	 * here. Its start is stamped; t's slice end, no later than next's,
+	 * stays as the lower bound the tick resolves (SCHED_SLICE_STAMP). */
+	uint64_t bound = c->slice_end_ns;
+	if (bound == BSP_TIMER_NONE) { /* t had no slice (not expected): time it */
+		sched_switch_thread(c, next, bsp_clock_ns() + g_sched.slice_ns);
+		return;
+	}
+	c->slice_stamp = bsp_clock_stamp();
+	c->slice_stamp_switch = c->stats.switches + 1u; /* the switch below */
+	sched_switch_thread(c, next, bound);
 }
 
 void k_thread_yield(void)

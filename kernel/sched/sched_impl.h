@@ -534,6 +534,14 @@ static inline k_cpumask_t core_bit(unsigned core)
 	return (k_cpumask_t)1u << core;
 }
 
+/* Core i's scheduler state. One core (BSP_CORES_MAX 1, folded): always
+ * core 0, so the index (a multiply by the struct's size) folds away. */
+static inline struct sched_core *sched_core_at(unsigned i)
+{
+	K_ASSERT(i < BSP_CORES_MAX);
+	return &g_sched.core[BSP_CORES_MAX == 1u ? 0u : i];
+}
+
 /* Slices on demand, on one core only (BSP_CORES_MAX 1, folded): a thread
  * switched to gets a slice only when another thread is ready at its level
  * (round-robin has someone to hand over to); otherwise its slice end is

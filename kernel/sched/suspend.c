@@ -82,8 +82,8 @@ int k_thread_suspend(k_thread_t *t)
 	if (t == c->current)
 		return suspend_self(c, t, s);
 	unsigned home = sched_lock_thread(t);
-	int rc = suspend_other(&g_sched.core[home], t);
-	bsp_spin_unlock(&g_sched.core[home].rq.lock);
+	int rc = suspend_other(sched_core_at(home), t);
+	bsp_spin_unlock(&sched_core_at(home)->rq.lock);
 	bsp_irq_restore(s);
 	return rc;
 }
@@ -127,7 +127,7 @@ int k_thread_resume(k_thread_t *t)
 		return -K_EINVAL;
 	bsp_irq_state_t s = bsp_irq_save();
 	unsigned home = sched_lock_thread(t);
-	struct sched_core *h = &g_sched.core[home];
+	struct sched_core *h = sched_core_at(home);
 	int rc = 0;
 	if (t->state == TS_DEAD)
 		rc = -K_ESRCH;

@@ -44,7 +44,7 @@
 
 #define RTOS_WARMUP_NS 1000000ull   /* 1 ms */
 #define RTOS_MEASURE_NS 50000000ull /* 50 ms = 5e7 instructions */
-#define RTOS_SLICE_NS 100000000000ull /* 100 s: longer than any run */
+#define RTOS_SLICE_NS 1000000000ull /* 1 s (K_SLICE_MAX_NS): longer than any run */
 #define RTOS_STACK_BYTES 4096u
 #define RTOS_MSG_BYTES 16u
 #define RTOS_BLOCK_BYTES 128u

@@ -290,6 +290,25 @@ uint64_t bsp_clock_ns(void)
 	return m4f_clock_ticks() * M4F_TICK_NS;
 }
 
+/* The stamp is TIMER0's count of 40 ns ticks (the low word of
+ * m4f_clock_ticks, one load): its span is 2^32 ticks, about 171 s, more
+ * than the 2^32 ns bsp.h promises. */
+_Static_assert(M4F_TICK_NS >= 1u, "a stamp tick is at least the promised nanosecond");
+
+uint32_t bsp_clock_stamp(void)
+{
+	return UINT32_MAX - TIMER_VALUE(TIMER0_BASE);
+}
+
+uint64_t bsp_clock_stamp_ns(uint32_t stamp)
+{
+	uint64_t now = m4f_clock_ticks();
+	uint32_t since = (uint32_t)now - stamp; /* modulo 2^32: the span */
+	if ((uint64_t)since > now)
+		bsp_panic(__FILE__, __LINE__, "bsp_clock_stamp_ns: a stamp from before boot");
+	return (now - since) * M4F_TICK_NS;
+}
+
 /* SysTick toward the stored deadline: at once when it has passed, else
  * min(remaining, 2^24-1 ticks) from now, rounded up to whole ticks. Records
  * what it serves (systick_serves_ns). Interrupts off. */

@@ -148,6 +148,16 @@ void bsp_irq_set_handler(bsp_irq_handler_fn handler, bsp_irq_preempt_fn preempt)
 /* Monotonic time in nanoseconds since boot, the same clock on every core. any. */
 uint64_t bsp_clock_ns(void);
 
+/* A cheap stamp of the same clock, for a moment the kernel may need only
+ * later (a slice's start, kernel/sched): bsp_clock_stamp() returns the low
+ * 32 bits of a count of the clock's own steps (it wraps);
+ * bsp_clock_stamp_ns(stamp) returns bsp_clock_ns() as it was when that
+ * stamp was read, exactly, provided less than BSP_CLOCK_STAMP_SPAN_NS has
+ * passed since. Interrupts off, on the core that read the stamp. */
+#define BSP_CLOCK_STAMP_SPAN_NS ((uint64_t)1u << 32)
+uint32_t bsp_clock_stamp(void);
+uint64_t bsp_clock_stamp_ns(uint32_t stamp);
+
 /* Arm this core's one-shot timer for absolute time deadline_ns (a deadline in
  * the past fires at once); BSP_TIMER_NONE cancels. any. */
 #define BSP_TIMER_NONE UINT64_MAX

@@ -526,6 +526,21 @@ uint64_t bsp_clock_ns(void)
 	return sim_time_ns();
 }
 
+/* The stamp counts nanoseconds: the span is 2^32 ns, as bsp.h promises. */
+uint32_t bsp_clock_stamp(void)
+{
+	return (uint32_t)sim_time_ns();
+}
+
+uint64_t bsp_clock_stamp_ns(uint32_t stamp)
+{
+	uint64_t now = sim_time_ns();
+	uint32_t since = (uint32_t)now - stamp; /* modulo 2^32: the span */
+	if ((uint64_t)since > now)
+		bsp_panic(__FILE__, __LINE__, "bsp_clock_stamp_ns: a stamp from before boot");
+	return now - since;
+}
+
 void bsp_timer_set(uint64_t deadline_ns)
 {
 	/* The engine takes the bit's index; the handler gets the mask back. */

@@ -291,6 +291,21 @@ uint64_t bsp_clock_ns(void)
 	return w.now_ns;
 }
 
+/* The stamp counts nanoseconds: the span is 2^32 ns, as bsp.h promises.
+ * No scheduling point: it stands for a clock read the kernel skips. */
+uint32_t bsp_clock_stamp(void)
+{
+	return (uint32_t)w.now_ns;
+}
+
+uint64_t bsp_clock_stamp_ns(uint32_t stamp)
+{
+	uint32_t since = (uint32_t)w.now_ns - stamp; /* modulo 2^32: the span */
+	if ((uint64_t)since > w.now_ns)
+		bsp_panic(__FILE__, __LINE__, "bsp_clock_stamp_ns: a stamp from before boot");
+	return w.now_ns - since;
+}
+
 void bsp_timer_set(uint64_t deadline_ns)
 {
 	w.timer_ns = deadline_ns;

@@ -9,6 +9,11 @@
 
 struct sched_global g_sched;
 
+/* A stamped slice (SCHED_SLICE_STAMP) is resolved within a slice of its
+ * stamp, plus the interrupt's latency: well inside the stamp's span. */
+_Static_assert(K_SLICE_MAX_NS <= BSP_CLOCK_STAMP_SPAN_NS / 4u,
+	       "the longest slice must fit the clock stamp's span with room");
+
 void sched_trace(const char *kind, uintptr_t a, uintptr_t b)
 {
 	bsp_trace_event(kind, a, b);
@@ -182,10 +187,24 @@ void sched_slice_demand(struct sched_core *c, unsigned prio)
 	    c->slice_end_ns != BSP_TIMER_NONE)
 		return;
 	K_ASSERT(c->id == bsp_core_id());
+	K_ASSERT(!sched_slice_stamped(c)); /* a stamped slice has a (lower-bound) end */
 	c->slice_end_ns = bsp_clock_ns() + g_sched.slice_ns;
 	if (c->timer_armed_ns > c->slice_end_ns)
 		sched_timer_rearm(c);
 	K_ASSERT(c->timer_armed_ns <= c->slice_end_ns);
+}
+
+/* SCHED_SLICE_STAMP: the tick found the lower bound of a stamped slice's
+ * end passed: the true end is the stamp's time plus a slice. The caller
+ * then compares it with the clock and re-arms for it if it is to come. */
+static void sched_slice_resolve(struct sched_core *c)
+{
+	K_ASSERT(sched_slice_stamped(c));
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	uint64_t start = bsp_clock_stamp_ns(c->slice_stamp);
+	K_ASSERT(start + g_sched.slice_ns >= c->slice_end_ns); /* it was a lower bound */
+	c->slice_end_ns = start + g_sched.slice_ns;
+	c->slice_stamp_switch = SCHED_NO_STAMP; /* resolved: the end is true now */
 }
 
 /* sched_switch with the next context chosen by the caller: the most urgent
@@ -225,6 +244,34 @@ void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t slice
 		bsp_context_switch(NULL, next->ctx);
 		K_PANIC("sched_switch: a dead thread resumed");
 	}
+	bsp_context_switch(&prev->ctx, next->ctx);
+	sched_finish_switch();
+}
+
+/* One core (BSP_CORES_MAX 1): sched_switch_to for the case its caller
+ * knows (the yield rotation, the direct switch of a resume): the running
+ * thread stopped alive (READY or SUSPENDED, on_core already cleared) and
+ * next is another thread, not idle, with a slice end. So none of the
+ * general switch's tests for the same thread, an idle one or a dead one is
+ * made, and the timer test is the slice end's alone. A caller that
+ * stamped next's slice (SCHED_SLICE_STAMP) passes its lower bound. Same
+ * effects and scheduling points as sched_switch_to otherwise. */
+void sched_switch_thread(struct sched_core *c, struct k_thread *next, uint64_t slice_end_ns)
+{
+	K_ASSERT(BSP_CORES_MAX == 1u && c->id == 0u);
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	struct k_thread *prev = c->current;
+	K_ASSERT(prev != next && !prev->is_idle && !next->is_idle);
+	K_ASSERT(prev->state == TS_READY || prev->state == TS_SUSPENDED);
+	K_ASSERT(prev->on_core == SCHED_CORE_NONE);
+	K_ASSERT(!ql_linked(&next->rq_link) && sched_thread_cpu(next) == c->id);
+	next->state = TS_RUNNING;
+	next->on_core = 0u; /* c->id: the one core */
+	c->current = next;
+	c->slice_end_ns = slice_end_ns;
+	c->stats.switches++;
+	sched_timer_switch(c);
+	sched_trace("switch", prev->id, next->id);
 	bsp_context_switch(&prev->ctx, next->ctx);
 	sched_finish_switch();
 }
@@ -348,6 +395,10 @@ static unsigned sched_tick(struct sched_core *c, bool timers)
 		/* cur->suspended: k_thread_suspend from another core (its IPI). */
 		if (top > cur->prio + 1u || !(cur->affinity & core_bit(c->id)) || cur->suspended)
 			resched = true;
+		/* A stamped slice's end was a lower bound: the true one may be
+		 * later (sched_slice_resolve; the re-arm below serves it). */
+		if (timers && now >= c->slice_end_ns && sched_slice_stamped(c))
+			sched_slice_resolve(c);
 		if (timers && now >= c->slice_end_ns) {
 			c->stats.ticks++;
 			sched_trace("tick", cur->id, c->id);
@@ -490,6 +541,8 @@ static void sched_core_init(struct sched_core *c, unsigned id)
 	runq_init(&c->rq);
 	c->zombie = NULL;
 	c->slice_end_ns = 0;
+	c->slice_stamp = 0;
+	c->slice_stamp_switch = SCHED_NO_STAMP;
 	c->timer_armed_ns = BSP_TIMER_NONE;
 	c->fix_affinity = false;
 	c->isr_depth = 0;
@@ -576,7 +629,8 @@ static void boot_first_thread(void *arg)
 
 int k_boot(const struct k_boot_config *cfg)
 {
-	if (!cfg || !cfg->main || cfg->main_priority > K_PRIO_MAX)
+	if (!cfg || !cfg->main || cfg->main_priority > K_PRIO_MAX ||
+	    cfg->slice_ns > K_SLICE_MAX_NS)
 		return -K_EINVAL;
 	unsigned cores = cfg->cores ? cfg->cores : bsp_core_count();
 	if (cores == 0 || cores > bsp_core_count() || cores > BSP_CORES_MAX)

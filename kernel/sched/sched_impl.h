@@ -351,6 +351,15 @@ struct sched_core {
 	/* rq.lock */
 	struct sched_core_stats stats;
 	struct k_thread idle;        /* this core's boot context */
+	/* rq.lock. Last, so the fields above keep the offsets the hot
+	 * paths' short loads reach. */
+	/* SCHED_SLICE_STAMP: while stats.switches == slice_stamp_switch (the
+	 * switch the stamp was taken for; any later switch makes it stale
+	 * with nothing to clear), the running thread's slice started at
+	 * slice_stamp (bsp_clock_stamp) and slice_end_ns is only a lower
+	 * bound of its end, resolved by the tick. SCHED_NO_STAMP: none. */
+	uint32_t slice_stamp;
+	uint64_t slice_stamp_switch;
 };
 
 struct sched_global {
@@ -407,6 +416,9 @@ struct k_thread *sched_current(void);              /* irq off */
 void sched_switch(struct sched_core *c);           /* rq.lock held; returns unlocked */
 /* The same, next chosen and its slice end given (sched_slice_end). */
 void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t slice_end_ns);
+/* One core only: the same when the running thread stopped alive and next
+ * is another thread, not idle (no tests for those cases). */
+void sched_switch_thread(struct sched_core *c, struct k_thread *next, uint64_t slice_end_ns);
 uint64_t sched_slice_end(const struct sched_core *c, const struct k_thread *next, uint64_t now_ns);
 void sched_finish_switch(void);
 void sched_slice_demand(struct sched_core *c, unsigned prio); /* a thread is ready at prio */
@@ -522,6 +534,14 @@ static inline k_cpumask_t core_bit(unsigned core)
 	return (k_cpumask_t)1u << core;
 }
 
+/* Core i's scheduler state. One core (BSP_CORES_MAX 1, folded): always
+ * core 0, so the index (a multiply by the struct's size) folds away. */
+static inline struct sched_core *sched_core_at(unsigned i)
+{
+	K_ASSERT(i < BSP_CORES_MAX);
+	return &g_sched.core[BSP_CORES_MAX == 1u ? 0u : i];
+}
+
 /* Slices on demand, on one core only (BSP_CORES_MAX 1, folded): a thread
  * switched to gets a slice only when another thread is ready at its level
  * (round-robin has someone to hand over to); otherwise its slice end is
@@ -540,6 +560,26 @@ static inline k_cpumask_t core_bit(unsigned core)
  * timeout may be queued on another core's queue, whose timer this core
  * cannot arm: the switch tests both there. */
 #define SCHED_TIMER_SLICE_ONLY (BSP_CORES_MAX == 1u && K_CONFIG_SCHED_LAZY_TIMER)
+
+/* The yield's slice from a stamp, on one core (BSP_CORES_MAX 1, folded):
+ * the thread a yield switches to gets a whole slice from the switch, but
+ * the switch reads only a cheap stamp of the clock (bsp_clock_stamp, one
+ * load on Cortex-M4F) and keeps the yielder's slice end as a lower bound
+ * of the new one (the yielder started earlier). The timer, armed no later
+ * than that bound, fires no later than the true end; the tick then turns
+ * the stamp into the true end (bsp_clock_stamp_ns) and, when it has not
+ * come yet, re-arms for it: the slice is exact, an early interrupt paid
+ * per slice instead of a clock read per yield. The stamp stays valid:
+ * the tick comes within a slice (K_SLICE_MAX_NS) of the stamp, less than
+ * BSP_CLOCK_STAMP_SPAN_NS. Several cores time every slice as before. */
+#define SCHED_SLICE_STAMP (BSP_CORES_MAX == 1u)
+#define SCHED_NO_STAMP UINT64_MAX /* slice_stamp_switch: no stamped slice */
+
+/* Whether c's running thread has a stamped slice (see above). */
+static inline bool sched_slice_stamped(const struct sched_core *c)
+{
+	return SCHED_SLICE_STAMP && c->slice_stamp_switch == c->stats.switches;
+}
 
 /* "The caller did not read the clock": sched_slice_end reads it if the
  * thread switched to gets a slice. Only where slices are on demand. */

@@ -297,6 +297,60 @@ K_TEST(yield_alternates_equals)
 	unpin_self(old);
 }
 
+/* A thread switched to by a yield gets a whole slice of its own, not what
+ * is left of the yielder's. The yielder runs 3/4 of a slice and yields;
+ * the taker never yields, so the yielder's yield returns only once the
+ * taker's slice has ended: from just before the yield to its return is at
+ * least a slice (the switch comes after the first read, the taker's slice
+ * runs a slice from the switch). Timed by the yielder alone, so it holds
+ * however the simulator's explorer moves the clock between steps. A
+ * switch that left the yielder's slice end in place (the one-core yield's
+ * sched_switch_thread) gives about a quarter. */
+#define YS_YIELD_AFTER_NS (K_SLICE_DEFAULT_NS * 3u / 4u)
+#define YS_WHOLE_NS (K_SLICE_DEFAULT_NS * 9u / 10u)
+
+static bsp_atomic_t ys_done;
+static bsp_atomic_t ys_taker_ran;
+static uint64_t ys_yield_ns; /* written by the yielder, read after the joins */
+static uint64_t ys_back_ns;
+
+static void ys_yielder(void *arg)
+{
+	(void)arg;
+	uint64_t t0 = bsp_clock_ns();
+	for (unsigned i = 0; i < SPIN_MAX && bsp_clock_ns() - t0 < YS_YIELD_AFTER_NS; i++)
+		(void)bsp_atomic_load(&ys_done);
+	ys_yield_ns = bsp_clock_ns();
+	k_thread_yield();
+	ys_back_ns = bsp_clock_ns();
+	bsp_atomic_store(&ys_done, 1);
+}
+
+static void ys_taker(void *arg)
+{
+	(void)arg;
+	bsp_atomic_store(&ys_taker_ran, 1);
+	for (unsigned i = 0; i < SPIN_MAX && bsp_atomic_load(&ys_done) == 0; i++)
+		;
+}
+
+K_TEST(yield_hands_over_a_whole_slice)
+{
+	unsigned old = pin_self(K_PRIO_MAX);
+	bsp_atomic_store(&ys_done, 0);
+	bsp_atomic_store(&ys_taker_ran, 0);
+	ys_yield_ns = 0;
+	ys_back_ns = 0;
+	k_thread_t *y = spawn(ys_yielder, NULL, 10, K_CPUMASK_CORE(0), "yielder");
+	k_thread_t *t = spawn(ys_taker, NULL, 10, K_CPUMASK_CORE(0), "taker");
+	join(y);
+	join(t);
+	K_TEST_CHECK(bsp_atomic_load(&ys_done) == 1 && bsp_atomic_load(&ys_taker_ran) == 1);
+	K_TEST_CHECK(ys_yield_ns != 0 && ys_back_ns > ys_yield_ns);
+	K_TEST_CHECK(ys_back_ns - ys_yield_ns >= YS_WHOLE_NS);
+	unpin_self(old);
+}
+
 /* ------------------------------------------------------ preemption on wake */
 
 struct wake_ctx {

@@ -11,7 +11,7 @@ unsigned sched_thread_cpu(const struct k_thread *t)
 {
 	unsigned cpu = (unsigned)t->cpu.value;
 	K_ASSERT(cpu < g_sched.cores);
-	K_ASSERT_MSG(bsp_spin_held(&g_sched.core[cpu].rq.lock),
+	K_ASSERT_MSG(bsp_spin_held(&sched_core_at(cpu)->rq.lock),
 		     "thread's home run queue not locked");
 	return cpu;
 }
@@ -22,17 +22,17 @@ void sched_lock_two(unsigned a, unsigned b)
 	K_ASSERT(a < g_sched.cores && b < g_sched.cores);
 	K_ASSERT(!bsp_irq_enabled());
 	unsigned lo = a < b ? a : b, hi = a < b ? b : a;
-	bsp_spin_lock(&g_sched.core[lo].rq.lock);
+	bsp_spin_lock(&sched_core_at(lo)->rq.lock);
 	if (hi != lo)
-		bsp_spin_lock(&g_sched.core[hi].rq.lock);
+		bsp_spin_lock(&sched_core_at(hi)->rq.lock);
 }
 
 void sched_unlock_two(unsigned a, unsigned b)
 {
 	K_ASSERT(a < g_sched.cores && b < g_sched.cores);
-	bsp_spin_unlock(&g_sched.core[a].rq.lock);
+	bsp_spin_unlock(&sched_core_at(a)->rq.lock);
 	if (a != b)
-		bsp_spin_unlock(&g_sched.core[b].rq.lock);
+		bsp_spin_unlock(&sched_core_at(b)->rq.lock);
 }
 
 /* Lock the run queue of t's home core, following t if it moves meanwhile. */
@@ -43,10 +43,10 @@ unsigned sched_lock_thread(struct k_thread *t)
 	for (unsigned tries = 0; tries < SCHED_WAKE_RETRIES_MAX; tries++) {
 		unsigned cpu = (unsigned)bsp_atomic_load(&t->cpu);
 		K_ASSERT(cpu < g_sched.cores);
-		bsp_spin_lock(&g_sched.core[cpu].rq.lock);
+		bsp_spin_lock(&sched_core_at(cpu)->rq.lock);
 		if ((unsigned)t->cpu.value == cpu)
 			return cpu;
-		bsp_spin_unlock(&g_sched.core[cpu].rq.lock);
+		bsp_spin_unlock(&sched_core_at(cpu)->rq.lock);
 	}
 	K_PANIC("sched_lock_thread: thread keeps moving between cores");
 }
@@ -82,7 +82,7 @@ static unsigned lowest_allowed(k_cpumask_t allowed)
  * held; other cores are judged by their atomic hints. */
 static unsigned wake_target(const struct k_thread *t, unsigned src)
 {
-	const struct sched_core *s = &g_sched.core[src];
+	const struct sched_core *s = sched_core_at(src);
 	K_ASSERT(bsp_spin_held(&s->rq.lock));
 	k_cpumask_t allowed = t->affinity & g_sched.cores_mask;
 	K_ASSERT(allowed != 0);
@@ -98,7 +98,7 @@ static unsigned wake_target(const struct k_thread *t, unsigned src)
 		unsigned c = (src + i) % g_sched.cores;
 		if (!(allowed & core_bit(c)))
 			continue;
-		if (bsp_atomic_load(&g_sched.core[c].cur_prio) == 0)
+		if (bsp_atomic_load(&sched_core_at(c)->cur_prio) == 0)
 			return c;
 	}
 	return home_ok ? src : lowest_allowed(allowed);
@@ -108,7 +108,7 @@ static unsigned wake_target(const struct k_thread *t, unsigned src)
  * at home src, with no suspension pending. */
 static void wake_locked(struct k_thread *t, unsigned src, unsigned dst)
 {
-	struct sched_core *s = &g_sched.core[src], *d = &g_sched.core[dst];
+	struct sched_core *s = sched_core_at(src), *d = sched_core_at(dst);
 	K_ASSERT(bsp_spin_held(&s->rq.lock) && bsp_spin_held(&d->rq.lock));
 	K_ASSERT(t->state == TS_BLOCKED || t->state == TS_SLEEPING || t->state == TS_SUSPENDED);
 	K_ASSERT(!t->suspended);
@@ -136,7 +136,7 @@ static bool wake_planted_double_enqueue(struct k_thread *t)
 	if (t->state != TS_BLOCKED && t->state != TS_SLEEPING)
 		return false;
 	unsigned src = sched_lock_thread(t);
-	struct sched_core *s = &g_sched.core[src];
+	struct sched_core *s = sched_core_at(src);
 	if (ql_linked(&t->tq_link))
 		timerq_remove(s, t);
 	t->state = TS_READY;
@@ -152,7 +152,7 @@ static bool wake_planted_double_enqueue(struct k_thread *t)
  * pending: its wait ends, it stays off every queue until resumed. */
 static void wake_into_suspended(struct k_thread *t, unsigned src)
 {
-	struct sched_core *s = &g_sched.core[src];
+	struct sched_core *s = sched_core_at(src);
 	K_ASSERT(bsp_spin_held(&s->rq.lock));
 	K_ASSERT(t->suspended && (t->state == TS_BLOCKED || t->state == TS_SLEEPING));
 	if (ql_linked(&t->tq_link))
@@ -167,13 +167,13 @@ static void wake_into_suspended(struct k_thread *t, unsigned src)
  * as needed. Releases src's lock. */
 void sched_wake_from(struct k_thread *t, unsigned src)
 {
-	K_ASSERT(bsp_spin_held(&g_sched.core[src].rq.lock));
+	K_ASSERT(bsp_spin_held(&sched_core_at(src)->rq.lock));
 	K_ASSERT(!t->suspended);
 	unsigned dst = wake_target(t, src);
 	/* Ascending order: a lower core is only tried, never waited for. */
 	if (dst > src)
-		bsp_spin_lock(&g_sched.core[dst].rq.lock);
-	else if (dst < src && !bsp_spin_trylock(&g_sched.core[dst].rq.lock))
+		bsp_spin_lock(&sched_core_at(dst)->rq.lock);
+	else if (dst < src && !bsp_spin_trylock(&sched_core_at(dst)->rq.lock))
 		dst = src;
 	wake_locked(t, src, dst);
 	sched_unlock_two(src, dst);
@@ -193,18 +193,18 @@ bool sched_wake(struct k_thread *t)
 	unsigned src = sched_lock_thread(t);
 	bool waiting = t->state == TS_BLOCKED || t->state == TS_SLEEPING;
 	if (!waiting && t->state != TS_SUSPENDED) {
-		bsp_spin_unlock(&g_sched.core[src].rq.lock);
+		bsp_spin_unlock(&sched_core_at(src)->rq.lock);
 		return false;
 	}
 	if (t->suspended) {
 		bool killed = sched_killed(t);
 		if (!killed && waiting) {
 			wake_into_suspended(t, src);
-			bsp_spin_unlock(&g_sched.core[src].rq.lock);
+			bsp_spin_unlock(&sched_core_at(src)->rq.lock);
 			return true;
 		}
 		if (!killed) { /* suspended and not killed: stays */
-			bsp_spin_unlock(&g_sched.core[src].rq.lock);
+			bsp_spin_unlock(&sched_core_at(src)->rq.lock);
 			return false;
 		}
 		t->suspended = false; /* the kill resumes it */
@@ -229,8 +229,8 @@ void sched_place_new(struct k_thread *t)
 		unsigned c = (self + i) % g_sched.cores;
 		if (!(allowed & core_bit(c)))
 			continue;
-		uintptr_t load = bsp_atomic_load(&g_sched.core[c].nr_ready) * 2u +
-				 (bsp_atomic_load(&g_sched.core[c].cur_prio) != 0);
+		uintptr_t load = bsp_atomic_load(&sched_core_at(c)->nr_ready) * 2u +
+				 (bsp_atomic_load(&sched_core_at(c)->cur_prio) != 0);
 		if (load < best) {
 			best = load;
 			dst = c;
@@ -244,7 +244,7 @@ void sched_make_ready(struct k_thread *t)
 {
 	K_ASSERT(!bsp_irq_enabled());
 	unsigned dst = sched_lock_thread(t);
-	struct sched_core *d = &g_sched.core[dst];
+	struct sched_core *d = sched_core_at(dst);
 	K_ASSERT(t->state == TS_NEW);
 	sched_trace("start", t->id, dst);
 	sched_requeue(d, t, false); /* suspended already if asked while new */
@@ -305,7 +305,7 @@ bool sched_pull(struct sched_core *c)
 	uintptr_t most = 0;
 	for (unsigned i = 1; i < g_sched.cores; i++) {
 		unsigned v = (c->id + i) % g_sched.cores;
-		uintptr_t n = bsp_atomic_load(&g_sched.core[v].nr_ready);
+		uintptr_t n = bsp_atomic_load(&sched_core_at(v)->nr_ready);
 		if (n > most) {
 			most = n;
 			victim = v;
@@ -313,7 +313,7 @@ bool sched_pull(struct sched_core *c)
 	}
 	if (victim == SCHED_CORE_NONE)
 		return false;
-	struct sched_core *v = &g_sched.core[victim];
+	struct sched_core *v = sched_core_at(victim);
 	if (PLANTED_RUNQ_MIGRATION_LOCK)
 		return pull_planted_missing_lock(c, v);
 	/* Stealing is opportunistic: never wait for a busy queue (an idle core
@@ -375,7 +375,7 @@ void sched_fix_affinity(struct sched_core *c)
 		unsigned dst = lowest_allowed(t->affinity & g_sched.cores_mask);
 		K_ASSERT(dst != c->id);
 		if (dst > c->id) {
-			bsp_spin_lock(&g_sched.core[dst].rq.lock);
+			bsp_spin_lock(&sched_core_at(dst)->rq.lock);
 		} else {
 			bsp_spin_unlock(&c->rq.lock);
 			sched_lock_two(dst, c->id);
@@ -385,7 +385,7 @@ void sched_fix_affinity(struct sched_core *c)
 				continue; /* judged again from the top */
 			}
 		}
-		struct sched_core *d = &g_sched.core[dst];
+		struct sched_core *d = sched_core_at(dst);
 		runq_remove(c, t);
 		bsp_atomic_store(&t->cpu, dst);
 		runq_enqueue(d, t, false);
@@ -408,7 +408,7 @@ void sched_set_prio(struct k_thread *t, unsigned prio)
 	K_ASSERT(bsp_spin_held(&g_sched.mutex_lock));
 	K_ASSERT(prio < K_PRIO_LEVELS);
 	unsigned cpu = sched_lock_thread(t);
-	struct sched_core *c = &g_sched.core[cpu];
+	struct sched_core *c = sched_core_at(cpu);
 	unsigned old = t->prio;
 	if (t->state == TS_READY) {
 		runq_remove(c, t);
@@ -444,7 +444,7 @@ void sched_kick(struct k_thread *t)
 		return;
 	unsigned cpu = sched_lock_thread(t);
 	unsigned core = t->state == TS_RUNNING ? t->on_core : SCHED_CORE_NONE;
-	bsp_spin_unlock(&g_sched.core[cpu].rq.lock);
+	bsp_spin_unlock(&sched_core_at(cpu)->rq.lock);
 	if (core != SCHED_CORE_NONE && core != bsp_core_id()) {
 		sched_trace("kick", t->id, core);
 		bsp_ipi_send(core);

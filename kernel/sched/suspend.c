@@ -82,8 +82,8 @@ int k_thread_suspend(k_thread_t *t)
 	if (t == c->current)
 		return suspend_self(c, t, s);
 	unsigned home = sched_lock_thread(t);
-	int rc = suspend_other(&g_sched.core[home], t);
-	bsp_spin_unlock(&g_sched.core[home].rq.lock);
+	int rc = suspend_other(sched_core_at(home), t);
+	bsp_spin_unlock(&sched_core_at(home)->rq.lock);
 	bsp_irq_restore(s);
 	return rc;
 }
@@ -106,7 +106,13 @@ static void resume_switch(struct sched_core *c, struct k_thread *t)
 		c->fix_affinity = true;
 	c->stats.preemptions++;
 	if (runq_top_prio(&c->rq) <= t->prio) { /* every ready one less urgent */
-		sched_switch_to(c, t, sched_slice_end(c, t, sched_switch_clock()));
+		uint64_t end = sched_slice_end(c, t, sched_switch_clock());
+		/* One core (folded): the caller stopped alive, t is another
+		 * thread, so the switch without those tests. */
+		if (BSP_CORES_MAX == 1u)
+			sched_switch_thread(c, t, end);
+		else
+			sched_switch_to(c, t, end);
 	} else {
 		t->state = TS_READY;
 		runq_enqueue(c, t, false);
@@ -121,7 +127,7 @@ int k_thread_resume(k_thread_t *t)
 		return -K_EINVAL;
 	bsp_irq_state_t s = bsp_irq_save();
 	unsigned home = sched_lock_thread(t);
-	struct sched_core *h = &g_sched.core[home];
+	struct sched_core *h = sched_core_at(home);
 	int rc = 0;
 	if (t->state == TS_DEAD)
 		rc = -K_ESRCH;

@@ -277,31 +277,51 @@ int k_thread_detach(k_thread_t *t)
 /* Whether a yield of t (just stopped, c->rq.lock held) may take the
  * one-core road: one core only (BSP_CORES_MAX 1, folded: elsewhere the
  * general road and its scheduling points stay as they are), no suspension
- * to park it instead, and t's priority the most urgent one ready, so that
- * an equal thread runs next. With nobody ready at t's level the general
- * road runs t again (or a more urgent thread). */
+ * to park it instead, and another thread ready at t's level, which runs
+ * next. On one core nothing ready is more urgent than the running thread
+ * when it makes a kernel call (a thread made ready more urgent preempts
+ * at once, or at the interrupt's return; asserted), so a non-empty list
+ * at t's level is the most urgent one: one test, not the bitmap's
+ * leading-zero count. With nobody ready at t's level the general road
+ * runs t again. */
 static bool yield_rotates(const struct sched_core *c, const struct k_thread *t)
 {
 	K_ASSERT(bsp_spin_held(&c->rq.lock));
 	K_ASSERT(t->on_core == SCHED_CORE_NONE);
-	return BSP_CORES_MAX == 1u && !t->suspended && runq_top_prio(&c->rq) == t->prio + 1u;
+	if (BSP_CORES_MAX > 1u)
+		return false;
+	K_ASSERT_MSG(runq_top_prio(&c->rq) <= t->prio + 1u,
+		     "yield: a more urgent thread is ready on one core");
+	return !t->suspended && !ql_empty(&c->rq.lists[t->prio]);
 }
 
 /* The one-core yield: t takes the tail of its level and that level's head
- * runs, without the run queue's enqueue and pick (runq_rotate). One core
- * holds every mask (thread.c cuts masks to the online cores), so the
- * thread switched to is allowed here. Returns once t runs again. */
+ * runs, without the run queue's enqueue and pick (runq_rotate), through
+ * the one-core switch (sched_switch_thread: t stopped alive, next another
+ * thread). One core holds every mask (thread.c cuts masks to the online
+ * cores), so the thread switched to is allowed here. Returns once t runs
+ * again. */
 static void yield_rotate(struct sched_core *c, struct k_thread *t)
 {
 	K_ASSERT(BSP_CORES_MAX == 1u);
 	K_ASSERT(t->affinity & core_bit(c->id));
 	t->state = TS_READY;
-	uint64_t now = bsp_clock_ns();
+	/* The clock only for the ready-wait accounting, when kept. */
+	uint64_t now = K_CONFIG_SCHED_WAIT_STATS ? bsp_clock_ns() : SCHED_CLOCK_UNREAD;
 	struct k_thread *next = runq_rotate(c, t, now);
 	K_ASSERT(next != t && (next->affinity & core_bit(c->id)));
 	sched_trace("yield", t->id, c->id);
-	/* next's level holds t now: round-robin needs a slice. */
-	sched_switch_to(c, next, now + g_sched.slice_ns);
+	/* next's level holds t now: round-robin needs a slice, whole from
+	 * here. Its start is stamped; t's slice end, no later than next's,
+	 * stays as the lower bound the tick resolves (SCHED_SLICE_STAMP). */
+	uint64_t bound = c->slice_end_ns;
+	if (bound == BSP_TIMER_NONE) { /* t had no slice (not expected): time it */
+		sched_switch_thread(c, next, bsp_clock_ns() + g_sched.slice_ns);
+		return;
+	}
+	c->slice_stamp = bsp_clock_stamp();
+	c->slice_stamp_switch = c->stats.switches + 1u; /* the switch below */
+	sched_switch_thread(c, next, bound);
 }
 
 void k_thread_yield(void)

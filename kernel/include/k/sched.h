@@ -41,12 +41,18 @@
 #include <k/errno.h>
 #include <k/thread.h>
 
-/* Round-robin slice among equal priorities (virtual ns on the simulator). */
+/* Round-robin slice among equal priorities (virtual ns on the simulator).
+ * Every thread switched to while an equal one is ready runs at most one
+ * slice, and at least one unless it blocks, yields or is preempted by a
+ * more urgent thread, before an equal one gets its turn. The longest slice
+ * k_boot takes is K_SLICE_MAX_NS (the kernel may time a slice from a
+ * cheap clock stamp, bsp.h, whose span is longer). */
 #define K_SLICE_DEFAULT_NS ((uint64_t)50000u)
+#define K_SLICE_MAX_NS ((uint64_t)1000000000u) /* 1 s */
 
 struct k_boot_config {
 	unsigned cores;            /* cores to run, 1..bsp_core_count(); 0: all */
-	uint64_t slice_ns;         /* 0: K_SLICE_DEFAULT_NS */
+	uint64_t slice_ns;         /* 0: K_SLICE_DEFAULT_NS; at most K_SLICE_MAX_NS */
 	k_thread_entry_fn main;    /* first thread, in the kernel process */
 	void *main_arg;
 	unsigned main_priority;    /* K_PRIO_MIN..K_PRIO_MAX */
@@ -61,7 +67,8 @@ struct k_boot_config {
 
 /* Boot on the calling core (it becomes core 0; call it on the BSP's boot
  * context, interrupts off or on), run until every thread has exited, return.
- * Returns 0; -K_EINVAL bad config (no main, bad cores or priority); -K_ENOMEM
+ * Returns 0; -K_EINVAL bad config (no main, bad cores or priority, a slice
+ * above K_SLICE_MAX_NS); -K_ENOMEM
  * (memory init or the main thread failed); a negative code from k_mem_init;
  * the code of a required static module whose init failed (k/module.h: the
  * first thread runs the modules' inits before main and their finis after).

@@ -522,6 +522,18 @@ static inline k_cpumask_t core_bit(unsigned core)
 	return (k_cpumask_t)1u << core;
 }
 
+/* Core `core` of g_sched.core. On one core (BSP_CORES_MAX 1, folded) it
+ * is core 0 whatever the index says, so a path that carries a core index
+ * (a thread's home, a wake-up's target) does no index arithmetic there
+ * (the index times the core's size). */
+static inline struct sched_core *sched_core_at(unsigned core)
+{
+	K_ASSERT(core < g_sched.cores);
+	if (BSP_CORES_MAX == 1u)
+		return &g_sched.core[0];
+	return &g_sched.core[core];
+}
+
 /* Slices on demand, on one core only (BSP_CORES_MAX 1, folded): a thread
  * switched to gets a slice only when another thread is ready at its level
  * (round-robin has someone to hand over to); otherwise its slice end is

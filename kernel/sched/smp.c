@@ -30,9 +30,9 @@ void sched_lock_two(unsigned a, unsigned b)
 void sched_unlock_two(unsigned a, unsigned b)
 {
 	K_ASSERT(a < g_sched.cores && b < g_sched.cores);
-	bsp_spin_unlock(&g_sched.core[a].rq.lock);
-	if (a != b)
-		bsp_spin_unlock(&g_sched.core[b].rq.lock);
+	bsp_spin_unlock(&sched_core_at(a)->rq.lock);
+	if (BSP_CORES_MAX > 1u && a != b)
+		bsp_spin_unlock(&sched_core_at(b)->rq.lock);
 }
 
 /* Lock the run queue of t's home core, following t if it moves meanwhile. */
@@ -40,6 +40,13 @@ unsigned sched_lock_thread(struct k_thread *t)
 {
 	K_ASSERT(!bsp_irq_enabled());
 	K_ASSERT(!t->is_idle);
+	if (BSP_CORES_MAX == 1u) {
+		/* One core (folded): every thread's home is core 0, and
+		 * nobody moves it: a constant for the caller's indexing. */
+		K_ASSERT(t->cpu.value == 0);
+		bsp_spin_lock(&g_sched.core[0].rq.lock);
+		return 0u;
+	}
 	for (unsigned tries = 0; tries < SCHED_WAKE_RETRIES_MAX; tries++) {
 		unsigned cpu = (unsigned)bsp_atomic_load(&t->cpu);
 		K_ASSERT(cpu < g_sched.cores);
@@ -61,7 +68,7 @@ static void preempt_check(struct sched_core *d, const struct k_thread *t)
 	K_ASSERT(bsp_spin_held(&d->rq.lock));
 	K_ASSERT(d->current != NULL);
 	if (d->current->is_idle || t->prio > d->current->prio) {
-		if (d->id == bsp_core_id() && d->isr_depth != 0) {
+		if ((BSP_CORES_MAX == 1u || d->id == bsp_core_id()) && d->isr_depth != 0) {
 			d->isr_wake_urgent = true;
 			return;
 		}
@@ -108,13 +115,13 @@ static unsigned wake_target(const struct k_thread *t, unsigned src)
  * at home src, with no suspension pending. */
 static void wake_locked(struct k_thread *t, unsigned src, unsigned dst)
 {
-	struct sched_core *s = &g_sched.core[src], *d = &g_sched.core[dst];
+	struct sched_core *s = sched_core_at(src), *d = sched_core_at(dst);
 	K_ASSERT(bsp_spin_held(&s->rq.lock) && bsp_spin_held(&d->rq.lock));
 	K_ASSERT(t->state == TS_BLOCKED || t->state == TS_SLEEPING || t->state == TS_SUSPENDED);
 	K_ASSERT(!t->suspended);
 	if (ql_linked(&t->tq_link))
 		timerq_remove(s, t);
-	if (dst != src) {
+	if (BSP_CORES_MAX > 1u && dst != src) {
 		bsp_atomic_store(&t->cpu, dst);
 		d->stats.migrations++;
 		sched_trace("migrate", t->id, dst);

@@ -121,7 +121,7 @@ int k_thread_resume(k_thread_t *t)
 		return -K_EINVAL;
 	bsp_irq_state_t s = bsp_irq_save();
 	unsigned home = sched_lock_thread(t);
-	struct sched_core *h = &g_sched.core[home];
+	struct sched_core *h = sched_core_at(home);
 	int rc = 0;
 	if (t->state == TS_DEAD)
 		rc = -K_ESRCH;

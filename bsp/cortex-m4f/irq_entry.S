@@ -25,18 +25,28 @@
  * (bsp_m4f.c) whether the kernel must see them. The clock timer's wrap
  * never reaches the kernel (m4f_clock_wrap_isr, C). */
 	.equ BSP_IRQ_IPI, 2		@ bsp.h; checked in bsp_m4f.c
-	.equ LINE_BIT_FROM_EXC, 32	@ exception 16 + 24 + n -> bit 8 + n (bsp_m4f.c)
+	.equ BSP_IRQ_LINE_SHIFT, 8	@ bsp.h; checked in bsp_m4f.c
 
-	.global m4f_irq_line_entry
-	.type m4f_irq_line_entry, %function
+/* A vector per device line: its mask is a constant (BSP_IRQ_LINE(n), one
+ * instruction), where one shared entry would compute it from IPSR. */
+	.macro LINE_ENTRY n
+	.global m4f_line\n\()_entry
+	.type m4f_line\n\()_entry, %function
 	.thumb_func
-m4f_irq_line_entry:
-	mrs	r0, ipsr
-	sub	r0, r0, #LINE_BIT_FROM_EXC
-	movs	r1, #1
-	lsl	r0, r1, r0		@ BSP_IRQ_LINE(n)
+m4f_line\n\()_entry:
+	mov	r0, #(1 << (BSP_IRQ_LINE_SHIFT + \n))
 	b	m4f_irq_kernel
-	.size m4f_irq_line_entry, . - m4f_irq_line_entry
+	.size m4f_line\n\()_entry, . - m4f_line\n\()_entry
+	.endm
+
+	LINE_ENTRY 0
+	LINE_ENTRY 1
+	LINE_ENTRY 2
+	LINE_ENTRY 3
+	LINE_ENTRY 4
+	LINE_ENTRY 5
+	LINE_ENTRY 6
+	LINE_ENTRY 7
 
 	.global m4f_ipi_entry
 	.type m4f_ipi_entry, %function

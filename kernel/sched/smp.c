@@ -128,7 +128,9 @@ static void wake_locked(struct k_thread *t, unsigned src, unsigned dst)
 	}
 	t->state = TS_READY;
 	runq_enqueue(d, t, false);
-	if (!(t->affinity & core_bit(dst)))
+	/* One core (folded): every mask holds core 0 (sched_fix_affinity_asked). */
+	K_ASSERT(BSP_CORES_MAX > 1u || (t->affinity & core_bit(dst)));
+	if (BSP_CORES_MAX > 1u && !(t->affinity & core_bit(dst)))
 		d->fix_affinity = true;
 	d->stats.wakeups++;
 	sched_trace("wake", t->id, dst);

@@ -25,8 +25,9 @@
 K_STATIC_ASSERT(K_IRQ_LINES == BSP_IRQ_LINES, "kernel and BSP agree on the device lines");
 K_STATIC_ASSERT(BSP_IRQ_LINE(K_IRQ_LINES - 1u) <= (1u << 31), "line bits fit the mask");
 
+/* What a take reads and writes first, so that one base address serves
+ * them all. */
 struct irq_line {
-	bsp_spinlock_t run_lock; /* held across the handler call; level 0 */
 	/* g_irq.lock */
 	k_irq_handler_fn fn;
 	void *arg;
@@ -35,6 +36,7 @@ struct irq_line {
 	 * a 32-bit target, no 64-bit add on its interrupt path). */
 	uintptr_t taken;   /* handler calls since boot */
 	uintptr_t dropped; /* takes with nothing connected (raise before a disconnect) */
+	bsp_spinlock_t run_lock; /* held across the handler call; level 0 */
 };
 
 static struct {

@@ -114,28 +114,28 @@ static inline __attribute__((always_inline)) void irq_line_run(unsigned n)
 	irq_run_unlock(l);
 }
 
-/* Called by sched_irq with the line bits of its mask, before the tick. */
-void irq_lines_dispatch(struct sched_core *c, unsigned irq_mask)
+/* Called by sched_irq on this core (core 0, in isr) with its mask, which
+ * holds at least one line bit, before the tick. */
+void irq_lines_dispatch(unsigned irq_mask)
 {
-	K_ASSERT_MSG(c->id == 0, "device line taken on a core other than 0");
-	K_ASSERT(c->isr_depth == 1u);
+	K_ASSERT_MSG(sched_this_core()->id == 0, "device line taken on a core other than 0");
+	K_ASSERT(sched_this_core()->isr_depth == 1u);
 	unsigned lines = (irq_mask & BSP_IRQ_LINES_MASK) >> BSP_IRQ_LINE_SHIFT;
-	K_ASSERT(lines < (1u << K_IRQ_LINES));
+	K_ASSERT(lines != 0 && lines < (1u << K_IRQ_LINES));
 	/* Lowest line first: a fixed order, as an interrupt controller's.
 	 * One step per raised line (usually one), not per line number. The
 	 * bound is the mask's: each step clears its lowest bit, and it has
 	 * at most K_IRQ_LINES of them (asserted above and per step), so the
 	 * loop needs no counter of its own. */
 	unsigned steps = 0;
-	while (lines != 0) {
+	do {
 		K_ASSERT(++steps <= K_IRQ_LINES);
 		unsigned line = (unsigned)__builtin_ctz(lines);
 		K_ASSERT(line < K_IRQ_LINES);
 		lines &= lines - 1u;
 		irq_line_run(line);
-	}
+	} while (lines != 0);
 	(void)steps;
-	K_ASSERT(lines == 0);
 }
 
 bool k_in_isr(void)

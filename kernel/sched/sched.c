@@ -382,7 +382,7 @@ static bool sched_irq_lines_one_core(struct sched_core *c, unsigned irq_mask)
 {
 	K_ASSERT(BSP_CORES_MAX == 1u && c->isr_depth == 1u);
 	K_ASSERT_MSG(!c->isr_wake_urgent, "sched_irq: a stale wake-up note");
-	irq_lines_dispatch(c, irq_mask);
+	irq_lines_dispatch(irq_mask); /* the mask is lines alone, and not 0 */
 	K_ASSERT(c == sched_this_core());
 	c->isr_depth = 0;
 	if (!c->isr_wake_urgent)
@@ -414,7 +414,7 @@ static bool sched_irq(unsigned irq_mask)
 		return sched_irq_lines_one_core(c, irq_mask);
 	c->isr_wake_urgent = false;
 	if (irq_mask & BSP_IRQ_LINES_MASK)
-		irq_lines_dispatch(c, irq_mask);
+		irq_lines_dispatch(irq_mask);
 	/* With a timer or an IPI in the mask, the clock and the run queue
 	 * decide, whatever the mask says (an IPI may carry a timer moved
 	 * here). Device lines alone move no deadline (the BSP raises

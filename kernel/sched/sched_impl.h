@@ -477,7 +477,7 @@ void thread_init_idle(struct sched_core *c);
 
 /* irq_lines.c */
 void irq_lines_init(void);                         /* k_boot */
-void irq_lines_dispatch(struct sched_core *c, unsigned irq_mask); /* sched_irq, core 0 */
+void irq_lines_dispatch(unsigned irq_mask); /* sched_irq, core 0, >= 1 line bit */
 
 /* proc.c */
 void proc_boot_init(void);

@@ -87,11 +87,10 @@
 #define IRQ_TIMER1 M4F_IRQ_TIMER1
 #define IRQ_IPI M4F_IRQ_IPI
 #define IRQ_LINE0 M4F_IRQ_LINE0
-#define EXC_IRQ0 16u
 
-/* irq_entry.S computes a device line's mask bit from the active exception
- * number and gives the IPI its bit as constants: what it assumes. */
-_Static_assert(EXC_IRQ0 + IRQ_LINE0 - BSP_IRQ_LINE_SHIFT == 32u, "irq_entry.S: line bit = exc - 32");
+/* irq_entry.S gives each device line's entry and the IPI's their mask
+ * bits as constants: what it assumes. */
+_Static_assert(BSP_IRQ_LINE_SHIFT == 8u, "irq_entry.S: line n's bit is 1 << (8 + n)");
 _Static_assert(BSP_IRQ_IPI == 2u, "irq_entry.S: the IPI's mask is 2");
 
 /* Priorities (upper bits only, so any number of implemented bits works). */

@@ -17,6 +17,13 @@
 	.thumb
 	.text
 
+/* M4F_CHECK_LOCKS (bsp_m4f.c: 1 unless the build says 0) also keeps the
+ * entry's check of what was interrupted; the shipped board leaves it out,
+ * as the kernel's assertions are left out there. */
+#ifndef M4F_CHECK_LOCKS
+#define M4F_CHECK_LOCKS 1
+#endif
+
 	.equ KERNEL_MASK, 0x80
 
 /* Each source has its own vector (startup.c). Device lines and the IPI
@@ -25,18 +32,28 @@
  * (bsp_m4f.c) whether the kernel must see them. The clock timer's wrap
  * never reaches the kernel (m4f_clock_wrap_isr, C). */
 	.equ BSP_IRQ_IPI, 2		@ bsp.h; checked in bsp_m4f.c
-	.equ LINE_BIT_FROM_EXC, 32	@ exception 16 + 24 + n -> bit 8 + n (bsp_m4f.c)
+	.equ BSP_IRQ_LINE_SHIFT, 8	@ bsp.h; checked in bsp_m4f.c
 
-	.global m4f_irq_line_entry
-	.type m4f_irq_line_entry, %function
+/* A vector per device line: its mask is a constant (BSP_IRQ_LINE(n), one
+ * instruction), where one shared entry would compute it from IPSR. */
+	.macro LINE_ENTRY n
+	.global m4f_line\n\()_entry
+	.type m4f_line\n\()_entry, %function
 	.thumb_func
-m4f_irq_line_entry:
-	mrs	r0, ipsr
-	sub	r0, r0, #LINE_BIT_FROM_EXC
-	movs	r1, #1
-	lsl	r0, r1, r0		@ BSP_IRQ_LINE(n)
+m4f_line\n\()_entry:
+	mov	r0, #(1 << (BSP_IRQ_LINE_SHIFT + \n))
 	b	m4f_irq_kernel
-	.size m4f_irq_line_entry, . - m4f_irq_line_entry
+	.size m4f_line\n\()_entry, . - m4f_line\n\()_entry
+	.endm
+
+	LINE_ENTRY 0
+	LINE_ENTRY 1
+	LINE_ENTRY 2
+	LINE_ENTRY 3
+	LINE_ENTRY 4
+	LINE_ENTRY 5
+	LINE_ENTRY 6
+	LINE_ENTRY 7
 
 	.global m4f_ipi_entry
 	.type m4f_ipi_entry, %function
@@ -80,8 +97,13 @@ m4f_device_entry:
 	.type m4f_irq_kernel, %function
 	.thumb_func
 m4f_irq_kernel:
-	tst	lr, #0x4		@ only Thread mode on PSP is ever interrupted
+#if M4F_CHECK_LOCKS
+	/* A belief, not a case: every kernel interrupt has one priority and
+	 * PendSV, SVCall and the faults are above it, so only Thread mode
+	 * (on PSP) is ever interrupted here. */
+	tst	lr, #0x4
 	beq	m4f_irq_bad
+#endif
 	push	{r4, lr}		@ r4: keeps the stack 8-byte aligned
 	mov	r1, #KERNEL_MASK
 	msr	basepri, r1		@ the kernel's handler runs with interrupts off

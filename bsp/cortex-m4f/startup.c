@@ -23,7 +23,14 @@ void m4f_svc(void);
 void m4f_systick_entry(void);
 void m4f_device_entry(void);
 void m4f_ipi_entry(void);
-void m4f_irq_line_entry(void);
+void m4f_line0_entry(void);
+void m4f_line1_entry(void);
+void m4f_line2_entry(void);
+void m4f_line3_entry(void);
+void m4f_line4_entry(void);
+void m4f_line5_entry(void);
+void m4f_line6_entry(void);
+void m4f_line7_entry(void);
 void m4f_clock_wrap_isr(void);
 void m4f_irq_unexpected(void);
 void m4f_irq_bad(void);
@@ -55,8 +62,17 @@ __attribute__((section(".vectors"), used)) const m4f_vector_fn m4f_vectors[M4F_V
 	[16 + M4F_IRQ_TIMER1] = m4f_device_entry,
 	[16 + M4F_IRQ_TIMER1 + 1u ... 16 + M4F_IRQ_IPI - 1u] = m4f_irq_unexpected,
 	[16 + M4F_IRQ_IPI] = m4f_ipi_entry,
-	[16 + M4F_IRQ_LINE0 ... 16 + M4F_IRQ_LINE0 + BSP_IRQ_LINES - 1u] = m4f_irq_line_entry,
+	/* One entry per device line, its mask a constant (irq_entry.S). */
+	[16 + M4F_IRQ_LINE0 + 0u] = m4f_line0_entry,
+	[16 + M4F_IRQ_LINE0 + 1u] = m4f_line1_entry,
+	[16 + M4F_IRQ_LINE0 + 2u] = m4f_line2_entry,
+	[16 + M4F_IRQ_LINE0 + 3u] = m4f_line3_entry,
+	[16 + M4F_IRQ_LINE0 + 4u] = m4f_line4_entry,
+	[16 + M4F_IRQ_LINE0 + 5u] = m4f_line5_entry,
+	[16 + M4F_IRQ_LINE0 + 6u] = m4f_line6_entry,
+	[16 + M4F_IRQ_LINE0 + 7u] = m4f_line7_entry,
 };
+_Static_assert(BSP_IRQ_LINES == 8u, "an entry above (and in irq_entry.S) per device line");
 _Static_assert(M4F_IRQ_TIMER1 == M4F_IRQ_TIMER0 + 1u && M4F_IRQ_LINE0 == M4F_IRQ_IPI + 1u,
 	       "the ranges above cover every line once");
 _Static_assert(16u + M4F_IRQ_LINE0 + BSP_IRQ_LINES == M4F_VECTORS, "device lines end the table");

@@ -25,14 +25,18 @@
 K_STATIC_ASSERT(K_IRQ_LINES == BSP_IRQ_LINES, "kernel and BSP agree on the device lines");
 K_STATIC_ASSERT(BSP_IRQ_LINE(K_IRQ_LINES - 1u) <= (1u << 31), "line bits fit the mask");
 
+/* What a take reads and writes first, so that one base address serves
+ * them all. */
 struct irq_line {
-	bsp_spinlock_t run_lock; /* held across the handler call; level 0 */
 	/* g_irq.lock */
 	k_irq_handler_fn fn;
 	void *arg;
-	/* run_lock */
-	uint64_t taken;   /* handler calls since boot */
-	uint64_t dropped; /* takes with nothing connected (raise before a disconnect) */
+	/* run_lock. Both are reported only in the trace, as a uintptr_t: kept
+	 * at that width, they wrap where the trace's field does (2^32 calls on
+	 * a 32-bit target, no 64-bit add on its interrupt path). */
+	uintptr_t taken;   /* handler calls since boot */
+	uintptr_t dropped; /* takes with nothing connected (raise before a disconnect) */
+	bsp_spinlock_t run_lock; /* held across the handler call; level 0 */
 };
 
 static struct {
@@ -88,8 +92,9 @@ static void irq_run_unlock(struct irq_line *l)
 		bsp_spin_unlock(&l->run_lock);
 }
 
-/* One take of line n on this core (core 0), in isr context. */
-static void irq_line_run(unsigned n)
+/* One take of line n on this core (core 0), in isr context. Inline: it is
+ * the whole of a line's take, one per interrupt. */
+static inline __attribute__((always_inline)) void irq_line_run(unsigned n)
 {
 	struct irq_line *l = &g_irq.line[n];
 	irq_take_lock(l);
@@ -98,32 +103,39 @@ static void irq_line_run(unsigned n)
 	irq_table_unlock();
 	if (fn) {
 		l->taken++;
-		sched_trace("irq", n, (uintptr_t)l->taken);
+		sched_trace("irq", n, l->taken);
 		fn(n, arg);
 		K_ASSERT_MSG(!bsp_irq_enabled(), "irq handler returned with interrupts on");
 		K_ASSERT_MSG(sched_this_core()->isr_depth == 1u, "irq handler left isr context");
 	} else {
 		l->dropped++;
-		sched_trace("irq-drop", n, (uintptr_t)l->dropped);
+		sched_trace("irq-drop", n, l->dropped);
 	}
 	irq_run_unlock(l);
 }
 
-/* Called by sched_irq with the line bits of its mask, before the tick. */
-void irq_lines_dispatch(struct sched_core *c, unsigned irq_mask)
+/* Called by sched_irq on this core (core 0, in isr) with its mask, which
+ * holds at least one line bit, before the tick. */
+void irq_lines_dispatch(unsigned irq_mask)
 {
-	K_ASSERT_MSG(c->id == 0, "device line taken on a core other than 0");
-	K_ASSERT(c->isr_depth == 1u);
+	K_ASSERT_MSG(sched_this_core()->id == 0, "device line taken on a core other than 0");
+	K_ASSERT(sched_this_core()->isr_depth == 1u);
 	unsigned lines = (irq_mask & BSP_IRQ_LINES_MASK) >> BSP_IRQ_LINE_SHIFT;
+	K_ASSERT(lines != 0 && lines < (1u << K_IRQ_LINES));
 	/* Lowest line first: a fixed order, as an interrupt controller's.
-	 * One step per raised line (usually one), not per line number. */
-	for (unsigned n = 0; lines != 0 && n < K_IRQ_LINES; n++) {
+	 * One step per raised line (usually one), not per line number. The
+	 * bound is the mask's: each step clears its lowest bit, and it has
+	 * at most K_IRQ_LINES of them (asserted above and per step), so the
+	 * loop needs no counter of its own. */
+	unsigned steps = 0;
+	do {
+		K_ASSERT(++steps <= K_IRQ_LINES);
 		unsigned line = (unsigned)__builtin_ctz(lines);
 		K_ASSERT(line < K_IRQ_LINES);
 		lines &= lines - 1u;
 		irq_line_run(line);
-	}
-	K_ASSERT(lines == 0);
+	} while (lines != 0);
+	(void)steps;
 }
 
 bool k_in_isr(void)

@@ -420,6 +420,32 @@ static unsigned sched_tick(struct sched_core *c, bool timers)
 	return (resched ? SCHED_TICK_RESCHED : 0u) | (fix ? SCHED_TICK_FIX : 0u);
 }
 
+/* sched_irq for device lines alone on one core (BSP_CORES_MAX 1, folded):
+ * the handlers, then the note preempt_check made (isr_wake_urgent) is the
+ * whole judgement (see sched_irq). The note is false outside sched_irq
+ * (every path through it leaves it so), so only a set note is written.
+ * No kill check: on one core only a running thread can kill (k_proc_kill;
+ * handlers cannot), so the interrupted thread was killed either by itself
+ * (it exits there) or while it was not running, and then it runs again
+ * only through a kernel path that checks (sched_irq_preempt, a switch's
+ * return in a kernel call, its first run). */
+static bool sched_irq_lines_one_core(struct sched_core *c, unsigned irq_mask)
+{
+	K_ASSERT(BSP_CORES_MAX == 1u && c->isr_depth == 1u);
+	K_ASSERT_MSG(!c->isr_wake_urgent, "sched_irq: a stale wake-up note");
+	irq_lines_dispatch(irq_mask); /* the mask is lines alone, and not 0 */
+	K_ASSERT(c == sched_this_core());
+	c->isr_depth = 0;
+	if (!c->isr_wake_urgent)
+		return false;
+	c->isr_wake_urgent = false;
+	if (c->current->is_idle)
+		return false; /* the idle loop looks at its run queue itself */
+	K_ASSERT(!c->irq_resched && !c->irq_fix);
+	c->irq_resched = true;
+	return true;
+}
+
 /* The kernel's interrupt handler (bsp_irq_set_handler), in isr context:
  * device line handlers first (core 0), then timeouts and the slice. It
  * never switches: a thread the handlers or the tick make ready runs once
@@ -435,9 +461,11 @@ static bool sched_irq(unsigned irq_mask)
 	K_ASSERT((irq_mask & ~(unsigned)(BSP_IRQ_TIMER | BSP_IRQ_IPI | BSP_IRQ_LINES_MASK)) == 0);
 	K_ASSERT_MSG(c->isr_depth == 0, "sched_irq: nested interrupt entry");
 	c->isr_depth = 1;
+	if (BSP_CORES_MAX == 1u && (irq_mask & (BSP_IRQ_TIMER | BSP_IRQ_IPI)) == 0u)
+		return sched_irq_lines_one_core(c, irq_mask);
 	c->isr_wake_urgent = false;
 	if (irq_mask & BSP_IRQ_LINES_MASK)
-		irq_lines_dispatch(c, irq_mask);
+		irq_lines_dispatch(irq_mask);
 	/* With a timer or an IPI in the mask, the clock and the run queue
 	 * decide, whatever the mask says (an IPI may carry a timer moved
 	 * here). Device lines alone move no deadline (the BSP raises
@@ -445,18 +473,18 @@ static bool sched_irq(unsigned irq_mask)
 	 * made ready is judged, without the clock, the timer queue or a
 	 * re-arm (a timer still armed for a thread a handler woke fires
 	 * early and is re-armed then). On one core that judgement is the
-	 * note preempt_check made: a handler may only wake or resume
-	 * threads (k/irq.h), and anything else that makes the running thread
-	 * give way (a priority drop, a new thread) sends an IPI, judged with
-	 * the clock by its own interrupt. */
+	 * note preempt_check made (sched_irq_lines_one_core, above): a
+	 * handler may only wake or resume threads (k/irq.h), and anything
+	 * else that makes the running thread give way (a priority drop, a
+	 * new thread) sends an IPI, judged with the clock by its own
+	 * interrupt. */
 	bool timers = (irq_mask & (BSP_IRQ_TIMER | BSP_IRQ_IPI)) != 0u;
-	unsigned verdict;
-	if (BSP_CORES_MAX == 1u && !timers)
-		verdict = c->isr_wake_urgent ? SCHED_TICK_RESCHED : 0u;
-	else
-		verdict = sched_tick(c, timers);
+	K_ASSERT(timers || BSP_CORES_MAX > 1u);
+	unsigned verdict = sched_tick(c, timers);
 	K_ASSERT(c == sched_this_core());
 	c->isr_depth = 0;
+	if (BSP_CORES_MAX == 1u)
+		c->isr_wake_urgent = false; /* the tick judged it: no stale note */
 	struct k_thread *t = c->current;
 	if (t->is_idle)
 		return false; /* the idle loop looks at its run queue itself */

@@ -489,7 +489,7 @@ void thread_init_idle(struct sched_core *c);
 
 /* irq_lines.c */
 void irq_lines_init(void);                         /* k_boot */
-void irq_lines_dispatch(struct sched_core *c, unsigned irq_mask); /* sched_irq, core 0 */
+void irq_lines_dispatch(unsigned irq_mask); /* sched_irq, core 0, >= 1 line bit */
 
 /* proc.c */
 void proc_boot_init(void);
@@ -534,12 +534,16 @@ static inline k_cpumask_t core_bit(unsigned core)
 	return (k_cpumask_t)1u << core;
 }
 
-/* Core i's scheduler state. One core (BSP_CORES_MAX 1, folded): always
- * core 0, so the index (a multiply by the struct's size) folds away. */
-static inline struct sched_core *sched_core_at(unsigned i)
+/* Core `core` of g_sched.core. On one core (BSP_CORES_MAX 1, folded) it
+ * is core 0 whatever the index says, so a path that carries a core index
+ * (a thread's home, a wake-up's target) does no index arithmetic there
+ * (the index times the core's size). */
+static inline struct sched_core *sched_core_at(unsigned core)
 {
-	K_ASSERT(i < BSP_CORES_MAX);
-	return &g_sched.core[BSP_CORES_MAX == 1u ? 0u : i];
+	K_ASSERT(core < g_sched.cores);
+	if (BSP_CORES_MAX == 1u)
+		return &g_sched.core[0];
+	return &g_sched.core[core];
 }
 
 /* Slices on demand, on one core only (BSP_CORES_MAX 1, folded): a thread

@@ -31,7 +31,7 @@ void sched_unlock_two(unsigned a, unsigned b)
 {
 	K_ASSERT(a < g_sched.cores && b < g_sched.cores);
 	bsp_spin_unlock(&sched_core_at(a)->rq.lock);
-	if (a != b)
+	if (BSP_CORES_MAX > 1u && a != b)
 		bsp_spin_unlock(&sched_core_at(b)->rq.lock);
 }
 
@@ -40,6 +40,13 @@ unsigned sched_lock_thread(struct k_thread *t)
 {
 	K_ASSERT(!bsp_irq_enabled());
 	K_ASSERT(!t->is_idle);
+	if (BSP_CORES_MAX == 1u) {
+		/* One core (folded): every thread's home is core 0, and
+		 * nobody moves it: a constant for the caller's indexing. */
+		K_ASSERT(t->cpu.value == 0);
+		bsp_spin_lock(&g_sched.core[0].rq.lock);
+		return 0u;
+	}
 	for (unsigned tries = 0; tries < SCHED_WAKE_RETRIES_MAX; tries++) {
 		unsigned cpu = (unsigned)bsp_atomic_load(&t->cpu);
 		K_ASSERT(cpu < g_sched.cores);
@@ -61,7 +68,7 @@ static void preempt_check(struct sched_core *d, const struct k_thread *t)
 	K_ASSERT(bsp_spin_held(&d->rq.lock));
 	K_ASSERT(d->current != NULL);
 	if (d->current->is_idle || t->prio > d->current->prio) {
-		if (d->id == bsp_core_id() && d->isr_depth != 0) {
+		if ((BSP_CORES_MAX == 1u || d->id == bsp_core_id()) && d->isr_depth != 0) {
 			d->isr_wake_urgent = true;
 			return;
 		}
@@ -114,14 +121,16 @@ static void wake_locked(struct k_thread *t, unsigned src, unsigned dst)
 	K_ASSERT(!t->suspended);
 	if (ql_linked(&t->tq_link))
 		timerq_remove(s, t);
-	if (dst != src) {
+	if (BSP_CORES_MAX > 1u && dst != src) {
 		bsp_atomic_store(&t->cpu, dst);
 		d->stats.migrations++;
 		sched_trace("migrate", t->id, dst);
 	}
 	t->state = TS_READY;
 	runq_enqueue(d, t, false);
-	if (!(t->affinity & core_bit(dst)))
+	/* One core (folded): every mask holds core 0 (sched_fix_affinity_asked). */
+	K_ASSERT(BSP_CORES_MAX > 1u || (t->affinity & core_bit(dst)));
+	if (BSP_CORES_MAX > 1u && !(t->affinity & core_bit(dst)))
 		d->fix_affinity = true;
 	d->stats.wakeups++;
 	sched_trace("wake", t->id, dst);

@@ -9,16 +9,30 @@
  * A slot is a header word, padded to K_MEM_ALIGN, then the block. The header
  * of a free slot links to the next free block (0 ends the list); the header
  * of a block handed out holds the pool's own address (the busy tag: never a
- * block address, the blocks lie after the pool's fields, and never 0). A
- * free is refused unless the pointer is exactly a block of this pool (one
- * subtraction and one division give its index and what is left over: the
- * index must be below the count, the rest 0, so a pointer into a block's
- * middle is refused even where its word before holds the tag) and the
- * block's header holds the tag (a double free is refused).
+ * block address, the blocks lie after the pool's fields, and never 0).
  *
- * The free count is kept (two instructions more per call than deriving
- * it) so that k_pool_destroy's busy check and k_pool_free_blocks stay O(1)
- * with interrupts masked, not a walk of up to K_POOL_BLOCKS_MAX links.
+ * A free is refused unless the pointer is exactly a block of this pool and
+ * the block's header holds the tag (a double free is refused). "Exactly a
+ * block" is tested without a division: the stride is made the grain
+ * (2^POOL_SHIFT, K_MEM_ALIGN) times an odd factor (a block whose stride
+ * would be an even number of grains gets one grain more), and that
+ * factor's inverse modulo 2^W (W the pointer width) is found at create.
+ * The offset from the first block times that inverse, rotated right by
+ * POOL_SHIFT (a constant: an immediate operand), is the block's index when
+ * the offset is a multiple of the stride, and a number far above any index
+ * otherwise (low bits left over rotate into the top; a multiple of the
+ * grain that the odd factor does not divide maps above
+ * (2^(W-POOL_SHIFT)-1)/odd, the divisibility-by-multiplication identity).
+ * So one multiply, one rotate and one compare
+ * against the count refuse a pointer into a block's middle (even where
+ * its word before holds the tag), one below the first block (the offset
+ * wraps) and one past the last, and give the index.
+ *
+ * The free count is kept (three instructions more per call than deriving
+ * it; a load/store pair with the head measured no better on Cortex-M4F,
+ * the compiler then saves a register) so that k_pool_destroy's busy check
+ * and k_pool_free_blocks stay O(1) with interrupts masked, not a walk of
+ * up to K_POOL_BLOCKS_MAX links.
  */
 #include "mem_internal.h"
 
@@ -27,6 +41,14 @@
  * kernel's. destroy clears it, so a dead handle is refused. */
 #define POOL_MAGIC ((uint32_t)0x9C009C00u)
 #define POOL_HEADER_BYTES ((uintptr_t)K_MEM_ALIGN)
+#define POOL_WORD_BITS ((uintptr_t)(sizeof(uintptr_t) * 8u))
+#define POOL_SHIFT ((uintptr_t)(sizeof(uintptr_t) == 8u ? 4u : 3u))
+K_STATIC_ASSERT(((uintptr_t)1u << POOL_SHIFT) == POOL_HEADER_BYTES &&
+			POOL_HEADER_BYTES == MEM_GRAIN,
+		"the exact-block test's rotate is by the grain's log2");
+/* Newton steps for an odd number's inverse modulo 2^POOL_WORD_BITS: the
+ * first guess is right in 3 bits and each step doubles them (3 -> 96). */
+#define POOL_INVERSE_STEPS 5u
 
 K_STATIC_ASSERT(K_POOL_BLOCKS_MAX <= 65536u && K_POOL_BLOCK_BYTES_MAX <= 65536u,
 		"a pool's bytes fit 32 bits with its headers");
@@ -39,9 +61,13 @@ struct pool_list {
 
 struct k_pool {
 	uint32_t magic;  /* POOL_MAGIC; fixed at creation, 0 once destroyed */
-	uint32_t blocks; /* fixed */
+	uintptr_t blocks; /* fixed */
+	/* The exact-block test's constants. */
+	uintptr_t inverse; /* of stride >> POOL_SHIFT (odd), mod 2^POOL_WORD_BITS; fixed */
+	uintptr_t origin; /* -(first * inverse): so block * inverse + origin is
+			   * (block - first) * inverse, one multiply-add; fixed */
 	uintptr_t first; /* the first block (not its header); fixed */
-	uintptr_t stride; /* header + block, a multiple of K_MEM_ALIGN; fixed */
+	uintptr_t stride; /* header + block, an odd number of K_MEM_ALIGN; fixed */
 	size_t block_bytes;
 
 	bsp_spinlock_t lock; /* guards `list` (lock order: leaf; pool_lock) */
@@ -77,6 +103,38 @@ static bool pool_valid(const struct k_pool *p)
 	return p != NULL && p->magic == POOL_MAGIC;
 }
 
+static uintptr_t pool_rotr(uintptr_t x, uintptr_t n)
+{
+	return (x >> n) | (x << ((POOL_WORD_BITS - n) & (POOL_WORD_BITS - 1u)));
+}
+
+/* The stride of a block_bytes block: header plus block in whole grains,
+ * an odd number of them (the exact-block test's divisor must be odd). */
+static uintptr_t pool_stride(size_t block_bytes)
+{
+	uintptr_t stride = POOL_HEADER_BYTES + mem_align_up(block_bytes, MEM_GRAIN);
+	if (((stride >> POOL_SHIFT) & 1u) == 0u)
+		stride += MEM_GRAIN;
+	K_ASSERT(stride % MEM_GRAIN == 0u && ((stride >> POOL_SHIFT) & 1u) == 1u);
+	K_ASSERT(stride - POOL_HEADER_BYTES >= block_bytes);
+	return stride;
+}
+
+/* The inverse of the stride's odd factor: the constant of the exact-block
+ * test (see the top). */
+static void pool_set_inverse(struct k_pool *p)
+{
+	uintptr_t odd = p->stride >> POOL_SHIFT;
+	K_ASSERT((odd & 1u) == 1u);
+	uintptr_t inv = odd; /* odd * odd == 1 mod 8 */
+	for (uint32_t i = 0; i < POOL_INVERSE_STEPS; i++)
+		inv *= (uintptr_t)2u - odd * inv;
+	K_ASSERT(odd * inv == 1u);
+	p->inverse = inv;
+	p->origin = (uintptr_t)0u - p->first * inv;
+	K_ASSERT(pool_rotr((p->stride * (p->blocks - 1u)) * inv, POOL_SHIFT) == p->blocks - 1u);
+}
+
 /* Thread every block into the free list, first block first. */
 static void pool_thread_slots(struct k_pool *p)
 {
@@ -97,17 +155,18 @@ int k_pool_create(k_pool_t **out, size_t block_bytes, size_t blocks, k_mem_owner
 	    blocks == 0u || blocks > K_POOL_BLOCKS_MAX || !MEM_OWNER_VALID(owner))
 		return -K_EINVAL;
 	uintptr_t head = mem_align_up(sizeof(struct k_pool), MEM_GRAIN);
-	uintptr_t stride = POOL_HEADER_BYTES + mem_align_up(block_bytes, MEM_GRAIN);
+	uintptr_t stride = pool_stride(block_bytes);
 	K_ASSERT(stride % MEM_GRAIN == 0u);
 	struct k_pool *p = k_mem_alloc(head + stride * blocks, owner);
 	if (p == NULL)
 		return -K_ENOMEM;
 	p->magic = POOL_MAGIC;
-	p->blocks = (uint32_t)blocks;
+	p->blocks = blocks;
 	p->first = (uintptr_t)p + head + POOL_HEADER_BYTES;
 	p->stride = stride;
 	p->block_bytes = block_bytes;
 	bsp_spin_init(&p->lock);
+	pool_set_inverse(p);
 	pool_thread_slots(p);
 	K_ASSERT(p->first - POOL_HEADER_BYTES + stride * blocks <= (uintptr_t)p + k_mem_usable_bytes(p));
 	K_ASSERT((uintptr_t)p < p->first); /* the tag is never a block */
@@ -147,17 +206,15 @@ void *k_pool_alloc(k_pool_t *p)
 	return (void *)block;
 }
 
-/* True if `block` is exactly one of p's blocks: one division gives its
- * index and what is left over; the index must be below the count and the
- * rest 0 (a pointer below the first block wraps to a huge offset and is
- * refused the same way). */
+/* True if `block` is exactly one of p's blocks: its index, by the
+ * multiply and rotate of the top comment, must be below the count (every
+ * pointer that is not a block's start gives a number above it). */
 static bool pool_is_block(const struct k_pool *p, uintptr_t block)
 {
 	K_ASSERT(p->stride >= POOL_HEADER_BYTES + MEM_GRAIN);
-	uintptr_t off = block - p->first;
-	uintptr_t i = off / p->stride;
-	bool is = off == i * p->stride && i < p->blocks;
-	K_ASSERT(!is || (block >= p->first && block % MEM_GRAIN == 0u));
+	uintptr_t i = pool_rotr(block * p->inverse + p->origin, POOL_SHIFT);
+	bool is = i < p->blocks;
+	K_ASSERT(!is || block == p->first + i * p->stride);
 	return is;
 }
 
@@ -168,16 +225,15 @@ int k_pool_free(k_pool_t *p, void *block)
 	/* Only now is the header ours to read. */
 	uintptr_t *hdr = pool_header((uintptr_t)block);
 	bsp_irq_state_t is = pool_lock(p);
-	int rc = -K_EINVAL; /* not handed out: a double free */
-	if (*hdr == (uintptr_t)p) {
+	bool out = *hdr == (uintptr_t)p; /* else not handed out: a double free */
+	if (out) {
 		K_ASSERT(p->list.free < p->blocks);
 		*hdr = p->list.head;
 		p->list.head = (uintptr_t)block;
 		p->list.free++;
-		rc = 0;
 	}
 	pool_unlock(p, is);
-	return rc;
+	return out ? 0 : -K_EINVAL;
 }
 
 size_t k_pool_free_blocks(const k_pool_t *p)

@@ -110,3 +110,51 @@ K_TEST(pool_refuses_bad_frees)
 	K_TEST_CHECK(k_pool_destroy(p) == 0);
 	K_TEST_CHECK(k_pool_destroy(q) == 0);
 }
+
+/* The exact-block test (pool.c: a multiply and a rotate, no division) for
+ * strides that are and are not padded to an odd number of grains: with
+ * every block handed out, every byte address from two blocks' span below
+ * the lowest block to two above the highest is refused unless it is one
+ * of the blocks; then each block is freed once. A false acceptance would
+ * return 0 here (the blocks' words hold the tag's value). */
+#define POOL_SWEEP_BLOCKS 5u
+#define POOL_SWEEP_SIZES 6u
+K_TEST(pool_exact_block_sweep)
+{
+	static const size_t sizes[POOL_SWEEP_SIZES] = {1u, 24u, 32u, 120u, 128u, 136u};
+	for (size_t s = 0; s < POOL_SWEEP_SIZES; s++) {
+		k_pool_t *p = NULL;
+		K_TEST_CHECK(k_pool_create(&p, sizes[s], POOL_SWEEP_BLOCKS, K_MEM_OWNER_KERNEL) == 0);
+		if (p == NULL)
+			return;
+		uintptr_t b[POOL_SWEEP_BLOCKS], lo = UINTPTR_MAX, hi = 0;
+		for (size_t i = 0; i < POOL_SWEEP_BLOCKS; i++) {
+			b[i] = (uintptr_t)k_pool_alloc(p);
+			K_TEST_CHECK(b[i] != 0u);
+			/* Every word of the block holds the busy tag's value, so
+			 * a pointer into it passes the tag test: only the
+			 * exact-block test can refuse it. */
+			for (size_t w = 0; b[i] != 0u && w < sizes[s] / sizeof(uintptr_t); w++)
+				((uintptr_t *)b[i])[w] = (uintptr_t)p;
+			lo = b[i] < lo ? b[i] : lo;
+			hi = b[i] > hi ? b[i] : hi;
+		}
+		uintptr_t span = (hi - lo) / (POOL_SWEEP_BLOCKS - 1u);
+		K_TEST_CHECK(span >= sizes[s] && (hi - lo) == span * (POOL_SWEEP_BLOCKS - 1u));
+		size_t refused = 0, swept = 0;
+		for (uintptr_t a = lo - 2u * span; a <= hi + 2u * span; a++) {
+			bool is_block = false;
+			for (size_t i = 0; i < POOL_SWEEP_BLOCKS; i++)
+				is_block = is_block || a == b[i];
+			swept++;
+			if (!is_block)
+				refused += k_pool_free(p, (void *)a) == -K_EINVAL;
+		}
+		K_TEST_CHECK(refused == swept - POOL_SWEEP_BLOCKS);
+		K_TEST_CHECK(k_pool_free_blocks(p) == 0u);
+		for (size_t i = 0; i < POOL_SWEEP_BLOCKS; i++)
+			K_TEST_CHECK(k_pool_free(p, (void *)b[i]) == 0);
+		K_TEST_CHECK(k_pool_free_blocks(p) == POOL_SWEEP_BLOCKS);
+		K_TEST_CHECK(k_pool_destroy(p) == 0);
+	}
+}

@@ -225,7 +225,7 @@ struct k_thread {
 	unsigned on_core;        /* core running it, else SCHED_CORE_NONE */
 	unsigned prio;           /* effective priority; written holding mutex_lock too */
 	k_cpumask_t affinity;
-	struct qlink rq_link;    /* in rq.lists[prio] when READY */
+	struct qlink rq_link;    /* in rq level prio's ring when READY */
 	struct qlink tq_link;    /* in rq.timers when it has a deadline */
 	uint64_t deadline_ns;
 	uint64_t ready_since_ns;
@@ -314,8 +314,60 @@ struct runq {
 	unsigned count;
 	unsigned timer_count;
 	struct qlink timers;     /* threads with a deadline, earliest first */
-	struct qlink lists[K_PRIO_LEVELS];
+	/* One pointer per level, not a two-pointer sentinel (64 x 4 B of
+	 * static RAM on the board): the rq_link of the level's first thread,
+	 * NULL when the level is empty. A level's threads form a circular
+	 * doubly linked ring of their rq_links with no head node in it, so
+	 * first->prev is the tail. Walk a level with rq_level_first /
+	 * rq_level_next; change it only through runq.c. */
+	struct qlink *first[K_PRIO_LEVELS];
 };
+
+/* Level p of rq has no ready thread. */
+static inline bool rq_level_empty(const struct runq *rq, unsigned p)
+{
+	K_ASSERT(p < K_PRIO_LEVELS);
+	return rq->first[p] == NULL;
+}
+
+/* The first (next to run) rq_link of level p, or NULL when it is empty. */
+static inline struct qlink *rq_level_first(const struct runq *rq, unsigned p)
+{
+	K_ASSERT(p < K_PRIO_LEVELS);
+	return rq->first[p];
+}
+
+/* The rq_link after l in level p, or NULL when l is the level's tail (the
+ * ring closes on the first). l must be in level p; an l unlinked meanwhile
+ * (next NULL: a reader without the lock, latency.c) also ends the walk. */
+static inline struct qlink *rq_level_next(const struct runq *rq, unsigned p,
+					  const struct qlink *l)
+{
+	K_ASSERT(p < K_PRIO_LEVELS);
+	K_ASSERT(l != NULL);
+	struct qlink *n = l->next;
+	return n == rq->first[p] ? NULL : n;
+}
+
+/* Unlink n from level p's ring (runq_remove's unlink; inline: it is on
+ * every switch). The level's first moves on past n; true when n was
+ * alone and the level is now empty (its first NULL). */
+static inline bool rq_level_unlink(struct runq *rq, unsigned p, struct qlink *n)
+{
+	K_ASSERT(p < K_PRIO_LEVELS && rq->first[p] != NULL);
+	K_ASSERT_MSG(ql_linked(n), "run queue: thread not queued");
+	struct qlink *next = n->next, *prev = n->prev;
+	K_ASSERT_MSG(next->prev == n && prev->next == n, "run queue: links corrupted");
+	/* Branch-free for a ring of one too (n's own links, cleared below):
+	 * small enough to stay inlined in the switch paths. */
+	prev->next = next;
+	next->prev = prev;
+	n->next = NULL;
+	n->prev = NULL;
+	if (rq->first[p] == n)
+		rq->first[p] = next == n ? NULL : next;
+	return rq->first[p] == NULL;
+}
 
 struct sched_core_stats {
 	uint64_t switches, preemptions, migrations, ipis, wakeups, ticks, ready_wait_max_ns;

@@ -378,11 +378,17 @@ struct sched_core {
 	/* rq.lock */
 	struct k_thread *current;
 	struct k_thread *zombie;     /* dead thread whose stack the next context frees */
+	/* SCHED_SLICE_STAMP: while stats.switches == slice_stamp_switch (the
+	 * switch the stamp was taken for; any later switch makes it stale
+	 * with nothing to clear), the running thread's slice started at
+	 * slice_stamp (bsp_clock_stamp) and slice_end_ns is only a lower
+	 * bound of its end, resolved by the tick. SCHED_NO_STAMP: none.
+	 * Here, in the hole before the 8-byte fields (static RAM). */
+	uint32_t slice_stamp;
 	/* The running thread's slice end; BSP_TIMER_NONE when it has none
 	 * (SCHED_SLICE_ON_DEMAND: nobody ready at its level). */
 	uint64_t slice_end_ns;
 	uint64_t timer_armed_ns;
-	bool fix_affinity;           /* a thread here may not be allowed here */
 	/* This core only, interrupts off: 1 while sched_irq runs handlers and
 	 * the tick (k_in_isr), 0 before it returns. */
 	unsigned isr_depth;
@@ -394,6 +400,8 @@ struct sched_core {
 	 * after it in the interrupted context: switch, move misplaced threads. */
 	bool irq_resched;
 	bool irq_fix;
+	/* Beside the other flags: no padding between them (static RAM). */
+	bool fix_affinity;           /* a thread here may not be allowed here */
 	/* Atomic hints, read by other cores without the lock. A one-core
 	 * build (BSP_CORES_MAX 1) has no reader and never writes them: both
 	 * stay 0 there. */
@@ -404,13 +412,7 @@ struct sched_core {
 	struct sched_core_stats stats;
 	struct k_thread idle;        /* this core's boot context */
 	/* rq.lock. Last, so the fields above keep the offsets the hot
-	 * paths' short loads reach. */
-	/* SCHED_SLICE_STAMP: while stats.switches == slice_stamp_switch (the
-	 * switch the stamp was taken for; any later switch makes it stale
-	 * with nothing to clear), the running thread's slice started at
-	 * slice_stamp (bsp_clock_stamp) and slice_end_ns is only a lower
-	 * bound of its end, resolved by the tick. SCHED_NO_STAMP: none. */
-	uint32_t slice_stamp;
+	 * paths' short loads reach (slice_stamp: above). */
 	uint64_t slice_stamp_switch;
 };
 

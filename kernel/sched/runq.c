@@ -5,9 +5,10 @@
  * lists, so the most urgent ready thread is found in O(1) (count leading
  * zeros); round-robin among equals is "take from the head, put back at the
  * tail". A level is one pointer to its first thread, the threads a ring
- * (sched_impl.h): rq_level_push below and rq_level_unlink are the only
- * writers of rq.first (smp.c's planted missing lock also unlinks). Timer queue: threads with a deadline (sleeping, or blocked with a
- * timeout), earliest first. Both are guarded by rq.lock; every function here
+ * (sched_impl.h): rq_level_push below, rq_level_unlink and runq_rotate are
+ * the only writers of rq.first (smp.c's planted missing lock also
+ * unlinks). Timer queue: threads with a deadline (sleeping, or blocked with
+ * a timeout), earliest first. Both are guarded by rq.lock; every function here
  * asserts the caller holds it.
  */
 #include "sched_impl.h"

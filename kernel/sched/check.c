@@ -89,25 +89,27 @@ static bool link_ok(const struct qlink *n)
  * set on its home core (check_thread_place) and the READY threads number exactly the sum of
  * the counts (check_threads), so every READY thread is one of the entries
  * walked here and a clear-bit list can hold none. A clear-bit head that is
- * itself corrupted (pointing into some other list) is caught by the
- * rotating `spot`: one clear-bit head per core per call, all 64 within 64
- * consecutive calls. */
+ * itself corrupted (not NULL: pointing into some other list) is caught by
+ * the rotating `spot`: one clear-bit head per core per call, all 64 within
+ * 64 consecutive calls. A level is a ring from its first pointer (no head
+ * node, sched_impl.h): the walk ends when it comes back to the first, and
+ * at K_THREADS_MAX entries if it never does. */
 static bool check_runq_lists(struct chk *k, const struct sched_core *c, unsigned spot)
 {
 	const struct runq *rq = &c->rq;
 	unsigned total = 0;
 	K_ASSERT(spot < K_PRIO_LEVELS);
-	const struct qlink *sh = &rq->lists[spot];
-	if (!((rq->bitmap >> spot) & 1u) && (!link_ok(sh) || sh->next != sh))
+	if (!((rq->bitmap >> spot) & 1u) && rq->first[spot] != NULL)
 		return fail(k, K_SCHED_CHECK_RUNQ, "run-queue list not empty under a clear bit", NULL,
 			    c->id * 100u + spot, "core*100 + priority");
 	for (uint64_t bits = rq->bitmap; bits != 0; bits &= bits - 1u) {
 		unsigned p = (unsigned)__builtin_ctzll(bits);
-		const struct qlink *h = &rq->lists[p];
-		if (!link_ok(h) || h->next == h)
+		const struct qlink *h = rq->first[p];
+		if (!h || !link_ok(h))
 			return fail(k, K_SCHED_CHECK_RUNQ, "run-queue bitmap or head wrong", NULL,
 				    c->id * 100u + p, "core*100 + priority");
-		for (const struct qlink *l = h->next; l != h; l = l->next) {
+		const struct qlink *l = h;
+		do {
 			const struct k_thread *t = ql_entry(l, struct k_thread, rq_link);
 			if (++total > K_THREADS_MAX || !link_ok(l))
 				return fail(k, K_SCHED_CHECK_RUNQ, "run-queue list corrupted", NULL, c->id, "core");
@@ -116,7 +118,8 @@ static bool check_runq_lists(struct chk *k, const struct sched_core *c, unsigned
 				return fail(k, K_SCHED_CHECK_PLACE,
 					    "run-queue entry not ready, wrong prio, home or running", t,
 					    c->id, "core");
-		}
+			l = l->next;
+		} while (l != h);
 	}
 	/* The nr_ready hint is kept only where other cores read it. */
 	if (total != rq->count || (BSP_CORES_MAX > 1u && c->nr_ready.value != rq->count))

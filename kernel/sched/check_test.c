@@ -141,8 +141,8 @@ K_TEST(sched_check_catches_hidden_ready_thread)
 	int hidden_rc = -1, head_rc = 0;
 	if (ready) {
 		unsigned n = 0;
-		for (const struct qlink *l = c->rq.lists[t->prio].next; l != &c->rq.lists[t->prio];
-		     l = l->next)
+		for (const struct qlink *l = rq_level_first(&c->rq, t->prio); l != NULL && n <= K_THREADS_MAX;
+		     l = rq_level_next(&c->rq, t->prio, l))
 			n++;
 		c->rq.bitmap &= ~bit;
 		c->rq.count -= n;
@@ -157,11 +157,11 @@ K_TEST(sched_check_catches_hidden_ready_thread)
 	unsigned q = K_PRIO_MAX;
 	for (; q > 0 && (c->rq.bitmap >> q) & 1u; q--)
 		;
-	struct qlink saved = c->rq.lists[q];
-	c->rq.lists[q].next = &t->rq_link;
+	struct qlink *saved = c->rq.first[q];
+	c->rq.first[q] = &t->rq_link;
 	for (unsigned i = 0; i < K_PRIO_LEVELS && head_rc == 0; i++)
 		head_rc = sched_check_held(NULL, 0);
-	c->rq.lists[q] = saved;
+	c->rq.first[q] = saved;
 	sched_unlock_all(s);
 
 	K_TEST_CHECK(ready);

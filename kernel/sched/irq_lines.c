@@ -36,13 +36,29 @@ struct irq_line {
 	 * a 32-bit target, no 64-bit add on its interrupt path). */
 	uintptr_t taken;   /* handler calls since boot */
 	uintptr_t dropped; /* takes with nothing connected (raise before a disconnect) */
-	bsp_spinlock_t run_lock; /* held across the handler call; level 0 */
 };
+
+/* The run locks (level 0), held across a handler call: one per line where
+ * another core may take a line while a thread disconnects it. A one-core
+ * build never holds one in a take (irq_take_lock) and its disconnect only
+ * passes through one, so a single lock serves every line there: 7 x 8 B
+ * less static RAM on the board. */
+#define IRQ_RUN_LOCKS (BSP_CORES_MAX > 1u ? K_IRQ_LINES : 1u)
 
 static struct {
 	bsp_spinlock_t lock; /* the table; level 0, after any run_lock */
 	struct irq_line line[K_IRQ_LINES];
+	bsp_spinlock_t run_lock[IRQ_RUN_LOCKS];
 } g_irq;
+
+/* Line n's run lock (the shared one on one core). */
+static bsp_spinlock_t *irq_run_lock(unsigned n)
+{
+	K_ASSERT(n < K_IRQ_LINES);
+	unsigned i = IRQ_RUN_LOCKS == K_IRQ_LINES ? n : 0u;
+	K_ASSERT(i < IRQ_RUN_LOCKS);
+	return &g_irq.run_lock[i];
+}
 
 /* At boot (k_boot, interrupts off, one core running): empty table, every
  * test device stopped (a device left running by a previous boot must not
@@ -51,9 +67,10 @@ void irq_lines_init(void)
 {
 	K_ASSERT(!bsp_irq_enabled());
 	bsp_spin_init(&g_irq.lock);
+	for (unsigned n = 0; n < IRQ_RUN_LOCKS; n++)
+		bsp_spin_init(&g_irq.run_lock[n]);
 	for (unsigned n = 0; n < K_IRQ_LINES; n++) {
 		struct irq_line *l = &g_irq.line[n];
-		bsp_spin_init(&l->run_lock);
 		l->fn = NULL;
 		l->arg = NULL;
 		l->taken = 0;
@@ -68,14 +85,14 @@ void irq_lines_init(void)
  * and arg are read. On one core (folded) neither is taken: whoever else
  * uses them is a thread, which holds them only with interrupts off, so it
  * can neither be inside them nor wait for them while a take runs. */
-static void irq_take_lock(struct irq_line *l)
+static void irq_take_lock(unsigned n)
 {
 	K_ASSERT(!bsp_irq_enabled());
 	if (BSP_CORES_MAX == 1u) {
-		K_ASSERT(!bsp_spin_held(&l->run_lock) && !bsp_spin_held(&g_irq.lock));
+		K_ASSERT(!bsp_spin_held(irq_run_lock(n)) && !bsp_spin_held(&g_irq.lock));
 		return;
 	}
-	bsp_spin_lock(&l->run_lock);
+	bsp_spin_lock(irq_run_lock(n));
 	bsp_spin_lock(&g_irq.lock);
 }
 
@@ -85,11 +102,11 @@ static void irq_table_unlock(void)
 		bsp_spin_unlock(&g_irq.lock);
 }
 
-static void irq_run_unlock(struct irq_line *l)
+static void irq_run_unlock(unsigned n)
 {
 	K_ASSERT(!bsp_irq_enabled());
 	if (BSP_CORES_MAX > 1u)
-		bsp_spin_unlock(&l->run_lock);
+		bsp_spin_unlock(irq_run_lock(n));
 }
 
 /* One take of line n on this core (core 0), in isr context. Inline: it is
@@ -97,7 +114,7 @@ static void irq_run_unlock(struct irq_line *l)
 static inline __attribute__((always_inline)) void irq_line_run(unsigned n)
 {
 	struct irq_line *l = &g_irq.line[n];
-	irq_take_lock(l);
+	irq_take_lock(n);
 	k_irq_handler_fn fn = l->fn;
 	void *arg = l->arg;
 	irq_table_unlock();
@@ -111,7 +128,7 @@ static inline __attribute__((always_inline)) void irq_line_run(unsigned n)
 		l->dropped++;
 		sched_trace("irq-drop", n, l->dropped);
 	}
-	irq_run_unlock(l);
+	irq_run_unlock(n);
 }
 
 /* Called by sched_irq on this core (core 0, in isr) with its mask, which
@@ -193,8 +210,8 @@ int k_irq_disconnect(unsigned line)
 		/* A take that read the handler before it was cleared holds
 		 * run_lock until the handler returns: wait for it. Takes after
 		 * this see no handler and drop the raise. */
-		bsp_spin_lock(&l->run_lock);
-		bsp_spin_unlock(&l->run_lock);
+		bsp_spin_lock(irq_run_lock(line));
+		bsp_spin_unlock(irq_run_lock(line));
 	}
 	bsp_irq_restore(s);
 	return rc;

@@ -26,8 +26,8 @@ static bool urgent_allowed(const struct sched_core *c, unsigned above)
 		if (prio + 1u <= above)
 			return false;
 		bits &= ~((uint64_t)1u << prio);
-		const struct qlink *head = &c->rq.lists[prio];
-		for (const struct qlink *l = head->next; l != head && l != NULL; l = l->next) {
+		for (const struct qlink *l = rq_level_first(&c->rq, prio); l != NULL;
+		     l = rq_level_next(&c->rq, prio, l)) {
 			K_ASSERT(++seen <= K_THREADS_MAX);
 			const struct k_thread *t = ql_entry(l, struct k_thread, rq_link);
 			if (t->affinity & core_bit(c->id))

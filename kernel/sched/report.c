@@ -220,9 +220,9 @@ uint64_t k_sched_starvation_ns(void)
 		unsigned seen = 0;
 		/* Only the non-empty lists (bitmap bits): O(ready threads). */
 		for (uint64_t bits = c->rq.bitmap; bits != 0; bits &= bits - 1u) {
-			const struct qlink *h = &c->rq.lists[__builtin_ctzll(bits)];
-			for (const struct qlink *l = h->next; l != h && seen < K_THREADS_MAX;
-			     l = l->next, seen++) {
+			unsigned p = (unsigned)__builtin_ctzll(bits);
+			for (const struct qlink *l = rq_level_first(&c->rq, p);
+			     l != NULL && seen < K_THREADS_MAX; l = rq_level_next(&c->rq, p, l), seen++) {
 				const struct k_thread *t = ql_entry(l, struct k_thread, rq_link);
 				if (now > t->ready_since_ns && now - t->ready_since_ns > worst)
 					worst = now - t->ready_since_ns;

@@ -4,8 +4,11 @@
  * Run queue: a list per priority plus a 64-bit bitmap of the non-empty
  * lists, so the most urgent ready thread is found in O(1) (count leading
  * zeros); round-robin among equals is "take from the head, put back at the
- * tail". Timer queue: threads with a deadline (sleeping, or blocked with a
- * timeout), earliest first. Both are guarded by rq.lock; every function here
+ * tail". A level is one pointer to its first thread, the threads a ring
+ * (sched_impl.h): rq_level_push below, rq_level_unlink and runq_rotate are
+ * the only writers of rq.first (smp.c's planted missing lock also
+ * unlinks). Timer queue: threads with a deadline (sleeping, or blocked with
+ * a timeout), earliest first. Both are guarded by rq.lock; every function here
  * asserts the caller holds it.
  */
 #include "sched_impl.h"
@@ -15,11 +18,30 @@ void runq_init(struct runq *rq)
 	bsp_spin_init(&rq->lock);
 	rq->bitmap = 0;
 	for (unsigned p = 0; p < K_PRIO_LEVELS; p++)
-		ql_head_init(&rq->lists[p]);
+		rq->first[p] = NULL;
 	rq->count = 0;
 	ql_head_init(&rq->timers);
 	rq->timer_count = 0;
 	K_ASSERT(ql_empty(&rq->timers));
+}
+
+/* Link n into level p's ring: at the tail, or as the new first (at_head).
+ * An empty level's ring is n alone. */
+static void rq_level_push(struct runq *rq, unsigned p, struct qlink *n, bool at_head)
+{
+	K_ASSERT(p < K_PRIO_LEVELS);
+	K_ASSERT_MSG(!ql_linked(n), "run queue: thread queued twice");
+	struct qlink *first = rq->first[p];
+	if (!first) {
+		n->next = n;
+		n->prev = n;
+		rq->first[p] = n;
+		return;
+	}
+	ql_insert_before(first, n); /* before the first is the ring's tail */
+	if (at_head)
+		rq->first[p] = n;
+	K_ASSERT(rq->first[p]->prev->next == rq->first[p]);
 }
 
 /* The ready count other cores read without the lock (placing a new
@@ -41,11 +63,7 @@ void runq_enqueue(struct sched_core *c, struct k_thread *t, bool at_head)
 	K_ASSERT_MSG(!t->is_idle, "runq_enqueue: idle thread");
 	K_ASSERT(t->prio < K_PRIO_LEVELS);
 	K_ASSERT(rq->count < K_THREADS_MAX);
-	struct qlink *list = &rq->lists[t->prio];
-	if (at_head)
-		ql_insert_before(list->next, &t->rq_link);
-	else
-		ql_insert_before(list, &t->rq_link);
+	rq_level_push(rq, t->prio, &t->rq_link, at_head);
 	rq->bitmap |= (uint64_t)1u << t->prio;
 	rq->count++;
 	if (K_CONFIG_SCHED_WAIT_STATS)
@@ -57,18 +75,27 @@ void runq_enqueue(struct sched_core *c, struct k_thread *t, bool at_head)
 		sched_slice_demand(c, t->prio);
 }
 
-/* Caller holds c->rq.lock; t is READY in this run queue. */
-void runq_remove(struct sched_core *c, struct k_thread *t)
+/* runq_remove's body, shared with runq_pick: the switch path's take
+ * inlines it (runq_remove called there, out of line, cost the
+ * interrupt-preemption case 4 more instructions, bench/rtos/run.sh). */
+static inline void runq_unqueue(struct sched_core *c, struct k_thread *t)
 {
 	struct runq *rq = &c->rq;
 	K_ASSERT(bsp_spin_held(&rq->lock));
 	K_ASSERT_MSG(t->state == TS_READY, "runq_remove: thread not ready");
 	K_ASSERT(rq->count > 0);
-	ql_remove(&t->rq_link);
-	if (ql_empty(&rq->lists[t->prio]))
+	if (rq_level_unlink(rq, t->prio, &t->rq_link))
 		rq->bitmap &= ~((uint64_t)1u << t->prio);
 	rq->count--;
 	runq_hint(c);
+}
+
+/* Caller holds c->rq.lock; t is READY in this run queue. */
+void runq_remove(struct sched_core *c, struct k_thread *t)
+{
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	K_ASSERT(ql_linked(&t->rq_link));
+	runq_unqueue(c, t);
 }
 
 /* 0 if empty, else the most urgent ready priority + 1. */
@@ -77,7 +104,7 @@ unsigned runq_top_prio(const struct runq *rq)
 	if (rq->bitmap == 0)
 		return 0;
 	unsigned p = 63u - (unsigned)__builtin_clzll(rq->bitmap);
-	K_ASSERT(!ql_empty(&rq->lists[p]));
+	K_ASSERT(!rq_level_empty(rq, p));
 	return p + 1u;
 }
 
@@ -103,9 +130,9 @@ struct k_thread *runq_pick(struct sched_core *c, uint64_t now_ns)
 		K_ASSERT(rq->count == 0);
 		return NULL;
 	}
-	struct k_thread *t = ql_entry(rq->lists[top - 1u].next, struct k_thread, rq_link);
+	struct k_thread *t = ql_entry(rq_level_first(rq, top - 1u), struct k_thread, rq_link);
 	K_ASSERT(t->prio == top - 1u);
-	runq_remove(c, t);
+	runq_unqueue(c, t);
 	runq_note_wait(c, t, now_ns);
 	return t;
 }
@@ -126,15 +153,28 @@ struct k_thread *runq_rotate(struct sched_core *c, struct k_thread *t, uint64_t 
 	K_ASSERT_MSG(t->state == TS_READY && t->on_core == SCHED_CORE_NONE,
 		     "runq_rotate: thread not ready or still running");
 	K_ASSERT(runq_top_prio(rq) == t->prio + 1u);
-	struct qlink *list = &rq->lists[t->prio];
-	struct k_thread *next = ql_entry(list->next, struct k_thread, rq_link);
+	struct qlink *h = rq_level_first(rq, t->prio), *tl = &t->rq_link;
+	struct k_thread *next = ql_entry(h, struct k_thread, rq_link);
 	K_ASSERT(next->state == TS_READY && next->prio == t->prio);
-	ql_remove(&next->rq_link);
-	ql_insert_before(list, &t->rq_link);
+	K_ASSERT(!ql_linked(tl));
+	/* t takes next's place in the ring, and the level's first moves one
+	 * on: the ring read from there ends with t, as tail insertion would. */
+	if (h->next == h) {
+		tl->next = tl;
+		tl->prev = tl;
+	} else {
+		tl->next = h->next;
+		tl->prev = h->prev;
+		h->next->prev = tl;
+		h->prev->next = tl;
+	}
+	h->next = NULL;
+	h->prev = NULL;
+	rq->first[t->prio] = tl->next;
 	if (K_CONFIG_SCHED_WAIT_STATS)
 		t->ready_since_ns = now_ns;
 	runq_note_wait(c, next, now_ns);
-	K_ASSERT(!ql_empty(list));
+	K_ASSERT(!rq_level_empty(rq, t->prio));
 	return next;
 }
 

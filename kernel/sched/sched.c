@@ -166,7 +166,7 @@ uint64_t sched_slice_end(const struct sched_core *c, const struct k_thread *next
 		K_ASSERT(now_ns != SCHED_CLOCK_UNREAD);
 		return now_ns + g_sched.slice_ns;
 	}
-	if (next->is_idle || ql_empty(&c->rq.lists[next->prio]))
+	if (next->is_idle || rq_level_empty(&c->rq, next->prio))
 		return BSP_TIMER_NONE;
 	if (now_ns == SCHED_CLOCK_UNREAD)
 		now_ns = bsp_clock_ns();

@@ -225,7 +225,7 @@ struct k_thread {
 	unsigned on_core;        /* core running it, else SCHED_CORE_NONE */
 	unsigned prio;           /* effective priority; written holding mutex_lock too */
 	k_cpumask_t affinity;
-	struct qlink rq_link;    /* in rq.lists[prio] when READY */
+	struct qlink rq_link;    /* in rq level prio's ring when READY */
 	struct qlink tq_link;    /* in rq.timers when it has a deadline */
 	uint64_t deadline_ns;
 	uint64_t ready_since_ns;
@@ -314,8 +314,60 @@ struct runq {
 	unsigned count;
 	unsigned timer_count;
 	struct qlink timers;     /* threads with a deadline, earliest first */
-	struct qlink lists[K_PRIO_LEVELS];
+	/* One pointer per level, not a two-pointer sentinel (64 x 4 B of
+	 * static RAM on the board): the rq_link of the level's first thread,
+	 * NULL when the level is empty. A level's threads form a circular
+	 * doubly linked ring of their rq_links with no head node in it, so
+	 * first->prev is the tail. Walk a level with rq_level_first /
+	 * rq_level_next; change it only through runq.c. */
+	struct qlink *first[K_PRIO_LEVELS];
 };
+
+/* Level p of rq has no ready thread. */
+static inline bool rq_level_empty(const struct runq *rq, unsigned p)
+{
+	K_ASSERT(p < K_PRIO_LEVELS);
+	return rq->first[p] == NULL;
+}
+
+/* The first (next to run) rq_link of level p, or NULL when it is empty. */
+static inline struct qlink *rq_level_first(const struct runq *rq, unsigned p)
+{
+	K_ASSERT(p < K_PRIO_LEVELS);
+	return rq->first[p];
+}
+
+/* The rq_link after l in level p, or NULL when l is the level's tail (the
+ * ring closes on the first). l must be in level p; an l unlinked meanwhile
+ * (next NULL: a reader without the lock, latency.c) also ends the walk. */
+static inline struct qlink *rq_level_next(const struct runq *rq, unsigned p,
+					  const struct qlink *l)
+{
+	K_ASSERT(p < K_PRIO_LEVELS);
+	K_ASSERT(l != NULL);
+	struct qlink *n = l->next;
+	return n == rq->first[p] ? NULL : n;
+}
+
+/* Unlink n from level p's ring (runq_remove's unlink; inline: it is on
+ * every switch). The level's first moves on past n; true when n was
+ * alone and the level is now empty (its first NULL). */
+static inline bool rq_level_unlink(struct runq *rq, unsigned p, struct qlink *n)
+{
+	K_ASSERT(p < K_PRIO_LEVELS && rq->first[p] != NULL);
+	K_ASSERT_MSG(ql_linked(n), "run queue: thread not queued");
+	struct qlink *next = n->next, *prev = n->prev;
+	K_ASSERT_MSG(next->prev == n && prev->next == n, "run queue: links corrupted");
+	/* Branch-free for a ring of one too (n's own links, cleared below):
+	 * small enough to stay inlined in the switch paths. */
+	prev->next = next;
+	next->prev = prev;
+	n->next = NULL;
+	n->prev = NULL;
+	if (rq->first[p] == n)
+		rq->first[p] = next == n ? NULL : next;
+	return rq->first[p] == NULL;
+}
 
 struct sched_core_stats {
 	uint64_t switches, preemptions, migrations, ipis, wakeups, ticks, ready_wait_max_ns;
@@ -326,11 +378,17 @@ struct sched_core {
 	/* rq.lock */
 	struct k_thread *current;
 	struct k_thread *zombie;     /* dead thread whose stack the next context frees */
+	/* SCHED_SLICE_STAMP: while stats.switches == slice_stamp_switch (the
+	 * switch the stamp was taken for; any later switch makes it stale
+	 * with nothing to clear), the running thread's slice started at
+	 * slice_stamp (bsp_clock_stamp) and slice_end_ns is only a lower
+	 * bound of its end, resolved by the tick. SCHED_NO_STAMP: none.
+	 * Here, in the hole before the 8-byte fields (static RAM). */
+	uint32_t slice_stamp;
 	/* The running thread's slice end; BSP_TIMER_NONE when it has none
 	 * (SCHED_SLICE_ON_DEMAND: nobody ready at its level). */
 	uint64_t slice_end_ns;
 	uint64_t timer_armed_ns;
-	bool fix_affinity;           /* a thread here may not be allowed here */
 	/* This core only, interrupts off: 1 while sched_irq runs handlers and
 	 * the tick (k_in_isr), 0 before it returns. */
 	unsigned isr_depth;
@@ -342,6 +400,8 @@ struct sched_core {
 	 * after it in the interrupted context: switch, move misplaced threads. */
 	bool irq_resched;
 	bool irq_fix;
+	/* Beside the other flags: no padding between them (static RAM). */
+	bool fix_affinity;           /* a thread here may not be allowed here */
 	/* Atomic hints, read by other cores without the lock. A one-core
 	 * build (BSP_CORES_MAX 1) has no reader and never writes them: both
 	 * stay 0 there. */
@@ -352,13 +412,7 @@ struct sched_core {
 	struct sched_core_stats stats;
 	struct k_thread idle;        /* this core's boot context */
 	/* rq.lock. Last, so the fields above keep the offsets the hot
-	 * paths' short loads reach. */
-	/* SCHED_SLICE_STAMP: while stats.switches == slice_stamp_switch (the
-	 * switch the stamp was taken for; any later switch makes it stale
-	 * with nothing to clear), the running thread's slice started at
-	 * slice_stamp (bsp_clock_stamp) and slice_end_ns is only a lower
-	 * bound of its end, resolved by the tick. SCHED_NO_STAMP: none. */
-	uint32_t slice_stamp;
+	 * paths' short loads reach (slice_stamp: above). */
 	uint64_t slice_stamp_switch;
 };
 

@@ -271,8 +271,7 @@ static struct k_thread *find_stealable(struct sched_core *v, unsigned to)
 	while (bits != 0) {
 		unsigned p = 63u - (unsigned)__builtin_clzll(bits);
 		bits &= ~((uint64_t)1u << p);
-		struct qlink *head = &v->rq.lists[p];
-		for (struct qlink *n = head->next; n != head; n = n->next) {
+		for (struct qlink *n = rq_level_first(&v->rq, p); n; n = rq_level_next(&v->rq, p, n)) {
 			K_ASSERT(++seen <= K_THREADS_MAX);
 			struct k_thread *t = ql_entry(n, struct k_thread, rq_link);
 			if (t->affinity & core_bit(to))
@@ -290,8 +289,7 @@ static bool pull_planted_missing_lock(struct sched_core *c, struct sched_core *v
 	if (!t)
 		return false;
 	bsp_spin_lock(&c->rq.lock); /* a point: the victim core may run meanwhile */
-	ql_remove(&t->rq_link);
-	if (ql_empty(&v->rq.lists[t->prio]))
+	if (rq_level_unlink(&v->rq, t->prio, &t->rq_link))
 		v->rq.bitmap &= ~((uint64_t)1u << t->prio);
 	v->rq.count--;
 	v->nr_ready.value = v->rq.count;
@@ -350,8 +348,7 @@ static struct k_thread *find_misplaced(struct sched_core *c)
 {
 	unsigned seen = 0;
 	for (unsigned p = 0; p < K_PRIO_LEVELS; p++) {
-		struct qlink *head = &c->rq.lists[p];
-		for (struct qlink *n = head->next; n != head; n = n->next) {
+		for (struct qlink *n = rq_level_first(&c->rq, p); n; n = rq_level_next(&c->rq, p, n)) {
 			K_ASSERT(++seen <= K_THREADS_MAX);
 			struct k_thread *t = ql_entry(n, struct k_thread, rq_link);
 			if (!(t->affinity & core_bit(c->id)))
@@ -432,7 +429,7 @@ void sched_set_prio(struct k_thread *t, unsigned prio)
 		if (BSP_CORES_MAX > 1u) /* a hint for other cores only */
 			bsp_atomic_store(&c->cur_prio, prio + 1u);
 		/* Moved to a level where threads wait: it needs a slice. */
-		if (SCHED_SLICE_ON_DEMAND && !ql_empty(&c->rq.lists[prio]))
+		if (SCHED_SLICE_ON_DEMAND && !rq_level_empty(&c->rq, prio))
 			sched_slice_demand(c, prio);
 		if (prio < old && runq_top_prio(&c->rq) > prio + 1u)
 			sched_ipi(cpu);

@@ -292,7 +292,7 @@ static bool yield_rotates(const struct sched_core *c, const struct k_thread *t)
 		return false;
 	K_ASSERT_MSG(runq_top_prio(&c->rq) <= t->prio + 1u,
 		     "yield: a more urgent thread is ready on one core");
-	return !t->suspended && !ql_empty(&c->rq.lists[t->prio]);
+	return !t->suspended && !rq_level_empty(&c->rq, t->prio);
 }
 
 /* The one-core yield: t takes the tail of its level and that level's head

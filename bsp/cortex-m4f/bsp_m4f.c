@@ -187,21 +187,30 @@ static inline uint32_t basepri_get(void)
 	return v;
 }
 
-/* Interrupts on. The ISB makes a pending interrupt be taken here on
- * hardware. QEMU 7.2 does not look at pending interrupts again when BASEPRI
- * is lowered: one that arrived while masked would wait for QEMU's next timer
- * event (forever, if none is due). A write to an NVIC set-enable register
- * makes it look, whatever the value: so 0 is written (enables nothing, a
- * no-op on hardware), from the register that just cleared BASEPRI, which
- * saves the load of a bit pattern on every unmask. The irq and preemption
- * tests (ctest --preset m4f) prove an interrupt raised while masked is
- * still taken at the unmask. */
+/* Interrupts on: BASEPRI to 0, then an ISB, which on hardware makes the
+ * lowered priority apply to the next instruction, so an interrupt that
+ * arrived while masked is taken here (the architecture asks for the
+ * context synchronization; FreeRTOS's port omits it).
+ *
+ * Nothing else is needed on QEMU 7.2 either. An MSR to a v7-M special
+ * register ends QEMU's translation block with an exit to its main loop
+ * (trans_MSR_v7m -> gen_lookup_tb, DISAS_EXIT), which looks at the
+ * interrupt request again; and the NVIC keeps that request raised while
+ * BASEPRI masks it (nvic_irq_update ignores BASEPRI, PRIMASK and
+ * FAULTMASK; arm_v7m_cpu_exec_interrupt applies them). Until this change
+ * the unmask also wrote NVIC ISER0 on the belief that QEMU waited for its
+ * next timer event otherwise; the board test m4f_unmask_takes_pending
+ * (tests/unmask_tests.c: a line pended with interrupts off must have run
+ * its handler before the first instruction after the unmask, with no
+ * timer due) passes without the write, and fails when the unmask does not
+ * lower the mask. */
 static inline void irq_on(void)
 {
-	uint32_t none = 0u;
-	__asm__ volatile("msr basepri, %0" : : "r"(none) : "memory");
-	NVIC_ISER(0) = none;
-	__asm__ volatile("isb" ::: "memory");
+	__asm__ volatile("msr basepri, %0\n\t"
+			 "isb"
+			 :
+			 : "r"(0u)
+			 : "memory");
 }
 
 bsp_irq_state_t bsp_irq_save(void)

@@ -180,6 +180,17 @@ void bsp_ipi_send(unsigned core)
 
 /* -------------------------------------------------------- interrupts */
 
+/* M4F_CHECK_LOCKS (1 unless the build says 0): a lock taken twice or
+ * released unheld panics, and `owner` is kept as a debug aid. These are
+ * checks of the kernel, not of the board: every test image keeps them; the
+ * shipped image's BSP (weft_bsp_m4f_ship) leaves them out with the kernel's
+ * assertions, and a lock is then one store each way (its flag still says
+ * held, for bsp_spin_held and the kernel's readers). The interrupt state
+ * handed to bsp_irq_restore is checked with them. */
+#ifndef M4F_CHECK_LOCKS
+#define M4F_CHECK_LOCKS 1
+#endif
+
 static inline uint32_t basepri_get(void)
 {
 	uint32_t v;
@@ -220,10 +231,23 @@ bsp_irq_state_t bsp_irq_save(void)
 	return old;
 }
 
+/* The saved BASEPRI is written back as it is, with no test: 0 turns
+ * interrupts on (as irq_on), the kernel's mask keeps them off, as the
+ * simulator's and wasm's restore set their saved state either way. One
+ * MSR and the ISB, where a test of the state and a branch cost one
+ * instruction more on every unmask; a restore that keeps interrupts off
+ * (the nested calls of an interrupt handler) pays the ISB. */
 void bsp_irq_restore(bsp_irq_state_t state)
 {
-	if (state == 0u)
-		irq_on();
+	if (M4F_CHECK_LOCKS && state != 0u && state != M4F_KERNEL_MASK)
+		bsp_panic(__FILE__, __LINE__, "bsp_irq_restore: not a saved state");
+	if (M4F_CHECK_LOCKS && basepri_get() == 0u && state != 0u)
+		bsp_panic(__FILE__, __LINE__, "bsp_irq_restore: interrupts on");
+	__asm__ volatile("msr basepri, %0\n\t"
+			 "isb"
+			 :
+			 : "r"(state)
+			 : "memory");
 }
 
 bool bsp_irq_enabled(void)
@@ -416,16 +440,6 @@ void bsp_spin_init(bsp_spinlock_t *lock)
 	lock->locked = 0u;
 	lock->owner = 0u;
 }
-
-/* M4F_CHECK_LOCKS (1 unless the build says 0): a lock taken twice or
- * released unheld panics, and `owner` is kept as a debug aid. These are
- * checks of the kernel, not of the board: every test image keeps them; the
- * shipped image's BSP (weft_bsp_m4f_ship) leaves them out with the kernel's
- * assertions, and a lock is then one store each way (its flag still says
- * held, for bsp_spin_held and the kernel's readers). */
-#ifndef M4F_CHECK_LOCKS
-#define M4F_CHECK_LOCKS 1
-#endif
 
 void bsp_spin_lock(bsp_spinlock_t *lock)
 {

@@ -231,20 +231,24 @@ bsp_irq_state_t bsp_irq_save(void)
 	return old;
 }
 
-/* The saved BASEPRI is written back as it is, with no test: 0 turns
- * interrupts on (as irq_on), the kernel's mask keeps them off, as the
+/* The saved BASEPRI is written back as it is, with no test and no ISB:
+ * 0 turns interrupts on, the kernel's mask keeps them off, as the
  * simulator's and wasm's restore set their saved state either way. One
- * MSR and the ISB, where a test of the state and a branch cost one
- * instruction more on every unmask; a restore that keeps interrupts off
- * (the nested calls of an interrupt handler) pays the ISB. */
+ * MSR, where a test of the state, a branch and the ISB cost three on every
+ * unmask. Without the ISB, ARMv7-M does not promise that the next
+ * instruction already runs at the lowered priority; a Cortex-M4 takes the
+ * pending interrupt within its pipeline's few cycles (FreeRTOS's Cortex-M4F
+ * port unmasks with the bare MSR too), and bsp.h promises no sooner than
+ * that ("may deliver pending interrupts"). QEMU takes it at the MSR itself
+ * (see irq_on; m4f_unmask_takes_pending checks it). irq_on keeps its ISB:
+ * it runs where a thread starts or the idle loop wakes, not per call. */
 void bsp_irq_restore(bsp_irq_state_t state)
 {
 	if (M4F_CHECK_LOCKS && state != 0u && state != M4F_KERNEL_MASK)
 		bsp_panic(__FILE__, __LINE__, "bsp_irq_restore: not a saved state");
 	if (M4F_CHECK_LOCKS && basepri_get() == 0u && state != 0u)
 		bsp_panic(__FILE__, __LINE__, "bsp_irq_restore: interrupts on");
-	__asm__ volatile("msr basepri, %0\n\t"
-			 "isb"
+	__asm__ volatile("msr basepri, %0"
 			 :
 			 : "r"(state)
 			 : "memory");

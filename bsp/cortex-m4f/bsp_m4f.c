@@ -208,7 +208,7 @@ static inline uint32_t basepri_get(void)
  * (trans_MSR_v7m -> gen_lookup_tb, DISAS_EXIT), which looks at the
  * interrupt request again; and the NVIC keeps that request raised while
  * BASEPRI masks it (nvic_irq_update ignores BASEPRI, PRIMASK and
- * FAULTMASK; arm_v7m_cpu_exec_interrupt applies them). Until this change
+ * FAULTMASK; arm_v7m_cpu_exec_interrupt applies them). Until round 6
  * the unmask also wrote NVIC ISER0 on the belief that QEMU waited for its
  * next timer event otherwise; the board test m4f_unmask_takes_pending
  * (tests/unmask_tests.c: a line pended with interrupts off must have run
@@ -236,10 +236,11 @@ bsp_irq_state_t bsp_irq_save(void)
  * simulator's and wasm's restore set their saved state either way. One
  * MSR, where a test of the state, a branch and the ISB cost three on every
  * unmask. Without the ISB, ARMv7-M does not promise that the next
- * instruction already runs at the lowered priority; a Cortex-M4 takes the
- * pending interrupt within its pipeline's few cycles (FreeRTOS's Cortex-M4F
- * port unmasks with the bare MSR too), and bsp.h promises no sooner than
- * that ("may deliver pending interrupts"). QEMU takes it at the MSR itself
+ * instruction already runs at the lowered priority: the pending interrupt
+ * is taken once the core sees it, which the architecture leaves to the
+ * implementation (FreeRTOS's Cortex-M4F port unmasks with the bare MSR
+ * too); bsp.h promises no more ("may deliver pending interrupts") and no
+ * kernel path needs it sooner. QEMU takes it at the MSR itself
  * (see irq_on; m4f_unmask_takes_pending checks it). irq_on keeps its ISB:
  * it runs where a thread starts or the idle loop wakes, not per call. */
 void bsp_irq_restore(bsp_irq_state_t state)

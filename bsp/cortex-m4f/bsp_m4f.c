@@ -180,6 +180,17 @@ void bsp_ipi_send(unsigned core)
 
 /* -------------------------------------------------------- interrupts */
 
+/* M4F_CHECK_LOCKS (1 unless the build says 0): a lock taken twice or
+ * released unheld panics, and `owner` is kept as a debug aid. These are
+ * checks of the kernel, not of the board: every test image keeps them; the
+ * shipped image's BSP (weft_bsp_m4f_ship) leaves them out with the kernel's
+ * assertions, and a lock is then one store each way (its flag still says
+ * held, for bsp_spin_held and the kernel's readers). The interrupt state
+ * handed to bsp_irq_restore is checked with them. */
+#ifndef M4F_CHECK_LOCKS
+#define M4F_CHECK_LOCKS 1
+#endif
+
 static inline uint32_t basepri_get(void)
 {
 	uint32_t v;
@@ -187,21 +198,30 @@ static inline uint32_t basepri_get(void)
 	return v;
 }
 
-/* Interrupts on. The ISB makes a pending interrupt be taken here on
- * hardware. QEMU 7.2 does not look at pending interrupts again when BASEPRI
- * is lowered: one that arrived while masked would wait for QEMU's next timer
- * event (forever, if none is due). A write to an NVIC set-enable register
- * makes it look, whatever the value: so 0 is written (enables nothing, a
- * no-op on hardware), from the register that just cleared BASEPRI, which
- * saves the load of a bit pattern on every unmask. The irq and preemption
- * tests (ctest --preset m4f) prove an interrupt raised while masked is
- * still taken at the unmask. */
+/* Interrupts on: BASEPRI to 0, then an ISB, which on hardware makes the
+ * lowered priority apply to the next instruction, so an interrupt that
+ * arrived while masked is taken here (the architecture asks for the
+ * context synchronization; FreeRTOS's port omits it).
+ *
+ * Nothing else is needed on QEMU 7.2 either. An MSR to a v7-M special
+ * register ends QEMU's translation block with an exit to its main loop
+ * (trans_MSR_v7m -> gen_lookup_tb, DISAS_EXIT), which looks at the
+ * interrupt request again; and the NVIC keeps that request raised while
+ * BASEPRI masks it (nvic_irq_update ignores BASEPRI, PRIMASK and
+ * FAULTMASK; arm_v7m_cpu_exec_interrupt applies them). Until round 6
+ * the unmask also wrote NVIC ISER0 on the belief that QEMU waited for its
+ * next timer event otherwise; the board test m4f_unmask_takes_pending
+ * (tests/unmask_tests.c: a line pended with interrupts off must have run
+ * its handler before the first instruction after the unmask, with no
+ * timer due) passes without the write, and fails when the unmask does not
+ * lower the mask. */
 static inline void irq_on(void)
 {
-	uint32_t none = 0u;
-	__asm__ volatile("msr basepri, %0" : : "r"(none) : "memory");
-	NVIC_ISER(0) = none;
-	__asm__ volatile("isb" ::: "memory");
+	__asm__ volatile("msr basepri, %0\n\t"
+			 "isb"
+			 :
+			 : "r"(0u)
+			 : "memory");
 }
 
 bsp_irq_state_t bsp_irq_save(void)
@@ -211,10 +231,28 @@ bsp_irq_state_t bsp_irq_save(void)
 	return old;
 }
 
+/* The saved BASEPRI is written back as it is, with no test and no ISB:
+ * 0 turns interrupts on, the kernel's mask keeps them off, as the
+ * simulator's and wasm's restore set their saved state either way. One
+ * MSR, where a test of the state, a branch and the ISB cost three on every
+ * unmask. Without the ISB, ARMv7-M does not promise that the next
+ * instruction already runs at the lowered priority: the pending interrupt
+ * is taken once the core sees it, which the architecture leaves to the
+ * implementation (FreeRTOS's Cortex-M4F port unmasks with the bare MSR
+ * too); bsp.h promises no more ("may deliver pending interrupts") and no
+ * kernel path needs it sooner. QEMU takes it at the MSR itself
+ * (see irq_on; m4f_unmask_takes_pending checks it). irq_on keeps its ISB:
+ * it runs where a thread starts or the idle loop wakes, not per call. */
 void bsp_irq_restore(bsp_irq_state_t state)
 {
-	if (state == 0u)
-		irq_on();
+	if (M4F_CHECK_LOCKS && state != 0u && state != M4F_KERNEL_MASK)
+		bsp_panic(__FILE__, __LINE__, "bsp_irq_restore: not a saved state");
+	if (M4F_CHECK_LOCKS && basepri_get() == 0u && state != 0u)
+		bsp_panic(__FILE__, __LINE__, "bsp_irq_restore: interrupts on");
+	__asm__ volatile("msr basepri, %0"
+			 :
+			 : "r"(state)
+			 : "memory");
 }
 
 bool bsp_irq_enabled(void)
@@ -407,16 +445,6 @@ void bsp_spin_init(bsp_spinlock_t *lock)
 	lock->locked = 0u;
 	lock->owner = 0u;
 }
-
-/* M4F_CHECK_LOCKS (1 unless the build says 0): a lock taken twice or
- * released unheld panics, and `owner` is kept as a debug aid. These are
- * checks of the kernel, not of the board: every test image keeps them; the
- * shipped image's BSP (weft_bsp_m4f_ship) leaves them out with the kernel's
- * assertions, and a lock is then one store each way (its flag still says
- * held, for bsp_spin_held and the kernel's readers). */
-#ifndef M4F_CHECK_LOCKS
-#define M4F_CHECK_LOCKS 1
-#endif
 
 void bsp_spin_lock(bsp_spinlock_t *lock)
 {

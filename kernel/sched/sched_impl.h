@@ -485,7 +485,15 @@ bool sched_killed(struct k_thread *t);
 void sched_irq_enable(void);
 void sched_ipi(unsigned core);                     /* make core re-judge its queue */
 void sched_requeue(struct sched_core *c, struct k_thread *t, bool at_head); /* -> ready or suspended */
-void sched_trace(const char *kind, uintptr_t a, uintptr_t b);
+/* A hashed event (bsp_trace_event). Folds to nothing when K_CONFIG_TRACE
+ * is 0. A macro over one out-of-line function, as sched_trace_detail below:
+ * the frames the simulator's log walks stay the same. */
+void sched_trace_emit(const char *kind, uintptr_t a, uintptr_t b);
+#define sched_trace(kind, a, b)                               \
+	do {                                                  \
+		if (K_CONFIG_TRACE)                           \
+			sched_trace_emit((kind), (a), (b));   \
+	} while (0)
 /* A log-only event (bsp_trace_detail): not part of the state hash. Folds to
  * nothing when K_CONFIG_TRACE_DETAIL is 0. A macro, not an inline function:
  * the simulator's log finds the kernel call's caller by walking return

@@ -170,7 +170,9 @@ struct obj_kind {
 	 * must not block. */
 	void (*release)(struct k_obj *o);
 	/* 0 when the object is consistent and quiescent (no waiter, counts in
-	 * bounds), else -1: the tracker checks before it releases. No lock. */
+	 * bounds), else -1: the tracker asserts it before it releases. No lock.
+	 * NULL in a build with K_CONFIG_ASSERT 0 (OBJ_KIND below): only
+	 * assertions call it, so the function stays out of such an image. */
 	int (*check)(const struct k_obj *o);
 	/* At every boot, before any object exists: reset the block's globals
 	 * of this kind (k_boot resets every kernel global). NULL: none. */
@@ -179,7 +181,7 @@ struct obj_kind {
 
 #define OBJ_KIND(ident, type_, name_, release_, check_, boot_)                     \
 	const struct obj_kind obj_kind_##ident K_SECTION_ITEM(weft_obj_kinds) =    \
-		{type_, name_, release_, check_, boot_}
+		{type_, name_, release_, K_CONFIG_ASSERT ? (check_) : NULL, boot_}
 K_SECTION_DECLARE(weft_obj_kinds, struct obj_kind);
 
 /* Header of every sync object: its record in the owning process (the

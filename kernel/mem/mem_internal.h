@@ -292,7 +292,10 @@ struct frames_map {
 };
 extern struct frames_map frames_map;
 
-static inline const struct frame_region *frames_region_lookup(uintptr_t p)
+/* The region holding p, or NULL: frames_region_lookup. A speed build
+ * (K_CONFIG_MEM_INLINE 1) inlines the scan at each use; a size build calls
+ * frames.c's one copy (frames_region_find) instead of one per file. */
+static inline const struct frame_region *frames_region_scan(uintptr_t p)
 {
 	const struct frame_region *first = &frames_map.region[0]; /* the usual case, without a loop */
 	if (p - first->base < first->bytes)
@@ -303,6 +306,13 @@ static inline const struct frame_region *frames_region_lookup(uintptr_t p)
 			return r;
 	}
 	return NULL;
+}
+
+const struct frame_region *frames_region_find(uintptr_t p);
+
+static inline const struct frame_region *frames_region_lookup(uintptr_t p)
+{
+	return K_CONFIG_MEM_INLINE ? frames_region_scan(p) : frames_region_find(p);
 }
 
 /* Run holding address p: its kind (FRAME_FREE if p is in no run), first

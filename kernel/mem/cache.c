@@ -107,12 +107,7 @@ int cache_init(void)
 {
 	unsigned n = bsp_core_count();
 	K_ASSERT(n >= 1u && n <= BSP_CORES_MAX);
-	bsp_spin_init(&caches_lock);
-	caches = NULL;
-	cache_count = 0;
-	mem_cores = NULL;
-	mem_core_count = 0;
-	mem_cores_frames = 0;
+	cache_reset(); /* the same empty state first (one copy of the stores) */
 	size_t bytes = n * sizeof(struct mem_core);
 	mem_cores_frames = (bytes + K_PAGE_BYTES - 1u) / K_PAGE_BYTES;
 	bsp_spin_lock(&mem_lock);

@@ -157,6 +157,13 @@ void *frames_alloc_locked(size_t count, size_t align_frames, enum frame_kind kin
 	return p;
 }
 
+const struct frame_region *frames_region_find(uintptr_t p)
+{
+	const struct frame_region *r = frames_region_scan(p);
+	K_ASSERT(r == NULL || p - r->base < r->bytes);
+	return r;
+}
+
 static struct frame_region *frames_region_of(uintptr_t p)
 {
 	return (struct frame_region *)frames_region_lookup(p);

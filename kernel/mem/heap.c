@@ -974,7 +974,7 @@ static inline HEAP_INLINE void *heap_alloc(size_t bytes, k_mem_owner_t owner)
 void *k_mem_alloc(size_t bytes, k_mem_owner_t owner)
 {
 	if (__builtin_expect(!MEM_OWNER_VALID(owner), 0))
-		heap_bad_owner("k_mem_alloc: bad owner", owner);
+		heap_bad_owner(MEM_TEXT("k_mem_alloc: bad owner"), owner);
 	if (bsp_fault_inject(BSP_FAULT_ALLOC))
 		return NULL;
 	return heap_alloc(bytes, owner);
@@ -991,7 +991,7 @@ void *k_mem_zalloc(size_t bytes, k_mem_owner_t owner)
 void *k_mem_alloc_aligned(size_t bytes, size_t align, k_mem_owner_t owner)
 {
 	if (!MEM_OWNER_VALID(owner))
-		heap_bad_owner("k_mem_alloc_aligned: bad owner", owner);
+		heap_bad_owner(MEM_TEXT("k_mem_alloc_aligned: bad owner"), owner);
 	if (!mem_is_pow2(align) || align > K_PAGE_BYTES)
 		return NULL;
 	if (bsp_fault_inject(BSP_FAULT_ALLOC))

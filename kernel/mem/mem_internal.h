@@ -54,12 +54,16 @@ void mem_copy(void *dst, const void *src, size_t n);
 /* True if every byte of [p, p+n) is `byte`. */
 bool mem_all(const void *p, unsigned char byte, size_t n);
 
-/* Panic with "<what> <hex addr>" (the message names the block). */
+/* Panic with "<what> <hex addr>" (the message names the block). The check
+ * stays in every build; with K_ASSERT_TEXT 0 (a flash-tight image,
+ * k/assert.h) `what` is one shared "k_mem: check failed at" and file, line
+ * and address say which check. */
 _Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t addr);
-#define MEM_ASSERT(cond, what, addr)                                                \
-	do {                                                                        \
-		if (__builtin_expect(!(cond), 0))                                   \
-			mem_panic(__FILE__, __LINE__, (what), (uintptr_t)(addr));   \
+#define MEM_TEXT(what) (K_ASSERT_TEXT ? (what) : "k_mem: check failed at")
+#define MEM_ASSERT(cond, what, addr)                                                  \
+	do {                                                                          \
+		if (__builtin_expect(!(cond), 0))                                     \
+			mem_panic(__FILE__, __LINE__, MEM_TEXT(what), (uintptr_t)(addr)); \
 	} while (0)
 
 #define MEM_OWNER_VALID(o) ((o) < K_MEM_OWNERS_MAX)
@@ -288,7 +292,10 @@ struct frames_map {
 };
 extern struct frames_map frames_map;
 
-static inline const struct frame_region *frames_region_lookup(uintptr_t p)
+/* The region holding p, or NULL: frames_region_lookup. A speed build
+ * (K_CONFIG_MEM_INLINE 1) inlines the scan at each use; a size build calls
+ * frames.c's one copy (frames_region_find) instead of one per file. */
+static inline const struct frame_region *frames_region_scan(uintptr_t p)
 {
 	const struct frame_region *first = &frames_map.region[0]; /* the usual case, without a loop */
 	if (p - first->base < first->bytes)
@@ -299,6 +306,13 @@ static inline const struct frame_region *frames_region_lookup(uintptr_t p)
 			return r;
 	}
 	return NULL;
+}
+
+const struct frame_region *frames_region_find(uintptr_t p);
+
+static inline const struct frame_region *frames_region_lookup(uintptr_t p)
+{
+	return K_CONFIG_MEM_INLINE ? frames_region_scan(p) : frames_region_find(p);
 }
 
 /* Run holding address p: its kind (FRAME_FREE if p is in no run), first

@@ -14,8 +14,9 @@ struct sched_global g_sched;
 _Static_assert(K_SLICE_MAX_NS <= BSP_CLOCK_STAMP_SPAN_NS / 4u,
 	       "the longest slice must fit the clock stamp's span with room");
 
-void sched_trace(const char *kind, uintptr_t a, uintptr_t b)
+void sched_trace_emit(const char *kind, uintptr_t a, uintptr_t b)
 {
+	K_ASSERT(kind != NULL);
 	bsp_trace_event(kind, a, b);
 }
 

@@ -170,7 +170,9 @@ struct obj_kind {
 	 * must not block. */
 	void (*release)(struct k_obj *o);
 	/* 0 when the object is consistent and quiescent (no waiter, counts in
-	 * bounds), else -1: the tracker checks before it releases. No lock. */
+	 * bounds), else -1: the tracker asserts it before it releases. No lock.
+	 * NULL in a build with K_CONFIG_ASSERT 0 (OBJ_KIND below): only
+	 * assertions call it, so the function stays out of such an image. */
 	int (*check)(const struct k_obj *o);
 	/* At every boot, before any object exists: reset the block's globals
 	 * of this kind (k_boot resets every kernel global). NULL: none. */
@@ -179,7 +181,7 @@ struct obj_kind {
 
 #define OBJ_KIND(ident, type_, name_, release_, check_, boot_)                     \
 	const struct obj_kind obj_kind_##ident K_SECTION_ITEM(weft_obj_kinds) =    \
-		{type_, name_, release_, check_, boot_}
+		{type_, name_, release_, K_CONFIG_ASSERT ? (check_) : NULL, boot_}
 K_SECTION_DECLARE(weft_obj_kinds, struct obj_kind);
 
 /* Header of every sync object: its record in the owning process (the
@@ -485,7 +487,15 @@ bool sched_killed(struct k_thread *t);
 void sched_irq_enable(void);
 void sched_ipi(unsigned core);                     /* make core re-judge its queue */
 void sched_requeue(struct sched_core *c, struct k_thread *t, bool at_head); /* -> ready or suspended */
-void sched_trace(const char *kind, uintptr_t a, uintptr_t b);
+/* A hashed event (bsp_trace_event). Folds to nothing when K_CONFIG_TRACE
+ * is 0. A macro over one out-of-line function, as sched_trace_detail below:
+ * the frames the simulator's log walks stay the same. */
+void sched_trace_emit(const char *kind, uintptr_t a, uintptr_t b);
+#define sched_trace(kind, a, b)                               \
+	do {                                                  \
+		if (K_CONFIG_TRACE)                           \
+			sched_trace_emit((kind), (a), (b));   \
+	} while (0)
 /* A log-only event (bsp_trace_detail): not part of the state hash. Folds to
  * nothing when K_CONFIG_TRACE_DETAIL is 0. A macro, not an inline function:
  * the simulator's log finds the kernel call's caller by walking return

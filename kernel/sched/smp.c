@@ -231,6 +231,11 @@ void sched_place_new(struct k_thread *t)
 	K_ASSERT(t->state == TS_NEW);
 	k_cpumask_t allowed = t->affinity & g_sched.cores_mask;
 	K_ASSERT(allowed != 0);
+	if (BSP_CORES_MAX == 1u) { /* folded: core 0 is the only choice */
+		K_ASSERT(g_sched.cores == 1u && (allowed & core_bit(0)));
+		t->cpu.value = 0;
+		return;
+	}
 	unsigned self = k_thread_core();
 	unsigned dst = (allowed & core_bit(self)) ? self : lowest_allowed(allowed);
 	uintptr_t best = UINTPTR_MAX;

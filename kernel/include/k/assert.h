@@ -18,10 +18,12 @@
 #include <bsp.h>
 
 /* K_ASSERT_TEXT (a plain constant, 1 unless the build says 0): whether a
- * failed assertion's message carries the expression's text. A flash-tight
- * image sets it to 0 and keeps file and line (enough for addr2line-free
- * reading of the source); the expression strings are a fifth of the
- * kernel's flash on Cortex-M4F. */
+ * failed assertion's message carries the expression's text, and a panic
+ * (K_PANIC, the memory manager's always-on checks) its sentence. A
+ * flash-tight image sets it to 0 and keeps file and line (enough for
+ * addr2line-free reading of the source): every check and panic stays,
+ * only the words go; the expression strings are a fifth of the kernel's
+ * flash on Cortex-M4F. */
 #ifndef K_ASSERT_TEXT
 #define K_ASSERT_TEXT 1
 #endif
@@ -46,7 +48,7 @@
 			bsp_panic(__FILE__, __LINE__, (msg));                 \
 	} while (0)
 
-#define K_PANIC(msg) bsp_panic(__FILE__, __LINE__, (msg))
+#define K_PANIC(msg) bsp_panic(__FILE__, __LINE__, K_ASSERT_TEXT ? (msg) : "panic")
 
 /* Compile-time relation between constants. */
 #define K_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)

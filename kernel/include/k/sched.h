@@ -154,6 +154,16 @@ size_t k_sched_deadlock_report_thread(char *buf, size_t cap);
 #define K_CONFIG_TRACE_DETAIL 1
 #endif
 
+/* K_CONFIG_TRACE (a plain constant, 1 unless the build says 0): whether the
+ * kernel reports its hashed events (switch, wake, lock, ...) through
+ * bsp_trace_event. The simulator's state hash and log are built from them,
+ * so every simulator, fuzz and test build keeps 1; at 0 (a shipped
+ * Cortex-M4F image, whose board ignores them: bsp_trace_event is empty
+ * there) the calls, their arguments and their kind strings fold away. */
+#ifndef K_CONFIG_TRACE
+#define K_CONFIG_TRACE 1
+#endif
+
 /* Starvation measure: the longest a currently ready thread has waited for a
  * core, in ns (0 if none waits, or K_CONFIG_SCHED_WAIT_STATS is 0). No lock. */
 uint64_t k_sched_starvation_ns(void);

@@ -64,17 +64,21 @@ bool mem_all(const void *p, unsigned char byte, size_t n)
 	return true;
 }
 
-/* Room for the longest message (64 characters today) plus " 0x", 16 hex
- * digits and the end: 84. A longer message is cut, never overrun (the
- * copy stops 22 bytes short). Static RAM on every build, so no bigger. */
-#define MEM_PANIC_MAX 96u
+/* Room for a message of MEM_PANIC_TEXT_MAX characters (the longest is 61
+ * today), " 0x", the address's hex digits (8 on a 32-bit target, 16 on 64)
+ * and the end: 76 B on the board, 84 on the simulator. A longer message is
+ * cut at MEM_PANIC_TEXT_MAX, never overrun. Static RAM on every build, so
+ * no bigger. */
+#define MEM_PANIC_TEXT_MAX 64u
+#define MEM_PANIC_MAX (MEM_PANIC_TEXT_MAX + 3u + 2u * sizeof(uintptr_t) + 1u)
 static char mem_panic_buf[MEM_PANIC_MAX];
 
 _Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t addr)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = 0;
-	while (what[n] != '\0' && n < MEM_PANIC_MAX - 22u) {
+	K_ASSERT(what != NULL);
+	while (what[n] != '\0' && n < MEM_PANIC_TEXT_MAX) {
 		mem_panic_buf[n] = what[n];
 		n++;
 	}
@@ -84,6 +88,7 @@ _Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t
 	for (int shift = (int)sizeof(uintptr_t) * 8 - 4; shift >= 0; shift -= 4)
 		mem_panic_buf[n++] = hex[(addr >> shift) & 0xFu];
 	mem_panic_buf[n] = '\0';
+	K_ASSERT(n < MEM_PANIC_MAX);
 	bsp_panic(file, line, mem_panic_buf);
 }
 

@@ -35,8 +35,9 @@ def kernel_bytes(map_path, lib):
         start = next(i for i, l in enumerate(lines) if l.startswith("Linker script and memory map"))
     except StopIteration:
         usage(f"{map_path} is not a GNU ld map file")
-    flash = ram = 0
-    per_object = {}  # object file name -> [flash, ram]
+    # (output section, address, size, origin) of every input section line,
+    # *fill* included, in map order.
+    entries = []
     out_sec = None
     pending = None  # an input section name whose numbers are on the next line
     entry = re.compile(r"^\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(\S.*)$")
@@ -50,16 +51,26 @@ def kernel_bytes(map_path, lib):
         if m:
             pending = m.group(1)
             continue
-        m = re.match(r"^ (\.?\S+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(\S.*)$", line)
+        m = re.match(r"^ (\.?\S+|\*fill\*)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s*(\S.*)?$", line)
         if m:
-            size, origin = int(m.group(3), 16), m.group(4)
+            addr, size, origin = int(m.group(2), 16), int(m.group(3), 16), m.group(4) or ""
         else:
             m = entry.match(line)
             if not m or pending is None:
                 continue
-            size, origin = int(m.group(2), 16), m.group(3)
+            addr, size, origin = int(m.group(1), 16), int(m.group(2), 16), m.group(3)
         pending = None
-        if lib + "(" not in origin or out_sec is None or size == 0:
+        if out_sec is not None:
+            entries.append((out_sec, addr, size, origin))
+    flash = ram = 0
+    per_object = {}  # object file name -> [flash, ram]
+    for i, (out_sec, addr, size, origin) in enumerate(entries):
+        # A merged string section (.rodata.*.str1.1) may be listed with the
+        # size of the merged block though the next section starts sooner:
+        # count only the bytes up to the next input section's address.
+        if i + 1 < len(entries) and entries[i + 1][0] == out_sec and entries[i + 1][1] >= addr:
+            size = min(size, entries[i + 1][1] - addr)
+        if lib + "(" not in origin or size == 0:
             continue
         obj = per_object.setdefault(object_name(origin, lib), [0, 0])
         if out_sec == "data":

@@ -18,10 +18,6 @@ import json
 import re
 import sys
 
-# How far ahead clip_merged looks for the next address (objects merged at
-# one address are listed together).
-ENTRIES_AHEAD_MAX = 64
-
 FLASH_ONLY = ("text", "rodata", "weft_tests", "weft_workloads", "ARM.exidx", "vectors")
 
 
@@ -39,8 +35,8 @@ def kernel_bytes(map_path, lib):
         start = next(i for i, l in enumerate(lines) if l.startswith("Linker script and memory map"))
     except StopIteration:
         usage(f"{map_path} is not a GNU ld map file")
-    # Every input section with an address, per output section, in map
-    # order: (output section, address, size, origin).
+    # (output section, address, size, origin) of every input section line,
+    # *fill* included, in map order.
     entries = []
     out_sec = None
     pending = None  # an input section name whose numbers are on the next line
@@ -55,9 +51,9 @@ def kernel_bytes(map_path, lib):
         if m:
             pending = m.group(1)
             continue
-        m = re.match(r"^ (\.?\S+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(\S.*)$", line)
+        m = re.match(r"^ (\.?\S+|\*fill\*)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s*(\S.*)?$", line)
         if m:
-            addr, size, origin = int(m.group(2), 16), int(m.group(3), 16), m.group(4)
+            addr, size, origin = int(m.group(2), 16), int(m.group(3), 16), m.group(4) or ""
         else:
             m = entry.match(line)
             if not m or pending is None:
@@ -68,7 +64,12 @@ def kernel_bytes(map_path, lib):
             entries.append((out_sec, addr, size, origin))
     flash = ram = 0
     per_object = {}  # object file name -> [flash, ram]
-    for out_sec, addr, size, origin in clip_merged(entries):
+    for i, (out_sec, addr, size, origin) in enumerate(entries):
+        # A merged string section (.rodata.*.str1.1) may be listed with the
+        # size of the merged block though the next section starts sooner:
+        # count only the bytes up to the next input section's address.
+        if i + 1 < len(entries) and entries[i + 1][0] == out_sec and entries[i + 1][1] >= addr:
+            size = min(size, entries[i + 1][1] - addr)
         if lib + "(" not in origin or size == 0:
             continue
         obj = per_object.setdefault(object_name(origin, lib), [0, 0])
@@ -84,27 +85,6 @@ def kernel_bytes(map_path, lib):
             flash += size
             obj[0] += size
     return flash, ram, per_object
-
-
-def clip_merged(entries):
-    """Sizes as laid out. ld's map gives a merged string section
-    (.rodata.str1.1 of several objects, merged into one) the merged size at
-    each contributing object, all at one address: summed, those would count
-    the strings several times over. So each input section is cut at the next
-    address of its output section, and sections at an address already
-    counted count 0 (the bytes go to the first object named there)."""
-    out = []
-    seen = set()  # (output section, address) already counted
-    for i, (sec, addr, size, origin) in enumerate(entries):
-        nxt = [a for s2, a, _, _ in entries[i + 1:i + 1 + ENTRIES_AHEAD_MAX] if s2 == sec and a > addr]
-        if nxt:
-            size = min(size, min(nxt) - addr)
-        if size > 0 and (sec, addr) in seen:
-            size = 0
-        if size > 0:
-            seen.add((sec, addr))
-        out.append((sec, addr, size, origin))
-    return out
 
 
 def object_name(origin, lib):

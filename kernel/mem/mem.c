@@ -6,7 +6,14 @@
 
 /* Guards frames.c, heap.c and owner.c state; innermost lock of the manager. */
 bsp_spinlock_t mem_lock;
-/* Guards mem_stats_all, a k_mem_stats too big for a kernel stack; outermost. */
+/* k_mem_owner_stats gathers a whole k_mem_stats to give one line of it.
+ * A build with few owners (the board's 16: 304 B on 32 bits) gathers it on
+ * the caller's stack, no bigger than a quarter of the smallest thread stack;
+ * a build with many (the simulator's 64: over 2 KiB) in mem_stats_all, one
+ * caller at a time under mem_stats_lock (outermost). A constant the compiler
+ * folds: the unused path and its static scratch drop out of the image. */
+#define MEM_STATS_STACK_BYTES_MAX 1024u /* K_STACK_MIN_BYTES (k/thread.h) / 4 */
+#define MEM_STATS_ON_STACK (sizeof(struct k_mem_stats) <= MEM_STATS_STACK_BYTES_MAX)
 static bsp_spinlock_t mem_stats_lock;
 static struct k_mem_stats mem_stats_all;
 
@@ -57,17 +64,21 @@ bool mem_all(const void *p, unsigned char byte, size_t n)
 	return true;
 }
 
-/* Room for the longest message (64 characters today) plus " 0x", 16 hex
- * digits and the end: 84. A longer message is cut, never overrun (the
- * copy stops 22 bytes short). Static RAM on every build, so no bigger. */
-#define MEM_PANIC_MAX 96u
+/* Room for a message of MEM_PANIC_TEXT_MAX characters (the longest is 61
+ * today), " 0x", the address's hex digits (8 on a 32-bit target, 16 on 64)
+ * and the end: 76 B on the board, 84 on the simulator. A longer message is
+ * cut at MEM_PANIC_TEXT_MAX, never overrun. Static RAM on every build, so
+ * no bigger. */
+#define MEM_PANIC_TEXT_MAX 64u
+#define MEM_PANIC_MAX (MEM_PANIC_TEXT_MAX + 3u + 2u * sizeof(uintptr_t) + 1u)
 static char mem_panic_buf[MEM_PANIC_MAX];
 
 _Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t addr)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = 0;
-	while (what[n] != '\0' && n < MEM_PANIC_MAX - 22u) {
+	K_ASSERT(what != NULL);
+	while (what[n] != '\0' && n < MEM_PANIC_TEXT_MAX) {
 		mem_panic_buf[n] = what[n];
 		n++;
 	}
@@ -77,6 +88,7 @@ _Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t
 	for (int shift = (int)sizeof(uintptr_t) * 8 - 4; shift >= 0; shift -= 4)
 		mem_panic_buf[n++] = hex[(addr >> shift) & 0xFu];
 	mem_panic_buf[n] = '\0';
+	K_ASSERT(n < MEM_PANIC_MAX);
 	bsp_panic(file, line, mem_panic_buf);
 }
 
@@ -101,7 +113,8 @@ int k_mem_init(void)
 {
 	mem_checking_stopped = false; /* a check that panicked never cleared it */
 	bsp_spin_init(&mem_lock);
-	bsp_spin_init(&mem_stats_lock);
+	if (!MEM_STATS_ON_STACK)
+		bsp_spin_init(&mem_stats_lock);
 	owner_init();
 	heap_init();
 	cache_reset();
@@ -148,15 +161,37 @@ void k_mem_stats(struct k_mem_stats *out)
 	mem_leave(ctx);
 }
 
+/* The few-owner build's gathering: the scratch is this frame's, so no lock
+ * guards it (stats_all takes the manager's own). */
+static void owner_stats_on_stack(k_mem_owner_t owner, struct k_mem_owner_stats *out)
+{
+	struct k_mem_stats all;
+	K_ASSERT(MEM_STATS_ON_STACK);
+	K_ASSERT(MEM_OWNER_VALID(owner));
+	stats_all(&all);
+	*out = all.owner[owner];
+}
+
+/* The many-owner build's gathering, in the one static scratch. */
+static void owner_stats_shared(k_mem_owner_t owner, struct k_mem_owner_stats *out)
+{
+	K_ASSERT(!MEM_STATS_ON_STACK);
+	K_ASSERT(MEM_OWNER_VALID(owner));
+	bsp_spin_lock(&mem_stats_lock);
+	stats_all(&mem_stats_all);
+	*out = mem_stats_all.owner[owner];
+	bsp_spin_unlock(&mem_stats_lock);
+}
+
 int k_mem_owner_stats(k_mem_owner_t owner, struct k_mem_owner_stats *out)
 {
 	if (!MEM_OWNER_VALID(owner) || out == NULL)
 		return -K_EINVAL;
 	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&mem_stats_lock);
-	stats_all(&mem_stats_all);
-	*out = mem_stats_all.owner[owner];
-	bsp_spin_unlock(&mem_stats_lock);
+	if (MEM_STATS_ON_STACK)
+		owner_stats_on_stack(owner, out);
+	else
+		owner_stats_shared(owner, out);
 	mem_leave(ctx);
 	return 0;
 }

@@ -33,39 +33,39 @@
 #define K_ETIMEDOUT 110
 #define K_ECANCELED 125
 
+/* Every code of this list, once, in one order: k_err_name's table. */
+#define K_ERR_CODES(X) \
+	X(EPERM) X(ENOENT) X(ESRCH) X(EINTR) X(EIO) X(ENOEXEC) X(ERANGE) X(ENOTSUP) \
+	X(EBADF) X(EAGAIN) X(ENOMEM) X(EACCES) X(EBUSY) X(EEXIST) X(ENOTDIR) X(EISDIR) \
+	X(EINVAL) X(EMFILE) X(ENOSPC) X(EDEADLK) X(ENAMETOOLONG) X(ENOSYS) X(ETIMEDOUT) \
+	X(ECANCELED)
+#define K_ERR_CODE_BYTE(name) (unsigned char)K_##name,
+#define K_ERR_CODE_TEXT(name) "-K_" #name "\0"
+/* Every code fits the table's byte; names are at most this long. */
+#define K_ERR_NAME_MAX 16u
+
 /* The name of a kernel return code as a person reads it in a message:
- * "-K_EAGAIN" for -11, "0" for 0, "-K_E?" for a code this list lacks.
- * Static strings; any context. */
+ * "-K_EAGAIN" for -11, "0" for 0, "-K_E? (unknown code)" for a negative code
+ * this list lacks, "a positive value (not an error code)" for rc > 0.
+ * Static strings; any context. A table walk, not a switch: the names are
+ * one block of text (flash on a small target). */
 static inline const char *k_err_name(int rc)
 {
-	switch (rc) {
-	case 0: return "0";
-	case -K_EPERM: return "-K_EPERM";
-	case -K_ENOENT: return "-K_ENOENT";
-	case -K_ESRCH: return "-K_ESRCH";
-	case -K_EINTR: return "-K_EINTR";
-	case -K_EIO: return "-K_EIO";
-	case -K_ENOEXEC: return "-K_ENOEXEC";
-	case -K_ERANGE: return "-K_ERANGE";
-	case -K_ENOTSUP: return "-K_ENOTSUP";
-	case -K_EBADF: return "-K_EBADF";
-	case -K_EAGAIN: return "-K_EAGAIN";
-	case -K_ENOMEM: return "-K_ENOMEM";
-	case -K_EACCES: return "-K_EACCES";
-	case -K_EBUSY: return "-K_EBUSY";
-	case -K_EEXIST: return "-K_EEXIST";
-	case -K_ENOTDIR: return "-K_ENOTDIR";
-	case -K_EISDIR: return "-K_EISDIR";
-	case -K_EINVAL: return "-K_EINVAL";
-	case -K_EMFILE: return "-K_EMFILE";
-	case -K_ENOSPC: return "-K_ENOSPC";
-	case -K_EDEADLK: return "-K_EDEADLK";
-	case -K_ENAMETOOLONG: return "-K_ENAMETOOLONG";
-	case -K_ENOSYS: return "-K_ENOSYS";
-	case -K_ETIMEDOUT: return "-K_ETIMEDOUT";
-	case -K_ECANCELED: return "-K_ECANCELED";
-	default: return rc > 0 ? "a positive value (not an error code)" : "-K_E? (unknown code)";
+	static const unsigned char codes[] = { K_ERR_CODES(K_ERR_CODE_BYTE) };
+	static const char names[] = K_ERR_CODES(K_ERR_CODE_TEXT);
+	_Static_assert(K_ECANCELED < 256 && K_ENOTSUP < 256, "codes fit a byte");
+	if (rc >= 0)
+		return rc == 0 ? "0" : "a positive value (not an error code)";
+	const char *name = names;
+	for (unsigned i = 0; i < sizeof codes; i++) {
+		if (0u - (unsigned)rc == codes[i])
+			return name;
+		unsigned n = 0;
+		while (name[n] != '\0' && n < K_ERR_NAME_MAX)
+			n++;
+		name += n + 1u;
 	}
+	return "-K_E? (unknown code)";
 }
 
 /* What a code means, in a few words ("no memory left", ...). */

@@ -263,7 +263,10 @@ struct k_mem_stats {
  * meanwhile. */
 void k_mem_stats(struct k_mem_stats *out);
 
-/* One owner's line of k_mem_stats. Returns 0, -K_EINVAL for a bad owner. */
+/* One owner's line of k_mem_stats. Returns 0, -K_EINVAL for a bad owner.
+ * Thread context. It gathers a whole k_mem_stats: on the caller's stack when
+ * that is at most 1 KiB (a build with few owners, e.g. the board's 16), else
+ * in one static scratch that callers take in turn. */
 int k_mem_owner_stats(k_mem_owner_t owner, struct k_mem_owner_stats *out);
 
 /* Walk every frame, heap block, free list, bitmap, slab, magazine and

@@ -112,6 +112,9 @@ m4f_irq_kernel:
 	msr	basepri, r0		@ r0 == 0: interrupts on again
 	pop	{r4, pc}		@ EXC_RETURN: resume the interrupted thread
 1:	pop	{r4, lr}
+	ldr	r3, =m4f_tail		@ a switch asked (bsp_irq_switch)?
+	ldm	r3, {r0, r1}
+	cbnz	r0, m4f_irq_switch_tail
 	mrs	r3, psp
 	tst	lr, #0x10
 	bne	2f
@@ -129,6 +132,36 @@ m4f_irq_kernel:
 	msr	psp, r3
 	bx	lr			@ BASEPRI stays raised: the trampoline starts with interrupts off
 	.size m4f_irq_kernel, . - m4f_irq_kernel
+
+/* The switch the kernel's handler asked for (bsp_irq_switch): r3 =
+ * &m4f_tail, r0 and r1 its save and to (r0 non-NULL); lr = the interrupted
+ * thread's EXC_RETURN. The request is cleared first (save = NULL). The
+ * interrupted context is saved as an interrupted one (switch.S: s16-s31
+ * when it has an FPU context, its EXC_RETURN, r4-r11 and m4f_irq_resume;
+ * the vstmdb also forces a pending lazy save of s0-s15 into its frame, so
+ * the frame is complete before another context's registers are loaded)
+ * and `to` is restored as m4f_pendsv restores one: a context saved by a
+ * switch (or new) resumes with interrupts off (BASEPRI stays raised), an
+ * interrupted one through m4f_irq_resume with interrupts on. */
+	.type m4f_irq_switch_tail, %function
+	.thumb_func
+m4f_irq_switch_tail:
+	mov	r12, #0
+	str	r12, [r3]
+	mrs	r3, psp
+	tst	lr, #0x10
+	it	eq
+	vstmdbeq r3!, {s16-s31}
+	ldr	r12, =m4f_irq_resume
+	stmdb	r3!, {r4-r11, r12, lr}
+	str	r3, [r0]
+	ldmia	r1!, {r4-r11, lr}
+	tst	lr, #0x10
+	it	eq
+	vldmiaeq r1!, {s16-s31}
+	msr	psp, r1
+	bx	lr
+	.size m4f_irq_switch_tail, . - m4f_irq_switch_tail
 
 /* Thread mode, interrupts off, on the interrupted thread's stack just below
  * its frame. r0 = the EXC_RETURN that resumes it. */

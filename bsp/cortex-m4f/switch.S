@@ -12,6 +12,12 @@
  * the hardware frame (r0-r3, r12, lr, pc, xpsr, plus s0-s15 and fpscr when
  * the thread was using the FPU), then s16-s31 (only then), then r4-r11 and
  * the EXC_RETURN value that says which of the two it is.
+ * An interrupted context (bsp.h; saved by m4f_irq_switch_tail, irq_entry.S)
+ * has one word more: below s16-s31 its EXC_RETURN, then r4-r11 and, where
+ * the EXC_RETURN would be, the address of m4f_irq_resume (bit 4 set, so the
+ * restore below loads no s16-s31 for it): the restore's `bx lr` branches
+ * there, still in the handler, which loads the rest and returns with
+ * interrupts on. A switch costs nothing for the two kinds.
  */
 	.syntax unified
 	.thumb
@@ -59,3 +65,30 @@ m4f_pendsv:
 	msr	psp, r1
 	bx	lr
 	.size m4f_pendsv, . - m4f_pendsv
+
+/* The rest of an interrupted context's restore, reached by `bx lr` from
+ * m4f_pendsv or m4f_irq_switch_tail with r1 = PSP at its saved EXC_RETURN
+ * (they set PSP to r1; it moves past what is loaded here). Interrupts on:
+ * BASEPRI 0, and the NVIC write that makes QEMU look at pending interrupts
+ * again (docs/m4f.md, "QEMU 7.2 and BASEPRI"). Its address has bit 4 set
+ * (16 bytes past a 32-byte boundary; bsp_m4f.c checks it at boot in the
+ * test images). */
+	.equ NVIC_ISER0, 0xE000E100
+	.section .text.m4f_irq_resume, "ax", %progbits
+	.balign 32
+	.space 16
+	.global m4f_irq_resume
+	.type m4f_irq_resume, %function
+	.thumb_func
+m4f_irq_resume:
+	ldmia	r1!, {lr}
+	tst	lr, #0x10
+	it	eq
+	vldmiaeq r1!, {s16-s31}
+	msr	psp, r1
+	mov	r2, #0
+	msr	basepri, r2
+	ldr	r3, =NVIC_ISER0
+	str	r2, [r3]		@ writes 0: enables nothing
+	bx	lr
+	.size m4f_irq_resume, . - m4f_irq_resume

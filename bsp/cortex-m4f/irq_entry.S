@@ -9,7 +9,7 @@
  * in thread context (bsp_irq_enabled reads BASEPRI). It never switches. Only
  * when it asks for the kernel's preempt function (a more urgent thread is
  * ready, ...) is the interrupted thread made to call it in Thread mode, on
- * its own stack, through m4f_irq_tramp and `svc 0`: the preempt function
+ * its own stack, through m4f_irq_tramp and PendSV (m4f_tramp_end): the preempt function
  * may switch context like any kernel code. An interrupt that readies nobody
  * more urgent costs one exception entry and return, as on any RTOS.
  */
@@ -140,7 +140,7 @@ m4f_irq_kernel:
  * when it has an FPU context, its EXC_RETURN, r4-r11 and m4f_irq_resume;
  * the vstmdb also forces a pending lazy save of s0-s15 into its frame, so
  * the frame is complete before another context's registers are loaded)
- * and `to` is restored as m4f_pendsv restores one: a context saved by a
+ * and `to` is restored as m4f_switch restores one: a context saved by a
  * switch (or new) resumes with interrupts off (BASEPRI stays raised), an
  * interrupted one through m4f_irq_resume with interrupts on. */
 	.type m4f_irq_switch_tail, %function
@@ -172,18 +172,25 @@ m4f_irq_tramp:
 	push	{r0, lr}
 	bl	m4f_irq_preempt
 	pop	{r0, r1}		@ sp is back at the interrupted frame
-	svc	#0
+	ldr	r2, =ICSR		@ pend PendSV (m4f_tramp_end), above the mask:
+	mov	r3, #ICSR_PENDSVSET	@ taken at the ISB with r0 as it is
+	str	r3, [r2]
+	dsb
+	isb
 	b	m4f_irq_bad		@ never resumed
 	.size m4f_irq_tramp, . - m4f_irq_tramp
 
-/* SVCall, only from m4f_irq_tramp: drop its own frame, turn interrupts on
+/* PendSV, pended only by m4f_irq_tramp (the switch is SVCall's, switch.S):
+ * drop its own frame, turn interrupts on
  * and resume the interrupted frame with r0 = its EXC_RETURN. A pending lazy
  * FPU save of the dropped frame is forced first: left pending, the return
  * would take the live registers as the interrupted frame's s0-s15. */
-	.global m4f_svc
-	.type m4f_svc, %function
+	.equ ICSR, 0xE000ED04
+	.equ ICSR_PENDSVSET, 0x10000000
+	.global m4f_tramp_end
+	.type m4f_tramp_end, %function
 	.thumb_func
-m4f_svc:
+m4f_tramp_end:
 	mrs	r1, psp
 	tst	lr, #0x10
 	bne	1f
@@ -194,4 +201,4 @@ m4f_svc:
 	msr	basepri, r2
 	msr	psp, r1
 	bx	r0
-	.size m4f_svc, . - m4f_svc
+	.size m4f_tramp_end, . - m4f_tramp_end

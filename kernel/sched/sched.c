@@ -511,8 +511,10 @@ static unsigned sched_tick(struct sched_core *c, bool timers)
  * context and resumes straight into its code when it next runs. Same
  * effects and counts as sched_preempt. A thread killed meanwhile by
  * another does not resume its code (sched_kill_interrupted); one that was
- * killing itself resumes into its own kill check. */
-static void sched_irq_switch(struct sched_core *c)
+ * killing itself resumes into its own kill check. Returns the handler's
+ * answer (bsp.h): true, a switch asked; false when the pick is the
+ * interrupted thread again (nothing to switch: it resumes at once). */
+static bool sched_irq_switch(struct sched_core *c)
 {
 	K_ASSERT(SCHED_IRQ_SWITCH && c->isr_depth == 0u);
 	bsp_spin_lock(&c->rq.lock);
@@ -527,9 +529,10 @@ static void sched_irq_switch(struct sched_core *c)
 	K_ASSERT(next == NULL || (next->affinity & core_bit(c->id)));
 	next = next ? next : &c->idle;
 	if (!sched_switch_begin(c, prev, next, sched_slice_end(c, next, now)))
-		return; /* prev again: it resumes as it was interrupted */
+		return false; /* prev again: it resumes as it was interrupted */
 	bsp_spin_unlock(&c->rq.lock);
 	bsp_irq_switch(&prev->ctx, next->ctx);
+	return true;
 }
 
 /* sched_irq for device lines alone on one core (BSP_CORES_MAX 1, folded):
@@ -554,10 +557,8 @@ static bool sched_irq_lines_one_core(struct sched_core *c, unsigned irq_mask)
 	if (c->current->is_idle)
 		return false; /* the idle loop looks at its run queue itself */
 	K_ASSERT(!c->irq_resched && !c->irq_fix);
-	if (SCHED_IRQ_SWITCH) {
-		sched_irq_switch(c);
-		return true; /* the BSP switches (bsp_irq_switch) */
-	}
+	if (SCHED_IRQ_SWITCH)
+		return sched_irq_switch(c); /* the BSP switches (bsp_irq_switch) */
 	c->irq_resched = true;
 	return true;
 }
@@ -614,10 +615,8 @@ static bool sched_irq(unsigned irq_mask)
 	/* One core (no fix to ask), a target that switches in the handler:
 	 * the preemption is made here, unless the thread must exit first
 	 * (in thread mode, sched_irq_preempt). */
-	if (SCHED_IRQ_SWITCH && verdict == SCHED_TICK_RESCHED && !dying) {
-		sched_irq_switch(c);
-		return true; /* the BSP switches (bsp_irq_switch) */
-	}
+	if (SCHED_IRQ_SWITCH && verdict == SCHED_TICK_RESCHED && !dying)
+		return sched_irq_switch(c); /* the BSP switches (bsp_irq_switch) */
 	c->irq_resched = (verdict & SCHED_TICK_RESCHED) != 0u;
 	c->irq_fix = (verdict & SCHED_TICK_FIX) != 0u;
 	return true;

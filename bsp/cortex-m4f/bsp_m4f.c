@@ -772,15 +772,49 @@ __attribute__((used)) void m4f_irq_unexpected(void)
 	bsp_panic(__FILE__, __LINE__, "unexpected interrupt line");
 }
 
+/* The switch the kernel's handler asked for (bsp_irq_switch), made by
+ * m4f_irq_kernel's tail (irq_entry.S: the two words in this order; it
+ * clears `save`, which is non-NULL only from the call to the tail). */
+struct m4f_tail_switch {
+	bsp_context_t *save;
+	bsp_context_t to;
+};
+__attribute__((used)) struct m4f_tail_switch m4f_tail;
+
+/* Handler mode only (the kernel's handler): recorded for the tail. */
+void bsp_irq_switch(bsp_context_t *save, bsp_context_t to)
+{
+	if (M4F_CHECK_LOCKS && (m4f_tail.save != NULL || save == NULL || to == NULL ||
+				(SCB_ICSR & ICSR_VECTACTIVE_MASK) == 0u))
+		bsp_panic(__FILE__, __LINE__, "bsp_irq_switch: not once from the kernel's handler");
+	m4f_tail.save = save;
+	m4f_tail.to = to;
+}
+
+/* switch.S: an interrupted context holds m4f_irq_resume where a context
+ * saved by a switch holds its EXC_RETURN (the ninth word). */
+void m4f_irq_resume(void);
+#define M4F_CTX_LR_WORD 8u
+
+bool bsp_context_interrupted(bsp_context_t ctx)
+{
+	const uint32_t *words = ctx;
+	return words[M4F_CTX_LR_WORD] == (uint32_t)(uintptr_t)m4f_irq_resume;
+}
+
 /* Called by m4f_irq_kernel (irq_entry.S) in Handler mode on the exception
  * stack, BASEPRI raised, with a nonzero mask: the kernel's handler. True
  * when the interrupted thread must call the kernel's preempt function
- * first. */
+ * first, or when the handler asked for a switch (m4f_tail, tested by the
+ * entry only then: the return to an unpreempted thread tests nothing
+ * more). The shipped BSP has no check here: a tail call. */
 __attribute__((used)) bool m4f_irq_handle(unsigned mask)
 {
 	bool preempt = irq_handler(mask);
 	if (M4F_CHECK_LOCKS && basepri_get() != M4F_KERNEL_MASK)
 		bsp_panic(__FILE__, __LINE__, "the kernel's handler changed the interrupt mask");
+	if (M4F_CHECK_LOCKS && !preempt && m4f_tail.save != NULL)
+		bsp_panic(__FILE__, __LINE__, "a tail switch asked by a handler that returned false");
 	return preempt;
 }
 
@@ -798,6 +832,9 @@ __attribute__((used)) void m4f_irq_preempt(void)
 
 void m4f_board_init(void)
 {
+	/* switch.S: the restore tests bit 4 of what it loads as EXC_RETURN. */
+	if (M4F_CHECK_LOCKS && ((uintptr_t)m4f_irq_resume & 0x10u) == 0u)
+		bsp_panic(__FILE__, __LINE__, "m4f_irq_resume: bit 4 of its address is clear");
 	SCB_SHPR_SVCALL = 0u;
 	SCB_SHPR_PENDSV = 0u;
 	SCB_SHPR_SYSTICK = M4F_KERNEL_PRIO;

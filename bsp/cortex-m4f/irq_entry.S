@@ -9,7 +9,7 @@
  * in thread context (bsp_irq_enabled reads BASEPRI). It never switches. Only
  * when it asks for the kernel's preempt function (a more urgent thread is
  * ready, ...) is the interrupted thread made to call it in Thread mode, on
- * its own stack, through m4f_irq_tramp and `svc 0`: the preempt function
+ * its own stack, through m4f_irq_tramp and PendSV (m4f_tramp_end): the preempt function
  * may switch context like any kernel code. An interrupt that readies nobody
  * more urgent costs one exception entry and return, as on any RTOS.
  */
@@ -112,6 +112,9 @@ m4f_irq_kernel:
 	msr	basepri, r0		@ r0 == 0: interrupts on again
 	pop	{r4, pc}		@ EXC_RETURN: resume the interrupted thread
 1:	pop	{r4, lr}
+	ldr	r3, =m4f_tail		@ a switch asked (bsp_irq_switch)?
+	ldm	r3, {r0, r1}
+	cbnz	r0, m4f_irq_switch_tail
 	mrs	r3, psp
 	tst	lr, #0x10
 	bne	2f
@@ -130,6 +133,36 @@ m4f_irq_kernel:
 	bx	lr			@ BASEPRI stays raised: the trampoline starts with interrupts off
 	.size m4f_irq_kernel, . - m4f_irq_kernel
 
+/* The switch the kernel's handler asked for (bsp_irq_switch): r3 =
+ * &m4f_tail, r0 and r1 its save and to (r0 non-NULL); lr = the interrupted
+ * thread's EXC_RETURN. The request is cleared first (save = NULL). The
+ * interrupted context is saved as an interrupted one (switch.S: s16-s31
+ * when it has an FPU context, its EXC_RETURN, r4-r11 and m4f_irq_resume;
+ * the vstmdb also forces a pending lazy save of s0-s15 into its frame, so
+ * the frame is complete before another context's registers are loaded)
+ * and `to` is restored as m4f_switch restores one: a context saved by a
+ * switch (or new) resumes with interrupts off (BASEPRI stays raised), an
+ * interrupted one through m4f_irq_resume with interrupts on. */
+	.type m4f_irq_switch_tail, %function
+	.thumb_func
+m4f_irq_switch_tail:
+	mov	r12, #0
+	str	r12, [r3]
+	mrs	r3, psp
+	tst	lr, #0x10
+	it	eq
+	vstmdbeq r3!, {s16-s31}
+	ldr	r12, =m4f_irq_resume
+	stmdb	r3!, {r4-r11, r12, lr}
+	str	r3, [r0]
+	ldmia	r1!, {r4-r11, lr}
+	tst	lr, #0x10
+	it	eq
+	vldmiaeq r1!, {s16-s31}
+	msr	psp, r1
+	bx	lr
+	.size m4f_irq_switch_tail, . - m4f_irq_switch_tail
+
 /* Thread mode, interrupts off, on the interrupted thread's stack just below
  * its frame. r0 = the EXC_RETURN that resumes it. */
 	.global m4f_irq_tramp
@@ -139,18 +172,25 @@ m4f_irq_tramp:
 	push	{r0, lr}
 	bl	m4f_irq_preempt
 	pop	{r0, r1}		@ sp is back at the interrupted frame
-	svc	#0
+	ldr	r2, =ICSR		@ pend PendSV (m4f_tramp_end), above the mask:
+	mov	r3, #ICSR_PENDSVSET	@ taken at the ISB with r0 as it is
+	str	r3, [r2]
+	dsb
+	isb
 	b	m4f_irq_bad		@ never resumed
 	.size m4f_irq_tramp, . - m4f_irq_tramp
 
-/* SVCall, only from m4f_irq_tramp: drop its own frame, turn interrupts on
+/* PendSV, pended only by m4f_irq_tramp (the switch is SVCall's, switch.S):
+ * drop its own frame, turn interrupts on
  * and resume the interrupted frame with r0 = its EXC_RETURN. A pending lazy
  * FPU save of the dropped frame is forced first: left pending, the return
  * would take the live registers as the interrupted frame's s0-s15. */
-	.global m4f_svc
-	.type m4f_svc, %function
+	.equ ICSR, 0xE000ED04
+	.equ ICSR_PENDSVSET, 0x10000000
+	.global m4f_tramp_end
+	.type m4f_tramp_end, %function
 	.thumb_func
-m4f_svc:
+m4f_tramp_end:
 	mrs	r1, psp
 	tst	lr, #0x10
 	bne	1f
@@ -161,4 +201,4 @@ m4f_svc:
 	msr	basepri, r2
 	msr	psp, r1
 	bx	r0
-	.size m4f_svc, . - m4f_svc
+	.size m4f_tramp_end, . - m4f_tramp_end

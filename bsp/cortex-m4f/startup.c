@@ -18,8 +18,8 @@ extern char __data_start[], __data_end[], __data_load[], __bss_start[], __bss_en
 extern char __msp_top[], __boot_stack_top[];
 
 void m4f_reset(void);
-void m4f_pendsv(void);
-void m4f_svc(void);
+void m4f_switch(void);
+void m4f_tramp_end(void);
 void m4f_systick_entry(void);
 void m4f_device_entry(void);
 void m4f_ipi_entry(void);
@@ -53,9 +53,9 @@ __attribute__((section(".vectors"), used)) const m4f_vector_fn m4f_vectors[M4F_V
 	[4] = m4f_fault,  /* MemManage */
 	[5] = m4f_fault,  /* BusFault */
 	[6] = m4f_fault,  /* UsageFault */
-	[11] = m4f_svc,
+	[11] = m4f_switch,    /* SVCall: bsp_context_switch */
 	[12] = m4f_fault, /* DebugMonitor */
-	[14] = m4f_pendsv,
+	[14] = m4f_tramp_end, /* PendSV: the preempt trampoline's end */
 	[15] = m4f_systick_entry,
 	[16 ... 16 + M4F_IRQ_TIMER0 - 1u] = m4f_irq_unexpected,
 	[16 + M4F_IRQ_TIMER0] = m4f_clock_wrap_isr,

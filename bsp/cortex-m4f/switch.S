@@ -12,39 +12,41 @@
  * the hardware frame (r0-r3, r12, lr, pc, xpsr, plus s0-s15 and fpscr when
  * the thread was using the FPU), then s16-s31 (only then), then r4-r11 and
  * the EXC_RETURN value that says which of the two it is.
+ * An interrupted context (bsp.h; saved by m4f_irq_switch_tail, irq_entry.S)
+ * has one word more: below s16-s31 its EXC_RETURN, then r4-r11 and, where
+ * the EXC_RETURN would be, the address of m4f_irq_resume (bit 4 set, so the
+ * restore below loads no s16-s31 for it): the restore's `bx lr` branches
+ * there, still in the handler, which loads the rest and returns with
+ * interrupts on. A switch costs nothing for the two kinds.
  */
 	.syntax unified
 	.thumb
 	.text
 
-	.equ ICSR, 0xE000ED04
-	.equ ICSR_PENDSVSET, 0x10000000
 	.equ KERNEL_MASK, 0x80
 
 /* void bsp_context_switch(bsp_context_t *save, bsp_context_t to)
- * Thread mode, interrupts off (BASEPRI). Pends PendSV, which is above the
- * mask, so it is taken at the ISB with r0/r1 still holding the arguments.
+ * Thread mode, interrupts off (BASEPRI). SVCall (m4f_switch), above the
+ * mask, is taken at once with r0/r1 still holding the arguments: one
+ * instruction where pending PendSV took five (the ICSR write, DSB, ISB).
  * Returns here when some context switches back to *save. */
 	.global bsp_context_switch
 	.type bsp_context_switch, %function
 	.thumb_func
 bsp_context_switch:
-	ldr	r2, =ICSR
-	mov	r3, #ICSR_PENDSVSET
-	str	r3, [r2]
-	dsb
-	isb
+	svc	#0
 	bx	lr
 	.size bsp_context_switch, . - bsp_context_switch
 
-/* PendSV: r0 = save (NULL: the running context is finished), r1 = to.
+/* SVCall, only from bsp_context_switch: r0 = save (NULL: the running
+ * context is finished), r1 = to.
  * Lazy FPU stacking: bit 4 of EXC_RETURN is 0 only when the thread had an
  * FPU context (CONTROL.FPCA), and only then are s16-s31 saved; s0-s15 are in
  * the hardware frame, stacked lazily by the core on first FPU use. */
-	.global m4f_pendsv
-	.type m4f_pendsv, %function
+	.global m4f_switch
+	.type m4f_switch, %function
 	.thumb_func
-m4f_pendsv:
+m4f_switch:
 	cbz	r0, 1f
 	mrs	r2, psp
 	tst	lr, #0x10
@@ -58,4 +60,31 @@ m4f_pendsv:
 	vldmiaeq r1!, {s16-s31}
 	msr	psp, r1
 	bx	lr
-	.size m4f_pendsv, . - m4f_pendsv
+	.size m4f_switch, . - m4f_switch
+
+/* The rest of an interrupted context's restore, reached by `bx lr` from
+ * m4f_switch or m4f_irq_switch_tail with r1 = PSP at its saved EXC_RETURN
+ * (they set PSP to r1; it moves past what is loaded here). Interrupts on:
+ * BASEPRI 0, and the NVIC write that makes QEMU look at pending interrupts
+ * again (docs/m4f.md, "QEMU 7.2 and BASEPRI"). Its address has bit 4 set
+ * (16 bytes past a 32-byte boundary; bsp_m4f.c checks it at boot in the
+ * test images). */
+	.equ NVIC_ISER0, 0xE000E100
+	.section .text.m4f_irq_resume, "ax", %progbits
+	.balign 32
+	.space 16
+	.global m4f_irq_resume
+	.type m4f_irq_resume, %function
+	.thumb_func
+m4f_irq_resume:
+	ldmia	r1!, {lr}
+	tst	lr, #0x10
+	it	eq
+	vldmiaeq r1!, {s16-s31}
+	msr	psp, r1
+	mov	r2, #0
+	msr	basepri, r2
+	ldr	r3, =NVIC_ISER0
+	str	r2, [r3]		@ writes 0: enables nothing
+	bx	lr
+	.size m4f_irq_resume, . - m4f_irq_resume

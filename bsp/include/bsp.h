@@ -129,6 +129,8 @@ int bsp_device_start(unsigned line, uint32_t count, uint64_t period_ns);
  * every target passes what it took). It never switches context. It returns true when the interrupted context must call
  * the kernel's preempt function before it resumes. */
 typedef bool (*bsp_irq_handler_fn)(unsigned irq_mask);
+/* (With BSP_IRQ_TAIL_SWITCH, below, a handler that returns true may have
+ * asked the BSP to switch instead: bsp_irq_switch.) */
 
 /* The kernel's preempt function: called by the BSP right after a handler
  * that returned true, before anything else runs on that core (no
@@ -185,6 +187,36 @@ bsp_context_t bsp_context_init(void *stack, size_t size, bsp_entry_fn entry, voi
  * back to *save. save == NULL means the running context is finished and will
  * never resume (its stack may be freed once `to` runs). */
 void bsp_context_switch(bsp_context_t *save, bsp_context_t to);
+
+/* Switching at the end of the kernel's interrupt handler. A target that
+ * can sets BSP_IRQ_TAIL_SWITCH to 1 for its build (Cortex-M4F: the root
+ * CMakeLists.txt), like BSP_CORES_MAX; only one-core kernels
+ * (BSP_CORES_MAX == 1) use it (kernel/sched: SCHED_IRQ_SWITCH). Other
+ * targets keep 0 and need neither function below (the kernel's calls fold
+ * away); their preemption goes through the preempt function (above).
+ *
+ * Two kinds of saved context then exist, and bsp_context_switch (and
+ * bsp_irq_switch) resumes either. A context saved by bsp_context_switch
+ * (or new, bsp_context_init) resumes returning from that call (or at its
+ * entry) with interrupts off. A context saved by bsp_irq_switch is an
+ * interrupted one: it resumes in its interrupted code with interrupts on,
+ * as a return from interrupt does, so whatever the kernel must do for it
+ * is done before it is switched to. */
+#ifndef BSP_IRQ_TAIL_SWITCH
+#define BSP_IRQ_TAIL_SWITCH 0
+#endif
+
+/* From the kernel's interrupt handler only (bsp_irq_handler_fn), at most
+ * once per call, which then returns true: when the handler returns, the
+ * BSP calls no preempt function; the interrupted context is saved into
+ * *save (an interrupted context) and `to` (either kind) runs instead, on
+ * this core. */
+void bsp_irq_switch(bsp_context_t *save, bsp_context_t to);
+
+/* Whether ctx (saved, not running) is an interrupted context (saved by
+ * bsp_irq_switch). For the kernel's rare paths (a thread that dies, one
+ * that is killed): the switches themselves need not ask. any. */
+bool bsp_context_interrupted(bsp_context_t ctx);
 
 /* The stack behind ctx is about to be reused or freed; ctx is not running and
  * will never be switched to again. thread context. */

@@ -208,16 +208,17 @@ static void sched_slice_resolve(struct sched_core *c)
 	c->slice_stamp_switch = SCHED_NO_STAMP; /* resolved: the end is true now */
 }
 
-/* sched_switch with the next context chosen by the caller: the most urgent
- * runnable one here (in no run queue, homed here, allowed here) or idle.
- * slice_end_ns: next's slice end (sched_slice_end, from the clock read the
- * caller made for its pick), left unused when next is the caller. */
-void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t slice_end_ns)
+/* The bookkeeping of a switch from prev (c's running thread, its next
+ * state given) to next, up to the context switch itself: next runs on c
+ * with its slice end. False when next is prev: nothing to switch, and
+ * c->rq.lock is released. Inlined (SCHED_HOT_INLINE): it was
+ * sched_switch_to's body, and a call costs every switch its arguments. */
+static SCHED_HOT_INLINE bool sched_switch_begin(struct sched_core *c, struct k_thread *prev, struct k_thread *next,
+			       uint64_t slice_end_ns)
 {
 	K_ASSERT(bsp_spin_held(&c->rq.lock));
 	K_ASSERT(next != NULL && !ql_linked(&next->rq_link));
-	struct k_thread *prev = c->current;
-	K_ASSERT(prev != NULL);
+	K_ASSERT(prev != NULL && prev == c->current);
 	if (prev->is_idle)
 		K_ASSERT(prev == &c->idle);
 	else
@@ -228,7 +229,7 @@ void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t slice
 		K_ASSERT(sched_thread_cpu(next) == c->id);
 	if (next == prev) {
 		bsp_spin_unlock(&c->rq.lock);
-		return;
+		return false;
 	}
 	if (prev != &c->idle)
 		prev->on_core = SCHED_CORE_NONE;
@@ -239,14 +240,93 @@ void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t slice
 		bsp_atomic_store(&c->cur_prio, next->is_idle ? 0u : next->prio + 1u);
 	sched_timer_switch(c);
 	sched_trace("switch", prev->id, next->id);
+	return true;
+}
+
+/* A killed thread whose interrupted context was dropped
+ * (sched_kill_interrupted): the first run of its new context. */
+static void sched_start_killed(void *arg)
+{
+	struct k_thread *t = arg;
+	sched_finish_switch();
+	K_ASSERT(sched_current() == t);
+	K_ASSERT(t->kill_defer == 0 && sched_killed(t));
+	thread_exit_now(0);
+}
+
+void sched_kill_interrupted(struct k_thread *t)
+{
+	K_ASSERT(SCHED_IRQ_SWITCH && !bsp_irq_enabled());
+	struct sched_core *c = sched_this_core(); /* the one core */
+	bsp_spin_lock(&c->rq.lock);
+	K_ASSERT(sched_killed(t));
+	/* Not running (only the killer runs), new (its first run checks) or
+	 * waiting (woken by the kill, it checks in the kernel): nothing. */
+	bool ready = t->state == TS_READY || t->state == TS_SUSPENDED;
+	/* In a kill-deferred section it exits when it leaves it. */
+	if (ready && t->kill_defer == 0 && bsp_context_interrupted(t->ctx)) {
+		K_ASSERT(t != c->current && t->stack != NULL);
+		bsp_context_release(t->ctx);
+		t->ctx = bsp_context_init(t->stack, t->stack_bytes, sched_start_killed, t);
+		K_ASSERT_MSG(t->ctx != NULL, "sched_kill_interrupted: the BSP refused a stack");
+	}
+	bsp_spin_unlock(&c->rq.lock);
+}
+
+/* Thread context: save prev (c's running thread until the switch began)
+ * and run next, the switch's bookkeeping done (sched_switch_begin).
+ * Returns when prev runs again, with c->rq.lock released. With
+ * SCHED_IRQ_SWITCH the switch is finished before it (the lock released
+ * here; interrupts stay off, so nothing else runs on the one core until
+ * next does): next may be an interrupted context, which resumes straight
+ * into its code. Inlined in both switches, as the call it replaces was. */
+static SCHED_HOT_INLINE void sched_switch_context(struct sched_core *c,
+									struct k_thread *prev,
+									struct k_thread *next)
+{
+	if (SCHED_IRQ_SWITCH)
+		bsp_spin_unlock(&c->rq.lock);
+	bsp_context_switch(&prev->ctx, next->ctx);
+	sched_finish_switch();
+}
+
+/* SCHED_IRQ_SWITCH: dead, the running thread prev leaves its stack to be
+ * freed by the next context that runs kernel code here: the one switched
+ * to (sched_finish_switch) unless that is an interrupted context, which
+ * runs none; then the next switch, the idle loop or the next thread that
+ * dies frees it. So the dead one frees a stack still left (never its own)
+ * before it leaves its own; the switch is finished first (rq.lock). */
+static void sched_zombie_one_core(struct sched_core *c, struct k_thread *prev)
+{
+	K_ASSERT(SCHED_IRQ_SWITCH && prev->state == TS_DEAD && c->current != prev);
+	bsp_spin_unlock(&c->rq.lock);
+	struct k_thread *left = c->zombie;
+	K_ASSERT(left != prev);
+	c->zombie = prev;
+	if (left)
+		thread_reap_stack(left);
+}
+
+/* sched_switch with the next context chosen by the caller: the most urgent
+ * runnable one here (in no run queue, homed here, allowed here) or idle.
+ * slice_end_ns: next's slice end (sched_slice_end, from the clock read the
+ * caller made for its pick), left unused when next is the caller. */
+void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t slice_end_ns)
+{
+	struct k_thread *prev = c->current;
+	if (!sched_switch_begin(c, prev, next, slice_end_ns))
+		return;
 	if (prev->state == TS_DEAD) {
-		K_ASSERT(c->zombie == NULL);
-		c->zombie = prev;
+		if (SCHED_IRQ_SWITCH)
+			sched_zombie_one_core(c, prev);
+		else {
+			K_ASSERT(c->zombie == NULL);
+			c->zombie = prev;
+		}
 		bsp_context_switch(NULL, next->ctx);
 		K_PANIC("sched_switch: a dead thread resumed");
 	}
-	bsp_context_switch(&prev->ctx, next->ctx);
-	sched_finish_switch();
+	sched_switch_context(c, prev, next);
 }
 
 /* One core (BSP_CORES_MAX 1): sched_switch_to for the case its caller
@@ -273,17 +353,18 @@ void sched_switch_thread(struct sched_core *c, struct k_thread *next, uint64_t s
 	c->stats.switches++;
 	sched_timer_switch(c);
 	sched_trace("switch", prev->id, next->id);
-	bsp_context_switch(&prev->ctx, next->ctx);
-	sched_finish_switch();
+	sched_switch_context(c, prev, next);
 }
 
 /* First thing a context does after being switched to: release the rq.lock
- * the switching context kept, free the stack of a thread that just died, fix
- * affinity if asked. */
+ * the switching context kept (not with SCHED_IRQ_SWITCH: released before
+ * the switch), free the stack of a thread that just died, fix affinity if
+ * asked. */
 void sched_finish_switch(void)
 {
 	struct sched_core *c = sched_this_core();
-	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	/* SCHED_IRQ_SWITCH: the switching context released it already. */
+	K_ASSERT(bsp_spin_held(&c->rq.lock) == !SCHED_IRQ_SWITCH);
 	struct k_thread *zombie = c->zombie;
 	c->zombie = NULL;
 	/* Never asked on one core (BSP_CORES_MAX 1, folded): no flag to clear. */
@@ -291,7 +372,8 @@ void sched_finish_switch(void)
 	if (BSP_CORES_MAX > 1u)
 		c->fix_affinity = false;
 	K_ASSERT(!c->fix_affinity);
-	bsp_spin_unlock(&c->rq.lock);
+	if (!SCHED_IRQ_SWITCH)
+		bsp_spin_unlock(&c->rq.lock);
 	if (zombie)
 		thread_reap_stack(zombie);
 	if (fix)
@@ -421,6 +503,39 @@ static unsigned sched_tick(struct sched_core *c, bool timers)
 	return (resched ? SCHED_TICK_RESCHED : 0u) | (fix ? SCHED_TICK_FIX : 0u);
 }
 
+/* SCHED_IRQ_SWITCH: the preemption sched_irq_preempt would make, made in
+ * the kernel's handler (isr, c->rq.lock free, the interrupted thread
+ * running): it goes back in line (or is suspended), the most urgent ready
+ * thread (or idle) gets the core, the switch is finished (the lock
+ * released) and the BSP switches the contexts when the handler returns
+ * (bsp_irq_switch): the interrupted thread is saved as an interrupted
+ * context and resumes straight into its code when it next runs. Same
+ * effects and counts as sched_preempt. A thread killed meanwhile by
+ * another does not resume its code (sched_kill_interrupted); one that was
+ * killing itself resumes into its own kill check. Returns the handler's
+ * answer (bsp.h): true, a switch asked; false when the pick is the
+ * interrupted thread again (nothing to switch: it resumes at once). */
+static bool sched_irq_switch(struct sched_core *c)
+{
+	K_ASSERT(SCHED_IRQ_SWITCH && c->isr_depth == 0u);
+	bsp_spin_lock(&c->rq.lock);
+	struct k_thread *prev = c->current;
+	K_ASSERT(!prev->is_idle && prev->state == TS_RUNNING);
+	prev->on_core = SCHED_CORE_NONE;
+	sched_requeue(c, prev, false);
+	c->stats.preemptions++;
+	sched_trace("preempt", prev->id, c->id);
+	uint64_t now = sched_switch_clock();
+	struct k_thread *next = runq_pick(c, now);
+	K_ASSERT(next == NULL || (next->affinity & core_bit(c->id)));
+	next = next ? next : &c->idle;
+	if (!sched_switch_begin(c, prev, next, sched_slice_end(c, next, now)))
+		return false; /* prev again: it resumes as it was interrupted */
+	bsp_spin_unlock(&c->rq.lock);
+	bsp_irq_switch(&prev->ctx, next->ctx);
+	return true;
+}
+
 /* sched_irq for device lines alone on one core (BSP_CORES_MAX 1, folded):
  * the handlers, then the note preempt_check made (isr_wake_urgent) is the
  * whole judgement (see sched_irq). The note is false outside sched_irq
@@ -443,6 +558,8 @@ static bool sched_irq_lines_one_core(struct sched_core *c, unsigned irq_mask)
 	if (c->current->is_idle)
 		return false; /* the idle loop looks at its run queue itself */
 	K_ASSERT(!c->irq_resched && !c->irq_fix);
+	if (SCHED_IRQ_SWITCH)
+		return sched_irq_switch(c); /* the BSP switches (bsp_irq_switch) */
 	c->irq_resched = true;
 	return true;
 }
@@ -491,8 +608,16 @@ static bool sched_irq(unsigned irq_mask)
 		return false; /* the idle loop looks at its run queue itself */
 	/* Many cores: always (a multi-core build's order of points); one
 	 * core: nothing to do and no kill pending -> straight back. */
-	if (verdict == 0u && BSP_CORES_MAX == 1u && !(t->kill_defer == 0 && sched_killed(t)))
+	/* One core only: an atomic load is a scheduling point of the
+	 * simulator's many-core builds, which never read it here. */
+	bool dying = BSP_CORES_MAX == 1u && t->kill_defer == 0 && sched_killed(t);
+	if (verdict == 0u && BSP_CORES_MAX == 1u && !dying)
 		return false;
+	/* One core (no fix to ask), a target that switches in the handler:
+	 * the preemption is made here, unless the thread must exit first
+	 * (in thread mode, sched_irq_preempt). */
+	if (SCHED_IRQ_SWITCH && verdict == SCHED_TICK_RESCHED && !dying)
+		return sched_irq_switch(c); /* the BSP switches (bsp_irq_switch) */
 	c->irq_resched = (verdict & SCHED_TICK_RESCHED) != 0u;
 	c->irq_fix = (verdict & SCHED_TICK_FIX) != 0u;
 	return true;

@@ -27,6 +27,18 @@
  * are saved: waking it, stealing it or moving it all need that lock.
  * A thread's `cpu` changes only with the locks of both the old and the new
  * core held.
+ * One core with a target that switches at the end of its interrupt handler
+ * (SCHED_IRQ_SWITCH, below) finishes every switch before it instead: the
+ * rq.lock is released right before bsp_context_switch / bsp_irq_switch
+ * (interrupts stay off, and no other core exists), and
+ * sched_finish_switch only frees a dead thread's stack. That allows a
+ * second kind of saved context (bsp.h): a thread preempted by the kernel's
+ * interrupt handler is saved there, interrupted, and resumes straight into
+ * its interrupted code with interrupts on, running no kernel code first.
+ * So what such a thread would check when it runs again is done for it
+ * beforehand: a dead thread never switches to one (idle runs first and
+ * frees its stack, sched_switch), and a kill replaces its context
+ * (sched_kill_interrupted).
  */
 #ifndef K_SCHED_IMPL_H
 #define K_SCHED_IMPL_H
@@ -477,6 +489,11 @@ void sched_switch_to(struct sched_core *c, struct k_thread *next, uint64_t slice
 void sched_switch_thread(struct sched_core *c, struct k_thread *next, uint64_t slice_end_ns);
 uint64_t sched_slice_end(const struct sched_core *c, const struct k_thread *next, uint64_t now_ns);
 void sched_finish_switch(void);
+/* SCHED_IRQ_SWITCH: t was just killed by the running thread (interrupts
+ * off; takes the rq.lock): if it is ready or suspended with an interrupted
+ * context and outside a kill-deferred section, its context is replaced by
+ * a new one that exits (it must not resume its code). */
+void sched_kill_interrupted(struct k_thread *t);
 void sched_slice_demand(struct sched_core *c, unsigned prio); /* a thread is ready at prio */
 void sched_timer_rearm(struct sched_core *c);
 void sched_kill_point(void);                       /* exit now if killed */
@@ -648,6 +665,29 @@ static inline bool sched_slice_stamped(const struct sched_core *c)
 {
 	return SCHED_SLICE_STAMP && c->slice_stamp_switch == c->stats.switches;
 }
+
+/* The switch's hot helpers (sched.c) are forced inline where the build
+ * optimizes for speed (each a call of its own cost the cooperative case 12
+ * instructions an iteration, measured); a build for size (-Os: the m4f
+ * size images, like K_CONFIG_MEM_INLINE=0 there) leaves them to the
+ * compiler, which keeps one copy. A compiler's macro, not a target's. */
+#ifdef __OPTIMIZE_SIZE__
+#define SCHED_HOT_INLINE inline
+#else
+#define SCHED_HOT_INLINE inline __attribute__((always_inline))
+#endif
+
+/* The interrupt's preemption switched in the handler, on one core, where
+ * the target can (BSP_CORES_MAX 1 and BSP_IRQ_TAIL_SWITCH, bsp.h; folded):
+ * the kernel's handler itself puts the interrupted thread back in line,
+ * picks the next one and has the BSP switch the two contexts when it
+ * returns (sched_irq_switch), instead of asking the interrupted context to
+ * call sched_irq_preempt in thread mode (a second exception frame and a
+ * trip through Thread mode on Cortex-M4F). The preempted thread's context
+ * is then an interrupted one (bsp.h), and every switch on that build is
+ * finished before it (the protocol at the top). The simulator's builds
+ * and wasm keep 0: their order of scheduling points is unchanged. */
+#define SCHED_IRQ_SWITCH (BSP_CORES_MAX == 1u && BSP_IRQ_TAIL_SWITCH)
 
 /* "The caller did not read the clock": sched_slice_end reads it if the
  * thread switched to gets a slice. Only where slices are on demand. */

@@ -451,6 +451,8 @@ void sched_kick(struct k_thread *t)
 {
 	K_ASSERT(bsp_spin_held(&g_sched.registry_lock));
 	K_ASSERT(!t->is_idle && !t->exited);
+	if (SCHED_IRQ_SWITCH) /* one core: t is not running; before the wake-up */
+		sched_kill_interrupted(t);
 	if (sched_wake(t))
 		return;
 	unsigned cpu = sched_lock_thread(t);

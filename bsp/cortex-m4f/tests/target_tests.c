@@ -1,10 +1,12 @@
 /*
  * target_tests.c — tests only a real target can answer, written against the
- * kernel's public API and bsp.h: the FPU context survives preemption, and a
+ * kernel's public API and bsp.h: the FPU context survives preemption, a
  * busy thread is preempted by a more urgent one woken from an interrupt
- * within one tick. Registered as K_TESTs (prefix m4f_), run by selftest.c.
+ * within one tick, and a thread preempted that way (saved by the
+ * interrupt's switch, bsp.h) and then killed exits instead of resuming. Registered as K_TESTs (prefix m4f_), run by selftest.c.
  */
 #include <bsp.h>
+#include <k/proc.h>
 #include <k/sched.h>
 #include <k/test.h>
 #include <k/thread.h>
@@ -101,4 +103,52 @@ K_TEST(m4f_preempt)
 	K_TEST_CHECK(preempt_spins > 0u && preempt_spins < PREEMPT_SPIN_MAX);
 	/* ... and the urgent one ran within one tick of its wake-up time. */
 	K_TEST_CHECK(preempt_late_ns < K_SLICE_DEFAULT_NS);
+}
+
+/* -------------------------------------------- kill of a preempted thread */
+
+/* The busy thread's spin limit: some 40 ms of virtual time, far past the
+ * runner's 1 ms sleep, and bounded so that a broken kill still ends. */
+#define KILL_SPIN_MAX 10000000u
+#define KILL_EXIT_CODE 42
+#define KILL_WAIT_NS 100000000u /* 100 ms: the kill takes effect at once */
+
+static volatile uint32_t kill_spun;
+
+/* Busy, no kernel call: only the timer interrupt takes the core away, so
+ * it is saved as an interrupted context; it writes kill_spun only if it
+ * runs to its limit. */
+static void kill_busy(void *arg)
+{
+	(void)arg;
+	volatile uint32_t n = 0; /* a real loop, not folded to its end */
+	while (n < KILL_SPIN_MAX)
+		n++;
+	kill_spun = n;
+}
+
+/* On one core with the interrupt's switch (kernel/sched: SCHED_IRQ_SWITCH)
+ * a preempted thread resumes straight into its code, running no kernel
+ * code first, so its kill must replace that context
+ * (sched_kill_interrupted): without it the busy thread spins on to its
+ * limit and its process exits with its own code (0), not the kill's. */
+K_TEST(m4f_kill_preempted)
+{
+	kill_spun = 0u;
+	k_proc_t *p;
+	struct k_thread_attr a = K_THREAD_ATTR_DEFAULT;
+	a.name = "busy";
+	a.priority = K_PRIO_DEFAULT - 1u; /* below the runner */
+	K_TEST_CHECK(k_proc_create(&p, "busy", kill_busy, NULL, &a) == 0);
+	/* The runner sleeps; the busy thread runs until the timer interrupt
+	 * wakes the runner, which preempts it there. */
+	K_TEST_CHECK(k_thread_sleep_ns(PREEMPT_SLEEP_NS) == 0);
+	struct k_sched_stats st;
+	k_sched_stats(&st);
+	K_TEST_CHECK(st.preemptions > 0u);
+	K_TEST_CHECK(k_proc_kill(p, KILL_EXIT_CODE) == 0);
+	int code = 0;
+	K_TEST_CHECK(k_proc_wait(p, KILL_WAIT_NS, &code) == 0);
+	K_TEST_CHECK(code == KILL_EXIT_CODE);
+	K_TEST_CHECK(kill_spun == 0u); /* stopped, not run to its limit */
 }

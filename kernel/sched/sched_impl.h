@@ -549,7 +549,7 @@ void mutex_unlock_locked(struct k_mutex *m, struct k_thread *t);
 void thread_reap_stack(struct k_thread *t);        /* no lock; irq off */
 void thread_free_locked(struct k_thread *t);       /* registry_lock held */
 _Noreturn void thread_exit_now(int exit_code);
-void thread_init_idle(struct sched_core *c);
+void thread_init_idle(struct sched_core *c);  /* c->idle filled with 0 */
 
 /* irq_lines.c */
 void irq_lines_init(void);                         /* k_boot */

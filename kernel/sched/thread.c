@@ -21,11 +21,11 @@ static void thread_start(void *arg)
 	k_thread_exit(0);
 }
 
+/* c->idle is all 0 (sched_globals_init's fill): only its non-zero fields. */
 void thread_init_idle(struct sched_core *c)
 {
 	struct k_thread *t = &c->idle;
-	*t = (struct k_thread){0};
-	t->id = 0;
+	K_ASSERT(t->id == 0 && t->prio == 0 && t->base_prio == 0 && t->stack == NULL);
 	t->name = "idle";
 	t->proc = &g_sched.kernel_proc;
 	t->is_idle = true;
@@ -33,8 +33,6 @@ void thread_init_idle(struct sched_core *c)
 	t->cpu.value = c->id;
 	t->state = TS_RUNNING;
 	t->on_core = c->id;
-	t->prio = 0;
-	t->base_prio = 0;
 	t->affinity = core_bit(c->id);
 	ql_head_init(&t->held);
 	wq_init(&t->join_wq);

@@ -560,7 +560,16 @@ void proc_boot_init(void);
 void proc_thread_exited_locked(struct k_proc *p, struct k_thread *t, int exit_code);
 void proc_stack_freed_locked(struct k_proc *p);
 void proc_reap_all_locked(void);
-int obj_register(struct k_obj *o, enum obj_type type, const char *name);
+/* Record o (type, name, a new id) in the calling thread's process: it
+ * cannot fail (a list insert under registry_lock), so the creators have no
+ * undo path for it. obj_register is the same with a status for callers
+ * that treat it as one step among others that can fail (always 0). */
+void obj_add(struct k_obj *o, enum obj_type type, const char *name);
+static inline int obj_register(struct k_obj *o, enum obj_type type, const char *name)
+{
+	obj_add(o, type, name);
+	return 0;
+}
 void obj_unregister(struct k_obj *o);
 k_mem_owner_t proc_owner_of_caller(void);
 void obj_free_locked(struct k_obj *o);

@@ -591,6 +591,7 @@ static void sched_globals_init(const struct k_boot_config *cfg, unsigned cores)
 	g_sched.cores = cores;
 	g_sched.slice_ns = cfg->slice_ns ? cfg->slice_ns : K_SLICE_DEFAULT_NS;
 	g_sched.cores_mask = cores >= 64u ? K_CPUMASK_ALL : (((k_cpumask_t)1u << cores) - 1u);
+	K_ASSERT(g_sched.cores_mask == sched_cores_mask()); /* its one-core fold */
 	bsp_spin_init(&g_sched.registry_lock);
 	ql_head_init(&g_sched.threads);
 	ql_head_init(&g_sched.procs);

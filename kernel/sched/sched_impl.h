@@ -599,6 +599,14 @@ const char *obj_wait_kind(uint32_t type);
 /* A 64-bit shift by a variable costs a 32-bit CPU about eight instructions,
  * on every affinity check of a switch; a one-core build (BSP_CORES_MAX 1, a
  * constant the compiler folds) knows the answer. */
+/* The cores this boot runs on (g_sched.cores_mask). A one-core build
+ * (BSP_CORES_MAX 1) boots one core only (k_boot's check), so it is core 0's
+ * bit, folded: the affinity checks and masks need no 64-bit load. */
+static inline k_cpumask_t sched_cores_mask(void)
+{
+	return BSP_CORES_MAX == 1u ? (k_cpumask_t)1u : g_sched.cores_mask;
+}
+
 static inline k_cpumask_t core_bit(unsigned core)
 {
 	K_ASSERT(core < BSP_CORES_MAX);

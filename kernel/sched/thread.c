@@ -48,7 +48,7 @@ static int attr_check(const struct k_thread_attr *a, k_thread_t **out, k_thread_
 	if (!out && !(a->flags & K_THREAD_DETACHED))
 		return -K_EINVAL;
 	k_cpumask_t mask = a->affinity ? a->affinity : K_CPUMASK_ALL;
-	if ((mask & g_sched.cores_mask) == 0)
+	if ((mask & sched_cores_mask()) == 0)
 		return -K_EINVAL;
 	return 0;
 }
@@ -64,7 +64,7 @@ static void thread_fields_init(struct k_thread *t, k_thread_entry_fn entry, void
 	t->on_core = SCHED_CORE_NONE;
 	t->prio = a->priority;
 	t->base_prio = a->priority;
-	t->affinity = (a->affinity ? a->affinity : K_CPUMASK_ALL) & g_sched.cores_mask;
+	t->affinity = (a->affinity ? a->affinity : K_CPUMASK_ALL) & sched_cores_mask();
 	ql_head_init(&t->held);
 	wq_init(&t->join_wq);
 	t->join_obj.type = OBJ_THREAD_JOIN;
@@ -502,7 +502,7 @@ int k_thread_affinity_set(k_thread_t *t, k_cpumask_t mask)
 {
 	if (!t || t->is_idle)
 		return -K_EINVAL;
-	mask &= g_sched.cores_mask;
+	mask &= sched_cores_mask();
 	if (mask == 0)
 		return -K_EINVAL;
 	bsp_irq_state_t s = bsp_irq_save();

@@ -50,7 +50,7 @@ k_mem_owner_t proc_owner_of_caller(void)
 	return owner;
 }
 
-int obj_register(struct k_obj *o, enum obj_type type, const char *name)
+void obj_add(struct k_obj *o, enum obj_type type, const char *name)
 {
 	K_ASSERT(obj_kind_of(type) != NULL); /* a registered kind */
 	bsp_irq_state_t s = bsp_irq_save();
@@ -64,7 +64,7 @@ int obj_register(struct k_obj *o, enum obj_type type, const char *name)
 	ql_insert_before(&p->resources, &o->res_link);
 	sched_trace_detail(obj_name_kind(type), o->id, 0u, o->name);
 	bsp_spin_unlock_irqrestore(&g_sched.registry_lock, s);
-	return 0;
+	K_ASSERT(o->proc == p && o->type == type);
 }
 
 void obj_unregister(struct k_obj *o)

@@ -21,11 +21,7 @@ static int cond_create_deferred(k_cond_t **out, const char *name)
 		return -K_ENOMEM;
 	bsp_spin_init(&c->lock);
 	wq_init(&c->waiters);
-	int rc = obj_register(&c->obj, OBJ_COND, name);
-	if (rc < 0) {
-		k_mem_free(c);
-		return rc;
-	}
+	obj_add(&c->obj, OBJ_COND, name);
 	*out = c;
 	return 0;
 }

@@ -127,12 +127,7 @@ static int msgq_create_deferred(k_msgq_t **out, const char *name, size_t msg_byt
 	bsp_spin_init(&q->lock);
 	wq_init(&q->senders);
 	wq_init(&q->receivers);
-	int rc = obj_register(&q->obj, OBJ_MSGQ, name);
-	if (rc < 0) {
-		k_mem_free(ring);
-		k_mem_free(q);
-		return rc;
-	}
+	obj_add(&q->obj, OBJ_MSGQ, name);
 	*out = q;
 	return 0;
 }

@@ -104,11 +104,7 @@ static int mutex_create_deferred(k_mutex_t **out, const char *name)
 		return -K_ENOMEM;
 	m->owner = NULL;
 	wq_init(&m->waiters);
-	int rc = obj_register(&m->obj, OBJ_MUTEX, name);
-	if (rc < 0) {
-		k_mem_free(m);
-		return rc;
-	}
+	obj_add(&m->obj, OBJ_MUTEX, name);
 	bsp_irq_state_t s = bsp_spin_lock_irqsave(&g_sched.mutex_lock);
 	ql_insert_before(&g_sched.mutexes, &m->all_link);
 	g_sched.mutex_count++;

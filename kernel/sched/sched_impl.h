@@ -566,7 +566,7 @@ void mutex_unlock_locked(struct k_mutex *m, struct k_thread *t);
 void thread_reap_stack(struct k_thread *t);        /* no lock; irq off */
 void thread_free_locked(struct k_thread *t);       /* registry_lock held */
 _Noreturn void thread_exit_now(int exit_code);
-void thread_init_idle(struct sched_core *c);
+void thread_init_idle(struct sched_core *c);  /* c->idle filled with 0 */
 
 /* irq_lines.c */
 void irq_lines_init(void);                         /* k_boot */
@@ -577,7 +577,16 @@ void proc_boot_init(void);
 void proc_thread_exited_locked(struct k_proc *p, struct k_thread *t, int exit_code);
 void proc_stack_freed_locked(struct k_proc *p);
 void proc_reap_all_locked(void);
-int obj_register(struct k_obj *o, enum obj_type type, const char *name);
+/* Record o (type, name, a new id) in the calling thread's process: it
+ * cannot fail (a list insert under registry_lock), so the creators have no
+ * undo path for it. obj_register is the same with a status for callers
+ * that treat it as one step among others that can fail (always 0). */
+void obj_add(struct k_obj *o, enum obj_type type, const char *name);
+static inline int obj_register(struct k_obj *o, enum obj_type type, const char *name)
+{
+	obj_add(o, type, name);
+	return 0;
+}
 void obj_unregister(struct k_obj *o);
 k_mem_owner_t proc_owner_of_caller(void);
 void obj_free_locked(struct k_obj *o);
@@ -607,6 +616,14 @@ const char *obj_wait_kind(uint32_t type);
 /* A 64-bit shift by a variable costs a 32-bit CPU about eight instructions,
  * on every affinity check of a switch; a one-core build (BSP_CORES_MAX 1, a
  * constant the compiler folds) knows the answer. */
+/* The cores this boot runs on (g_sched.cores_mask). A one-core build
+ * (BSP_CORES_MAX 1) boots one core only (k_boot's check), so it is core 0's
+ * bit, folded: the affinity checks and masks need no 64-bit load. */
+static inline k_cpumask_t sched_cores_mask(void)
+{
+	return BSP_CORES_MAX == 1u ? (k_cpumask_t)1u : g_sched.cores_mask;
+}
+
 static inline k_cpumask_t core_bit(unsigned core)
 {
 	K_ASSERT(core < BSP_CORES_MAX);

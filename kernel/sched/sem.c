@@ -25,11 +25,7 @@ static int sem_create_deferred(k_sem_t **out, const char *name, unsigned initial
 	s->count = initial;
 	s->limit = limit;
 	wq_init(&s->waiters);
-	int rc = obj_register(&s->obj, OBJ_SEM, name);
-	if (rc < 0) {
-		k_mem_free(s);
-		return rc;
-	}
+	obj_add(&s->obj, OBJ_SEM, name);
 	*out = s;
 	return 0;
 }

@@ -91,7 +91,7 @@ static unsigned wake_target(const struct k_thread *t, unsigned src)
 {
 	const struct sched_core *s = sched_core_at(src);
 	K_ASSERT(bsp_spin_held(&s->rq.lock));
-	k_cpumask_t allowed = t->affinity & g_sched.cores_mask;
+	k_cpumask_t allowed = t->affinity & sched_cores_mask();
 	K_ASSERT(allowed != 0);
 	bool home_ok = (allowed & core_bit(src)) != 0;
 	if (BSP_CORES_MAX == 1u) {
@@ -229,7 +229,7 @@ bool sched_wake(struct k_thread *t)
 void sched_place_new(struct k_thread *t)
 {
 	K_ASSERT(t->state == TS_NEW);
-	k_cpumask_t allowed = t->affinity & g_sched.cores_mask;
+	k_cpumask_t allowed = t->affinity & sched_cores_mask();
 	K_ASSERT(allowed != 0);
 	if (BSP_CORES_MAX == 1u) { /* folded: core 0 is the only choice */
 		K_ASSERT(g_sched.cores == 1u && (allowed & core_bit(0)));
@@ -383,7 +383,7 @@ void sched_fix_affinity(struct sched_core *c)
 			bsp_spin_unlock(&c->rq.lock);
 			return;
 		}
-		unsigned dst = lowest_allowed(t->affinity & g_sched.cores_mask);
+		unsigned dst = lowest_allowed(t->affinity & sched_cores_mask());
 		K_ASSERT(dst != c->id);
 		if (dst > c->id) {
 			bsp_spin_lock(&sched_core_at(dst)->rq.lock);
@@ -391,7 +391,7 @@ void sched_fix_affinity(struct sched_core *c)
 			bsp_spin_unlock(&c->rq.lock);
 			sched_lock_two(dst, c->id);
 			t = find_misplaced(c);
-			if (!t || lowest_allowed(t->affinity & g_sched.cores_mask) != dst) {
+			if (!t || lowest_allowed(t->affinity & sched_cores_mask()) != dst) {
 				sched_unlock_two(dst, c->id);
 				continue; /* judged again from the top */
 			}

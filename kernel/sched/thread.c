@@ -21,11 +21,11 @@ static void thread_start(void *arg)
 	k_thread_exit(0);
 }
 
+/* c->idle is all 0 (sched_globals_init's fill): only its non-zero fields. */
 void thread_init_idle(struct sched_core *c)
 {
 	struct k_thread *t = &c->idle;
-	*t = (struct k_thread){0};
-	t->id = 0;
+	K_ASSERT(t->id == 0 && t->prio == 0 && t->base_prio == 0 && t->stack == NULL);
 	t->name = "idle";
 	t->proc = &g_sched.kernel_proc;
 	t->is_idle = true;
@@ -33,8 +33,6 @@ void thread_init_idle(struct sched_core *c)
 	t->cpu.value = c->id;
 	t->state = TS_RUNNING;
 	t->on_core = c->id;
-	t->prio = 0;
-	t->base_prio = 0;
 	t->affinity = core_bit(c->id);
 	ql_head_init(&t->held);
 	wq_init(&t->join_wq);
@@ -50,7 +48,7 @@ static int attr_check(const struct k_thread_attr *a, k_thread_t **out, k_thread_
 	if (!out && !(a->flags & K_THREAD_DETACHED))
 		return -K_EINVAL;
 	k_cpumask_t mask = a->affinity ? a->affinity : K_CPUMASK_ALL;
-	if ((mask & g_sched.cores_mask) == 0)
+	if ((mask & sched_cores_mask()) == 0)
 		return -K_EINVAL;
 	return 0;
 }
@@ -66,7 +64,7 @@ static void thread_fields_init(struct k_thread *t, k_thread_entry_fn entry, void
 	t->on_core = SCHED_CORE_NONE;
 	t->prio = a->priority;
 	t->base_prio = a->priority;
-	t->affinity = (a->affinity ? a->affinity : K_CPUMASK_ALL) & g_sched.cores_mask;
+	t->affinity = (a->affinity ? a->affinity : K_CPUMASK_ALL) & sched_cores_mask();
 	ql_head_init(&t->held);
 	wq_init(&t->join_wq);
 	t->join_obj.type = OBJ_THREAD_JOIN;
@@ -504,7 +502,7 @@ int k_thread_affinity_set(k_thread_t *t, k_cpumask_t mask)
 {
 	if (!t || t->is_idle)
 		return -K_EINVAL;
-	mask &= g_sched.cores_mask;
+	mask &= sched_cores_mask();
 	if (mask == 0)
 		return -K_EINVAL;
 	bsp_irq_state_t s = bsp_irq_save();

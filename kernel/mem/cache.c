@@ -97,6 +97,23 @@ static bsp_spinlock_t caches_lock;
 static struct k_cache *caches; /* guarded by caches_lock */
 static size_t cache_count;     /* guarded by caches_lock */
 
+/* caches_lock, or nothing without slabs: one core, and every caller runs
+ * with interrupts off (mem_enter), so nothing else can touch the list. */
+static void caches_list_lock(void)
+{
+	if (CACHE_SLABS)
+		bsp_spin_lock(&caches_lock);
+	else
+		K_ASSERT(BSP_CORES_MAX == 1u && !bsp_irq_enabled());
+}
+static void caches_list_unlock(void)
+{
+	if (CACHE_SLABS)
+		bsp_spin_unlock(&caches_lock);
+	else
+		K_ASSERT(BSP_CORES_MAX == 1u && !bsp_irq_enabled());
+}
+
 void cache_reset(void)
 {
 	bsp_spin_init(&caches_lock);
@@ -375,14 +392,14 @@ k_cache_t *k_cache_create(const char *name, size_t obj_bytes, size_t align)
 	K_ASSERT(c->per_slab >= 1u || !CACHE_SLABS);
 	bsp_spin_init(&c->lock);
 	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&caches_lock);
+	caches_list_lock();
 	c->prev = NULL;
 	c->next = caches;
 	if (caches != NULL)
 		caches->prev = c;
 	caches = c;
 	cache_count++;
-	bsp_spin_unlock(&caches_lock);
+	caches_list_unlock();
 	mem_leave(ctx);
 	return c;
 }
@@ -531,7 +548,7 @@ int k_cache_destroy(k_cache_t *c)
 		return -K_EINVAL;
 	cache_assert(c, "k_cache_destroy: not a cache:");
 	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&caches_lock);
+	caches_list_lock();
 	bool busy;
 	if (!CACHE_SLABS) { /* one core, interrupts off: c->out cannot move */
 		busy = c->out != 0u;
@@ -554,7 +571,7 @@ int k_cache_destroy(k_cache_t *c)
 		cache_count--;
 		c->magic = 0;
 	}
-	bsp_spin_unlock(&caches_lock);
+	caches_list_unlock();
 	mem_leave(ctx);
 	if (busy)
 		return -K_EBUSY;
@@ -731,7 +748,7 @@ static size_t thin_check(void)
 size_t cache_check_locked(size_t *slab_frames, size_t *meta_frames)
 {
 	bool stopped = mem_check_stopped();
-	K_ASSERT(mem_check_holds(&caches_lock) && !bsp_spin_held(&mem_lock));
+	K_ASSERT((!CACHE_SLABS || mem_check_holds(&caches_lock)) && !bsp_spin_held(&mem_lock));
 	uintptr_t live_bytes[K_MEM_OWNERS_MAX] = {0}, live_objects[K_MEM_OWNERS_MAX] = {0};
 	uintptr_t bytes[K_MEM_OWNERS_MAX], objects[K_MEM_OWNERS_MAX];
 	size_t items = 0, n = 0;
@@ -760,12 +777,14 @@ size_t cache_check_locked(size_t *slab_frames, size_t *meta_frames)
 
 void caches_lock_all(void)
 {
-	bsp_spin_lock(&caches_lock);
-	cache_lock_cores();
+	caches_list_lock();
+	if (CACHE_SLABS) /* without slabs no core entry holds cache state */
+		cache_lock_cores();
 }
 
 void caches_unlock_all(void)
 {
-	cache_unlock_cores();
-	bsp_spin_unlock(&caches_lock);
+	if (CACHE_SLABS)
+		cache_unlock_cores();
+	caches_list_unlock();
 }

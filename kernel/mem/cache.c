@@ -26,8 +26,10 @@
  * object's and the cache's addresses (a free with another cache, a second
  * free or a foreign pointer panics, as with slabs: the heap checks the block
  * first). The cache counts its live objects (k_cache_destroy's busy check)
- * and each owner's objects and slot bytes (cache_bytes of the stats, part of
- * the owner's heap bytes there); no magazines, no slabs, nothing to trim.
+ * and each owner's slot bytes (cache_bytes of the stats, part of the owner's
+ * heap bytes there) in core 0's owner_bytes: that build has one core
+ * (asserted below), so interrupts off is the whole exclusion and the object
+ * count per owner is the heap's; no magazines, no slabs, nothing to trim.
  */
 #include "mem_internal.h"
 
@@ -35,6 +37,8 @@
 #define K_CONFIG_MEM_CACHE_SLABS 1
 #endif
 #define CACHE_SLABS ((K_CONFIG_MEM_CACHE_SLABS) != 0)
+/* The thin layer's counters are core 0's, changed with interrupts off only. */
+K_STATIC_ASSERT(K_CONFIG_MEM_CACHE_SLABS != 0 || BSP_CORES_MAX == 1u, "caches over the heap: one core only");
 
 #define W MEM_WORD
 #define CACHE_MAGIC ((uintptr_t)0xCAC4E0B1CAC4E0B1ull)
@@ -92,6 +96,23 @@ static size_t mem_cores_frames;
 static bsp_spinlock_t caches_lock;
 static struct k_cache *caches; /* guarded by caches_lock */
 static size_t cache_count;     /* guarded by caches_lock */
+
+/* caches_lock, or nothing without slabs: one core, and every caller runs
+ * with interrupts off (mem_enter), so nothing else can touch the list. */
+static void caches_list_lock(void)
+{
+	if (CACHE_SLABS)
+		bsp_spin_lock(&caches_lock);
+	else
+		K_ASSERT(BSP_CORES_MAX == 1u && !bsp_irq_enabled());
+}
+static void caches_list_unlock(void)
+{
+	if (CACHE_SLABS)
+		bsp_spin_unlock(&caches_lock);
+	else
+		K_ASSERT(BSP_CORES_MAX == 1u && !bsp_irq_enabled());
+}
 
 void cache_reset(void)
 {
@@ -371,14 +392,14 @@ k_cache_t *k_cache_create(const char *name, size_t obj_bytes, size_t align)
 	K_ASSERT(c->per_slab >= 1u || !CACHE_SLABS);
 	bsp_spin_init(&c->lock);
 	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&caches_lock);
+	caches_list_lock();
 	c->prev = NULL;
 	c->next = caches;
 	if (caches != NULL)
 		caches->prev = c;
 	caches = c;
 	cache_count++;
-	bsp_spin_unlock(&caches_lock);
+	caches_list_unlock();
 	mem_leave(ctx);
 	return c;
 }
@@ -389,27 +410,17 @@ size_t k_cache_object_bytes(const k_cache_t *c)
 	return c->obj_bytes;
 }
 
-/* Without slabs: count (charge true) or uncount one object of owner in c,
- * under the core lock and the cache's lock (the order of the top of
- * mem_internal.h). */
+/* Without slabs (one core): count (charge true) or uncount one object of
+ * owner in c, interrupts off (nothing else runs: no lock to take). */
 static void thin_count(k_cache_t *c, k_mem_owner_t owner, bool charge)
 {
-	bsp_irq_state_t irq;
-	struct mem_core *core = mem_core_lock(&irq);
-	bsp_spin_lock(&c->lock);
-	if (charge) {
-		c->out++;
-		core->owner_bytes[owner] += c->stride;
-		core->owner_objects[owner]++;
-	} else {
-		K_ASSERT(c->out > 0u);
-		c->out--;
-		core->owner_bytes[owner] -= c->stride;
-		core->owner_objects[owner]--;
-	}
+	K_ASSERT(!CACHE_SLABS && BSP_CORES_MAX == 1u);
+	bsp_irq_state_t irq = bsp_irq_save();
+	K_ASSERT(charge || c->out > 0u);
+	c->out += charge ? 1u : (size_t)-1;
+	mem_cores[0].owner_bytes[owner] += charge ? c->stride : (uintptr_t)0 - c->stride;
 	K_ASSERT(c->slabs == 0u && c->partial == NULL);
-	bsp_spin_unlock(&c->lock);
-	mem_core_unlock(core, irq);
+	bsp_irq_restore(irq);
 }
 
 /* Without slabs: the object is a heap block's payload plus c->align (room
@@ -537,14 +548,18 @@ int k_cache_destroy(k_cache_t *c)
 		return -K_EINVAL;
 	cache_assert(c, "k_cache_destroy: not a cache:");
 	mem_ctx_t ctx = mem_enter();
-	bsp_spin_lock(&caches_lock);
-	if (CACHE_SLABS)
+	caches_list_lock();
+	bool busy;
+	if (!CACHE_SLABS) { /* one core, interrupts off: c->out cannot move */
+		busy = c->out != 0u;
+	} else {
 		cache_flush_all(c);
-	bsp_spin_lock(&c->lock);
-	bool busy = c->out != 0u;
-	if (!busy && CACHE_SLABS)
-		cache_release_empty(c);
-	bsp_spin_unlock(&c->lock);
+		bsp_spin_lock(&c->lock);
+		busy = c->out != 0u;
+		if (!busy)
+			cache_release_empty(c);
+		bsp_spin_unlock(&c->lock);
+	}
 	if (!busy) {
 		K_ASSERT(c->slabs == 0u && cache_count > 0u);
 		if (c->prev != NULL)
@@ -556,7 +571,7 @@ int k_cache_destroy(k_cache_t *c)
 		cache_count--;
 		c->magic = 0;
 	}
-	bsp_spin_unlock(&caches_lock);
+	caches_list_unlock();
 	mem_leave(ctx);
 	if (busy)
 		return -K_EBUSY;
@@ -613,12 +628,15 @@ static void cache_unlock_cores(void)
 
 void cache_owner_stats_locked(struct k_mem_owner_stats out[K_MEM_OWNERS_MAX], size_t *frames)
 {
+	if (!CACHE_SLABS) { /* heap blocks: counted in used_bytes already; no slabs */
+		for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++)
+			out[o].cache_bytes = mem_cores[0].owner_bytes[o];
+		return;
+	}
 	uintptr_t bytes[K_MEM_OWNERS_MAX], objects[K_MEM_OWNERS_MAX];
 	cache_owner_sum(bytes, objects);
 	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++) {
 		out[o].cache_bytes = bytes[o];
-		if (!CACHE_SLABS) /* heap blocks: counted in used_bytes already */
-			continue;
 		out[o].used_bytes += bytes[o];
 		out[o].blocks += objects[o];
 	}
@@ -707,26 +725,21 @@ static size_t check_cache(const k_cache_t *c, uintptr_t live_bytes[K_MEM_OWNERS_
 	return items + in_mags + 1u;
 }
 
-/* Without slabs: the objects the caches count out are the objects the
- * owners are charged with, each at least one byte of slot per object.
+/* Without slabs (one core, interrupts off): the slot bytes of the objects
+ * the caches count out are the bytes the owners are charged with.
  * Caller as cache_check_locked. */
-static size_t thin_check(const uintptr_t bytes[K_MEM_OWNERS_MAX], const uintptr_t objects[K_MEM_OWNERS_MAX])
+static size_t thin_check(void)
 {
-	bool stopped = mem_check_stopped();
-	size_t out = 0, charged = 0, n = 0;
+	K_ASSERT(!CACHE_SLABS && !bsp_irq_enabled());
+	uintptr_t out = 0, charged = 0;
+	size_t n = 0;
 	for (k_cache_t *c = caches; c != NULL; c = c->next) {
 		K_ASSERT(n++ < cache_count);
-		if (!stopped)
-			bsp_spin_lock(&c->lock);
-		out += c->out;
-		if (!stopped)
-			bsp_spin_unlock(&c->lock);
+		out += c->out * c->stride;
 	}
-	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++) {
-		MEM_ASSERT(bytes[o] >= objects[o], "k_mem_check: cache bytes below its objects for owner", o);
-		charged += objects[o];
-	}
-	MEM_ASSERT(out == charged, "k_mem_check: cache objects out differ from those charged:", out);
+	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++)
+		charged += mem_cores[0].owner_bytes[o];
+	MEM_ASSERT(out == charged, "k_mem_check: cache bytes out differ from those charged:", out);
 	return n;
 }
 
@@ -735,7 +748,7 @@ static size_t thin_check(const uintptr_t bytes[K_MEM_OWNERS_MAX], const uintptr_
 size_t cache_check_locked(size_t *slab_frames, size_t *meta_frames)
 {
 	bool stopped = mem_check_stopped();
-	K_ASSERT(mem_check_holds(&caches_lock) && !bsp_spin_held(&mem_lock));
+	K_ASSERT((!CACHE_SLABS || mem_check_holds(&caches_lock)) && !bsp_spin_held(&mem_lock));
 	uintptr_t live_bytes[K_MEM_OWNERS_MAX] = {0}, live_objects[K_MEM_OWNERS_MAX] = {0};
 	uintptr_t bytes[K_MEM_OWNERS_MAX], objects[K_MEM_OWNERS_MAX];
 	size_t items = 0, n = 0;
@@ -743,17 +756,18 @@ size_t cache_check_locked(size_t *slab_frames, size_t *meta_frames)
 	for (k_cache_t *c = caches; c != NULL; prev = c, c = c->next) {
 		MEM_ASSERT(n++ < cache_count, "k_mem_check: cache list longer than its count at", c);
 		MEM_ASSERT(c->prev == prev, "k_mem_check: cache list back link broken at", c);
-		if (!stopped)
+		/* Without slabs (one core, interrupts off) nothing can move. */
+		if (!stopped && CACHE_SLABS)
 			bsp_spin_lock(&c->lock);
 		items += check_cache(c, live_bytes, live_objects, slab_frames);
-		if (!stopped)
+		if (!stopped && CACHE_SLABS)
 			bsp_spin_unlock(&c->lock);
 	}
 	K_ASSERT_MSG(n == cache_count, "k_mem_check: cache count drifted");
-	cache_owner_sum(bytes, objects);
 	*meta_frames += mem_cores_frames;
 	if (!CACHE_SLABS)
-		return items + thin_check(bytes, objects);
+		return items + thin_check();
+	cache_owner_sum(bytes, objects);
 	for (unsigned o = 0; o < K_MEM_OWNERS_MAX; o++) {
 		MEM_ASSERT(bytes[o] == live_bytes[o], "k_mem_check: cache bytes charged drifted for owner", o);
 		MEM_ASSERT(objects[o] == live_objects[o], "k_mem_check: cache objects charged drifted for owner", o);
@@ -763,12 +777,14 @@ size_t cache_check_locked(size_t *slab_frames, size_t *meta_frames)
 
 void caches_lock_all(void)
 {
-	bsp_spin_lock(&caches_lock);
-	cache_lock_cores();
+	caches_list_lock();
+	if (CACHE_SLABS) /* without slabs no core entry holds cache state */
+		cache_lock_cores();
 }
 
 void caches_unlock_all(void)
 {
-	cache_unlock_cores();
-	bsp_spin_unlock(&caches_lock);
+	if (CACHE_SLABS)
+		cache_unlock_cores();
+	caches_list_unlock();
 }

@@ -482,7 +482,9 @@ int cache_init(void);
  * frames given back. */
 size_t cache_trim(void);
 /* Take / drop caches_lock and every core lock (ascending core id): nothing
- * in any cache moves meanwhile. */
+ * in any cache moves meanwhile. Caller has interrupts off (mem_enter); a
+ * build without slabs (K_CONFIG_MEM_CACHE_SLABS=0, one core) takes no lock,
+ * since that is then the whole exclusion. */
 void caches_lock_all(void);
 void caches_unlock_all(void);
 /* Caller holds caches_lock_all. Add cache bytes/objects per owner into out[]

@@ -126,8 +126,9 @@ int bsp_device_start(unsigned line, uint32_t count, uint64_t period_ns);
  * on: a fiber's own on the simulator and wasm, the exception stack in
  * Handler mode on Cortex-M4F), with a mask of enum bsp_irq bits, never 0
  * (the kernel's dispatch relies on a line bit or another bit being there;
- * every target passes what it took). It never switches context. It returns true when the interrupted context must call
- * the kernel's preempt function before it resumes. */
+ * every target passes what it took). It never switches context. It returns
+ * true when the interrupted context must call the kernel's preempt function
+ * before it resumes. */
 typedef bool (*bsp_irq_handler_fn)(unsigned irq_mask);
 /* (With BSP_IRQ_TAIL_SWITCH, below, a handler that returns true may have
  * asked the BSP to switch instead: bsp_irq_switch.) */

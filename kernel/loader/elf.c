@@ -50,37 +50,37 @@ static int parse_header(struct elf_image *img, uint16_t machine, uint64_t *shoff
 {
 	const uint8_t *b = img->bytes;
 	if (img->size < ELF_IDENT_BYTES)
-		return refuse(err, "truncated: shorter than the ELF identification");
+		return refuse(err, "truncated identification");
 	if (b[0] != 0x7f || b[1] != 'E' || b[2] != 'L' || b[3] != 'F')
-		return refuse(err, "not an ELF file (bad magic)");
+		return refuse(err, "not ELF (bad magic)");
 	if (b[4] != 1 && b[4] != 2)
-		return refuse(err, "wrong ELF class");
+		return refuse(err, "wrong class");
 	if (b[5] != 1)
 		return refuse(err, "not little-endian");
 	if (b[6] != 1)
-		return refuse(err, "wrong ELF version");
+		return refuse(err, "wrong version");
 	img->is64 = b[4] == 2;
 	if (img->size < (img->is64 ? ELF64_EHDR_BYTES : ELF32_EHDR_BYTES))
-		return refuse(err, "truncated ELF header");
+		return refuse(err, "truncated header");
 	if (elf_le16(b + 16) != ELF_ET_REL)
-		return refuse(err, "wrong ELF type (not a relocatable object)");
+		return refuse(err, "wrong type (not ET_REL)");
 	img->machine = elf_le16(b + 18);
 	if (img->machine != machine)
-		return refuse(err, "wrong machine for this target");
+		return refuse(err, "wrong machine");
 	if (img->is64 != (machine == ELF_EM_X86_64))
-		return refuse(err, "wrong ELF class for this machine");
+		return refuse(err, "wrong class for the machine");
 	*shoff = img->is64 ? elf_le64(b + 40) : elf_le32(b + 32);
 	uint16_t shentsize = elf_le16(b + (img->is64 ? 58 : 46));
 	img->section_count = elf_le16(b + (img->is64 ? 60 : 48));
 	img->shstrndx = elf_le16(b + (img->is64 ? 62 : 50));
 	if (shentsize != (img->is64 ? ELF64_SHDR_BYTES : ELF32_SHDR_BYTES))
-		return refuse(err, "wrong section header size");
+		return refuse(err, "bad section header size");
 	if (img->section_count == 0 || img->section_count > ELF_SECTIONS_MAX)
-		return refuse(err, "section count zero or past the loader's limit");
+		return refuse(err, "bad section count");
 	if (!in_bounds(*shoff, (uint64_t)img->section_count * shentsize, img->size))
-		return refuse(err, "section headers past the end of the file");
+		return refuse(err, "headers past the end");
 	if (img->shstrndx >= img->section_count)
-		return refuse(err, "section-name table index out of range");
+		return refuse(err, "bad name table index");
 	return 0;
 }
 
@@ -119,19 +119,19 @@ static int check_section(const struct elf_image *img, const struct elf_section *
 			 struct elf_error *err)
 {
 	if (has_file_bytes(s) && !in_bounds(s->offset, s->size, img->size))
-		return refuse(err, "section data past the end of the file");
+		return refuse(err, "section past the end");
 	if (has_file_bytes(s) && s->offset < shoff + (uint64_t)img->section_count * (img->is64 ? 64u : 40u) &&
 	    shoff < s->offset + s->size)
-		return refuse(err, "section data overlaps the section headers");
+		return refuse(err, "section overlaps headers");
 	if (has_file_bytes(s) && s->offset < (img->is64 ? ELF64_EHDR_BYTES : ELF32_EHDR_BYTES))
-		return refuse(err, "section data overlaps the ELF header");
+		return refuse(err, "section overlaps the header");
 	if ((s->flags & ELF_SHF_ALLOC) &&
 	    (s->align > ELF_ALIGN_MAX || (s->align & (s->align - 1)) != 0))
-		return refuse(err, "section alignment not a power of two up to the loader's limit");
+		return refuse(err, "bad section alignment");
 	if ((s->flags & ELF_SHF_ALLOC) && s->size > ELF_IMAGE_BYTES_MAX)
-		return refuse(err, "section larger than the loader's limit");
+		return refuse(err, "section too large");
 	if (s->type == ELF_SHT_STRTAB && (s->size == 0 || img->bytes[s->offset + s->size - 1] != '\0'))
-		return refuse(err, "string table without a terminator");
+		return refuse(err, "string table without terminator");
 	return 0;
 }
 
@@ -180,16 +180,16 @@ static int find_symtab(struct elf_image *img, struct elf_error *err)
 		img->symtab = (uint16_t)i;
 	}
 	if (found != 1)
-		return refuse(err, "not exactly one symbol table");
+		return refuse(err, "not one symbol table");
 	const struct elf_section *st = &img->sections[img->symtab];
 	uint64_t ent = img->is64 ? ELF64_SYM_BYTES : ELF32_SYM_BYTES;
 	if (st->entsize != ent || !section_entries_whole(img, st, ent) || section_entries(img, st, ent) == 0)
-		return refuse(err, "symbol table entry size or length wrong");
+		return refuse(err, "bad symbol table size");
 	if (section_entries(img, st, ent) > ELF_SYMBOLS_MAX)
-		return refuse(err, "more symbols than the loader's limit");
+		return refuse(err, "too many symbols");
 	if (st->link == 0 || st->link >= img->section_count ||
 	    img->sections[st->link].type != ELF_SHT_STRTAB)
-		return refuse(err, "symbol table without a string table");
+		return refuse(err, "symtab without strtab");
 	img->strtab = (uint16_t)st->link;
 	img->symbol_count = (uint32_t)section_entries(img, st, ent);
 	return 0;
@@ -227,19 +227,19 @@ static int check_symbols(const struct elf_image *img, struct elf_error *err)
 		struct elf_symbol sym;
 		elf_symbol(img, i, &sym);
 		if (!elf_string(img, img->strtab, sym.name))
-			return refuse(err, "symbol name outside the string table");
+			return refuse(err, "bad symbol name");
 		if (sym.shndx == ELF_SHN_COMMON)
-			return refuse(err, "common symbol (build modules with -fno-common)");
+			return refuse(err, "common symbol (-fno-common)");
 		if (sym.shndx == ELF_SHN_UNDEF || sym.shndx == ELF_SHN_ABS)
 			continue;
 		if (sym.shndx >= img->section_count)
-			return refuse(err, "symbol pointing nowhere (section index out of range)");
+			return refuse(err, "symbol pointing nowhere");
 		const struct elf_section *s = &img->sections[sym.shndx];
 		/* A Thumb function's value carries bit 0 (the instruction set). */
 		uint64_t value = img->machine == ELF_EM_ARM && sym.type == ELF_STT_FUNC
 					 ? sym.value & ~(uint64_t)1u : sym.value;
 		if (value > s->size || sym.size > s->size - value)
-			return refuse(err, "symbol pointing nowhere (past its section)");
+			return refuse(err, "symbol past its section");
 	}
 	return 0;
 }
@@ -254,13 +254,13 @@ static int check_relocs(const struct elf_image *img, struct elf_error *err)
 			continue;
 		uint64_t ent = (img->is64 ? 8u : 4u) * (s->type == ELF_SHT_RELA ? 3u : 2u);
 		if (s->entsize != ent || !section_entries_whole(img, s, ent))
-			return refuse(err, "relocation entry size or length wrong");
+			return refuse(err, "bad relocation table size");
 		if (s->link != img->symtab)
-			return refuse(err, "relocations against another symbol table");
+			return refuse(err, "relocations of another symtab");
 		if (s->info == 0 || s->info >= img->section_count)
-			return refuse(err, "relocations for a section that does not exist");
+			return refuse(err, "relocations for no section");
 		if (section_entries(img, s, ent) > ELF_RELOCS_MAX - total)
-			return refuse(err, "more relocations than the loader's limit");
+			return refuse(err, "too many relocations");
 		total += (uint32_t)section_entries(img, s, ent);
 	}
 	return 0;
@@ -274,7 +274,7 @@ int elf_parse(struct elf_image *img, const void *bytes, size_t size, uint16_t ma
 	img->bytes = bytes;
 	img->size = size;
 	if (!bytes || size > ELF_IMAGE_BYTES_MAX)
-		return refuse(err, "no image, or larger than the loader's limit");
+		return refuse(err, "no image or too large");
 	uint64_t shoff = 0;
 	int rc = parse_header(img, machine, &shoff, err);
 	if (rc < 0)
@@ -289,12 +289,12 @@ int elf_parse(struct elf_image *img, const void *bytes, size_t size, uint16_t ma
 	/* Section 0 is the null header (extended numbering is not taken):
 	 * every later pass starts at 1 and would never lay one out. */
 	if (img->sections[0].type != 0 || img->sections[0].flags != 0)
-		return refuse(err, "section 0 is not the null section");
+		return refuse(err, "section 0 not null");
 	if (img->sections[img->shstrndx].type != ELF_SHT_STRTAB)
-		return refuse(err, "section-name table is not a string table");
+		return refuse(err, "bad name table");
 	for (unsigned i = 0; i < img->section_count; i++)
 		if (!elf_string(img, img->shstrndx, img->sections[i].name))
-			return refuse(err, "section name outside the section-name table");
+			return refuse(err, "bad section name");
 	rc = check_overlaps(img, err);
 	if (rc == 0)
 		rc = find_symtab(img, err);

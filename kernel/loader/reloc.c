@@ -48,7 +48,7 @@ static void put16(uint8_t *p, uint16_t v)
 static int fits(const struct reloc_place *pl, uint64_t width, const char **why)
 {
 	if (pl->offset > pl->section_size || width > pl->section_size - pl->offset) {
-		*why = "relocation target outside its section";
+		*why = "relocation outside its section";
 		return -K_ENOEXEC;
 	}
 	return 0;
@@ -56,7 +56,7 @@ static int fits(const struct reloc_place *pl, uint64_t width, const char **why)
 
 static int overflow(const char **why)
 {
-	*why = "relocation overflows its field";
+	*why = "relocation overflows";
 	return -K_ERANGE;
 }
 
@@ -93,7 +93,7 @@ static int reloc_x86_64(const struct reloc_place *pl, uint32_t type, uint64_t s,
 		return 0;
 	}
 	default:
-		*why = "unknown relocation type";
+		*why = "unknown relocation";
 		return -K_ENOTSUP;
 	}
 }
@@ -179,7 +179,7 @@ static int reloc_arm(const struct reloc_place *pl, uint32_t type, uint64_t s64, 
 		thumb_mov_put(p, ((s + (uint32_t)(int16_t)thumb_mov_get(p)) >> 16) & 0xffffu);
 		return 0;
 	default:
-		*why = "unknown relocation type";
+		*why = "unknown relocation";
 		return -K_ENOTSUP;
 	}
 }

@@ -371,7 +371,8 @@ static int build(struct load_ctx *c, struct k_dynmod *m, const void *image, size
 static int load_deferred(const void *image, size_t size, k_dynmod_t **out, const char **why)
 {
 	unsigned machine = bsp_code_machine();
-	if (machine != ELF_EM_X86_64 && machine != ELF_EM_ARM) {
+	K_ASSERT(BSP_CODE_MACHINE == BSP_CODE_MACHINE_ANY || machine == BSP_CODE_MACHINE);
+	if ((machine != ELF_EM_X86_64 && machine != ELF_EM_ARM) || !ELF_HANDLES(machine)) {
 		*why = "target cannot load code";
 		return -K_ENOTSUP;
 	}
@@ -492,6 +493,10 @@ int loader_check_image(const void *image, size_t size, uint16_t machine, const c
 {
 	K_ASSERT(why != NULL);
 	K_ASSERT(machine == ELF_EM_X86_64 || machine == ELF_EM_ARM);
+	if (!ELF_HANDLES(machine)) {
+		*why = "machine not built in";
+		return -K_ENOTSUP;
+	}
 	struct load_ctx *c = k_mem_alloc(sizeof *c, K_MEM_OWNER_KERNEL);
 	struct k_dynmod *m = k_mem_alloc(sizeof *m, K_MEM_OWNER_KERNEL);
 	int rc = -K_ENOMEM;

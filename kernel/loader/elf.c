@@ -69,11 +69,11 @@ static int parse_header(struct elf_image *img, uint16_t machine, uint64_t *shoff
 		return refuse(err, "wrong machine");
 	if (img->is64 != (machine == ELF_EM_X86_64))
 		return refuse(err, "wrong class for the machine");
-	*shoff = img->is64 ? elf_le64(b + 40) : elf_le32(b + 32);
-	uint16_t shentsize = elf_le16(b + (img->is64 ? 58 : 46));
-	img->section_count = elf_le16(b + (img->is64 ? 60 : 48));
-	img->shstrndx = elf_le16(b + (img->is64 ? 62 : 50));
-	if (shentsize != (img->is64 ? ELF64_SHDR_BYTES : ELF32_SHDR_BYTES))
+	*shoff = elf_is64(img) ? elf_le64(b + 40) : elf_le32(b + 32);
+	uint16_t shentsize = elf_le16(b + (elf_is64(img) ? 58 : 46));
+	img->section_count = elf_le16(b + (elf_is64(img) ? 60 : 48));
+	img->shstrndx = elf_le16(b + (elf_is64(img) ? 62 : 50));
+	if (shentsize != (elf_is64(img) ? ELF64_SHDR_BYTES : ELF32_SHDR_BYTES))
 		return refuse(err, "bad section header size");
 	if (img->section_count == 0 || img->section_count > ELF_SECTIONS_MAX)
 		return refuse(err, "bad section count");
@@ -89,7 +89,7 @@ static void decode_section(const struct elf_image *img, const uint8_t *h, struct
 	K_ASSERT(h != NULL && s != NULL);
 	s->name = elf_le32(h);
 	s->type = elf_le32(h + 4);
-	if (img->is64) {
+	if (elf_is64(img)) {
 		s->flags = elf_le64(h + 8);
 		s->offset = elf_le64(h + 24);
 		s->size = elf_le64(h + 32);
@@ -120,10 +120,10 @@ static int check_section(const struct elf_image *img, const struct elf_section *
 {
 	if (has_file_bytes(s) && !in_bounds(s->offset, s->size, img->size))
 		return refuse(err, "section past the end");
-	if (has_file_bytes(s) && s->offset < shoff + (uint64_t)img->section_count * (img->is64 ? 64u : 40u) &&
+	if (has_file_bytes(s) && s->offset < shoff + (uint64_t)img->section_count * (elf_is64(img) ? 64u : 40u) &&
 	    shoff < s->offset + s->size)
 		return refuse(err, "section overlaps headers");
-	if (has_file_bytes(s) && s->offset < (img->is64 ? ELF64_EHDR_BYTES : ELF32_EHDR_BYTES))
+	if (has_file_bytes(s) && s->offset < (elf_is64(img) ? ELF64_EHDR_BYTES : ELF32_EHDR_BYTES))
 		return refuse(err, "section overlaps the header");
 	if ((s->flags & ELF_SHF_ALLOC) &&
 	    (s->align > ELF_ALIGN_MAX || (s->align & (s->align - 1)) != 0))
@@ -182,7 +182,7 @@ static int find_symtab(struct elf_image *img, struct elf_error *err)
 	if (found != 1)
 		return refuse(err, "not one symbol table");
 	const struct elf_section *st = &img->sections[img->symtab];
-	uint64_t ent = img->is64 ? ELF64_SYM_BYTES : ELF32_SYM_BYTES;
+	uint64_t ent = elf_is64(img) ? ELF64_SYM_BYTES : ELF32_SYM_BYTES;
 	if (st->entsize != ent || !section_entries_whole(img, st, ent) || section_entries(img, st, ent) == 0)
 		return refuse(err, "bad symbol table size");
 	if (section_entries(img, st, ent) > ELF_SYMBOLS_MAX)
@@ -202,12 +202,12 @@ void elf_symbol(const struct elf_image *img, uint32_t index, struct elf_symbol *
 	const struct elf_section *st = &img->sections[img->symtab];
 	const uint8_t *p = img->bytes + st->offset + (uint64_t)index * st->entsize;
 	out->name = elf_le32(p);
-	uint8_t info = img->is64 ? p[4] : p[12];
+	uint8_t info = elf_is64(img) ? p[4] : p[12];
 	out->bind = (uint8_t)(info >> 4);
 	out->type = (uint8_t)(info & 0xfu);
-	out->shndx = elf_le16(p + (img->is64 ? 6 : 14));
-	out->value = img->is64 ? elf_le64(p + 8) : elf_le32(p + 4);
-	out->size = img->is64 ? elf_le64(p + 16) : elf_le32(p + 8);
+	out->shndx = elf_le16(p + (elf_is64(img) ? 6 : 14));
+	out->value = elf_is64(img) ? elf_le64(p + 8) : elf_le32(p + 4);
+	out->size = elf_is64(img) ? elf_le64(p + 16) : elf_le32(p + 8);
 }
 
 const char *elf_string(const struct elf_image *img, uint16_t strtab, uint64_t off)
@@ -252,7 +252,7 @@ static int check_relocs(const struct elf_image *img, struct elf_error *err)
 		const struct elf_section *s = &img->sections[i];
 		if (s->type != ELF_SHT_REL && s->type != ELF_SHT_RELA)
 			continue;
-		uint64_t ent = (img->is64 ? 8u : 4u) * (s->type == ELF_SHT_RELA ? 3u : 2u);
+		uint64_t ent = (elf_is64(img) ? 8u : 4u) * (s->type == ELF_SHT_RELA ? 3u : 2u);
 		if (s->entsize != ent || !section_entries_whole(img, s, ent))
 			return refuse(err, "bad relocation table size");
 		if (s->link != img->symtab)
@@ -271,6 +271,7 @@ int elf_parse(struct elf_image *img, const void *bytes, size_t size, uint16_t ma
 {
 	K_ASSERT(img != NULL && err != NULL);
 	K_ASSERT(machine == ELF_EM_X86_64 || machine == ELF_EM_ARM);
+	K_ASSERT(ELF_HANDLES(machine));
 	img->bytes = bytes;
 	img->size = size;
 	if (!bytes || size > ELF_IMAGE_BYTES_MAX)
@@ -279,7 +280,7 @@ int elf_parse(struct elf_image *img, const void *bytes, size_t size, uint16_t ma
 	int rc = parse_header(img, machine, &shoff, err);
 	if (rc < 0)
 		return rc;
-	uint64_t shent = img->is64 ? ELF64_SHDR_BYTES : ELF32_SHDR_BYTES;
+	uint64_t shent = elf_is64(img) ? ELF64_SHDR_BYTES : ELF32_SHDR_BYTES;
 	for (unsigned i = 0; i < img->section_count; i++) {
 		decode_section(img, img->bytes + shoff + i * shent, &img->sections[i]);
 		rc = check_section(img, &img->sections[i], shoff, err);
@@ -319,7 +320,7 @@ void elf_reloc(const struct elf_image *img, uint16_t rel, uint32_t index, struct
 	K_ASSERT(index < elf_reloc_count(img, rel));
 	const struct elf_section *s = &img->sections[rel];
 	const uint8_t *p = img->bytes + s->offset + (uint64_t)index * s->entsize;
-	if (img->is64) {
+	if (elf_is64(img)) {
 		uint64_t info = elf_le64(p + 8);
 		out->offset = elf_le64(p);
 		out->sym = (uint32_t)(info >> 32);

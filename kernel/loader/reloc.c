@@ -5,6 +5,8 @@
  * lies in its section; here each type checks that its field fits there and
  * that the value fits the field (else -K_ERANGE), and an unknown type is
  * refused (-K_ENOTSUP). Addresses are the module's run-time addresses.
+ * A build that fixes its machine (ELF_HANDLES, elf.h) keeps only that
+ * machine's types.
  */
 #include <k/assert.h>
 #include <k/errno.h>
@@ -189,7 +191,12 @@ int reloc_apply(uint16_t machine, const struct reloc_place *pl, uint32_t type, u
 {
 	K_ASSERT(pl != NULL && pl->base != NULL && why != NULL);
 	K_ASSERT(machine == ELF_EM_X86_64 || machine == ELF_EM_ARM);
-	if (machine == ELF_EM_X86_64)
+	K_ASSERT(ELF_HANDLES(machine)); /* elf_parse took only such images */
+	/* ELF_HANDLES folds: a board build links only its own machine's code. */
+	if (ELF_HANDLES(ELF_EM_X86_64) && machine == ELF_EM_X86_64)
 		return reloc_x86_64(pl, type, s, addend, why);
-	return reloc_arm(pl, type, s, thumb_fn, why);
+	if (ELF_HANDLES(ELF_EM_ARM) && machine == ELF_EM_ARM)
+		return reloc_arm(pl, type, s, thumb_fn, why);
+	*why = "machine not built in";
+	return -K_ENOTSUP;
 }

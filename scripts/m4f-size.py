@@ -2,7 +2,7 @@
 """Flash and static RAM of the kernel as linked into an image, from GNU ld
 map files (the m4f build's `size` target and its budget test).
 
-Usage: m4f-size.py --lib LIB CASE=MAP... [--budget CASE:METRIC=BYTES]... [--by-object]
+Usage: m4f-size.py --lib LIB CASE=MAP... [--budget CASE:METRIC=BYTES]... [--by-object] [--by-part]
 
 For each CASE, sums the input sections that came from archive LIB (the
 kernel) in the map's "Linker script and memory map" part: flash_bytes counts
@@ -12,11 +12,32 @@ Prints one JSON line per case and metric. With --budget, exits 1 when a
 figure is not below its budget (saying which), 0 otherwise; 2 on bad usage
 or an unreadable map. With --by-object, each case's figures are followed by
 one line per kernel object (case "CASE/OBJECT", e.g. "core/heap.c"), largest
-flash first: where the bytes are.
+flash first: where the bytes are. With --by-part, each case's figures are
+followed by one line per part of the kernel (PARTS below: the dynamic
+loader, the on-target checker, the memory manager, the scheduler side, the
+static modules' boot; field "part"), then one per case and metric for the
+kernel without the loader and the checker (part "without-loader-checker"):
+the parts sum to the case exactly. An object that belongs to no part is
+bad input (exit 2, naming it), so the table cannot silently fall behind
+the kernel's files.
 """
 import json
 import re
 import sys
+
+# Which part of the kernel each object is (kernel/<dir>/<file>.c -> part).
+# Every kernel object must be listed: a new file is assigned here.
+PARTS = {
+    "loader": ("elf.c", "dynmod.c", "reloc.c", "exports.c"),
+    "checker": ("check.c", "report.c"),
+    "memory": ("heap.c", "frames.c", "cache.c", "mem.c", "owner.c", "pool.c"),
+    "scheduler": ("sched.c", "thread.c", "proc.c", "smp.c", "mutex.c", "msgq.c", "suspend.c",
+                  "irq_lines.c", "cond.c", "sem.c", "runq.c", "wait.c", "latency.c", "irq.c"),
+    "module-boot": ("module.c", "section.c"),
+}
+# The parts a product could leave out and still have the scheduler, the
+# memory manager and static modules: what "without" figures subtract.
+OPTIONAL_PARTS = ("loader", "checker")
 
 FLASH_ONLY = ("text", "rodata", "weft_tests", "weft_workloads", "ARM.exidx", "vectors")
 
@@ -93,9 +114,40 @@ def object_name(origin, lib):
     return re.sub(r"\.(obj|o)$", "", member)
 
 
-def emit(case, metric, value):
-    print(json.dumps({"bench": "size", "case": case, "metric": metric,
-                      "value": value, "unit": "bytes"}, separators=(",", ":")))
+def emit(case, metric, value, part=None):
+    line = {"bench": "size", "case": case}
+    if part is not None:
+        line["part"] = part
+    line.update({"metric": metric, "value": value, "unit": "bytes"})
+    print(json.dumps(line, separators=(",", ":")))
+
+
+def part_of(obj):
+    """The PARTS name holding object `obj`, or None."""
+    found = [name for name, objs in PARTS.items() if obj in objs]
+    assert len(found) <= 1, f"{obj} is in two parts: {found}"
+    return found[0] if found else None
+
+
+def emit_parts(case, flash, ram, per_object):
+    """One line per part and metric, then the case without OPTIONAL_PARTS."""
+    sums = {name: [0, 0] for name in PARTS}
+    for obj, (f, r) in sorted(per_object.items()):
+        name = part_of(obj)
+        if name is None:
+            usage(f"kernel object {obj} belongs to no part: add it to PARTS in scripts/m4f-size.py")
+        sums[name][0] += f
+        sums[name][1] += r
+    # The parts partition the objects, so they sum to the case: a belief
+    # about this function, not a check of the kernel.
+    assert sum(v[0] for v in sums.values()) == flash
+    assert sum(v[1] for v in sums.values()) == ram
+    for name in PARTS:
+        emit(case, "flash_bytes", sums[name][0], name)
+        emit(case, "ram_bytes", sums[name][1], name)
+    without = "without-" + "-".join(OPTIONAL_PARTS)
+    emit(case, "flash_bytes", flash - sum(sums[n][0] for n in OPTIONAL_PARTS), without)
+    emit(case, "ram_bytes", ram - sum(sums[n][1] for n in OPTIONAL_PARTS), without)
 
 
 def main(argv):
@@ -103,6 +155,7 @@ def main(argv):
     cases = []
     budgets = []
     by_object = False
+    by_part = False
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -121,6 +174,10 @@ def main(argv):
             by_object = True
             i += 1
             continue
+        if a == "--by-part":
+            by_part = True
+            i += 1
+            continue
         if "=" in a and not a.startswith("-"):
             name, path = a.split("=", 1)
             cases.append((name, path))
@@ -128,7 +185,7 @@ def main(argv):
             continue
         usage(f"unexpected argument {a!r}")
     if not lib or not cases:
-        usage("usage: m4f-size.py --lib LIB CASE=MAP... [--budget CASE:METRIC=BYTES]... [--by-object]")
+        usage("usage: m4f-size.py --lib LIB CASE=MAP... [--budget CASE:METRIC=BYTES]... [--by-object] [--by-part]")
     figures = {}
     for name, path in cases:
         flash, ram, per_object = kernel_bytes(path, lib)
@@ -138,6 +195,8 @@ def main(argv):
         figures[(name, "ram_bytes")] = ram
         emit(name, "flash_bytes", flash)
         emit(name, "ram_bytes", ram)
+        if by_part:
+            emit_parts(name, flash, ram, per_object)
         if by_object:
             # Largest flash first, then by name: the same order on every run.
             for obj, (f, r) in sorted(per_object.items(), key=lambda kv: (-kv[1][0], kv[0])):

@@ -605,10 +605,15 @@ void *bsp_mem_exec_alloc(size_t size)
 	return p;
 }
 
-/* The loader relocates Thumb-2 code (ELF machine 40, EM_ARM). */
+/* The loader relocates Thumb-2 code (ELF machine 40, EM_ARM); the build
+ * says so to the kernel as BSP_CODE_MACHINE (bsp.h), or leaves it open. */
+#define M4F_CODE_MACHINE 40u
+_Static_assert(BSP_CODE_MACHINE == BSP_CODE_MACHINE_ANY || BSP_CODE_MACHINE == M4F_CODE_MACHINE,
+	       "BSP_CODE_MACHINE is the board's machine (EM_ARM) or left open");
+
 unsigned bsp_code_machine(void)
 {
-	return 40u;
+	return M4F_CODE_MACHINE;
 }
 
 void bsp_mem_exec_free(void *p, size_t size)

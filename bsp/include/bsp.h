@@ -294,6 +294,19 @@ void bsp_mem_exec_free(void *p, size_t size);
  * any context. */
 unsigned bsp_code_machine(void);
 
+/* The same machine as a build constant, where the target's build fixes it
+ * (Cortex-M4F: 40, the root CMakeLists.txt), like BSP_CORES_MAX; then
+ * bsp_code_machine() returns exactly this value, and the kernel's loader
+ * carries only that machine's ELF class and relocations (kernel/loader:
+ * a board keeps no x86_64 code). BSP_CODE_MACHINE_ANY (the default: the
+ * simulator, whose host decides, and wasm) means the build does not fix
+ * it: the loader keeps every machine it knows and asks bsp_code_machine()
+ * at run time. Each BSP asserts at compile time that its value agrees. */
+#define BSP_CODE_MACHINE_ANY 0xffffu
+#ifndef BSP_CODE_MACHINE
+#define BSP_CODE_MACHINE BSP_CODE_MACHINE_ANY
+#endif
+
 /* ------------------------------------------------------------- host files */
 
 /* Host file access for hostfs. Targets without one return -BSP_ENOSYS from

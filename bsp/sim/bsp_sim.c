@@ -876,13 +876,19 @@ void *bsp_mem_exec_alloc(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+#if defined(__x86_64__)
+#define SIM_CODE_MACHINE 62u /* EM_X86_64 */
+#else
+#define SIM_CODE_MACHINE 0u /* the loader has no relocations for this host yet */
+#endif
+/* The simulator leaves BSP_CODE_MACHINE open (bsp.h): its loader keeps
+ * every machine, so the loader fuzzer runs the board's relocations too. */
+_Static_assert(BSP_CODE_MACHINE == BSP_CODE_MACHINE_ANY || BSP_CODE_MACHINE == SIM_CODE_MACHINE,
+	       "BSP_CODE_MACHINE is the host's machine or left open");
+
 unsigned bsp_code_machine(void)
 {
-#if defined(__x86_64__)
-	return 62u; /* EM_X86_64 */
-#else
-	return 0u; /* the loader has no relocations for this host yet */
-#endif
+	return SIM_CODE_MACHINE;
 }
 
 void bsp_mem_exec_free(void *p, size_t size)

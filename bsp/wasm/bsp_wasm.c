@@ -546,9 +546,14 @@ void *bsp_mem_exec_alloc(size_t size)
 	return NULL; /* wasm code cannot be written at run time */
 }
 
+/* wasm code cannot be written at run time: machine 0. The build leaves
+ * BSP_CODE_MACHINE open (bsp.h) or says 0. */
+_Static_assert(BSP_CODE_MACHINE == BSP_CODE_MACHINE_ANY || BSP_CODE_MACHINE == 0u,
+	       "BSP_CODE_MACHINE is 0 (no loadable code) or left open");
+
 unsigned bsp_code_machine(void)
 {
-	return 0u; /* wasm code cannot be written at run time */
+	return 0u;
 }
 
 void bsp_mem_exec_free(void *p, size_t size)

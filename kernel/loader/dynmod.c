@@ -156,14 +156,14 @@ static int allocate(struct load_ctx *c, struct k_dynmod *m, k_mem_owner_t owner)
 	if (c->exec_total > 0) {
 		m->exec = bsp_mem_exec_alloc((size_t)c->exec_total);
 		if (!m->exec)
-			return refuse(c, -K_ENOMEM, "no executable memory for the module");
+			return refuse(c, -K_ENOMEM, "no executable memory");
 		m->exec_bytes = (size_t)c->exec_total;
 		(void)bsp_atomic_fetch_add(&stats.exec_blocks, 1);
 	}
 	if (c->data_total > 0) {
 		m->data = k_mem_alloc_aligned((size_t)c->data_total, ELF_ALIGN_MAX, owner);
 		if (!m->data)
-			return refuse(c, -K_ENOMEM, "no memory for the module's data");
+			return refuse(c, -K_ENOMEM, "no memory for data");
 		m->data_bytes = (size_t)c->data_total;
 	}
 	return 0;
@@ -197,7 +197,7 @@ static void place_sections(struct load_ctx *c, struct k_dynmod *m)
 static int symbol_address(struct load_ctx *c, uint32_t idx, uint64_t *addr, bool *thumb)
 {
 	if (idx >= c->img.symbol_count)
-		return refuse(c, -K_ENOEXEC, "relocation names a symbol that does not exist");
+		return refuse(c, -K_ENOEXEC, "relocation symbol out of range");
 	struct elf_symbol sym;
 	elf_symbol(&c->img, idx, &sym);
 	*thumb = c->img.machine == ELF_EM_ARM && sym.type == ELF_STT_FUNC && (sym.value & 1u);
@@ -208,7 +208,7 @@ static int symbol_address(struct load_ctx *c, uint32_t idx, uint64_t *addr, bool
 	}
 	if (sym.shndx != ELF_SHN_UNDEF) {
 		if (!c->addr[sym.shndx])
-			return refuse(c, -K_ENOEXEC, "relocation against a section that is not loaded");
+			return refuse(c, -K_ENOEXEC, "relocation to unloaded section");
 		*addr = (uint64_t)(uintptr_t)c->addr[sym.shndx] + value;
 		return 0;
 	}
@@ -216,7 +216,7 @@ static int symbol_address(struct load_ctx *c, uint32_t idx, uint64_t *addr, bool
 	K_ASSERT(name != NULL); /* checked at parse */
 	const struct k_export *e = name[0] ? export_find(name) : NULL;
 	if (!e)
-		return refuse(c, -K_ENOENT, "undefined symbol the kernel does not export");
+		return refuse(c, -K_ENOENT, "kernel does not export symbol");
 	*addr = (uint64_t)(uintptr_t)e->addr;
 	if (c->img.machine == ELF_EM_ARM) {
 		/* A Thumb function's address carries bit 0; the relocation adds
@@ -298,15 +298,15 @@ static int find_descriptor(struct load_ctx *c, struct k_dynmod *m)
 			continue;
 		if (sym.size != sizeof(struct k_module) || !c->addr[sym.shndx] ||
 		    sym.value % sizeof(void *) != 0)
-			return refuse(c, -K_ENOEXEC, "module descriptor of the wrong size or place");
+			return refuse(c, -K_ENOEXEC, "bad descriptor size or place");
 		const struct k_module *d = (const void *)(c->addr[sym.shndx] + sym.value);
 		if (!d->name || !name_inside(m, d->name) || !d->init || !inside_exec(m, (const void *)d->init) ||
 		    (d->fini && !inside_exec(m, (const void *)d->fini)))
-			return refuse(c, -K_ENOEXEC, "module descriptor points outside the module");
+			return refuse(c, -K_ENOEXEC, "descriptor points outside");
 		m->desc = d;
 		return 0;
 	}
-	return refuse(c, -K_ENOEXEC, "module without a descriptor (no K_MODULE)");
+	return refuse(c, -K_ENOEXEC, "without a descriptor (K_MODULE)");
 }
 
 /* Keep the first DYNMOD_SYMBOLS_MAX global definitions for k_dynmod_symbol. */
@@ -371,8 +371,9 @@ static int build(struct load_ctx *c, struct k_dynmod *m, const void *image, size
 static int load_deferred(const void *image, size_t size, k_dynmod_t **out, const char **why)
 {
 	unsigned machine = bsp_code_machine();
-	if (machine != ELF_EM_X86_64 && machine != ELF_EM_ARM) {
-		*why = "this target cannot load code";
+	K_ASSERT(BSP_CODE_MACHINE == BSP_CODE_MACHINE_ANY || machine == BSP_CODE_MACHINE);
+	if ((machine != ELF_EM_X86_64 && machine != ELF_EM_ARM) || !ELF_HANDLES(machine)) {
+		*why = "target cannot load code";
 		return -K_ENOTSUP;
 	}
 	k_mem_owner_t owner = proc_owner_of_caller();
@@ -381,7 +382,7 @@ static int load_deferred(const void *image, size_t size, k_dynmod_t **out, const
 	if (!c || !m) {
 		k_mem_free(c);
 		k_mem_free(m);
-		*why = "no memory for the loader";
+		*why = "no memory to load";
 		return -K_ENOMEM;
 	}
 	*m = (struct k_dynmod){0};
@@ -395,7 +396,7 @@ static int load_deferred(const void *image, size_t size, k_dynmod_t **out, const
 		bsp_atomic_store(&m->state, DYNMOD_LIVE);
 		rc = m->desc->init();
 		if (rc < 0) {
-			*why = "the module's init failed";
+			*why = "init failed";
 			obj_unregister(&m->obj);
 		}
 	}
@@ -415,7 +416,7 @@ int k_module_load(const void *image, size_t size, k_dynmod_t **out, const char *
 		why = &local_why;
 	*why = NULL;
 	if (!image || !out) {
-		*why = "no image or no result pointer";
+		*why = "no image or result pointer";
 		return -K_EINVAL;
 	}
 	sched_kill_defer();
@@ -492,10 +493,14 @@ int loader_check_image(const void *image, size_t size, uint16_t machine, const c
 {
 	K_ASSERT(why != NULL);
 	K_ASSERT(machine == ELF_EM_X86_64 || machine == ELF_EM_ARM);
+	if (!ELF_HANDLES(machine)) {
+		*why = "machine not built in";
+		return -K_ENOTSUP;
+	}
 	struct load_ctx *c = k_mem_alloc(sizeof *c, K_MEM_OWNER_KERNEL);
 	struct k_dynmod *m = k_mem_alloc(sizeof *m, K_MEM_OWNER_KERNEL);
 	int rc = -K_ENOMEM;
-	*why = "no memory for the loader";
+	*why = "no memory to load";
 	if (c && m) {
 		*m = (struct k_dynmod){0};
 		c->err.why = NULL;

@@ -32,10 +32,72 @@ uint64_t elf_le64(const uint8_t *p)
 	return (uint64_t)elf_le32(p) | ((uint64_t)elf_le32(p + 4) << 32);
 }
 
-static int refuse(struct elf_error *err, const char *why)
+/* Every reason elf_parse refuses an image for: one short line each (the
+ * caller prints it), in the order of the checks in this file. One table, so a check
+ * site passes only an index and the texts are one block (no pointer per
+ * text: flash on a small target). */
+#define ELF_REFUSALS(X) \
+	X(TRUNCATED_IDENT, "truncated identification") \
+	X(NOT_ELF, "not ELF (bad magic)") \
+	X(WRONG_CLASS, "wrong class") \
+	X(NOT_LITTLE_ENDIAN, "not little-endian") \
+	X(WRONG_VERSION, "wrong version") \
+	X(TRUNCATED_HEADER, "truncated header") \
+	X(WRONG_TYPE, "wrong type (not ET_REL)") \
+	X(WRONG_MACHINE, "wrong machine") \
+	X(CLASS_FOR_MACHINE, "wrong class for the machine") \
+	X(SHDR_SIZE, "bad section header size") \
+	X(SECTION_COUNT, "bad section count") \
+	X(SHDRS_PAST_END, "headers past the end") \
+	X(NAME_TABLE_INDEX, "bad name table index") \
+	X(SECTION_PAST_END, "section past the end") \
+	X(OVERLAPS_SHDRS, "section overlaps headers") \
+	X(OVERLAPS_EHDR, "section overlaps the header") \
+	X(ALIGNMENT, "bad section alignment") \
+	X(SECTION_TOO_LARGE, "section too large") \
+	X(STRTAB_TERMINATOR, "string table without terminator") \
+	X(OVERLAPPING_SECTIONS, "overlapping sections") \
+	X(SYMTAB_COUNT, "not one symbol table") \
+	X(SYMTAB_SIZE, "bad symbol table size") \
+	X(TOO_MANY_SYMBOLS, "too many symbols") \
+	X(SYMTAB_STRTAB, "symtab without strtab") \
+	X(BAD_SYMBOL_NAME, "bad symbol name") \
+	X(COMMON_SYMBOL, "common symbol (-fno-common)") \
+	X(SYMBOL_NOWHERE, "symbol pointing nowhere") \
+	X(SYMBOL_PAST_SECTION, "symbol past its section") \
+	X(RELOC_SIZE, "bad relocation table size") \
+	X(RELOC_SYMTAB, "relocations of another symtab") \
+	X(RELOC_TARGET, "relocations for no section") \
+	X(TOO_MANY_RELOCS, "too many relocations") \
+	X(NO_IMAGE, "no image or too large") \
+	X(SECTION0, "section 0 not null") \
+	X(NAME_TABLE, "bad name table") \
+	X(BAD_SECTION_NAME, "bad section name")
+
+#define ELF_REFUSAL_NAME(name, text) ER_##name,
+enum elf_refusal { ELF_REFUSALS(ELF_REFUSAL_NAME) ELF_REFUSAL_COUNT };
+#define ELF_REFUSAL_TEXT(name, text) text "\0"
+static const char elf_refusal_texts[] = ELF_REFUSALS(ELF_REFUSAL_TEXT);
+
+/* The text of refusal r: the r-th of the block's NUL-ended lines. */
+static const char *refusal_text(enum elf_refusal r)
 {
-	K_ASSERT(err != NULL && why != NULL);
-	err->why = why;
+	K_ASSERT((unsigned)r < ELF_REFUSAL_COUNT);
+	size_t at = 0;
+	for (unsigned n = 0; n < (unsigned)r; n++) {
+		while (elf_refusal_texts[at] != '\0')
+			at++;
+		at++;
+		K_ASSERT(at < sizeof elf_refusal_texts);
+	}
+	return elf_refusal_texts + at;
+}
+
+static int refuse(struct elf_error *err, enum elf_refusal r)
+{
+	K_ASSERT(err != NULL);
+	err->why = refusal_text(r);
+	K_ASSERT(err->why[0] != '\0');
 	return -K_ENOEXEC;
 }
 
@@ -50,37 +112,37 @@ static int parse_header(struct elf_image *img, uint16_t machine, uint64_t *shoff
 {
 	const uint8_t *b = img->bytes;
 	if (img->size < ELF_IDENT_BYTES)
-		return refuse(err, "truncated: shorter than the ELF identification");
+		return refuse(err, ER_TRUNCATED_IDENT);
 	if (b[0] != 0x7f || b[1] != 'E' || b[2] != 'L' || b[3] != 'F')
-		return refuse(err, "not an ELF file (bad magic)");
+		return refuse(err, ER_NOT_ELF);
 	if (b[4] != 1 && b[4] != 2)
-		return refuse(err, "wrong ELF class");
+		return refuse(err, ER_WRONG_CLASS);
 	if (b[5] != 1)
-		return refuse(err, "not little-endian");
+		return refuse(err, ER_NOT_LITTLE_ENDIAN);
 	if (b[6] != 1)
-		return refuse(err, "wrong ELF version");
+		return refuse(err, ER_WRONG_VERSION);
 	img->is64 = b[4] == 2;
 	if (img->size < (img->is64 ? ELF64_EHDR_BYTES : ELF32_EHDR_BYTES))
-		return refuse(err, "truncated ELF header");
+		return refuse(err, ER_TRUNCATED_HEADER);
 	if (elf_le16(b + 16) != ELF_ET_REL)
-		return refuse(err, "wrong ELF type (not a relocatable object)");
+		return refuse(err, ER_WRONG_TYPE);
 	img->machine = elf_le16(b + 18);
 	if (img->machine != machine)
-		return refuse(err, "wrong machine for this target");
+		return refuse(err, ER_WRONG_MACHINE);
 	if (img->is64 != (machine == ELF_EM_X86_64))
-		return refuse(err, "wrong ELF class for this machine");
-	*shoff = img->is64 ? elf_le64(b + 40) : elf_le32(b + 32);
-	uint16_t shentsize = elf_le16(b + (img->is64 ? 58 : 46));
-	img->section_count = elf_le16(b + (img->is64 ? 60 : 48));
-	img->shstrndx = elf_le16(b + (img->is64 ? 62 : 50));
-	if (shentsize != (img->is64 ? ELF64_SHDR_BYTES : ELF32_SHDR_BYTES))
-		return refuse(err, "wrong section header size");
+		return refuse(err, ER_CLASS_FOR_MACHINE);
+	*shoff = elf_is64(img) ? elf_le64(b + 40) : elf_le32(b + 32);
+	uint16_t shentsize = elf_le16(b + (elf_is64(img) ? 58 : 46));
+	img->section_count = elf_le16(b + (elf_is64(img) ? 60 : 48));
+	img->shstrndx = elf_le16(b + (elf_is64(img) ? 62 : 50));
+	if (shentsize != (elf_is64(img) ? ELF64_SHDR_BYTES : ELF32_SHDR_BYTES))
+		return refuse(err, ER_SHDR_SIZE);
 	if (img->section_count == 0 || img->section_count > ELF_SECTIONS_MAX)
-		return refuse(err, "section count zero or past the loader's limit");
+		return refuse(err, ER_SECTION_COUNT);
 	if (!in_bounds(*shoff, (uint64_t)img->section_count * shentsize, img->size))
-		return refuse(err, "section headers past the end of the file");
+		return refuse(err, ER_SHDRS_PAST_END);
 	if (img->shstrndx >= img->section_count)
-		return refuse(err, "section-name table index out of range");
+		return refuse(err, ER_NAME_TABLE_INDEX);
 	return 0;
 }
 
@@ -89,7 +151,7 @@ static void decode_section(const struct elf_image *img, const uint8_t *h, struct
 	K_ASSERT(h != NULL && s != NULL);
 	s->name = elf_le32(h);
 	s->type = elf_le32(h + 4);
-	if (img->is64) {
+	if (elf_is64(img)) {
 		s->flags = elf_le64(h + 8);
 		s->offset = elf_le64(h + 24);
 		s->size = elf_le64(h + 32);
@@ -119,19 +181,19 @@ static int check_section(const struct elf_image *img, const struct elf_section *
 			 struct elf_error *err)
 {
 	if (has_file_bytes(s) && !in_bounds(s->offset, s->size, img->size))
-		return refuse(err, "section data past the end of the file");
-	if (has_file_bytes(s) && s->offset < shoff + (uint64_t)img->section_count * (img->is64 ? 64u : 40u) &&
+		return refuse(err, ER_SECTION_PAST_END);
+	if (has_file_bytes(s) && s->offset < shoff + (uint64_t)img->section_count * (elf_is64(img) ? 64u : 40u) &&
 	    shoff < s->offset + s->size)
-		return refuse(err, "section data overlaps the section headers");
-	if (has_file_bytes(s) && s->offset < (img->is64 ? ELF64_EHDR_BYTES : ELF32_EHDR_BYTES))
-		return refuse(err, "section data overlaps the ELF header");
+		return refuse(err, ER_OVERLAPS_SHDRS);
+	if (has_file_bytes(s) && s->offset < (elf_is64(img) ? ELF64_EHDR_BYTES : ELF32_EHDR_BYTES))
+		return refuse(err, ER_OVERLAPS_EHDR);
 	if ((s->flags & ELF_SHF_ALLOC) &&
 	    (s->align > ELF_ALIGN_MAX || (s->align & (s->align - 1)) != 0))
-		return refuse(err, "section alignment not a power of two up to the loader's limit");
+		return refuse(err, ER_ALIGNMENT);
 	if ((s->flags & ELF_SHF_ALLOC) && s->size > ELF_IMAGE_BYTES_MAX)
-		return refuse(err, "section larger than the loader's limit");
+		return refuse(err, ER_SECTION_TOO_LARGE);
 	if (s->type == ELF_SHT_STRTAB && (s->size == 0 || img->bytes[s->offset + s->size - 1] != '\0'))
-		return refuse(err, "string table without a terminator");
+		return refuse(err, ER_STRTAB_TERMINATOR);
 	return 0;
 }
 
@@ -146,7 +208,7 @@ static int check_overlaps(const struct elf_image *img, struct elf_error *err)
 			const struct elf_section *b = &img->sections[j];
 			if (has_file_bytes(b) && a->offset < b->offset + b->size &&
 			    b->offset < a->offset + a->size)
-				return refuse(err, "overlapping sections");
+				return refuse(err, ER_OVERLAPPING_SECTIONS);
 		}
 	}
 	return 0;
@@ -180,16 +242,16 @@ static int find_symtab(struct elf_image *img, struct elf_error *err)
 		img->symtab = (uint16_t)i;
 	}
 	if (found != 1)
-		return refuse(err, "not exactly one symbol table");
+		return refuse(err, ER_SYMTAB_COUNT);
 	const struct elf_section *st = &img->sections[img->symtab];
-	uint64_t ent = img->is64 ? ELF64_SYM_BYTES : ELF32_SYM_BYTES;
+	uint64_t ent = elf_is64(img) ? ELF64_SYM_BYTES : ELF32_SYM_BYTES;
 	if (st->entsize != ent || !section_entries_whole(img, st, ent) || section_entries(img, st, ent) == 0)
-		return refuse(err, "symbol table entry size or length wrong");
+		return refuse(err, ER_SYMTAB_SIZE);
 	if (section_entries(img, st, ent) > ELF_SYMBOLS_MAX)
-		return refuse(err, "more symbols than the loader's limit");
+		return refuse(err, ER_TOO_MANY_SYMBOLS);
 	if (st->link == 0 || st->link >= img->section_count ||
 	    img->sections[st->link].type != ELF_SHT_STRTAB)
-		return refuse(err, "symbol table without a string table");
+		return refuse(err, ER_SYMTAB_STRTAB);
 	img->strtab = (uint16_t)st->link;
 	img->symbol_count = (uint32_t)section_entries(img, st, ent);
 	return 0;
@@ -202,12 +264,12 @@ void elf_symbol(const struct elf_image *img, uint32_t index, struct elf_symbol *
 	const struct elf_section *st = &img->sections[img->symtab];
 	const uint8_t *p = img->bytes + st->offset + (uint64_t)index * st->entsize;
 	out->name = elf_le32(p);
-	uint8_t info = img->is64 ? p[4] : p[12];
+	uint8_t info = elf_is64(img) ? p[4] : p[12];
 	out->bind = (uint8_t)(info >> 4);
 	out->type = (uint8_t)(info & 0xfu);
-	out->shndx = elf_le16(p + (img->is64 ? 6 : 14));
-	out->value = img->is64 ? elf_le64(p + 8) : elf_le32(p + 4);
-	out->size = img->is64 ? elf_le64(p + 16) : elf_le32(p + 8);
+	out->shndx = elf_le16(p + (elf_is64(img) ? 6 : 14));
+	out->value = elf_is64(img) ? elf_le64(p + 8) : elf_le32(p + 4);
+	out->size = elf_is64(img) ? elf_le64(p + 16) : elf_le32(p + 8);
 }
 
 const char *elf_string(const struct elf_image *img, uint16_t strtab, uint64_t off)
@@ -227,19 +289,19 @@ static int check_symbols(const struct elf_image *img, struct elf_error *err)
 		struct elf_symbol sym;
 		elf_symbol(img, i, &sym);
 		if (!elf_string(img, img->strtab, sym.name))
-			return refuse(err, "symbol name outside the string table");
+			return refuse(err, ER_BAD_SYMBOL_NAME);
 		if (sym.shndx == ELF_SHN_COMMON)
-			return refuse(err, "common symbol (build modules with -fno-common)");
+			return refuse(err, ER_COMMON_SYMBOL);
 		if (sym.shndx == ELF_SHN_UNDEF || sym.shndx == ELF_SHN_ABS)
 			continue;
 		if (sym.shndx >= img->section_count)
-			return refuse(err, "symbol pointing nowhere (section index out of range)");
+			return refuse(err, ER_SYMBOL_NOWHERE);
 		const struct elf_section *s = &img->sections[sym.shndx];
 		/* A Thumb function's value carries bit 0 (the instruction set). */
 		uint64_t value = img->machine == ELF_EM_ARM && sym.type == ELF_STT_FUNC
 					 ? sym.value & ~(uint64_t)1u : sym.value;
 		if (value > s->size || sym.size > s->size - value)
-			return refuse(err, "symbol pointing nowhere (past its section)");
+			return refuse(err, ER_SYMBOL_PAST_SECTION);
 	}
 	return 0;
 }
@@ -252,15 +314,15 @@ static int check_relocs(const struct elf_image *img, struct elf_error *err)
 		const struct elf_section *s = &img->sections[i];
 		if (s->type != ELF_SHT_REL && s->type != ELF_SHT_RELA)
 			continue;
-		uint64_t ent = (img->is64 ? 8u : 4u) * (s->type == ELF_SHT_RELA ? 3u : 2u);
+		uint64_t ent = (elf_is64(img) ? 8u : 4u) * (s->type == ELF_SHT_RELA ? 3u : 2u);
 		if (s->entsize != ent || !section_entries_whole(img, s, ent))
-			return refuse(err, "relocation entry size or length wrong");
+			return refuse(err, ER_RELOC_SIZE);
 		if (s->link != img->symtab)
-			return refuse(err, "relocations against another symbol table");
+			return refuse(err, ER_RELOC_SYMTAB);
 		if (s->info == 0 || s->info >= img->section_count)
-			return refuse(err, "relocations for a section that does not exist");
+			return refuse(err, ER_RELOC_TARGET);
 		if (section_entries(img, s, ent) > ELF_RELOCS_MAX - total)
-			return refuse(err, "more relocations than the loader's limit");
+			return refuse(err, ER_TOO_MANY_RELOCS);
 		total += (uint32_t)section_entries(img, s, ent);
 	}
 	return 0;
@@ -271,15 +333,16 @@ int elf_parse(struct elf_image *img, const void *bytes, size_t size, uint16_t ma
 {
 	K_ASSERT(img != NULL && err != NULL);
 	K_ASSERT(machine == ELF_EM_X86_64 || machine == ELF_EM_ARM);
+	K_ASSERT(ELF_HANDLES(machine));
 	img->bytes = bytes;
 	img->size = size;
 	if (!bytes || size > ELF_IMAGE_BYTES_MAX)
-		return refuse(err, "no image, or larger than the loader's limit");
+		return refuse(err, ER_NO_IMAGE);
 	uint64_t shoff = 0;
 	int rc = parse_header(img, machine, &shoff, err);
 	if (rc < 0)
 		return rc;
-	uint64_t shent = img->is64 ? ELF64_SHDR_BYTES : ELF32_SHDR_BYTES;
+	uint64_t shent = elf_is64(img) ? ELF64_SHDR_BYTES : ELF32_SHDR_BYTES;
 	for (unsigned i = 0; i < img->section_count; i++) {
 		decode_section(img, img->bytes + shoff + i * shent, &img->sections[i]);
 		rc = check_section(img, &img->sections[i], shoff, err);
@@ -289,12 +352,12 @@ int elf_parse(struct elf_image *img, const void *bytes, size_t size, uint16_t ma
 	/* Section 0 is the null header (extended numbering is not taken):
 	 * every later pass starts at 1 and would never lay one out. */
 	if (img->sections[0].type != 0 || img->sections[0].flags != 0)
-		return refuse(err, "section 0 is not the null section");
+		return refuse(err, ER_SECTION0);
 	if (img->sections[img->shstrndx].type != ELF_SHT_STRTAB)
-		return refuse(err, "section-name table is not a string table");
+		return refuse(err, ER_NAME_TABLE);
 	for (unsigned i = 0; i < img->section_count; i++)
 		if (!elf_string(img, img->shstrndx, img->sections[i].name))
-			return refuse(err, "section name outside the section-name table");
+			return refuse(err, ER_BAD_SECTION_NAME);
 	rc = check_overlaps(img, err);
 	if (rc == 0)
 		rc = find_symtab(img, err);
@@ -319,7 +382,7 @@ void elf_reloc(const struct elf_image *img, uint16_t rel, uint32_t index, struct
 	K_ASSERT(index < elf_reloc_count(img, rel));
 	const struct elf_section *s = &img->sections[rel];
 	const uint8_t *p = img->bytes + s->offset + (uint64_t)index * s->entsize;
-	if (img->is64) {
+	if (elf_is64(img)) {
 		uint64_t info = elf_le64(p + 8);
 		out->offset = elf_le64(p);
 		out->sym = (uint32_t)(info >> 32);

@@ -12,8 +12,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <bsp.h>
+
 #define ELF_EM_ARM 40u
 #define ELF_EM_X86_64 62u
+
+/* Whether this build's loader handles machine m (ELF_EM_*). A build that
+ * fixes its code machine (BSP_CODE_MACHINE, bsp.h: the board) handles only
+ * that one, so a Cortex-M4F kernel carries neither ELF64 decoding nor the
+ * x86_64 relocations; a build that leaves it open (the simulator, wasm)
+ * handles both, and the loader fuzzer exercises the board's Thumb-2 path
+ * on the host. A constant: the compiler drops what a build cannot reach. */
+#define ELF_HANDLES(m) (BSP_CODE_MACHINE == BSP_CODE_MACHINE_ANY || BSP_CODE_MACHINE == (m))
 
 /* Bounds on what one module may hold: past them the image is refused. */
 #define ELF_IMAGE_BYTES_MAX (4u << 20)
@@ -91,13 +101,22 @@ struct elf_error {
 };
 
 /* Validate the whole image (headers, every section's bounds and overlap,
- * string tables, every symbol) for the given machine (ELF_EM_*).
- * Returns 0, or -K_ENOEXEC with err->why set. Reads only inside bytes[size]. */
+ * string tables, every symbol) for the given machine (ELF_EM_*, one this
+ * build handles: ELF_HANDLES). Returns 0, or -K_ENOEXEC with err->why set.
+ * Reads only inside bytes[size]. */
 int elf_parse(struct elf_image *img, const void *bytes, size_t size, uint16_t machine,
 	      struct elf_error *err);
 
 /* The index-th symbol, decoded (index < symbol_count: validated at parse). */
 void elf_symbol(const struct elf_image *img, uint32_t index, struct elf_symbol *out);
+
+/* The image is ELF64 (x86_64). Parsed images only: elf_parse refused a
+ * class other than the machine's, so where the build handles no x86_64
+ * this is the constant false and the ELF64 reads fold away. */
+static inline bool elf_is64(const struct elf_image *img)
+{
+	return ELF_HANDLES(ELF_EM_X86_64) && img->is64;
+}
 
 /* A NUL-terminated string at off in string-table section strtab, or NULL if
  * off is outside it (the table's last byte is NUL: checked at parse). */

@@ -5,6 +5,8 @@
  * lies in its section; here each type checks that its field fits there and
  * that the value fits the field (else -K_ERANGE), and an unknown type is
  * refused (-K_ENOTSUP). Addresses are the module's run-time addresses.
+ * A build that fixes its machine (ELF_HANDLES, elf.h) keeps only that
+ * machine's types.
  */
 #include <k/assert.h>
 #include <k/errno.h>
@@ -48,7 +50,7 @@ static void put16(uint8_t *p, uint16_t v)
 static int fits(const struct reloc_place *pl, uint64_t width, const char **why)
 {
 	if (pl->offset > pl->section_size || width > pl->section_size - pl->offset) {
-		*why = "relocation target outside its section";
+		*why = "relocation outside its section";
 		return -K_ENOEXEC;
 	}
 	return 0;
@@ -56,7 +58,7 @@ static int fits(const struct reloc_place *pl, uint64_t width, const char **why)
 
 static int overflow(const char **why)
 {
-	*why = "relocation overflows its field";
+	*why = "relocation overflows";
 	return -K_ERANGE;
 }
 
@@ -93,7 +95,7 @@ static int reloc_x86_64(const struct reloc_place *pl, uint32_t type, uint64_t s,
 		return 0;
 	}
 	default:
-		*why = "unknown relocation type";
+		*why = "unknown relocation";
 		return -K_ENOTSUP;
 	}
 }
@@ -179,7 +181,7 @@ static int reloc_arm(const struct reloc_place *pl, uint32_t type, uint64_t s64, 
 		thumb_mov_put(p, ((s + (uint32_t)(int16_t)thumb_mov_get(p)) >> 16) & 0xffffu);
 		return 0;
 	default:
-		*why = "unknown relocation type";
+		*why = "unknown relocation";
 		return -K_ENOTSUP;
 	}
 }
@@ -189,7 +191,12 @@ int reloc_apply(uint16_t machine, const struct reloc_place *pl, uint32_t type, u
 {
 	K_ASSERT(pl != NULL && pl->base != NULL && why != NULL);
 	K_ASSERT(machine == ELF_EM_X86_64 || machine == ELF_EM_ARM);
-	if (machine == ELF_EM_X86_64)
+	K_ASSERT(ELF_HANDLES(machine)); /* elf_parse took only such images */
+	/* ELF_HANDLES folds: a board build links only its own machine's code. */
+	if (ELF_HANDLES(ELF_EM_X86_64) && machine == ELF_EM_X86_64)
 		return reloc_x86_64(pl, type, s, addend, why);
-	return reloc_arm(pl, type, s, thumb_fn, why);
+	if (ELF_HANDLES(ELF_EM_ARM) && machine == ELF_EM_ARM)
+		return reloc_arm(pl, type, s, thumb_fn, why);
+	*why = "machine not built in";
+	return -K_ENOTSUP;
 }

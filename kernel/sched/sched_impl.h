@@ -686,10 +686,12 @@ static inline bool sched_slice_stamped(const struct sched_core *c)
 /* The switch's hot helpers (sched.c) are forced inline where the build
  * optimizes for speed (each a call of its own cost the cooperative case 12
  * instructions an iteration, measured); a build for size (-Os: the m4f
- * size images, like K_CONFIG_MEM_INLINE=0 there) leaves them to the
- * compiler, which keeps one copy. A compiler's macro, not a target's. */
+ * size images, like K_CONFIG_MEM_INLINE=0 there) keeps them out of line,
+ * one copy each (left to choose, the compiler still copied
+ * sched_switch_begin into both switches: 6 B more). A compiler's macro,
+ * not a target's. */
 #ifdef __OPTIMIZE_SIZE__
-#define SCHED_HOT_INLINE inline
+#define SCHED_HOT_INLINE __attribute__((noinline))
 #else
 #define SCHED_HOT_INLINE inline __attribute__((always_inline))
 #endif

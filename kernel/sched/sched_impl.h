@@ -696,6 +696,18 @@ static inline bool sched_slice_stamped(const struct sched_core *c)
 #define SCHED_HOT_INLINE inline __attribute__((always_inline))
 #endif
 
+/* The message queue's fast paths (k_msgq_put into the ring, k_msgq_get out
+ * of it, the unrolled copy of a small message) are copies of what its
+ * general path also does, kept for speed; a build for size (-Os) lets the
+ * general path serve: the same answers, and on several cores the same locks
+ * in the same order (obj_lock_full takes nothing there). A compiler's macro,
+ * not a target's. */
+#ifdef __OPTIMIZE_SIZE__
+#define SCHED_OBJ_FAST_PATHS 0
+#else
+#define SCHED_OBJ_FAST_PATHS 1
+#endif
+
 /* The interrupt's preemption switched in the handler, on one core, where
  * the target can (BSP_CORES_MAX 1 and BSP_IRQ_TAIL_SWITCH, bsp.h; folded):
  * the kernel's handler itself puts the interrupted thread back in line,

@@ -457,7 +457,9 @@ static HEAP_OUTLINE uintptr_t heap_take_aligned_locked(struct mem_core *core, ui
 								       unsigned *steps)
 {
 	K_ASSERT(mem_core_held(core) && mem_lock_held());
-	uintptr_t search = size + align + HEAP_BLOCK_MIN;
+	/* A size build takes every block here: align <= G leaves no gap (a
+	 * payload is G-aligned), so the search is heap_take_locked's. */
+	uintptr_t search = MEM_SIZE_LEAN && align <= G ? size : size + align + HEAP_BLOCK_MIN;
 	uintptr_t b = list_take(search, steps);
 	if (b == 0u && (b = heap_grow(search, steps)) == 0u)
 		return 0;
@@ -499,8 +501,8 @@ static inline HEAP_INLINE uintptr_t heap_alloc_locked(struct mem_core *core, siz
 {
 	HEAP_ASSERT(mem_core_held(core) && mem_lock_held());
 	uintptr_t size = block_size_for(bytes);
-	uintptr_t b = align <= G ? heap_take_locked(core, size, owner, steps)
-				 : heap_take_aligned_locked(core, size, align, owner, steps);
+	uintptr_t b = align <= G && !MEM_SIZE_LEAN ? heap_take_locked(core, size, owner, steps)
+						     : heap_take_aligned_locked(core, size, align, owner, steps);
 	if (b != 0u)
 		fresh_block(b, bytes);
 	return b;

@@ -897,7 +897,9 @@ static HEAP_OUTLINE void *heap_alloc_big(struct mem_core *core, bsp_irq_state_t 
 	return (void *)(b + W);
 }
 
-/* Aligned requests (align > G): TLSF, which splits off the leading gap. */
+/* Aligned requests (align > G): TLSF, which splits off the leading gap.
+ * A size build without the front cache sends every request here (align G:
+ * no gap; heap_alloc), so one copy of the TLSF call serves both. */
 static HEAP_OUTLINE void *heap_alloc_aligned(size_t bytes, size_t align, k_mem_owner_t owner)
 {
 	if (bytes > HEAP_REQUEST_MAX)
@@ -951,6 +953,8 @@ static HEAP_OUTLINE __attribute__((cold)) void heap_bad_owner(const char *what, 
  * computation beyond a shift. Everything else leaves by a tail call. */
 static inline HEAP_INLINE void *heap_alloc(size_t bytes, k_mem_owner_t owner)
 {
+	if (MEM_SIZE_LEAN && !HEAP_FRONT) /* a size build without the cache: one TLSF path */
+		return heap_alloc_aligned(bytes, G, owner);
 	bsp_irq_state_t irq;
 	struct mem_core *core = mem_core_lock(&irq);
 	if (!HEAP_FRONT || bytes > FRONT_FAST_BYTES)

@@ -107,6 +107,14 @@ K_STATIC_ASSERT(FRONT_FL_COUNT <= FL_COUNT, "front classes are heap classes");
 K_STATIC_ASSERT(FRONT_CLASSES <= 0xFFFFu, "front class indexes fit unsigned");
 K_STATIC_ASSERT(HEAP_BLOCK_MIN >= 4u * W, "a cached block holds header, link, mark (and a free block its footer)");
 
+/* A step a size build keeps in one copy (MEM_SIZE_LEAN) and a speed build
+ * inlines into each caller, as its figures were measured. */
+#if MEM_SIZE_LEAN
+#define HEAP_SHARED __attribute__((noinline))
+#else
+#define HEAP_SHARED inline __attribute__((always_inline))
+#endif
+
 /* Beliefs on the alloc/free paths (list links, classes, counters): checked
  * in debug builds, which every unit test, fuzzer and simulated run uses;
  * left out of release builds, where they would be a fifth of an operation's
@@ -977,8 +985,27 @@ static inline HEAP_INLINE void *heap_alloc(size_t bytes, k_mem_owner_t owner)
 	return (void *)(b + W);
 }
 
+/* k_mem_alloc_aligned's checks and dispatch; bad_owner names the caller
+ * in the panic. A size build's k_mem_alloc comes here too (align G passes
+ * the alignment check: the same checks in the same order as its own). */
+static HEAP_SHARED void *heap_alloc_checked(size_t bytes, size_t align, k_mem_owner_t owner,
+					    const char *bad_owner)
+{
+	if (!MEM_OWNER_VALID(owner))
+		heap_bad_owner(bad_owner, owner);
+	if (!mem_is_pow2(align) || align > K_PAGE_BYTES)
+		return NULL;
+	if (bsp_fault_inject(BSP_FAULT_ALLOC))
+		return NULL;
+	if (align <= G)
+		return heap_alloc(bytes, owner);
+	return heap_alloc_aligned(bytes, align, owner);
+}
+
 void *k_mem_alloc(size_t bytes, k_mem_owner_t owner)
 {
+	if (MEM_SIZE_LEAN) /* one copy of the checks (see heap_alloc_checked) */
+		return heap_alloc_checked(bytes, G, owner, MEM_TEXT("k_mem_alloc: bad owner"));
 	if (__builtin_expect(!MEM_OWNER_VALID(owner), 0))
 		heap_bad_owner(MEM_TEXT("k_mem_alloc: bad owner"), owner);
 	if (bsp_fault_inject(BSP_FAULT_ALLOC))
@@ -996,15 +1023,7 @@ void *k_mem_zalloc(size_t bytes, k_mem_owner_t owner)
 
 void *k_mem_alloc_aligned(size_t bytes, size_t align, k_mem_owner_t owner)
 {
-	if (!MEM_OWNER_VALID(owner))
-		heap_bad_owner(MEM_TEXT("k_mem_alloc_aligned: bad owner"), owner);
-	if (!mem_is_pow2(align) || align > K_PAGE_BYTES)
-		return NULL;
-	if (bsp_fault_inject(BSP_FAULT_ALLOC))
-		return NULL;
-	if (align <= G)
-		return heap_alloc(bytes, owner);
-	return heap_alloc_aligned(bytes, align, owner);
+	return heap_alloc_checked(bytes, align, owner, MEM_TEXT("k_mem_alloc_aligned: bad owner"));
 }
 
 /* No fault injection (the caller injected its own): the objects of a

@@ -268,7 +268,9 @@ static inline HEAP_INLINE uintptr_t search_size(uintptr_t size)
 static inline HEAP_INLINE uintptr_t list_take(uintptr_t size, unsigned *steps)
 {
 	unsigned fl, sl;
-	if (size < SMALL_BLOCK) {
+	if (MEM_SIZE_LEAN) { /* the same class, by mapping's one copy */
+		mapping(search_size(size), &fl, &sl);
+	} else if (size < SMALL_BLOCK) {
 		fl = 0;
 		sl = (unsigned)(size >> ALIGN_LOG2);
 	} else {
@@ -292,6 +294,10 @@ static inline HEAP_INLINE uintptr_t list_take(uintptr_t size, unsigned *steps)
 	sl = (unsigned)__builtin_ctz(sl_map);
 	uintptr_t b = heap.lists[fl][sl];
 	HEAP_ASSERT(b != 0u && *link_prev(b) == 0u && hfree(b));
+	if (MEM_SIZE_LEAN) { /* b heads the list of its size: list_remove's pop */
+		list_remove(b, hsize(b), steps);
+		return b;
+	}
 	uintptr_t next = *link_next(b);
 	heap.lists[fl][sl] = next;
 	if (next != 0u) {

@@ -383,14 +383,16 @@ k_cache_t *k_cache_create(const char *name, size_t obj_bytes, size_t align)
 	c->obj_bytes = obj_bytes;
 	c->align = grain;
 	c->stride = mem_align_up(obj_bytes + W + (K_MEM_DEBUG ? 1u : 0u), grain);
-	c->first_offset = mem_align_up(sizeof(struct slab) + W, grain);
-	c->slab_frames = 1;
-	while (CACHE_SLABS && slab_capacity(c->slab_frames, c->first_offset, c->stride) < SLAB_OBJECTS_MIN &&
-	       c->slab_frames < SLAB_FRAMES_MAX)
-		c->slab_frames *= 2u;
-	c->per_slab = CACHE_SLABS ? (uint32_t)slab_capacity(c->slab_frames, c->first_offset, c->stride) : 0u;
-	K_ASSERT(c->per_slab >= 1u || !CACHE_SLABS);
-	bsp_spin_init(&c->lock);
+	if (CACHE_SLABS) { /* over the heap: no slab, no depot (left 0) */
+		c->first_offset = mem_align_up(sizeof(struct slab) + W, grain);
+		c->slab_frames = 1;
+		while (slab_capacity(c->slab_frames, c->first_offset, c->stride) < SLAB_OBJECTS_MIN &&
+		       c->slab_frames < SLAB_FRAMES_MAX)
+			c->slab_frames *= 2u;
+		c->per_slab = (uint32_t)slab_capacity(c->slab_frames, c->first_offset, c->stride);
+		K_ASSERT(c->per_slab >= 1u);
+		bsp_spin_init(&c->lock);
+	}
 	mem_ctx_t ctx = mem_enter();
 	caches_list_lock();
 	c->prev = NULL;

@@ -107,6 +107,14 @@ K_STATIC_ASSERT(FRONT_FL_COUNT <= FL_COUNT, "front classes are heap classes");
 K_STATIC_ASSERT(FRONT_CLASSES <= 0xFFFFu, "front class indexes fit unsigned");
 K_STATIC_ASSERT(HEAP_BLOCK_MIN >= 4u * W, "a cached block holds header, link, mark (and a free block its footer)");
 
+/* A step a size build keeps in one copy (MEM_SIZE_LEAN) and a speed build
+ * inlines into each caller, as its figures were measured. */
+#if MEM_SIZE_LEAN
+#define HEAP_SHARED __attribute__((noinline))
+#else
+#define HEAP_SHARED inline __attribute__((always_inline))
+#endif
+
 /* Beliefs on the alloc/free paths (list links, classes, counters): checked
  * in debug builds, which every unit test, fuzzer and simulated run uses;
  * left out of release builds, where they would be a fifth of an operation's
@@ -260,7 +268,9 @@ static inline HEAP_INLINE uintptr_t search_size(uintptr_t size)
 static inline HEAP_INLINE uintptr_t list_take(uintptr_t size, unsigned *steps)
 {
 	unsigned fl, sl;
-	if (size < SMALL_BLOCK) {
+	if (MEM_SIZE_LEAN) { /* the same class, by mapping's one copy */
+		mapping(search_size(size), &fl, &sl);
+	} else if (size < SMALL_BLOCK) {
 		fl = 0;
 		sl = (unsigned)(size >> ALIGN_LOG2);
 	} else {
@@ -284,6 +294,10 @@ static inline HEAP_INLINE uintptr_t list_take(uintptr_t size, unsigned *steps)
 	sl = (unsigned)__builtin_ctz(sl_map);
 	uintptr_t b = heap.lists[fl][sl];
 	HEAP_ASSERT(b != 0u && *link_prev(b) == 0u && hfree(b));
+	if (MEM_SIZE_LEAN) { /* b heads the list of its size: list_remove's pop */
+		list_remove(b, hsize(b), steps);
+		return b;
+	}
 	uintptr_t next = *link_next(b);
 	heap.lists[fl][sl] = next;
 	if (next != 0u) {
@@ -457,7 +471,9 @@ static HEAP_OUTLINE uintptr_t heap_take_aligned_locked(struct mem_core *core, ui
 								       unsigned *steps)
 {
 	K_ASSERT(mem_core_held(core) && mem_lock_held());
-	uintptr_t search = size + align + HEAP_BLOCK_MIN;
+	/* A size build takes every block here: align <= G leaves no gap (a
+	 * payload is G-aligned), so the search is heap_take_locked's. */
+	uintptr_t search = MEM_SIZE_LEAN && align <= G ? size : size + align + HEAP_BLOCK_MIN;
 	uintptr_t b = list_take(search, steps);
 	if (b == 0u && (b = heap_grow(search, steps)) == 0u)
 		return 0;
@@ -499,8 +515,8 @@ static inline HEAP_INLINE uintptr_t heap_alloc_locked(struct mem_core *core, siz
 {
 	HEAP_ASSERT(mem_core_held(core) && mem_lock_held());
 	uintptr_t size = block_size_for(bytes);
-	uintptr_t b = align <= G ? heap_take_locked(core, size, owner, steps)
-				 : heap_take_aligned_locked(core, size, align, owner, steps);
+	uintptr_t b = align <= G && !MEM_SIZE_LEAN ? heap_take_locked(core, size, owner, steps)
+						     : heap_take_aligned_locked(core, size, align, owner, steps);
 	if (b != 0u)
 		fresh_block(b, bytes);
 	return b;
@@ -895,7 +911,9 @@ static HEAP_OUTLINE void *heap_alloc_big(struct mem_core *core, bsp_irq_state_t 
 	return (void *)(b + W);
 }
 
-/* Aligned requests (align > G): TLSF, which splits off the leading gap. */
+/* Aligned requests (align > G): TLSF, which splits off the leading gap.
+ * A size build without the front cache sends every request here (align G:
+ * no gap; heap_alloc), so one copy of the TLSF call serves both. */
 static HEAP_OUTLINE void *heap_alloc_aligned(size_t bytes, size_t align, k_mem_owner_t owner)
 {
 	if (bytes > HEAP_REQUEST_MAX)
@@ -949,6 +967,8 @@ static HEAP_OUTLINE __attribute__((cold)) void heap_bad_owner(const char *what, 
  * computation beyond a shift. Everything else leaves by a tail call. */
 static inline HEAP_INLINE void *heap_alloc(size_t bytes, k_mem_owner_t owner)
 {
+	if (MEM_SIZE_LEAN && !HEAP_FRONT) /* a size build without the cache: one TLSF path */
+		return heap_alloc_aligned(bytes, G, owner);
 	bsp_irq_state_t irq;
 	struct mem_core *core = mem_core_lock(&irq);
 	if (!HEAP_FRONT || bytes > FRONT_FAST_BYTES)
@@ -971,8 +991,27 @@ static inline HEAP_INLINE void *heap_alloc(size_t bytes, k_mem_owner_t owner)
 	return (void *)(b + W);
 }
 
+/* k_mem_alloc_aligned's checks and dispatch; bad_owner names the caller
+ * in the panic. A size build's k_mem_alloc comes here too (align G passes
+ * the alignment check: the same checks in the same order as its own). */
+static HEAP_SHARED void *heap_alloc_checked(size_t bytes, size_t align, k_mem_owner_t owner,
+					    const char *bad_owner)
+{
+	if (!MEM_OWNER_VALID(owner))
+		heap_bad_owner(bad_owner, owner);
+	if (!mem_is_pow2(align) || align > K_PAGE_BYTES)
+		return NULL;
+	if (bsp_fault_inject(BSP_FAULT_ALLOC))
+		return NULL;
+	if (align <= G)
+		return heap_alloc(bytes, owner);
+	return heap_alloc_aligned(bytes, align, owner);
+}
+
 void *k_mem_alloc(size_t bytes, k_mem_owner_t owner)
 {
+	if (MEM_SIZE_LEAN) /* one copy of the checks (see heap_alloc_checked) */
+		return heap_alloc_checked(bytes, G, owner, MEM_TEXT("k_mem_alloc: bad owner"));
 	if (__builtin_expect(!MEM_OWNER_VALID(owner), 0))
 		heap_bad_owner(MEM_TEXT("k_mem_alloc: bad owner"), owner);
 	if (bsp_fault_inject(BSP_FAULT_ALLOC))
@@ -990,15 +1029,7 @@ void *k_mem_zalloc(size_t bytes, k_mem_owner_t owner)
 
 void *k_mem_alloc_aligned(size_t bytes, size_t align, k_mem_owner_t owner)
 {
-	if (!MEM_OWNER_VALID(owner))
-		heap_bad_owner(MEM_TEXT("k_mem_alloc_aligned: bad owner"), owner);
-	if (!mem_is_pow2(align) || align > K_PAGE_BYTES)
-		return NULL;
-	if (bsp_fault_inject(BSP_FAULT_ALLOC))
-		return NULL;
-	if (align <= G)
-		return heap_alloc(bytes, owner);
-	return heap_alloc_aligned(bytes, align, owner);
+	return heap_alloc_checked(bytes, align, owner, MEM_TEXT("k_mem_alloc_aligned: bad owner"));
 }
 
 /* No fault injection (the caller injected its own): the objects of a

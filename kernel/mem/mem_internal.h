@@ -84,6 +84,15 @@ _Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t
 #define HEAP_OUTLINE
 #endif
 
+/* A build for size (-Os: the compiler's __OPTIMIZE_SIZE__, not a target's
+ * macro): where the memory manager keeps two copies of one step for speed,
+ * one serves (the same blocks, the same answers). */
+#ifdef __OPTIMIZE_SIZE__
+#define MEM_SIZE_LEAN 1
+#else
+#define MEM_SIZE_LEAN 0
+#endif
+
 /* Interrupts off + the calling core's id, stable until mem_leave. */
 typedef struct mem_ctx {
 	bsp_irq_state_t irq;

@@ -10,23 +10,26 @@
 #define PROC_THREADS_WALK_MAX K_THREADS_MAX
 #define PROC_RESOURCES_WALK_MAX SCHED_CHECK_OBJECTS_MAX
 
+/* p is all 0 (k_mem_zalloc's block, or the kernel process in the boot's
+ * fill of g_sched): only the fields that do not start at 0 are stored
+ * (state PS_RUNNING is 0; no exit code, no thread, not waited, unlinked). */
 static void proc_fields_init(struct k_proc *p, uint32_t id, const char *name, k_mem_owner_t owner)
 {
+	K_STATIC_ASSERT(PS_RUNNING == 0, "a zeroed process is running");
+	K_ASSERT(p->state == PS_RUNNING && p->exit_code == 0 && !p->exit_code_set && !p->waited);
+	K_ASSERT(p->threads_live == 0 && p->stacks_live == 0 && p->link.next == NULL && p->link.prev == NULL);
+	K_ASSERT(p->wait_obj.res_link.next == NULL && p->wait_obj.res_link.prev == NULL);
 	p->id = id;
 	p->name = name ? name : "proc";
 	p->mem_owner = owner;
-	p->state = PS_RUNNING;
-	p->exit_code = 0;
-	p->exit_code_set = false;
-	p->threads_live = 0;
-	p->stacks_live = 0;
 	ql_head_init(&p->threads);
 	ql_head_init(&p->resources);
 	wq_init(&p->wait_wq);
-	p->wait_obj = (struct k_obj){.type = OBJ_PROC_WAIT, .id = id, .name = p->name, .proc = p};
+	p->wait_obj.type = OBJ_PROC_WAIT;
+	p->wait_obj.id = id;
+	p->wait_obj.name = p->name;
+	p->wait_obj.proc = p;
 	sched_trace_detail("name.procwait", id, 0u, p->name);
-	p->waited = false;
-	p->link = (struct qlink){NULL, NULL};
 }
 
 /* Boot: the kernel process, owner slot 0. Called by sched_globals_init. */

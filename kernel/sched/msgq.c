@@ -73,6 +73,11 @@ static inline void msg_copy(const struct k_msgq *q, void *dst, const void *src)
 	K_ASSERT(q->copy_class == MSGQ_COPY_GENERAL ||
 		 (q->copy_class + 1u) * sizeof(msg_word_t) == q->msg_bytes);
 	K_ASSERT(q->copy_class <= MSGQ_COPY_GENERAL);
+	if (!SCHED_OBJ_FAST_PATHS) {
+		/* For size: every message the general way (one copy loop). */
+		copy_bytes(dst, src, q->msg_bytes);
+		return;
+	}
 	msg_uword_t *d = dst;
 	const msg_uword_t *s = src;
 	switch (q->copy_class) {
@@ -118,7 +123,8 @@ static int msgq_create_deferred(k_msgq_t **out, const char *name, size_t msg_byt
 		return -K_ENOMEM;
 	}
 	q->msg_bytes = msg_bytes;
-	q->copy_class = msgq_copy_class(msg_bytes);
+	/* A build for size copies every message the general way (msg_copy). */
+	q->copy_class = SCHED_OBJ_FAST_PATHS ? msgq_copy_class(msg_bytes) : MSGQ_COPY_GENERAL;
 	q->capacity = capacity;
 	q->ring = ring;
 	q->ring_end = ring + msg_bytes * capacity;
@@ -260,7 +266,7 @@ int k_msgq_put(k_msgq_t *q, const void *msg, uint64_t timeout_ns)
 	 * never the caller, and nothing may block. */
 	K_ASSERT_MSG(timeout_ns == K_NO_WAIT || sched_this_core()->isr_depth == 0,
 		     "k_msgq_put from isr must not wait");
-	if (q->receivers.count == 0u && q->count < q->capacity) {
+	if (SCHED_OBJ_FAST_PATHS && q->receivers.count == 0u && q->count < q->capacity) {
 		/* Nobody waits and there is room: into the ring. */
 		ring_push(q, msg);
 		sched_trace_detail("post", q->obj.id, 0u, NULL);
@@ -303,7 +309,7 @@ int k_msgq_get(k_msgq_t *q, void *buf, uint64_t timeout_ns)
 		return -K_EINVAL;
 	bsp_irq_state_t s = obj_lock_fast(&q->lock);
 	K_ASSERT_MSG(!sched_current()->is_idle, "k_msgq_get: not in a thread");
-	if (q->count > 0u && q->senders.count == 0u) {
+	if (SCHED_OBJ_FAST_PATHS && q->count > 0u && q->senders.count == 0u) {
 		/* A message and no sender waiting for its slot: out of the ring. */
 		ring_pop(q, buf);
 		sched_trace_detail("receive", q->obj.id, 0u, NULL);

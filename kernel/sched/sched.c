@@ -776,8 +776,9 @@ int k_boot(const struct k_boot_config *cfg)
 	if (!cfg || !cfg->main || cfg->main_priority > K_PRIO_MAX ||
 	    cfg->slice_ns > K_SLICE_MAX_NS)
 		return -K_EINVAL;
-	unsigned cores = cfg->cores ? cfg->cores : bsp_core_count();
-	if (cores == 0 || cores > bsp_core_count() || cores > BSP_CORES_MAX)
+	unsigned online = bsp_core_count();
+	unsigned cores = cfg->cores ? cfg->cores : online;
+	if (cores == 0 || cores > online || cores > BSP_CORES_MAX)
 		return -K_EINVAL;
 	K_ASSERT(bsp_core_id() == 0);
 	bsp_irq_state_t irq = bsp_irq_save();

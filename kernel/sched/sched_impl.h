@@ -686,12 +686,26 @@ static inline bool sched_slice_stamped(const struct sched_core *c)
 /* The switch's hot helpers (sched.c) are forced inline where the build
  * optimizes for speed (each a call of its own cost the cooperative case 12
  * instructions an iteration, measured); a build for size (-Os: the m4f
- * size images, like K_CONFIG_MEM_INLINE=0 there) leaves them to the
- * compiler, which keeps one copy. A compiler's macro, not a target's. */
+ * size images, like K_CONFIG_MEM_INLINE=0 there) keeps them out of line,
+ * one copy each (left to choose, the compiler still copied
+ * sched_switch_begin into both switches: 6 B more). A compiler's macro,
+ * not a target's. */
 #ifdef __OPTIMIZE_SIZE__
-#define SCHED_HOT_INLINE inline
+#define SCHED_HOT_INLINE __attribute__((noinline))
 #else
 #define SCHED_HOT_INLINE inline __attribute__((always_inline))
+#endif
+
+/* The message queue's fast paths (k_msgq_put into the ring, k_msgq_get out
+ * of it, the unrolled copy of a small message) are copies of what its
+ * general path also does, kept for speed; a build for size (-Os) lets the
+ * general path serve: the same answers, and on several cores the same locks
+ * in the same order (obj_lock_full takes nothing there). A compiler's macro,
+ * not a target's. */
+#ifdef __OPTIMIZE_SIZE__
+#define SCHED_OBJ_FAST_PATHS 0
+#else
+#define SCHED_OBJ_FAST_PATHS 1
 #endif
 
 /* The interrupt's preemption switched in the handler, on one core, where

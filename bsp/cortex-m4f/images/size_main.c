@@ -3,7 +3,9 @@
  * kernel and uses the scheduler (threads, join, sleep, yield), every sync
  * object and the memory manager (heap and an object cache) once each, so
  * the linker keeps what a small application of them needs and nothing more.
- * It runs too (ctest m4f-size-core-runs): "1 passed, 0 failed".
+ * It runs too (ctest m4f-size-core-runs): "1 passed, 0 failed", and checks
+ * what it does, as its kernel takes the -Os build's paths (a size build's
+ * general path where the shipped one has a fast one).
  */
 #include <k/mem.h>
 #include <k/sched.h>
@@ -33,6 +35,26 @@ static void size_worker(void *arg)
 		size_note(-K_EIO);
 }
 
+/* The queue's ring once round (it holds one message's start from the
+ * worker's) and its two refusals: every message back in order, whole.
+ * These are the -Os build's paths (SCHED_OBJ_FAST_PATHS 0, sched_impl.h). */
+static void size_ring_round(void)
+{
+	uint32_t msg;
+	for (uint32_t i = 0; i < 4u; i++) {
+		msg = 0x5a0000a5u + (i << 8);
+		size_note(k_msgq_put(size_q, &msg, K_NO_WAIT));
+	}
+	size_note(k_msgq_put(size_q, &msg, K_NO_WAIT) == -K_ETIMEDOUT ? 0 : -K_EIO);
+	for (uint32_t i = 0; i < 4u; i++) {
+		msg = 0;
+		size_note(k_msgq_get(size_q, &msg, K_NO_WAIT));
+		if (msg != 0x5a0000a5u + (i << 8))
+			size_note(-K_EIO);
+	}
+	size_note(k_msgq_get(size_q, &msg, K_NO_WAIT) == -K_ETIMEDOUT ? 0 : -K_EIO);
+}
+
 static void size_main(void *arg)
 {
 	(void)arg;
@@ -55,6 +77,7 @@ static void size_main(void *arg)
 	size_note(k_msgq_put(size_q, &msg, K_FOREVER));
 	size_note(k_sem_give(size_sem));
 	size_note(k_thread_join(t, K_FOREVER, NULL));
+	size_ring_round();
 	void *p = k_mem_alloc(100, K_MEM_OWNER_KERNEL);
 	k_cache_t *cache = k_cache_create("o", 32, 0);
 	void *o = cache ? k_cache_alloc(cache, K_MEM_OWNER_KERNEL) : NULL;

@@ -7,6 +7,7 @@
  * through BSP atomics (the simulator's scheduling points).
  */
 #include <bsp.h>
+#include <k/proc.h>
 #include <k/sched.h>
 #include <k/sync.h>
 #include <k/test.h>
@@ -348,6 +349,63 @@ K_TEST(yield_hands_over_a_whole_slice)
 	K_TEST_CHECK(bsp_atomic_load(&ys_done) == 1 && bsp_atomic_load(&ys_taker_ran) == 1);
 	K_TEST_CHECK(ys_yield_ns != 0 && ys_back_ns > ys_yield_ns);
 	K_TEST_CHECK(ys_back_ns - ys_yield_ns >= YS_WHOLE_NS);
+	unpin_self(old);
+}
+
+/* A kill reaches a thread that waits in its yield (ready, its context
+ * saved by the yield's own switch) when that yield returns: the thread
+ * takes no further step. The killer is the victim's one equal on core 0
+ * (the test thread, more urgent, waits in the join), so each time the
+ * killer runs the victim is in its yield: on one core that is the yield's
+ * rotation and its kill test after the switch (thread.c). Steps are read
+ * after the kill: a preemption between the kill and the read (the
+ * simulator's explorer) may run the victim, which must then exit, not
+ * step. */
+#define YK_ROUNDS_MAX 64u    /* yields before the victim must have stepped */
+#define YK_AFTER_ROUNDS 4u   /* yields after the kill: the victim runs again */
+#define YK_WAIT_NS 100000000u
+
+static bsp_atomic_t yk_steps;
+static k_proc_t *yk_victim_proc; /* written before the killer is created */
+
+static void yk_victim(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < SPIN_MAX; i++) {
+		bsp_atomic_store(&yk_steps, i + 1u);
+		k_thread_yield();
+	}
+}
+
+static void yk_killer(void *arg)
+{
+	bsp_atomic_t *steps_at_kill = arg;
+	for (unsigned i = 0; i < YK_ROUNDS_MAX && bsp_atomic_load(&yk_steps) < 3u; i++)
+		k_thread_yield();
+	K_TEST_CHECK(bsp_atomic_load(&yk_steps) >= 3u); /* it rotated with this thread */
+	K_TEST_CHECK(k_proc_kill(yk_victim_proc, 7) == 0);
+	bsp_atomic_store(steps_at_kill, bsp_atomic_load(&yk_steps));
+	for (unsigned i = 0; i < YK_AFTER_ROUNDS; i++)
+		k_thread_yield();
+}
+
+K_TEST(kill_reaches_a_thread_in_its_yield)
+{
+	unsigned old = pin_self(K_PRIO_MAX);
+	static bsp_atomic_t steps_at_kill;
+	bsp_atomic_store(&yk_steps, 0);
+	bsp_atomic_store(&steps_at_kill, 0);
+	struct k_thread_attr a = K_THREAD_ATTR_DEFAULT;
+	a.priority = 10;
+	a.affinity = K_CPUMASK_CORE(0);
+	a.name = "yield-victim";
+	K_TEST_CHECK(k_proc_create(&yk_victim_proc, "yield-victim", yk_victim, NULL, &a) == 0);
+	join(spawn(yk_killer, &steps_at_kill, 10, K_CPUMASK_CORE(0), "killer"));
+	int code = 0;
+	K_TEST_CHECK(k_proc_wait(yk_victim_proc, YK_WAIT_NS, &code) == 0);
+	K_TEST_CHECK(code == 7);
+	K_TEST_CHECK(bsp_atomic_load(&steps_at_kill) >= 3u);
+	K_TEST_CHECK(bsp_atomic_load(&yk_steps) == bsp_atomic_load(&steps_at_kill));
 	unpin_self(old);
 }
 

@@ -322,6 +322,26 @@ static void yield_rotate(struct sched_core *c, struct k_thread *t)
 	sched_switch_thread(c, next, bound);
 }
 
+/* sched_exit_if_killed for the thread that yielded, known not idle
+ * (asserted on entry): the same tests less the idle one. One core
+ * (folded): the kill word first, the rare case's test of the section
+ * after it (one test on the way back, not two); the simulator's
+ * weft-board loads it once more per yield made in a kill-deferred
+ * section. Several cores: sched_killed's order, the load a scheduling
+ * point their recorded schedules count, only outside such a section. */
+static inline void yield_exit_if_killed(struct k_thread *t)
+{
+	K_ASSERT(!t->is_idle && !bsp_irq_enabled());
+	K_ASSERT(t == sched_current());
+	if (BSP_CORES_MAX == 1u) {
+		if (__builtin_expect(bsp_atomic_load(&t->killed) != 0, 0) && t->kill_defer == 0)
+			thread_exit_now(0);
+		return;
+	}
+	if (t->kill_defer == 0 && bsp_atomic_load(&t->killed) != 0)
+		thread_exit_now(0);
+}
+
 void k_thread_yield(void)
 {
 	bsp_irq_state_t s = bsp_irq_save();
@@ -339,7 +359,7 @@ void k_thread_yield(void)
 		sched_trace("yield", t->id, c->id);
 		sched_switch(c);
 	}
-	sched_exit_if_killed(t);
+	yield_exit_if_killed(t);
 	bsp_irq_restore(s);
 }
 

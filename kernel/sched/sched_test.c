@@ -7,6 +7,7 @@
  * through BSP atomics (the simulator's scheduling points).
  */
 #include <bsp.h>
+#include <k/mem.h>
 #include <k/proc.h>
 #include <k/sched.h>
 #include <k/sync.h>
@@ -406,6 +407,64 @@ K_TEST(kill_reaches_a_thread_in_its_yield)
 	K_TEST_CHECK(code == 7);
 	K_TEST_CHECK(bsp_atomic_load(&steps_at_kill) >= 3u);
 	K_TEST_CHECK(bsp_atomic_load(&yk_steps) == bsp_atomic_load(&steps_at_kill));
+	unpin_self(old);
+}
+
+/* A thread that dies while its equal waits in its yield switches to that
+ * yield, which frees the dead one's stack before it returns (on one core
+ * with the handler's switch, the one-core yield's check after the switch;
+ * elsewhere sched_finish_switch): the yielder sees the memory back at
+ * once. Both on core 0, the test thread more urgent and waiting in the
+ * join; the dying thread is joinable, so only its stack is freed then. It
+ * dies only after the yielder has measured, and the yielder measures again
+ * once the live thread count says it died (its exit runs with interrupts
+ * off from that count to its last switch: nothing runs between on core
+ * 0, however the simulator's explorer preempts). */
+#define YZ_ROUNDS_MAX 64u /* yields before the other thread must have acted */
+
+static bsp_atomic_t yz_measured;
+static bsp_atomic_t yz_freed; /* 1: the stack was back at the yield's return */
+static struct k_mem_stats yz_stats; /* the yielder's alone: too big for a stack */
+
+static void yz_dies(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < YZ_ROUNDS_MAX && bsp_atomic_load(&yz_measured) == 0; i++)
+		k_thread_yield(); /* the yielder is in its yield from here on */
+	K_TEST_CHECK(bsp_atomic_load(&yz_measured) == 1);
+}
+
+static unsigned yz_threads_live(void)
+{
+	struct k_sched_stats st;
+	k_sched_stats(&st);
+	return st.threads_live;
+}
+
+static void yz_yielder(void *arg)
+{
+	(void)arg;
+	unsigned live = yz_threads_live();
+	k_mem_stats(&yz_stats);
+	size_t before = yz_stats.used_bytes;
+	bsp_atomic_store(&yz_measured, 1);
+	for (unsigned i = 0; i < YZ_ROUNDS_MAX && yz_threads_live() == live; i++)
+		k_thread_yield();
+	K_TEST_CHECK(yz_threads_live() + 1u == live);
+	k_mem_stats(&yz_stats);
+	bsp_atomic_store(&yz_freed, yz_stats.used_bytes + BSP_STACK_MIN_BYTES <= before);
+}
+
+K_TEST(dead_thread_stack_freed_by_the_yield_it_switches_to)
+{
+	unsigned old = pin_self(K_PRIO_MAX);
+	bsp_atomic_store(&yz_measured, 0);
+	bsp_atomic_store(&yz_freed, 0);
+	k_thread_t *y = spawn(yz_yielder, NULL, 10, K_CPUMASK_CORE(0), "yielder");
+	k_thread_t *d = spawn(yz_dies, NULL, 10, K_CPUMASK_CORE(0), "dies");
+	join(y);
+	join(d);
+	K_TEST_CHECK(bsp_atomic_load(&yz_freed) == 1);
 	unpin_self(old);
 }
 

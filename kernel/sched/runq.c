@@ -153,24 +153,28 @@ struct k_thread *runq_rotate(struct sched_core *c, struct k_thread *t, uint64_t 
 	K_ASSERT_MSG(t->state == TS_READY && t->on_core == SCHED_CORE_NONE,
 		     "runq_rotate: thread not ready or still running");
 	K_ASSERT(runq_top_prio(rq) == t->prio + 1u);
-	struct qlink *h = rq_level_first(rq, t->prio), *tl = &t->rq_link;
+	struct qlink **first = &rq->first[t->prio];
+	struct qlink *h = *first, *tl = &t->rq_link;
 	struct k_thread *next = ql_entry(h, struct k_thread, rq_link);
 	K_ASSERT(next->state == TS_READY && next->prio == t->prio);
 	K_ASSERT(!ql_linked(tl));
 	/* t takes next's place in the ring, and the level's first moves one
-	 * on: the ring read from there ends with t, as tail insertion would. */
-	if (h->next == h) {
-		tl->next = tl;
-		tl->prev = tl;
+	 * on: the ring read from there ends with t, as tail insertion would.
+	 * h's neighbours read once, before any store (the stores could
+	 * alias them, so the compiler would read them again). */
+	struct qlink *after = h->next, *before = h->prev;
+	if (after == h) {
+		after = tl;
+		before = tl;
 	} else {
-		tl->next = h->next;
-		tl->prev = h->prev;
-		h->next->prev = tl;
-		h->prev->next = tl;
+		after->prev = tl;
+		before->next = tl;
 	}
+	tl->next = after;
+	tl->prev = before;
 	h->next = NULL;
 	h->prev = NULL;
-	rq->first[t->prio] = tl->next;
+	*first = after;
 	if (K_CONFIG_SCHED_WAIT_STATS)
 		t->ready_since_ns = now_ns;
 	runq_note_wait(c, next, now_ns);

@@ -677,6 +677,16 @@ static inline struct sched_core *sched_core_at(unsigned core)
 #define SCHED_SLICE_STAMP (BSP_CORES_MAX == 1u)
 #define SCHED_NO_STAMP UINT64_MAX /* slice_stamp_switch: no stamped slice */
 
+/* c's running thread has no slice end (BSP_TIMER_NONE, UINT64_MAX). A
+ * slice end is a clock reading plus a slice, far below 2^64 - 2^32 ns
+ * (584 years), so the high word alone tells it: one load, not two. */
+static inline bool sched_slice_none(const struct sched_core *c)
+{
+	bool none = (uint32_t)(c->slice_end_ns >> 32) == UINT32_MAX;
+	K_ASSERT(none == (c->slice_end_ns == BSP_TIMER_NONE));
+	return none;
+}
+
 /* Whether c's running thread has a stamped slice (see above). */
 static inline bool sched_slice_stamped(const struct sched_core *c)
 {
@@ -689,9 +699,10 @@ static inline bool sched_slice_stamped(const struct sched_core *c)
  * size images, like K_CONFIG_MEM_INLINE=0 there) keeps them out of line,
  * one copy each (left to choose, the compiler still copied
  * sched_switch_begin into both switches: 6 B more). A compiler's macro,
- * not a target's. */
+ * not a target's. `unused`: a header's helper (sched_switch_yield) is not
+ * used by every file that includes it. */
 #ifdef __OPTIMIZE_SIZE__
-#define SCHED_HOT_INLINE __attribute__((noinline))
+#define SCHED_HOT_INLINE __attribute__((noinline, unused))
 #else
 #define SCHED_HOT_INLINE inline __attribute__((always_inline))
 #endif
@@ -719,6 +730,58 @@ static inline bool sched_slice_stamped(const struct sched_core *c)
  * finished before it (the protocol at the top). The simulator's builds
  * and wasm keep 0: their order of scheduling points is unchanged. */
 #define SCHED_IRQ_SWITCH (BSP_CORES_MAX == 1u && BSP_IRQ_TAIL_SWITCH)
+
+/* The one-core yield keeps the running slice end (BSP_CORES_MAX 1 with
+ * the lazy timer, folded): the thread a yield rotates in gets the stamped
+ * slice (SCHED_SLICE_STAMP) whose lower bound is the yielder's end, the
+ * value c->slice_end_ns already holds, and the armed timer is no later
+ * than that end already (SCHED_TIMER_SLICE_ONLY: every switch to a thread
+ * and every tick leave it so while a thread runs; timerq_insert only moves
+ * it earlier). So the yield's switch stores no slice end and tests no
+ * timer (sched_switch_yield). */
+#define SCHED_YIELD_KEEPS_SLICE (SCHED_SLICE_STAMP && SCHED_TIMER_SLICE_ONLY)
+
+/* SCHED_YIELD_KEEPS_SLICE: the yield's switch, inlined in k_thread_yield
+ * (thread.c) so the whole one-core yield is one frame: no call to the
+ * rotation or to the switch, and the stamp's switch count is the new
+ * switch counter itself (one 64-bit add for both). prev, the running
+ * thread, stopped alive and READY, rotated behind next at its level; next
+ * runs with the kept slice end as the lower bound of its stamped slice.
+ * The same effects, counts and scheduling points (weft-board: the lock,
+ * the switch, sched_finish_switch after it) as sched_switch_thread given
+ * that bound. With SCHED_IRQ_SWITCH the switch is finished before it, so
+ * after it only a stack left by a thread that died and switched here is
+ * looked at (sched_finish_switch when there is one). Returns when prev
+ * runs again. */
+static SCHED_HOT_INLINE void sched_switch_yield(struct sched_core *c, struct k_thread *prev,
+						struct k_thread *next)
+{
+	K_ASSERT(SCHED_YIELD_KEEPS_SLICE && c->id == 0u);
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	K_ASSERT(prev == c->current && prev != next && !next->is_idle);
+	K_ASSERT(prev->state == TS_READY && prev->on_core == SCHED_CORE_NONE);
+	K_ASSERT(!ql_linked(&next->rq_link) && sched_thread_cpu(next) == c->id);
+	K_ASSERT(c->slice_end_ns != BSP_TIMER_NONE);
+	K_ASSERT_MSG(c->timer_armed_ns <= c->slice_end_ns, "yield: timer armed after the slice end");
+	c->slice_stamp = bsp_clock_stamp();
+	uint64_t switches = c->stats.switches + 1u;
+	c->stats.switches = switches;
+	c->slice_stamp_switch = switches; /* the stamp is this switch's */
+	next->state = TS_RUNNING;
+	next->on_core = 0u; /* c->id: the one core */
+	c->current = next;
+	sched_trace("switch", prev->id, next->id);
+	if (!SCHED_IRQ_SWITCH) {
+		bsp_context_switch(&prev->ctx, next->ctx);
+		sched_finish_switch(); /* releases the rq.lock */
+		return;
+	}
+	bsp_spin_unlock(&c->rq.lock);
+	bsp_context_switch(&prev->ctx, next->ctx);
+	if (__builtin_expect(c->zombie != NULL, 0))
+		sched_finish_switch();
+	K_ASSERT(c->zombie == NULL && c->current == prev);
+}
 
 /* "The caller did not read the clock": sched_slice_end reads it if the
  * thread switched to gets a slice. Only where slices are on demand. */

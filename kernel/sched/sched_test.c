@@ -7,6 +7,8 @@
  * through BSP atomics (the simulator's scheduling points).
  */
 #include <bsp.h>
+#include <k/mem.h>
+#include <k/proc.h>
 #include <k/sched.h>
 #include <k/sync.h>
 #include <k/test.h>
@@ -348,6 +350,121 @@ K_TEST(yield_hands_over_a_whole_slice)
 	K_TEST_CHECK(bsp_atomic_load(&ys_done) == 1 && bsp_atomic_load(&ys_taker_ran) == 1);
 	K_TEST_CHECK(ys_yield_ns != 0 && ys_back_ns > ys_yield_ns);
 	K_TEST_CHECK(ys_back_ns - ys_yield_ns >= YS_WHOLE_NS);
+	unpin_self(old);
+}
+
+/* A kill reaches a thread that waits in its yield (ready, its context
+ * saved by the yield's own switch) when that yield returns: the thread
+ * takes no further step. The killer is the victim's one equal on core 0
+ * (the test thread, more urgent, waits in the join), so each time the
+ * killer runs the victim is in its yield: on one core that is the yield's
+ * rotation and its kill test after the switch (thread.c). Steps are read
+ * after the kill: a preemption between the kill and the read (the
+ * simulator's explorer) may run the victim, which must then exit, not
+ * step. */
+#define YK_ROUNDS_MAX 64u    /* yields before the victim must have stepped */
+#define YK_AFTER_ROUNDS 4u   /* yields after the kill: the victim runs again */
+#define YK_WAIT_NS 100000000u
+
+static bsp_atomic_t yk_steps;
+static k_proc_t *yk_victim_proc; /* written before the killer is created */
+
+static void yk_victim(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < SPIN_MAX; i++) {
+		bsp_atomic_store(&yk_steps, i + 1u);
+		k_thread_yield();
+	}
+}
+
+static void yk_killer(void *arg)
+{
+	bsp_atomic_t *steps_at_kill = arg;
+	for (unsigned i = 0; i < YK_ROUNDS_MAX && bsp_atomic_load(&yk_steps) < 3u; i++)
+		k_thread_yield();
+	K_TEST_CHECK(bsp_atomic_load(&yk_steps) >= 3u); /* it rotated with this thread */
+	K_TEST_CHECK(k_proc_kill(yk_victim_proc, 7) == 0);
+	bsp_atomic_store(steps_at_kill, bsp_atomic_load(&yk_steps));
+	for (unsigned i = 0; i < YK_AFTER_ROUNDS; i++)
+		k_thread_yield();
+}
+
+K_TEST(kill_reaches_a_thread_in_its_yield)
+{
+	unsigned old = pin_self(K_PRIO_MAX);
+	static bsp_atomic_t steps_at_kill;
+	bsp_atomic_store(&yk_steps, 0);
+	bsp_atomic_store(&steps_at_kill, 0);
+	struct k_thread_attr a = K_THREAD_ATTR_DEFAULT;
+	a.priority = 10;
+	a.affinity = K_CPUMASK_CORE(0);
+	a.name = "yield-victim";
+	K_TEST_CHECK(k_proc_create(&yk_victim_proc, "yield-victim", yk_victim, NULL, &a) == 0);
+	join(spawn(yk_killer, &steps_at_kill, 10, K_CPUMASK_CORE(0), "killer"));
+	int code = 0;
+	K_TEST_CHECK(k_proc_wait(yk_victim_proc, YK_WAIT_NS, &code) == 0);
+	K_TEST_CHECK(code == 7);
+	K_TEST_CHECK(bsp_atomic_load(&steps_at_kill) >= 3u);
+	K_TEST_CHECK(bsp_atomic_load(&yk_steps) == bsp_atomic_load(&steps_at_kill));
+	unpin_self(old);
+}
+
+/* A thread that dies while its equal waits in its yield switches to that
+ * yield, which frees the dead one's stack before it returns (on one core
+ * with the handler's switch, the one-core yield's check after the switch;
+ * elsewhere sched_finish_switch): the yielder sees the memory back at
+ * once. Both on core 0, the test thread more urgent and waiting in the
+ * join; the dying thread is joinable, so only its stack is freed then. It
+ * dies only after the yielder has measured, and the yielder measures again
+ * once the live thread count says it died (its exit runs with interrupts
+ * off from that count to its last switch: nothing runs between on core
+ * 0, however the simulator's explorer preempts). */
+#define YZ_ROUNDS_MAX 64u /* yields before the other thread must have acted */
+
+static bsp_atomic_t yz_measured;
+static bsp_atomic_t yz_freed; /* 1: the stack was back at the yield's return */
+static struct k_mem_stats yz_stats; /* the yielder's alone: too big for a stack */
+
+static void yz_dies(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < YZ_ROUNDS_MAX && bsp_atomic_load(&yz_measured) == 0; i++)
+		k_thread_yield(); /* the yielder is in its yield from here on */
+	K_TEST_CHECK(bsp_atomic_load(&yz_measured) == 1);
+}
+
+static unsigned yz_threads_live(void)
+{
+	struct k_sched_stats st;
+	k_sched_stats(&st);
+	return st.threads_live;
+}
+
+static void yz_yielder(void *arg)
+{
+	(void)arg;
+	unsigned live = yz_threads_live();
+	k_mem_stats(&yz_stats);
+	size_t before = yz_stats.used_bytes;
+	bsp_atomic_store(&yz_measured, 1);
+	for (unsigned i = 0; i < YZ_ROUNDS_MAX && yz_threads_live() == live; i++)
+		k_thread_yield();
+	K_TEST_CHECK(yz_threads_live() + 1u == live);
+	k_mem_stats(&yz_stats);
+	bsp_atomic_store(&yz_freed, yz_stats.used_bytes + BSP_STACK_MIN_BYTES <= before);
+}
+
+K_TEST(dead_thread_stack_freed_by_the_yield_it_switches_to)
+{
+	unsigned old = pin_self(K_PRIO_MAX);
+	bsp_atomic_store(&yz_measured, 0);
+	bsp_atomic_store(&yz_freed, 0);
+	k_thread_t *y = spawn(yz_yielder, NULL, 10, K_CPUMASK_CORE(0), "yielder");
+	k_thread_t *d = spawn(yz_dies, NULL, 10, K_CPUMASK_CORE(0), "dies");
+	join(y);
+	join(d);
+	K_TEST_CHECK(bsp_atomic_load(&yz_freed) == 1);
 	unpin_self(old);
 }
 

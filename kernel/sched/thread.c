@@ -290,16 +290,24 @@ static bool yield_rotates(const struct sched_core *c, const struct k_thread *t)
 		return false;
 	K_ASSERT_MSG(runq_top_prio(&c->rq) <= t->prio + 1u,
 		     "yield: a more urgent thread is ready on one core");
+	/* SCHED_YIELD_KEEPS_SLICE: t's slice end is kept for next, so t
+	 * must have one (not expected otherwise: a thread made ready at t's
+	 * level starts t's slice, sched_slice_demand); the general road
+	 * times next's slice from the clock. */
+	if (SCHED_YIELD_KEEPS_SLICE && sched_slice_none(c))
+		return false;
 	return !t->suspended && !rq_level_empty(&c->rq, t->prio);
 }
 
 /* The one-core yield: t takes the tail of its level and that level's head
  * runs, without the run queue's enqueue and pick (runq_rotate), through
- * the one-core switch (sched_switch_thread: t stopped alive, next another
- * thread). One core holds every mask (thread.c cuts masks to the online
- * cores), so the thread switched to is allowed here. Returns once t runs
+ * the one-core switch: t stopped alive, next another thread. One core
+ * holds every mask (thread.c cuts masks to the online cores), so the
+ * thread switched to is allowed here. Inlined in k_thread_yield
+ * (SCHED_HOT_INLINE), and with SCHED_YIELD_KEEPS_SLICE the switch too
+ * (sched_switch_yield): the whole yield is one frame. Returns once t runs
  * again. */
-static void yield_rotate(struct sched_core *c, struct k_thread *t)
+static SCHED_HOT_INLINE void yield_rotate(struct sched_core *c, struct k_thread *t)
 {
 	K_ASSERT(BSP_CORES_MAX == 1u);
 	K_ASSERT(t->affinity & core_bit(c->id));
@@ -312,6 +320,10 @@ static void yield_rotate(struct sched_core *c, struct k_thread *t)
 	/* next's level holds t now: round-robin needs a slice, whole from
 	 * here. Its start is stamped; t's slice end, no later than next's,
 	 * stays as the lower bound the tick resolves (SCHED_SLICE_STAMP). */
+	if (SCHED_YIELD_KEEPS_SLICE) {
+		sched_switch_yield(c, t, next); /* the bound kept, the stamp taken */
+		return;
+	}
 	uint64_t bound = c->slice_end_ns;
 	if (bound == BSP_TIMER_NONE) { /* t had no slice (not expected): time it */
 		sched_switch_thread(c, next, bsp_clock_ns() + g_sched.slice_ns);
@@ -320,6 +332,26 @@ static void yield_rotate(struct sched_core *c, struct k_thread *t)
 	c->slice_stamp = bsp_clock_stamp();
 	c->slice_stamp_switch = c->stats.switches + 1u; /* the switch below */
 	sched_switch_thread(c, next, bound);
+}
+
+/* sched_exit_if_killed for the thread that yielded, known not idle
+ * (asserted on entry): the same tests less the idle one. One core
+ * (folded): the kill word first, the rare case's test of the section
+ * after it (one test on the way back, not two); the simulator's
+ * weft-board loads it once more per yield made in a kill-deferred
+ * section. Several cores: sched_killed's order, the load a scheduling
+ * point their recorded schedules count, only outside such a section. */
+static inline void yield_exit_if_killed(struct k_thread *t)
+{
+	K_ASSERT(!t->is_idle && !bsp_irq_enabled());
+	K_ASSERT(t == sched_current());
+	if (BSP_CORES_MAX == 1u) {
+		if (__builtin_expect(bsp_atomic_load(&t->killed) != 0, 0) && t->kill_defer == 0)
+			thread_exit_now(0);
+		return;
+	}
+	if (t->kill_defer == 0 && bsp_atomic_load(&t->killed) != 0)
+		thread_exit_now(0);
 }
 
 void k_thread_yield(void)
@@ -339,7 +371,7 @@ void k_thread_yield(void)
 		sched_trace("yield", t->id, c->id);
 		sched_switch(c);
 	}
-	sched_exit_if_killed(t);
+	yield_exit_if_killed(t);
 	bsp_irq_restore(s);
 }
 

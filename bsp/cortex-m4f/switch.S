@@ -65,11 +65,11 @@ m4f_switch:
 /* The rest of an interrupted context's restore, reached by `bx lr` from
  * m4f_switch or m4f_irq_switch_tail with r1 = PSP at its saved EXC_RETURN
  * (they set PSP to r1; it moves past what is loaded here). Interrupts on:
- * BASEPRI 0, and the NVIC write that makes QEMU look at pending interrupts
- * again (docs/m4f.md, "QEMU 7.2 and BASEPRI"). Its address has bit 4 set
+ * BASEPRI 0; an interrupt pended meanwhile is taken at the exception
+ * return (`bx lr`) at the latest, so no NVIC write is needed (the unmask
+ * has none either: docs/m4f.md, "QEMU 7.2 and BASEPRI"). Its address has bit 4 set
  * (16 bytes past a 32-byte boundary; bsp_m4f.c checks it at boot in the
  * test images). */
-	.equ NVIC_ISER0, 0xE000E100
 	.section .text.m4f_irq_resume, "ax", %progbits
 	.balign 32
 	.space 16
@@ -84,7 +84,5 @@ m4f_irq_resume:
 	msr	psp, r1
 	mov	r2, #0
 	msr	basepri, r2
-	ldr	r3, =NVIC_ISER0
-	str	r2, [r3]		@ writes 0: enables nothing
 	bx	lr
 	.size m4f_irq_resume, . - m4f_irq_resume

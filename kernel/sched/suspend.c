@@ -102,7 +102,9 @@ static void resume_switch(struct sched_core *c, struct k_thread *t)
 	c->stats.wakeups++;
 	self->on_core = SCHED_CORE_NONE;
 	sched_requeue(c, self, false);
-	if (!(self->affinity & core_bit(c->id)))
+	/* One core (folded): every mask holds core 0 (sched_fix_affinity_asked). */
+	K_ASSERT(BSP_CORES_MAX > 1u || (self->affinity & core_bit(c->id)));
+	if (BSP_CORES_MAX > 1u && !(self->affinity & core_bit(c->id)))
 		c->fix_affinity = true;
 	c->stats.preemptions++;
 	if (runq_top_prio(&c->rq) <= t->prio) { /* every ready one less urgent */
@@ -147,8 +149,9 @@ int k_thread_resume(k_thread_t *t)
 	t->suspended = false;
 	sched_trace("resume", t->id, home);
 	struct k_thread *cur = h->current;
+	/* One core (folded): every mask holds core 0, so no affinity test. */
 	if (home == bsp_core_id() && h->isr_depth == 0 && !cur->is_idle && t->prio > cur->prio &&
-	    (t->affinity & core_bit(home)))
+	    (BSP_CORES_MAX == 1u || (t->affinity & core_bit(home))))
 		resume_switch(h, t); /* releases the lock, back when we run again */
 	else
 		sched_wake_from(t, home);

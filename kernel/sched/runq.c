@@ -109,7 +109,7 @@ unsigned runq_top_prio(const struct runq *rq)
 }
 
 /* The ready-wait accounting of t, leaving the run queue at now_ns. */
-static void runq_note_wait(struct sched_core *c, const struct k_thread *t, uint64_t now_ns)
+void runq_note_wait(struct sched_core *c, const struct k_thread *t, uint64_t now_ns)
 {
 	if (!K_CONFIG_SCHED_WAIT_STATS)
 		return;

@@ -457,6 +457,10 @@ static unsigned sched_tick(struct sched_core *c, bool timers)
 {
 	bool resched = false;
 	bsp_spin_lock(&c->rq.lock);
+	/* The tick judges the lists: a thread a handler handed over in this
+	 * interrupt joins them first (SCHED_IRQ_HANDOFF, folded). */
+	if (SCHED_IRQ_HANDOFF)
+		sched_handoff_flush(c);
 	struct k_thread *cur = c->current;
 	uint64_t now = 0;
 	if (timers) {
@@ -526,7 +530,13 @@ static bool sched_irq_switch(struct sched_core *c)
 	c->stats.preemptions++;
 	sched_trace("preempt", prev->id, c->id);
 	uint64_t now = sched_switch_clock();
-	struct k_thread *next = runq_pick(c, now);
+	/* A thread handed over by the handler's wake-up is the one the pick
+	 * would take (more urgent than every queued one, prev included). */
+	struct k_thread *next = sched_handoff_take(c);
+	if (next != NULL)
+		runq_note_wait(c, next, now);
+	else
+		next = runq_pick(c, now);
 	K_ASSERT(next == NULL || (next->affinity & core_bit(c->id)));
 	next = next ? next : &c->idle;
 	if (!sched_switch_begin(c, prev, next, sched_slice_end(c, next, now)))
@@ -552,11 +562,15 @@ static bool sched_irq_lines_one_core(struct sched_core *c, unsigned irq_mask)
 	irq_lines_dispatch(irq_mask); /* the mask is lines alone, and not 0 */
 	K_ASSERT(c == sched_this_core());
 	c->isr_depth = 0;
-	if (!c->isr_wake_urgent)
+	if (!c->isr_wake_urgent) {
+		K_ASSERT(!SCHED_IRQ_HANDOFF || c->handoff == NULL); /* a hand-over sets the note */
 		return false;
+	}
 	c->isr_wake_urgent = false;
-	if (c->current->is_idle)
+	if (c->current->is_idle) {
+		K_ASSERT(!SCHED_IRQ_HANDOFF || c->handoff == NULL); /* none from idle */
 		return false; /* the idle loop looks at its run queue itself */
+	}
 	K_ASSERT(!c->irq_resched && !c->irq_fix);
 	if (SCHED_IRQ_SWITCH)
 		return sched_irq_switch(c); /* the BSP switches (bsp_irq_switch) */

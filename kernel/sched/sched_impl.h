@@ -418,8 +418,27 @@ struct sched_core {
 	bool fix_affinity;           /* a thread here may not be allowed here */
 	/* Atomic hints, read by other cores without the lock. A one-core
 	 * build (BSP_CORES_MAX 1) has no reader and never writes them: both
-	 * stay 0 there. */
-	bsp_atomic_t cur_prio;       /* running thread's prio + 1; 0 when idle */
+	 * stay 0 there. cur_prio shares its word with `handoff`, which only
+	 * a one-core build uses (no static RAM for it on the board). */
+	union {
+		bsp_atomic_t cur_prio; /* running thread's prio + 1; 0 when idle */
+		/* rq.lock. The direct hand-over (SCHED_IRQ_HANDOFF, one core
+		 * only: never read or written elsewhere): a thread the kernel's
+		 * interrupt handler made ready that runs when the handler
+		 * ends, kept out of the lists so the preemption at its end
+		 * takes it instead of picking (wake_hand_over,
+		 * sched_irq_switch). Invariant: set only inside sched_irq,
+		 * between a handler's wake-up and the preemption or the tick
+		 * that takes it (sched_handoff_take, sched_handoff_flush), so
+		 * nothing in thread context ever finds it set (k_sched_check
+		 * fails if it does). While set, the thread is READY, in no
+		 * list and not counted in rq.count, strictly more urgent than
+		 * the interrupted thread (not idle), at least as urgent as
+		 * every thread in the lists and made ready before those of
+		 * its own level (so it runs first), and isr_wake_urgent is
+		 * set. */
+		struct k_thread *handoff;
+	};
 	bsp_atomic_t nr_ready;       /* rq.count */
 	struct runq rq;
 	/* rq.lock */
@@ -475,6 +494,8 @@ void runq_remove(struct sched_core *c, struct k_thread *t);
 struct k_thread *runq_pick(struct sched_core *c, uint64_t now_ns);
 struct k_thread *runq_rotate(struct sched_core *c, struct k_thread *t, uint64_t now_ns); /* one core */
 unsigned runq_top_prio(const struct runq *rq); /* 0 if empty; else prio+1 */
+/* The ready-wait accounting of t leaving the ready state at now_ns. */
+void runq_note_wait(struct sched_core *c, const struct k_thread *t, uint64_t now_ns);
 void timerq_insert(struct sched_core *c, struct k_thread *t, uint64_t deadline_ns);
 void timerq_remove(struct sched_core *c, struct k_thread *t);
 
@@ -536,6 +557,10 @@ void sched_lock_all(bsp_irq_state_t *irq);
 void sched_unlock_all(bsp_irq_state_t irq);
 int sched_check_held(char *msg, size_t cap);
 bool sched_wake(struct k_thread *t);               /* blocked/sleeping -> ready (or suspended) */
+/* SCHED_IRQ_HANDOFF, c->rq.lock held: a handed-over thread goes to the
+ * lists, at the head of its level (it was made ready before anything
+ * queued there since); nothing when the slot is empty. */
+void sched_handoff_flush(struct sched_core *c);
 void sched_wake_from(struct k_thread *t, unsigned src); /* home lock held -> ready; unlocks */
 void sched_place_new(struct k_thread *t);          /* choose a new thread's home */
 void sched_make_ready(struct k_thread *t);         /* new thread -> ready */
@@ -781,6 +806,33 @@ static SCHED_HOT_INLINE void sched_switch_yield(struct sched_core *c, struct k_t
 	if (__builtin_expect(c->zombie != NULL, 0))
 		sched_finish_switch();
 	K_ASSERT(c->zombie == NULL && c->current == prev);
+}
+
+/* The direct hand-over, where the interrupt's preemption is switched in
+ * the handler (SCHED_IRQ_SWITCH, folded): a thread a handler wakes or
+ * resumes that is more urgent than the interrupted thread and than every
+ * ready thread goes to sched_core.handoff instead of the run queue, and
+ * the preemption at the handler's end runs it without a pick (the thread
+ * the pick would have taken). Its ready wait is accounted as the queue's
+ * (K_CONFIG_SCHED_WAIT_STATS: from the wake-up to the switch). A build
+ * for size (-Os, SCHED_OBJ_FAST_PATHS 0) leaves it out: the run queue
+ * serves, with the same order (handoff_test.c holds both builds to it). */
+#define SCHED_IRQ_HANDOFF (SCHED_IRQ_SWITCH && SCHED_OBJ_FAST_PATHS)
+
+/* The handed-over thread, taken out of the slot; NULL when there is none
+ * (always, where SCHED_IRQ_HANDOFF is 0: folded). c->rq.lock held. */
+static inline struct k_thread *sched_handoff_take(struct sched_core *c)
+{
+	if (!SCHED_IRQ_HANDOFF)
+		return NULL;
+	K_ASSERT(bsp_spin_held(&c->rq.lock));
+	struct k_thread *t = c->handoff;
+	if (t != NULL) {
+		K_ASSERT(t->state == TS_READY && !ql_linked(&t->rq_link));
+		K_ASSERT(runq_top_prio(&c->rq) <= t->prio + 1u); /* equals queued after it */
+		c->handoff = NULL;
+	}
+	return t;
 }
 
 /* "The caller did not read the clock": sched_slice_end reads it if the

@@ -111,6 +111,48 @@ static unsigned wake_target(const struct k_thread *t, unsigned src)
 	return home_ok ? src : lowest_allowed(allowed);
 }
 
+void sched_handoff_flush(struct sched_core *c)
+{
+	K_ASSERT(SCHED_IRQ_HANDOFF && bsp_spin_held(&c->rq.lock));
+	struct k_thread *t = sched_handoff_take(c);
+	if (t == NULL)
+		return;
+	uint64_t since = t->ready_since_ns; /* ready since the hand-over */
+	runq_enqueue(c, t, true);
+	if (K_CONFIG_SCHED_WAIT_STATS)
+		t->ready_since_ns = since;
+	K_ASSERT(c->handoff == NULL);
+}
+
+/* SCHED_IRQ_HANDOFF: t, just made READY on the one core d (its lock
+ * held), in no list. When the kernel's interrupt handler is running and t
+ * is more urgent than the interrupted thread, than every thread in the
+ * lists and than a thread already handed over, t is handed over (true):
+ * the preemption at the handler's end runs it, as its pick would have. A
+ * thread handed over before it goes to the lists, at the head of its
+ * level (made ready first, it stays ahead of its equals). Otherwise false:
+ * the caller queues t. */
+static bool wake_hand_over(struct sched_core *d, struct k_thread *t)
+{
+	K_ASSERT(SCHED_IRQ_HANDOFF && bsp_spin_held(&d->rq.lock));
+	K_ASSERT(t->state == TS_READY && !ql_linked(&t->rq_link));
+	const struct k_thread *cur = d->current;
+	if (d->isr_depth == 0u || cur->is_idle || t->prio <= cur->prio ||
+	    runq_top_prio(&d->rq) > t->prio)
+		return false;
+	struct k_thread *old = d->handoff;
+	if (old != NULL) {
+		K_ASSERT(old != t);
+		if (t->prio <= old->prio)
+			return false; /* after old, FIFO among equals */
+		sched_handoff_flush(d);
+	}
+	d->handoff = t;
+	if (K_CONFIG_SCHED_WAIT_STATS)
+		t->ready_since_ns = bsp_clock_ns();
+	return true;
+}
+
 /* Both locks held (src == dst possible); t blocked, sleeping or suspended
  * at home src, with no suspension pending. */
 static void wake_locked(struct k_thread *t, unsigned src, unsigned dst)
@@ -127,14 +169,19 @@ static void wake_locked(struct k_thread *t, unsigned src, unsigned dst)
 		sched_trace("migrate", t->id, dst);
 	}
 	t->state = TS_READY;
-	runq_enqueue(d, t, false);
+	bool handed = SCHED_IRQ_HANDOFF && wake_hand_over(d, t);
+	if (!handed)
+		runq_enqueue(d, t, false);
 	/* One core (folded): every mask holds core 0 (sched_fix_affinity_asked). */
 	K_ASSERT(BSP_CORES_MAX > 1u || (t->affinity & core_bit(dst)));
 	if (BSP_CORES_MAX > 1u && !(t->affinity & core_bit(dst)))
 		d->fix_affinity = true;
 	d->stats.wakeups++;
 	sched_trace("wake", t->id, dst);
-	preempt_check(d, t);
+	if (handed) /* preempt_check's verdict, known: urgent, from isr */
+		d->isr_wake_urgent = true;
+	else
+		preempt_check(d, t);
 }
 
 /* The planted double-enqueue: the state is judged before the lock is taken

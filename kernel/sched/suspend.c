@@ -21,6 +21,22 @@
  */
 #include "sched_impl.h"
 
+/* sched_killed for a thread known not to be idle (k_thread_suspend
+ * refuses idle threads): the same atomic load, without the idle test. */
+static bool suspend_killed(struct k_thread *t)
+{
+	K_ASSERT(!t->is_idle);
+	return bsp_atomic_load(&t->killed) != 0;
+}
+
+/* sched_exit_if_killed for the same thread. */
+static void suspend_exit_if_killed(struct k_thread *t)
+{
+	K_ASSERT(!bsp_irq_enabled() && t == sched_current());
+	if (t->kill_defer == 0 && suspend_killed(t))
+		thread_exit_now(0);
+}
+
 /* The caller suspends itself. Interrupts off (s: the state to restore). */
 static int suspend_self(struct sched_core *c, struct k_thread *t, bsp_irq_state_t s)
 {
@@ -29,7 +45,7 @@ static int suspend_self(struct sched_core *c, struct k_thread *t, bsp_irq_state_
 	int rc = 0;
 	if (t->suspended) {
 		rc = -K_EBUSY; /* asked by another core; its IPI is on the way */
-	} else if (sched_killed(t)) {
+	} else if (suspend_killed(t)) {
 		rc = -K_ESRCH;
 	} else {
 		t->suspended = true;
@@ -38,12 +54,12 @@ static int suspend_self(struct sched_core *c, struct k_thread *t, bsp_irq_state_
 		sched_trace("suspend", t->id, c->id);
 		sched_switch(c); /* back here once resumed (or killed) */
 		K_ASSERT(t->state == TS_RUNNING && !t->suspended);
-		sched_exit_if_killed(t);
+		suspend_exit_if_killed(t);
 		bsp_irq_restore(s);
 		return 0;
 	}
 	bsp_spin_unlock(&c->rq.lock);
-	sched_exit_if_killed(t);
+	suspend_exit_if_killed(t);
 	bsp_irq_restore(s);
 	return rc;
 }
@@ -102,7 +118,9 @@ static void resume_switch(struct sched_core *c, struct k_thread *t)
 	c->stats.wakeups++;
 	self->on_core = SCHED_CORE_NONE;
 	sched_requeue(c, self, false);
-	if (!(self->affinity & core_bit(c->id)))
+	/* One core (folded): every mask holds core 0 (sched_fix_affinity_asked). */
+	K_ASSERT(BSP_CORES_MAX > 1u || (self->affinity & core_bit(c->id)));
+	if (BSP_CORES_MAX > 1u && !(self->affinity & core_bit(c->id)))
 		c->fix_affinity = true;
 	c->stats.preemptions++;
 	if (runq_top_prio(&c->rq) <= t->prio) { /* every ready one less urgent */
@@ -147,8 +165,9 @@ int k_thread_resume(k_thread_t *t)
 	t->suspended = false;
 	sched_trace("resume", t->id, home);
 	struct k_thread *cur = h->current;
+	/* One core (folded): every mask holds core 0, so no affinity test. */
 	if (home == bsp_core_id() && h->isr_depth == 0 && !cur->is_idle && t->prio > cur->prio &&
-	    (t->affinity & core_bit(home)))
+	    (BSP_CORES_MAX == 1u || (t->affinity & core_bit(home))))
 		resume_switch(h, t); /* releases the lock, back when we run again */
 	else
 		sched_wake_from(t, home);

@@ -59,7 +59,10 @@
 			bsp_panic(K_ASSERT_FILE, __LINE__, (msg));                 \
 	} while (0)
 
-#define K_PANIC(msg) bsp_panic(K_ASSERT_FILE, __LINE__, K_ASSERT_TEXT ? (msg) : "panic")
+/* The one word a panic says when K_ASSERT_TEXT is 0 (K_PANIC and the
+ * memory manager's checks share it, so the image stores it once). */
+#define K_PANIC_WORD "panic"
+#define K_PANIC(msg) bsp_panic(K_ASSERT_FILE, __LINE__, K_ASSERT_TEXT ? (msg) : K_PANIC_WORD)
 
 /* Compile-time relation between constants. */
 #define K_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)

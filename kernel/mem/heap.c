@@ -959,7 +959,7 @@ static HEAP_OUTLINE void *heap_alloc_small_miss(struct mem_core *core, bsp_irq_s
 
 static HEAP_OUTLINE __attribute__((cold)) void heap_bad_owner(const char *what, k_mem_owner_t owner)
 {
-	mem_panic(__FILE__, __LINE__, what, owner);
+	mem_panic(K_ASSERT_FILE, __LINE__, what, owner);
 }
 
 /* Requests of at most FRONT_FAST_BYTES take the top of the calling core's

@@ -75,7 +75,6 @@ static char mem_panic_buf[MEM_PANIC_MAX];
 
 _Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t addr)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t n = 0;
 	K_ASSERT(what != NULL);
 	while (what[n] != '\0' && n < MEM_PANIC_TEXT_MAX) {
@@ -85,8 +84,11 @@ _Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t
 	mem_panic_buf[n++] = ' ';
 	mem_panic_buf[n++] = '0';
 	mem_panic_buf[n++] = 'x';
-	for (int shift = (int)sizeof(uintptr_t) * 8 - 4; shift >= 0; shift -= 4)
-		mem_panic_buf[n++] = hex[(addr >> shift) & 0xFu];
+	/* A digit computed, not looked up: no 17 B table in flash. */
+	for (int shift = (int)sizeof(uintptr_t) * 8 - 4; shift >= 0; shift -= 4) {
+		unsigned d = (unsigned)(addr >> shift) & 0xFu;
+		mem_panic_buf[n++] = (char)(d < 10u ? '0' + d : 'a' - 10u + d);
+	}
 	mem_panic_buf[n] = '\0';
 	K_ASSERT(n < MEM_PANIC_MAX);
 	bsp_panic(file, line, mem_panic_buf);

@@ -56,14 +56,14 @@ bool mem_all(const void *p, unsigned char byte, size_t n);
 
 /* Panic with "<what> <hex addr>" (the message names the block). The check
  * stays in every build; with K_ASSERT_TEXT 0 (a flash-tight image,
- * k/assert.h) `what` is one shared "k_mem: check failed at" and file, line
- * and address say which check. */
+ * k/assert.h) `what` is K_PANIC_WORD, the string K_PANIC uses too, and
+ * file (heap.c, cache.c, frames.c), line and address say which check. */
 _Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t addr);
-#define MEM_TEXT(what) (K_ASSERT_TEXT ? (what) : "k_mem: check failed at")
+#define MEM_TEXT(what) (K_ASSERT_TEXT ? (what) : K_PANIC_WORD)
 #define MEM_ASSERT(cond, what, addr)                                                  \
 	do {                                                                          \
 		if (__builtin_expect(!(cond), 0))                                     \
-			mem_panic(__FILE__, __LINE__, MEM_TEXT(what), (uintptr_t)(addr)); \
+			mem_panic(K_ASSERT_FILE, __LINE__, MEM_TEXT(what), (uintptr_t)(addr)); \
 	} while (0)
 
 #define MEM_OWNER_VALID(o) ((o) < K_MEM_OWNERS_MAX)
@@ -467,7 +467,7 @@ static inline void owner_release_locked(struct mem_core *core, k_mem_owner_t own
 	/* Debug builds only: on the free path of every block (k_mem_check
 	 * recounts these in every build). */
 	if (K_MEM_DEBUG && (owners.o[owner].used_bytes < bytes || owners.o[owner].blocks == 0u))
-		mem_panic(__FILE__, __LINE__, "k_mem: owner accounting underflow for owner", owner);
+		mem_panic(K_ASSERT_FILE, __LINE__, "k_mem: owner accounting underflow for owner", owner);
 	owner_sync_locked(core, owner);
 	owners.o[owner].used_bytes -= bytes;
 	owners.o[owner].blocks--;

@@ -28,6 +28,17 @@
 #define K_ASSERT_TEXT 1
 #endif
 
+/* K_ASSERT_FILE: the file a failed check names. With K_ASSERT_TEXT 0 it is
+ * the file's base name (kernel/ has no two files of one name, so it still
+ * says which file; the check itself and the line stay): the directory
+ * prefixes were ~60 B of a flash-tight image. A compiler without
+ * __FILE_NAME__ keeps the whole path. */
+#if defined(__FILE_NAME__)
+#define K_ASSERT_FILE (K_ASSERT_TEXT ? __FILE__ : __FILE_NAME__)
+#else
+#define K_ASSERT_FILE __FILE__
+#endif
+
 #ifndef K_CONFIG_ASSERT
 #define K_CONFIG_ASSERT 1
 #endif
@@ -37,7 +48,7 @@
 #define K_ASSERT(cond)                                                        \
 	do {                                                                  \
 		if (K_CONFIG_ASSERT && __builtin_expect(!(cond), 0))          \
-			bsp_panic(__FILE__, __LINE__,                         \
+			bsp_panic(K_ASSERT_FILE, __LINE__,                         \
 				  K_ASSERT_TEXT ? "assertion failed: " #cond  \
 						: "assertion failed");        \
 	} while (0)
@@ -45,10 +56,13 @@
 #define K_ASSERT_MSG(cond, msg)                                               \
 	do {                                                                  \
 		if (K_CONFIG_ASSERT && __builtin_expect(!(cond), 0))          \
-			bsp_panic(__FILE__, __LINE__, (msg));                 \
+			bsp_panic(K_ASSERT_FILE, __LINE__, (msg));                 \
 	} while (0)
 
-#define K_PANIC(msg) bsp_panic(__FILE__, __LINE__, K_ASSERT_TEXT ? (msg) : "panic")
+/* The one word a panic says when K_ASSERT_TEXT is 0 (K_PANIC and the
+ * memory manager's checks share it, so the image stores it once). */
+#define K_PANIC_WORD "panic"
+#define K_PANIC(msg) bsp_panic(K_ASSERT_FILE, __LINE__, K_ASSERT_TEXT ? (msg) : K_PANIC_WORD)
 
 /* Compile-time relation between constants. */
 #define K_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)

@@ -33,7 +33,7 @@ PARTS = {
     "memory": ("heap.c", "frames.c", "cache.c", "mem.c", "owner.c", "pool.c"),
     "scheduler": ("sched.c", "thread.c", "proc.c", "smp.c", "mutex.c", "msgq.c", "suspend.c",
                   "irq_lines.c", "cond.c", "sem.c", "runq.c", "wait.c", "latency.c", "irq.c"),
-    "module-boot": ("module.c"),
+    "module-boot": ("module.c",),
 }
 # The parts a product could leave out and still have the scheduler, the
 # memory manager and static modules: what "without" figures subtract.

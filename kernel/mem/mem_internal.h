@@ -57,7 +57,8 @@ bool mem_all(const void *p, unsigned char byte, size_t n);
 /* Panic with "<what> <hex addr>" (the message names the block). The check
  * stays in every build; with K_ASSERT_TEXT 0 (a flash-tight image,
  * k/assert.h) `what` is K_PANIC_WORD, the string K_PANIC uses too, and
- * file (heap.c, cache.c, frames.c), line and address say which check. */
+ * file (the memory manager's file that checked), line and address say
+ * which check. */
 _Noreturn void mem_panic(const char *file, int line, const char *what, uintptr_t addr);
 #define MEM_TEXT(what) (K_ASSERT_TEXT ? (what) : K_PANIC_WORD)
 #define MEM_ASSERT(cond, what, addr)                                                  \

@@ -211,8 +211,9 @@ static void sched_slice_resolve(struct sched_core *c)
 /* The bookkeeping of a switch from prev (c's running thread, its next
  * state given) to next, up to the context switch itself: next runs on c
  * with its slice end. False when next is prev: nothing to switch, and
- * c->rq.lock is released. Inlined (SCHED_HOT_INLINE): it was
- * sched_switch_to's body, and a call costs every switch its arguments. */
+ * c->rq.lock is released. Inlined in speed builds (SCHED_HOT_INLINE; out
+ * of line at -Os): it was sched_switch_to's body, and a call costs every
+ * switch its arguments. */
 static SCHED_HOT_INLINE bool sched_switch_begin(struct sched_core *c, struct k_thread *prev, struct k_thread *next,
 			       uint64_t slice_end_ns)
 {

@@ -417,9 +417,10 @@ struct sched_core {
 	/* Beside the other flags: no padding between them (static RAM). */
 	bool fix_affinity;           /* a thread here may not be allowed here */
 	/* Atomic hints, read by other cores without the lock. A one-core
-	 * build (BSP_CORES_MAX 1) has no reader and never writes them: both
-	 * stay 0 there. cur_prio shares its word with `handoff`, which only
-	 * a one-core build uses (no static RAM for it on the board). */
+	 * build (BSP_CORES_MAX 1) has no reader and never reads or writes
+	 * cur_prio (nr_ready stays 0). cur_prio shares its word with
+	 * `handoff`, which only a one-core build uses (no static RAM for it
+	 * on the board). */
 	union {
 		bsp_atomic_t cur_prio; /* running thread's prio + 1; 0 when idle */
 		/* rq.lock. The direct hand-over (SCHED_IRQ_HANDOFF, one core

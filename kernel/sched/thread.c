@@ -303,9 +303,10 @@ static bool yield_rotates(const struct sched_core *c, const struct k_thread *t)
  * runs, without the run queue's enqueue and pick (runq_rotate), through
  * the one-core switch: t stopped alive, next another thread. One core
  * holds every mask (thread.c cuts masks to the online cores), so the
- * thread switched to is allowed here. Inlined in k_thread_yield
- * (SCHED_HOT_INLINE), and with SCHED_YIELD_KEEPS_SLICE the switch too
- * (sched_switch_yield): the whole yield is one frame. Returns once t runs
+ * thread switched to is allowed here. In a speed build inlined in
+ * k_thread_yield (SCHED_HOT_INLINE; out of line at -Os), and with
+ * SCHED_YIELD_KEEPS_SLICE the switch too (sched_switch_yield): the whole
+ * yield is one frame. Returns once t runs
  * again. */
 static SCHED_HOT_INLINE void yield_rotate(struct sched_core *c, struct k_thread *t)
 {
